@@ -1,0 +1,86 @@
+# llmmeta - build, run, test, benchmark.
+#   make          build/llmmeta (release, hardened)
+#   make run      install what is missing, build, migrate, serve on SQLite
+#   make test     install what the tests need, run every test; ends "N passed, N failed"
+#   make bench    load and latency figures, side by side with nginx
+VERSION := 0.1.0
+CC ?= cc
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers -Werror
+BASE := -std=c17 -D_GNU_SOURCE -DLLMMETA_VERSION='"$(VERSION)"' -g -MMD -MP $(WARN) $(PKG_CFLAGS)
+RELEASE := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+SANITIZE := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDRELEASE := -pie -Wl,-z,relro,-z,now
+LIBS := $(PKG_LIBS) -lpthread
+
+SRC := $(shell find src -name '*.c' | sort)
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+ASSETS := $(sort $(wildcard assets/*))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+OBJ := $(SRC:%.c=build/obj/%.o) build/obj/assets.o
+ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o) build/asan/obj/assets.o
+ASAN_OBJ := $(ASAN_LIB_OBJ) build/asan/obj/src/main.o
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+
+.PHONY: all asan unit run test bench clean
+all: build/llmmeta
+
+build/llmmeta: $(OBJ)
+	$(CC) $(LDRELEASE) -o $@ $^ $(LIBS)
+
+asan: build/asan/llmmeta
+build/asan/llmmeta: $(ASAN_OBJ)
+	$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
+
+unit: $(UNIT_BIN)
+build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SANITIZE) -Wno-missing-prototypes -o $@ $< $(ASAN_LIB_OBJ) $(LIBS) -lcmocka
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(RELEASE) -c -o $@ $<
+
+build/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
+
+# Static files are compiled in: tools/embed writes their bytes and ETags as C.
+build/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $<
+build/assets.c: build/embed $(ASSETS)
+	build/embed $@ $(ASSETS)
+build/obj/assets.o: build/assets.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(RELEASE) -c -o $@ $<
+build/asan/obj/assets.o: build/assets.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
+
+run:
+	@scripts/bootstrap.sh build
+	@$(MAKE) --no-print-directory -j2 all
+	@build/llmmeta migrate
+	@echo "llmmeta: create the first administrator in another terminal with:"
+	@echo "  build/llmmeta createuser --username admin --email admin@example.org --admin"
+	@echo "llmmeta: serving http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops)"
+	@build/llmmeta serve
+
+test:
+	@scripts/test.sh
+
+bench:
+	@scripts/bootstrap.sh bench
+	@$(MAKE) --no-print-directory -j2 all
+	@bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,48 @@
+/* auth.h - who is asking and whether they may: sessions stored in the database,
+ * CSRF tokens, and login throttling.
+ *
+ * Sessions: a random 256-bit token in the llmmeta_session cookie; the database keeps
+ * only its SHA-256, so a copy of the database opens no session.
+ *
+ * CSRF: a token is an HMAC under the server secret of what binds it to the browser:
+ * the session token when logged in, else a random llmmeta_csrf cookie. Logging in
+ * changes the binding, so a token planted before login is worthless after. */
+#ifndef LLMMETA_AUTH_H
+#define LLMMETA_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../db/db.h"
+#include "../http/http.h"
+
+#define SESSION_COOKIE "llmmeta_session"
+#define CSRF_COOKIE "llmmeta_csrf"
+#define SESSION_DAYS 14
+
+/* Reads the session cookie and fills r->user and r->session when it names a live
+ * session of an active user. Returns 0, or -1 on a database failure. */
+int auth_load_session(db *d, http_req *r);
+/* Starts a session for user_id: stores it and sets the cookie. Returns 0 or -1. */
+int auth_login(db *d, http_req *r, int64_t user_id, const char *username, bool admin);
+/* Ends this request's session and clears the cookie. */
+int auth_logout(db *d, http_req *r);
+/* Ends every session of user_id except keep_token's (NULL: all). */
+int auth_end_sessions(db *d, int64_t user_id, const char *keep_token);
+
+/* This request's CSRF token (for the hidden csrf_token field and the X-CSRF-Token
+ * header), setting the anonymous cookie when there is none yet. */
+const char *auth_csrf_token(http_req *r);
+/* True when the request carries the right token in X-CSRF-Token or csrf_token. */
+bool auth_csrf_ok(http_req *r);
+
+/* Login throttling, per account and per client address, over a sliding window. */
+#define THROTTLE_WINDOW_MS (15 * 60 * 1000)
+#define THROTTLE_MAX_ACCOUNT 10
+#define THROTTLE_MAX_ADDR 100
+/* 1 when another attempt must wait, 0 when allowed, -1 on a database failure. */
+int auth_throttled(db *d, const char *login, const char *addr);
+void auth_login_failed(db *d, const char *login, const char *addr);
+void auth_login_succeeded(db *d, const char *login);
+
+#endif

@@ -1,0 +1,171 @@
+/* config.c - reads and validates the environment (SPEC §3). */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct config cfg;
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *env(const char *name, const char *alias, const char *def)
+{
+	const char *v = getenv(name);
+	if ((!v || !*v) && alias)
+		v = getenv(alias);
+	return v && *v ? v : def;
+}
+
+static bool valid_db_url(const char *u)
+{
+	if (str_starts(u, "sqlite://"))
+		return u[9] != '\0';
+	const char *rest = str_starts(u, "postgres://")	  ? u + 11
+			   : str_starts(u, "postgresql://") ? u + 13
+							    : NULL;
+	return rest && *rest && !strpbrk(rest, " \t\r\n");
+}
+
+/* Reads data_dir/secret_key, or creates it with 32 random bytes (hex) readable only by
+ * this user. Good for one machine; several instances must share SECRET_KEY. */
+static int local_secret(struct config *c, char *out, size_t outlen, char *err, size_t errlen)
+{
+	if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST)
+		return fail(err, errlen, "SECRET_KEY: not set, and %s cannot be created: %s", c->data_dir,
+			    strerror(errno));
+	char path[4096];
+	snprintf(path, sizeof path, "%s/secret_key", c->data_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, out, outlen - 1);
+		close(fd);
+		if (n < 32)
+			return fail(err, errlen, "SECRET_KEY: %s is shorter than 32 characters", path);
+		out[n] = '\0';
+		str_trim(out);
+		return 0;
+	}
+	unsigned char raw[32];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, outlen, raw, sizeof raw);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, out, strlen(out)) != (ssize_t)strlen(out)) {
+		if (fd >= 0)
+			close(fd);
+		return fail(err, errlen, "SECRET_KEY: not set, and %s cannot be written", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int load_secret(struct config *c, bool need, char *err, size_t errlen)
+{
+	const char *v = env("SECRET_KEY", NULL, NULL);
+	char local[256];
+	if (v) {
+		if (strlen(v) < 32)
+			return fail(err, errlen, "SECRET_KEY: must be at least 32 characters long");
+	} else if (!need) {
+		v = "unset-secret-for-commands-that-sign-nothing";
+	} else if (c->https) {
+		return fail(err, errlen, "SECRET_KEY: required when PUBLIC_URL is https");
+	} else {
+		if (local_secret(c, local, sizeof local, err, errlen) < 0)
+			return -1;
+		v = local;
+	}
+	crypto_hash_sha256(c->secret, (const unsigned char *)v, strlen(v));
+	sodium_memzero(local, sizeof local);
+	return 0;
+}
+
+static int load_size(const char *name, const char *def, int64_t max, size_t *out, char *err, size_t errlen)
+{
+	const char *v = env(name, NULL, def);
+	int64_t n;
+	if (!parse_int64(v, 1, max, &n))
+		return fail(err, errlen, "%s: not a whole number from 1 to %lld: '%s'", name, (long long)max, v);
+	*out = (size_t)n;
+	return 0;
+}
+
+int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	int64_t n;
+
+	const char *port = env("PORT", NULL, "8000");
+	if (!parse_int64(port, 0, 65535, &n))
+		return fail(err, errlen, "PORT: not a port number (0-65535): '%s'", port);
+	c->port = (int)n;
+
+	c->bind = xstrdup(env("BIND", NULL, "127.0.0.1"));
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, c->bind, addr) != 1 && inet_pton(AF_INET6, c->bind, addr) != 1)
+		return fail(err, errlen, "BIND: not an IPv4 or IPv6 address: '%s'", c->bind);
+
+	c->data_dir = xstrdup(env("DATA_DIR", NULL, "./data"));
+	c->database_url = xstrdup(env("DATABASE_URL", NULL, "sqlite://./data/llmmeta.db"));
+	if (!valid_db_url(c->database_url))
+		return fail(err, errlen, "DATABASE_URL: expected sqlite:///path/to.db or postgres://user:pass@host:port/db");
+
+	const char *pub = env("PUBLIC_URL", NULL, NULL);
+	char dflt[128];
+	snprintf(dflt, sizeof dflt, "http://127.0.0.1:%d", c->port);
+	if (pub && !str_starts(pub, "http://") && !str_starts(pub, "https://"))
+		return fail(err, errlen, "PUBLIC_URL: must start with http:// or https://: '%s'", pub);
+	c->public_url = xstrdup(pub ? pub : dflt);
+	size_t pl = strlen(c->public_url);
+	while (pl > 8 && c->public_url[pl - 1] == '/')
+		c->public_url[--pl] = '\0';
+	c->https = str_starts(c->public_url, "https://");
+
+	if (load_size("MAX_UPLOAD_BYTES", "31457280", (int64_t)1 << 32, &c->max_upload_bytes, err, errlen) < 0 ||
+	    load_size("MAX_CONTEXT_CHARS", "200000", (int64_t)1 << 31, &c->max_context_chars, err, errlen) < 0)
+		return -1;
+
+	const char *tp = env("TRUST_PROXY", NULL, "0");
+	if (strcmp(tp, "0") && strcmp(tp, "1"))
+		return fail(err, errlen, "TRUST_PROXY: expected 0 or 1: '%s'", tp);
+	c->trust_proxy = tp[0] == '1';
+
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	c->threads = cores > 0 && cores < 64 ? (int)cores : 2;
+	const char *th = env("THREADS", NULL, NULL);
+	if (th) {
+		if (!parse_int64(th, 1, 256, &n))
+			return fail(err, errlen, "THREADS: not a whole number from 1 to 256: '%s'", th);
+		c->threads = (int)n;
+	}
+	if (!c->bind || !c->data_dir || !c->database_url || !c->public_url)
+		return fail(err, errlen, "out of memory");
+	return load_secret(c, need_secret, err, errlen);
+}
+
+void config_free(struct config *c)
+{
+	free(c->bind);
+	free(c->database_url);
+	free(c->public_url);
+	free(c->data_dir);
+	sodium_memzero(c->secret, sizeof c->secret);
+	memset(c, 0, sizeof *c);
+}

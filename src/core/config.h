@@ -1,0 +1,34 @@
+/* config.h - the process configuration, read once from the environment (SPEC §3).
+ *
+ * config_load() validates every variable and fails with one message naming the
+ * variable; nothing starts half-configured. After start-up the struct is read-only
+ * and shared by all threads through the global `cfg`. */
+#ifndef LLMMETA_CONFIG_H
+#define LLMMETA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+	char *bind;          /* listen address, IPv4 or IPv6 literal */
+	int port;            /* 0 = any free port (printed at start) */
+	char *database_url;  /* sqlite://... or postgres://... */
+	char *public_url;    /* without trailing slash */
+	bool https;          /* public_url is https: Secure cookies, HSTS */
+	char *data_dir;      /* SQLite file and generated secret live here */
+	unsigned char secret[32]; /* SHA-256 of SECRET_KEY: the HMAC key */
+	size_t max_upload_bytes;
+	size_t max_context_chars;
+	bool trust_proxy;    /* take the client address from X-Forwarded-For */
+	int threads;         /* HTTP worker threads */
+};
+
+extern struct config cfg;
+
+/* Fills c from the environment. With need_secret, a missing SECRET_KEY is generated
+ * into data_dir (local use) unless PUBLIC_URL is https. Returns 0, or -1 with a
+ * one-line reason naming the variable in err. */
+int config_load(struct config *c, bool need_secret, char *err, size_t errlen);
+void config_free(struct config *c);
+
+#endif

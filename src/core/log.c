@@ -1,0 +1,38 @@
+/* log.c - timestamped log lines on stderr. One fprintf per line, so lines written by
+ * different threads never interleave (stdio locks the stream per call). */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "util.h"
+
+static int quiet;
+
+void log_set_quiet(int q)
+{
+	quiet = q;
+}
+
+static void vlog(const char *level, const char *fmt, va_list ap)
+{
+	char ts[32], msg[2048];
+	fmt_iso8601(ts, now_ms());
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "%s %s %s\n", ts, level, msg);
+}
+
+#define DEFINE_LOG(name, level, cond)            \
+	void name(const char *fmt, ...)          \
+	{                                        \
+		if (!(cond))                     \
+			return;                  \
+		va_list ap;                      \
+		va_start(ap, fmt);               \
+		vlog(level, fmt, ap);            \
+		va_end(ap);                      \
+	}
+
+DEFINE_LOG(log_info, "info", !quiet)
+DEFINE_LOG(log_warn, "warn", 1)
+DEFINE_LOG(log_error, "error", 1)

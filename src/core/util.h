@@ -1,0 +1,45 @@
+/* util.h - small shared tools: time, random tokens, string helpers, UTF-8. */
+#ifndef LLMMETA_UTIL_H
+#define LLMMETA_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Milliseconds since the Unix epoch (wall clock) and a monotonic clock in ms. */
+int64_t now_ms(void);
+int64_t mono_ms(void);
+/* "2026-11-25T20:31:43.123Z"; out must hold 32 bytes. */
+void fmt_iso8601(char out[32], int64_t ms);
+
+/* A fresh random token of nbytes random bytes, base64url without padding, in out
+ * (which must hold at least 4*nbytes/3+2 bytes). Uses the OS CSPRNG (libsodium). */
+void rand_token(char *out, size_t outlen, size_t nbytes);
+/* Lower-case hex SHA-256 of data; out holds 65 bytes. */
+void sha256_hex(char out[65], const void *data, size_t len);
+
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+bool str_starts(const char *s, const char *prefix);
+bool str_eq_ci(const char *a, const char *b);
+/* Lower-cases ASCII letters in place; returns s. */
+char *str_lower(char *s);
+/* Strips leading and trailing ASCII white space in place; returns s. */
+char *str_trim(char *s);
+/* True when all of s is white space (or s is empty). */
+bool str_blank(const char *s);
+
+/* Strict whole-string number parsers: no sign games, no trailing junk, range checked. */
+bool parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+bool utf8_valid(const char *s, size_t len);
+
+/* Percent-encodes s for a URL query component. */
+void url_encode(buf *b, const char *s);
+/* Decodes %XX and '+' in place (application/x-www-form-urlencoded); returns the new
+ * length. Invalid escapes are kept literally. */
+size_t url_decode(char *s, size_t len);
+
+#endif

@@ -1,0 +1,199 @@
+/* db.c - the backend-independent half of db.h: dispatch, the statement cache, and
+ * the per-thread connection. */
+#include "db_impl.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../core/log.h"
+#include "../core/util.h"
+
+db *db_open(const char *url, char *err, size_t errlen)
+{
+	if (str_starts(url, "sqlite://"))
+		return db_sqlite_open(url + 9, err, errlen);
+	if (str_starts(url, "postgres://") || str_starts(url, "postgresql://"))
+		return db_pg_open(url, err, errlen);
+	snprintf(err, errlen, "unknown database scheme (expected sqlite:// or postgres://)");
+	return NULL;
+}
+
+void db_close(db *d)
+{
+	if (d)
+		d->ops->close(d);
+}
+
+enum db_backend db_backend(const db *d) { return d->backend; }
+const char *db_backend_name(const db *d) { return d->backend == DB_SQLITE ? "sqlite" : "postgres"; }
+const char *db_errmsg(const db *d) { return d->err; }
+
+void db_set_err(db *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->err, sizeof d->err, fmt, ap);
+	va_end(ap);
+}
+
+int64_t db_exec(db *d, const char *sql, int n, const db_val *v)
+{
+	int64_t rc = d->ops->exec(d, sql, n, v);
+	if (rc < 0)
+		log_error("db: %s (in: %.80s)", d->err, sql);
+	return rc;
+}
+
+int db_exec_script(db *d, const char *sql) { return d->ops->exec_script(d, sql); }
+
+db_rows *db_query(db *d, const char *sql, int n, const db_val *v)
+{
+	db_rows *r = d->ops->query(d, sql, n, v);
+	if (!r)
+		log_error("db: %s (in: %.80s)", d->err, sql);
+	return r;
+}
+
+int db_step(db_rows *r) { return r->db->ops->step(r); }
+int db_columns(db_rows *r) { return r->db->ops->columns(r); }
+bool db_null(db_rows *r, int col) { return r->db->ops->is_null(r, col); }
+int64_t db_int(db_rows *r, int col) { return r->db->ops->integer(r, col); }
+double db_real(db_rows *r, int col) { return r->db->ops->real(r, col); }
+const char *db_text(db_rows *r, int col) { return r->db->ops->text(r, col); }
+const void *db_blob(db_rows *r, int col, size_t *len) { return r->db->ops->blob(r, col, len); }
+
+void db_done(db_rows *r)
+{
+	if (r)
+		r->db->ops->done(r);
+}
+
+int db_query_int(db *d, const char *sql, int n, const db_val *v, int64_t *out)
+{
+	db_rows *r = db_query(d, sql, n, v);
+	if (!r)
+		return -1;
+	int rc = db_step(r);
+	if (rc == 1) {
+		if (db_null(r, 0))
+			rc = 0;
+		else
+			*out = db_int(r, 0);
+	}
+	db_done(r);
+	return rc;
+}
+
+int db_begin(db *d) { return db_exec(d, d->ops->begin_sql, DB_NOARGS) < 0 ? -1 : 0; }
+int db_commit(db *d) { return db_exec(d, "COMMIT", DB_NOARGS) < 0 ? -1 : 0; }
+
+int db_rollback(db *d)
+{
+	/* Keep the reason of the failure that led here; ROLLBACK's own is of no use. */
+	char saved[sizeof d->err];
+	memcpy(saved, d->err, sizeof saved);
+	int rc = d->ops->exec(d, "ROLLBACK", 0, NULL) < 0 ? -1 : 0;
+	memcpy(d->err, saved, sizeof saved);
+	return rc;
+}
+
+/* ---- statement cache ---- */
+
+static unsigned long hash_str(const char *s)
+{
+	unsigned long h = 1469598103934665603UL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211UL;
+	return h;
+}
+
+void *stmt_cache_get(struct stmt_cache *c, const char *sql)
+{
+	unsigned long h = hash_str(sql);
+	for (unsigned i = 0; i < STMT_CACHE_SIZE; i++) {
+		unsigned k = (unsigned)((h + i) % STMT_CACHE_SIZE);
+		if (!c->slot[k].sql)
+			return NULL;
+		if (c->slot[k].hash == h && strcmp(c->slot[k].sql, sql) == 0)
+			return c->slot[k].handle;
+	}
+	return NULL;
+}
+
+bool stmt_cache_put(struct stmt_cache *c, const char *sql, void *handle)
+{
+	if (c->count >= STMT_CACHE_SIZE * 3 / 4)
+		return false;
+	unsigned long h = hash_str(sql);
+	for (unsigned i = 0;; i++) {
+		unsigned k = (unsigned)((h + i) % STMT_CACHE_SIZE);
+		if (c->slot[k].sql)
+			continue;
+		if (!(c->slot[k].sql = xstrdup(sql)))
+			return false;
+		c->slot[k].hash = h;
+		c->slot[k].handle = handle;
+		c->count++;
+		return true;
+	}
+}
+
+void stmt_cache_clear(struct stmt_cache *c, void (*fn)(void *handle, void *arg), void *arg)
+{
+	for (unsigned k = 0; k < STMT_CACHE_SIZE; k++) {
+		if (!c->slot[k].sql)
+			continue;
+		if (fn)
+			fn(c->slot[k].handle, arg);
+		free(c->slot[k].sql);
+		c->slot[k].sql = NULL;
+	}
+	c->count = 0;
+}
+
+/* ---- one connection per thread ---- */
+
+static char *thread_url;
+static _Thread_local char open_err[512];
+
+const char *db_thread_error(void) { return open_err; }
+static pthread_key_t thread_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void close_conn(void *p) { db_close(p); }
+static void make_key(void) { pthread_key_create(&thread_key, close_conn); }
+
+int db_thread_init(const char *url)
+{
+	pthread_once(&key_once, make_key);
+	free(thread_url);
+	thread_url = xstrdup(url);
+	return thread_url ? 0 : -1;
+}
+
+db *db_thread(void)
+{
+	pthread_once(&key_once, make_key);
+	db *d = pthread_getspecific(thread_key);
+	if (d)
+		return d;
+	d = db_open(thread_url, open_err, sizeof open_err);
+	if (!d) {
+		log_error("database: %s", open_err);
+		return NULL;
+	}
+	pthread_setspecific(thread_key, d);
+	return d;
+}
+
+void db_thread_close(void)
+{
+	pthread_once(&key_once, make_key);
+	db *d = pthread_getspecific(thread_key);
+	if (d) {
+		pthread_setspecific(thread_key, NULL);
+		db_close(d);
+	}
+}

@@ -1,0 +1,120 @@
+/* layout.c - the page frame and form widgets (see layout.h). */
+#include "layout.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../http/assets.h"
+#include "html.h"
+
+static void nav_link(buf *b, const char *href, const char *label, const char *section, const char *current)
+{
+	bool here = current && strcmp(section, current) == 0;
+	html_printf(b, here ? "<a href=\"%s\" aria-current=\"page\">%s</a>" : "<a href=\"%s\">%s</a>", href, label);
+}
+
+void page_begin(buf *b, http_req *r, const char *title, const char *section)
+{
+	html_printf(b,
+		    "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<title>%s · llmmeta</title>\n<link rel=\"stylesheet\" href=\"%s\">\n"
+		    "<link rel=\"icon\" href=\"%s\" type=\"image/svg+xml\">\n</head>\n<body>\n"
+		    "<header class=\"top\"><nav aria-label=\"Main\">",
+		    title, asset_url("/static/style.css"), asset_url("/static/favicon.svg"));
+	html_raw(b, "<a class=\"brand\" href=\"/\">llmmeta</a>");
+	nav_link(b, "/ask/", "Ask", "ask", section);
+	nav_link(b, "/conversation/", "History", "history", section);
+	nav_link(b, "/json-viewer/", "JSON viewer", "json", section);
+	if (r->user.admin)
+		nav_link(b, "/admin/", "Admin", "admin", section);
+	html_raw(b, "<span class=\"spacer\"></span>");
+	if (r->user.id) {
+		html_printf(b, "<span class=\"who\">%s</span>", r->user.name);
+		nav_link(b, "/accounts/password/change/", "Password", "password", section);
+		html_printf(b,
+			    "<form class=\"inline\" method=\"post\" action=\"/accounts/logout/\">"
+			    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+			    "<button type=\"submit\" class=\"link\">Log out</button></form>",
+			    auth_csrf_token(r));
+	} else {
+		nav_link(b, "/accounts/login/", "Log in", "login", section);
+		nav_link(b, "/accounts/signup/", "Sign up", "signup", section);
+	}
+	html_raw(b, "</nav></header>\n<main>\n");
+}
+
+void page_end(buf *b)
+{
+	html_printf(b, "</main>\n<footer>llmmeta %s · <a href=\"/about/\">About</a> · "
+		       "<a href=\"/health/\">Health</a></footer>\n</body>\n</html>\n",
+		    LLMMETA_VERSION);
+}
+
+void page_send(http_req *r, int status, buf *b)
+{
+	http_send(r, status, "text/html; charset=utf-8", b);
+}
+
+void form_begin(buf *b, http_req *r, const char *action, const char *css_class)
+{
+	html_printf(b,
+		    "<form method=\"post\" action=\"%s\" class=\"%s\">\n"
+		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n",
+		    action, css_class ? css_class : "stacked", auth_csrf_token(r));
+}
+
+static void messages(buf *b, const char *msgs, const char *id)
+{
+	for (const char *p = msgs; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		if (n) {
+			html_raw(b, "<p class=\"error\"");
+			if (id)
+				html_printf(b, " id=\"%s\"", id);
+			html_raw(b, " role=\"alert\">");
+			html_textn(b, p, n);
+			html_raw(b, "</p>\n");
+			id = NULL;
+		}
+		p += n + (p[n] == '\n');
+	}
+}
+
+void form_field(buf *b, const struct field *f)
+{
+	bool bad = f->error && *f->error;
+	html_printf(b, "<div class=\"field%s\"><label for=\"f-%s\">%s</label>\n", bad ? " invalid" : "", f->name,
+		    f->label);
+	html_printf(b, "<input id=\"f-%s\" name=\"%s\" type=\"%s\"", f->name, f->name, f->type ? f->type : "text");
+	if (f->value && strcmp(f->type ? f->type : "", "password") != 0)
+		html_printf(b, " value=\"%s\"", f->value);
+	if (f->autocomplete)
+		html_printf(b, " autocomplete=\"%s\"", f->autocomplete);
+	if (f->required)
+		html_raw(b, " required");
+	if (f->autofocus)
+		html_raw(b, " autofocus");
+	if (bad)
+		html_printf(b, " aria-invalid=\"true\" aria-describedby=\"e-%s\"", f->name);
+	html_raw(b, ">\n");
+	if (f->help)
+		html_printf(b, "<small>%s</small>\n", f->help);
+	if (bad) {
+		char id[80];
+		snprintf(id, sizeof id, "e-%s", f->name);
+		messages(b, f->error, id);
+	}
+	html_raw(b, "</div>\n");
+}
+
+void form_end(buf *b, const char *submit_label)
+{
+	html_printf(b, "<button type=\"submit\">%s</button>\n</form>\n", submit_label);
+}
+
+void form_errors(buf *b, const char *msgs)
+{
+	messages(b, msgs, NULL);
+}

@@ -1,0 +1,142 @@
+/* http.h - the request and response as the pages see them, on top of
+ * libmicrohttpd. A page handler gets a fully read request (query, form fields,
+ * uploaded files, cookies, route parameters), sets one response through the
+ * http_send* functions, and returns. The server adds the security headers, logs the
+ * request and frees everything afterwards: a handler never frees what it got. */
+#ifndef LLMMETA_HTTP_H
+#define LLMMETA_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/buf.h"
+
+enum http_method {
+	HTTP_GET = 1,
+	HTTP_HEAD = 2,
+	HTTP_POST = 4,
+	HTTP_PUT = 8,
+	HTTP_DELETE = 16,
+	HTTP_PATCH = 32,
+	HTTP_OPTIONS = 64,
+	HTTP_OTHER = 128,
+};
+
+typedef struct kv {
+	char *key;
+	char *val; /* NUL-terminated; len excludes the NUL */
+	size_t len;
+} kv;
+
+typedef struct kvlist {
+	kv *v;
+	size_t n, cap;
+} kvlist;
+
+typedef struct http_file {
+	char *field;
+	char *filename; /* as sent by the client: never use it as a path */
+	char *content_type;
+	buf data;
+} http_file;
+
+/* Who is asking, filled in from the session cookie by the auth layer. */
+struct http_user {
+	int64_t id; /* 0 = anonymous */
+	char *name;
+	bool admin;
+};
+
+#define HTTP_MAX_PARAMS 4
+
+typedef struct http_req {
+	struct MHD_Connection *conn;
+	int method;
+	char *method_name;
+	char *path;     /* percent-decoded, without the query string */
+	kvlist query;   /* decoded query parameters, in order */
+	kvlist form;    /* urlencoded or multipart fields */
+	kvlist cookies;
+	http_file *files;
+	size_t nfiles;
+	buf body;       /* the raw body of other content types (JSON) */
+	char *params[HTTP_MAX_PARAMS]; /* route parameters, in pattern order */
+	int nparams;
+	const char *log_path; /* what the request log shows instead of the path */
+	char addr[64];  /* the client's address */
+	int64_t start_ms;
+
+	struct http_user user;
+	char *session;     /* the raw session token from the cookie, if valid */
+	char *csrf_cookie; /* the anonymous CSRF binding, set or read */
+	char csrf_token[64]; /* computed once per request */
+
+	/* The response. */
+	int status;
+	char *content_type;
+	buf out;
+	kvlist headers;
+	bool responded;
+
+	/* Reading the request (server.c only). */
+	struct MHD_PostProcessor *pp;
+	size_t received;
+	bool too_large;
+	bool bad_body;
+	int body_kind;
+	int rc_queue;
+} http_req;
+
+/* ---- reading ---- */
+const char *http_query(const http_req *r, const char *key);
+const char *http_form(const http_req *r, const char *key);
+const char *http_cookie(const http_req *r, const char *key);
+const char *http_header(const http_req *r, const char *name);
+const http_file *http_file_get(const http_req *r, const char *field);
+/* A value from the query, or if absent the form. */
+const char *http_param(const http_req *r, const char *key);
+
+/* ---- responding (each sets the whole response; the last call wins) ---- */
+/* Takes ownership of body's data. */
+void http_send(http_req *r, int status, const char *content_type, buf *body);
+void http_send_text(http_req *r, int status, const char *content_type, const char *text);
+void http_redirect(http_req *r, int status, const char *location);
+/* An error page for status, through the renderer the app registered. */
+void http_error(http_req *r, int status, const char *detail);
+void http_add_header(http_req *r, const char *name, const char *value);
+/* Sets a cookie: Path=/, HttpOnly, SameSite=Lax, and Secure when PUBLIC_URL is
+ * https. max_age < 0 makes a session cookie, 0 deletes it. */
+void http_set_cookie(http_req *r, const char *name, const char *value, long max_age);
+
+typedef void (*http_error_fn)(http_req *r, int status, const char *detail);
+void http_set_error_renderer(http_error_fn fn);
+
+/* ---- parsing (exposed for the tests) ---- */
+int kv_add(kvlist *l, const char *key, size_t klen, const char *val, size_t vlen);
+const char *kv_get(const kvlist *l, const char *key);
+void kv_free(kvlist *l);
+/* Parses a=1&b=2 (application/x-www-form-urlencoded) into l. Returns 0, or -1 on
+ * invalid UTF-8, too many fields or out of memory. */
+int http_parse_urlencoded(kvlist *l, const char *s, size_t len);
+/* Parses a Cookie header ("a=1; b=2"). Returns 0 or -1 (out of memory). */
+int http_parse_cookies(kvlist *l, const char *header);
+int http_method_of(const char *name);
+
+/* ---- the server ---- */
+typedef void (*http_handler)(http_req *r);
+
+struct http_options {
+	const char *bind;
+	int port;
+	int threads;
+	size_t max_body;
+	bool trust_proxy;
+	http_handler handler;
+};
+
+/* Starts the server, blocks until SIGTERM or SIGINT, lets the requests in flight
+ * finish, stops. Returns 0, or -1 with a message on stderr. */
+int http_serve(const struct http_options *o);
+
+#endif

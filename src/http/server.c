@@ -1,0 +1,358 @@
+/* server.c - the libmicrohttpd glue: an epoll thread pool (one thread per core),
+ * reading request bodies within MAX_UPLOAD_BYTES as they arrive (413 beyond, and the
+ * connection is dropped, not the server), handing complete requests to the app,
+ * queueing its response with the security headers, one log line per request, and a
+ * clean stop on SIGTERM/SIGINT that lets the requests in flight finish.
+ *
+ * Connections may be suspended and resumed (MHD_ALLOW_SUSPEND_RESUME), so a page
+ * that waits on something slow never holds a worker thread. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../core/util.h"
+
+enum { BODY_NONE, BODY_FORM, BODY_MULTIPART, BODY_RAW };
+
+static struct http_options opts;
+static atomic_int inflight;
+
+static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+static void req_free(http_req *r)
+{
+	if (r->pp)
+		MHD_destroy_post_processor(r->pp);
+	kv_free(&r->query);
+	kv_free(&r->form);
+	kv_free(&r->cookies);
+	kv_free(&r->headers);
+	for (size_t i = 0; i < r->nfiles; i++) {
+		free(r->files[i].field);
+		free(r->files[i].filename);
+		free(r->files[i].content_type);
+		buf_free(&r->files[i].data);
+	}
+	free(r->files);
+	buf_free(&r->body);
+	buf_free(&r->out);
+	for (int i = 0; i < r->nparams; i++)
+		free(r->params[i]);
+	free(r->method_name);
+	free(r->path);
+	free(r->user.name);
+	free(r->session);
+	free(r->csrf_cookie);
+	free(r->content_type);
+	free(r);
+}
+
+static void client_addr(http_req *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(r->addr, sizeof r->addr, "unknown");
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->addr, sizeof r->addr);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->addr,
+				  sizeof r->addr);
+	}
+	/* Behind a trusted reverse proxy the client is the last address it appended. */
+	const char *xff = opts.trust_proxy ? http_header(r, "X-Forwarded-For") : NULL;
+	if (xff && *xff) {
+		const char *last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ')
+			last++;
+		snprintf(r->addr, sizeof r->addr, "%.*s", (int)strcspn(last, " "), last);
+	}
+}
+
+static int body_kind(http_req *r)
+{
+	const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!ct)
+		return BODY_RAW;
+	if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
+		return BODY_FORM;
+	if (strncasecmp(ct, "multipart/form-data", 19) == 0)
+		return BODY_MULTIPART;
+	return BODY_RAW;
+}
+
+/* Appends a piece of a multipart field or file; MHD calls this as data arrives. */
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+			       const char *content_type, const char *encoding, const char *data, uint64_t off,
+			       size_t size)
+{
+	(void)kind;
+	(void)encoding;
+	http_req *r = cls;
+	if (!key)
+		return MHD_YES;
+	if (filename) {
+		if (!*filename)
+			return MHD_YES; /* a file input left empty */
+		http_file *f = r->nfiles ? &r->files[r->nfiles - 1] : NULL;
+		if (off == 0 || !f || strcmp(f->field, key) != 0) {
+			if (r->nfiles >= 64)
+				return MHD_NO;
+			http_file *nf = realloc(r->files, (r->nfiles + 1) * sizeof *nf);
+			if (!nf)
+				return MHD_NO;
+			r->files = nf;
+			f = &r->files[r->nfiles++];
+			*f = (http_file){.field = xstrdup(key), .filename = xstrdup(filename),
+					 .content_type = xstrdup(content_type ? content_type : "application/octet-stream")};
+			if (!f->field || !f->filename || !f->content_type)
+				return MHD_NO;
+		}
+		buf_append(&f->data, data, size);
+		return f->data.oom ? MHD_NO : MHD_YES;
+	}
+	kv *last = r->form.n ? &r->form.v[r->form.n - 1] : NULL;
+	if (off == 0 || !last || strcmp(last->key, key) != 0)
+		return kv_add(&r->form, key, strlen(key), data, size) == 0 ? MHD_YES : MHD_NO;
+	char *v = realloc(last->val, last->len + size + 1);
+	if (!v)
+		return MHD_NO;
+	memcpy(v + last->len, data, size);
+	last->len += size;
+	v[last->len] = '\0';
+	last->val = v;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	http_req *r = cls;
+	if (!value)
+		value = "";
+	if (!utf8_valid(key, strlen(key)) || !utf8_valid(value, strlen(value)) ||
+	    kv_add(&r->query, key, strlen(key), value, strlen(value)) < 0)
+		r->bad_body = true;
+	return MHD_YES;
+}
+
+static bool form_valid(const http_req *r)
+{
+	for (size_t i = 0; i < r->form.n; i++)
+		if (!utf8_valid(r->form.v[i].key, strlen(r->form.v[i].key)) ||
+		    !utf8_valid(r->form.v[i].val, r->form.v[i].len))
+			return false;
+	return true;
+}
+
+static void add_headers(struct MHD_Response *resp, const http_req *r)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "text/plain; charset=utf-8");
+	bool cache_set = false;
+	for (size_t i = 0; i < r->headers.n; i++) {
+		MHD_add_response_header(resp, r->headers.v[i].key, r->headers.v[i].val);
+		cache_set |= strcasecmp(r->headers.v[i].key, "Cache-Control") == 0;
+	}
+	if (!cache_set)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Content-Security-Policy", csp);
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	if (cfg.https)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+}
+
+static enum MHD_Result respond(http_req *r)
+{
+	if (!r->responded)
+		http_error(r, 500, "The page produced no answer.");
+	size_t len;
+	char *body = buf_detach(&r->out, &len);
+	if (!body) {
+		r->status = 500;
+		body = xstrdup("Out of memory\n");
+		len = body ? strlen(body) : 0;
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	add_headers(resp, r);
+	r->out.len = len; /* remembered for the log line */
+	enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result complete(http_req *r)
+{
+	if (r->pp && MHD_destroy_post_processor(r->pp) != MHD_YES)
+		r->bad_body = true;
+	r->pp = NULL;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, on_query, r);
+	if (http_parse_cookies(&r->cookies, http_header(r, MHD_HTTP_HEADER_COOKIE)) < 0)
+		r->bad_body = true;
+	if (r->too_large) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "The request is larger than the limit of %zu bytes.", opts.max_body);
+		http_error(r, 413, msg);
+	} else if (r->body_kind == BODY_FORM && http_parse_urlencoded(&r->form, r->body.data ? r->body.data : "",
+								      r->body.len) < 0) {
+		http_error(r, 400, "The form data is malformed (bad encoding, invalid UTF-8 or too many fields).");
+	} else if (r->bad_body || r->body.oom || !form_valid(r)) {
+		http_error(r, 400, "The request is malformed (bad multipart body, invalid UTF-8 or too many fields).");
+	} else {
+		if (r->body_kind == BODY_FORM)
+			buf_free(&r->body);
+		opts.handler(r);
+	}
+	return respond(r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *data, size_t *size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	http_req *r = *con_cls;
+	if (!r) {
+		if (!(r = calloc(1, sizeof *r)))
+			return MHD_NO;
+		*con_cls = r;
+		atomic_fetch_add(&inflight, 1);
+		r->conn = c;
+		r->start_ms = mono_ms();
+		r->method = http_method_of(method);
+		r->method_name = xstrdup(method);
+		r->path = xstrdup(url);
+		if (!r->method_name || !r->path)
+			return MHD_NO;
+		client_addr(r);
+		r->body_kind = body_kind(r);
+		const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > opts.max_body) {
+			r->too_large = true;
+			return complete(r); /* before the body: the client need not send it */
+		}
+		if (r->body_kind == BODY_MULTIPART && !(r->pp = MHD_create_post_processor(c, 32 * 1024, on_part, r)))
+			r->bad_body = true;
+		return MHD_YES;
+	}
+	if (*size) {
+		size_t n = *size;
+		*size = 0;
+		if (r->too_large || r->bad_body)
+			return MHD_YES; /* drain what is left, keep nothing */
+		r->received += n;
+		if (r->received > opts.max_body) {
+			r->too_large = true;
+			buf_free(&r->body);
+			return MHD_YES;
+		}
+		if (r->pp) {
+			if (MHD_post_process(r->pp, data, n) != MHD_YES)
+				r->bad_body = true;
+		} else {
+			buf_append(&r->body, data, n);
+		}
+		return MHD_YES;
+	}
+	if (r->responded)
+		return MHD_YES;
+	return complete(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	http_req *r = *con_cls;
+	if (!r)
+		return;
+	*con_cls = NULL;
+	long long ms = (long long)(mono_ms() - r->start_ms);
+	const char *how = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)";
+	log_info("%s %s %d %zuB %lldms %s%s", r->method_name ? r->method_name : "?",
+		 r->log_path ? r->log_path : r->path ? r->path : "?", r->status, r->out.len, ms,
+		 r->user.name ? r->user.name : "-", how);
+	req_free(r);
+	atomic_fetch_sub(&inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	str_trim(msg);
+	log_warn("http: %s", msg);
+}
+
+int http_serve(const struct http_options *o)
+{
+	opts = *o;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the pool threads inherit this */
+	signal(SIGPIPE, SIG_IGN);
+
+	struct sockaddr_storage ss = {0};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, o->bind, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)o->port);
+	} else if (inet_pton(AF_INET6, o->bind, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)o->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		fprintf(stderr, "llmmeta: BIND: not an address: %s\n", o->bind);
+		return -1;
+	}
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		NULL, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "llmmeta: cannot listen on %s port %d (in use, or not allowed)\n", o->bind, o->port);
+		return -1;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = info ? info->port : (unsigned)o->port;
+	printf(strchr(o->bind, ':') ? "llmmeta: listening on http://[%s]:%u/\n" : "llmmeta: listening on http://%s:%u/\n",
+	       o->bind, port);
+	fflush(stdout);
+	log_info("serving with %d threads", o->threads);
+
+	int sig = 0;
+	sigwait(&set, &sig);
+	log_info("%s: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	MHD_quiesce_daemon(d);
+	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++)
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	MHD_stop_daemon(d);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,244 @@
+/* main.c - the command line: serve, migrate, createuser, --help, --version. Each
+ * command exits 0 on success, or non-zero with one line saying what is wrong. */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "auth/password.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "html/layout.h"
+#include "http/http.h"
+#include "model/user.h"
+#include "web/web.h"
+
+static const char usage[] =
+	"llmmeta - ask large language models and keep every exchange with its metadata\n"
+	"\n"
+	"Usage: llmmeta COMMAND [OPTIONS]\n"
+	"\n"
+	"Commands:\n"
+	"  serve [--port N] [--bind ADDR]   migrate the database, then serve the web application\n"
+	"  migrate                          apply the database migrations and exit\n"
+	"  createuser --username U --email E [--admin] [--password-stdin]\n"
+	"                                   create an account (the password is asked for)\n"
+	"\n"
+	"Options:\n"
+	"  --help       this text; 'llmmeta COMMAND --help' describes one command\n"
+	"  --version    print the version\n"
+	"\n"
+	"Configuration comes from the environment: PORT, BIND, DATABASE_URL, SECRET_KEY,\n"
+	"PUBLIC_URL, DATA_DIR, MAX_UPLOAD_BYTES, MAX_CONTEXT_CHARS, TRUST_PROXY, THREADS\n"
+	"(see README.md). The default database is SQLite in ./data/llmmeta.db.\n";
+
+static const char serve_usage[] =
+	"Usage: llmmeta serve [--port N] [--bind ADDR]\n"
+	"Applies pending migrations, then serves http://BIND:PORT/ until SIGTERM or SIGINT.\n"
+	"--port and --bind override PORT (default 8000; 0 picks a free port) and BIND\n"
+	"(default 127.0.0.1).\n";
+static const char migrate_usage[] = "Usage: llmmeta migrate\nApplies the pending database migrations of DATABASE_URL.\n";
+static const char createuser_usage[] =
+	"Usage: llmmeta createuser --username U --email E [--admin] [--password-stdin]\n"
+	"Creates an account. The password is asked for on the terminal, or read from the\n"
+	"first line of standard input with --password-stdin. --admin makes an administrator.\n";
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "llmmeta: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+/* Loads the configuration and opens the database, applying migrations. */
+static db *open_db(bool need_secret)
+{
+	char err[512];
+	if (config_load(&cfg, need_secret, err, sizeof err) < 0) {
+		die("%s", err);
+		return NULL;
+	}
+	db *d = db_open(cfg.database_url, err, sizeof err);
+	if (!d) {
+		die("DATABASE_URL: %s", err);
+		return NULL;
+	}
+	if (db_migrate(d) < 0) {
+		die("%s", db_errmsg(d));
+		db_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"port", required_argument, 0, 'p'}, {"bind", required_argument, 0, 'b'}, {0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'p')
+			setenv("PORT", optarg, 1);
+		else if (c == 'b')
+			setenv("BIND", optarg, 1);
+		else
+			return fputs(serve_usage, stderr), 2;
+	}
+	db *d = open_db(true);
+	if (!d)
+		return 1;
+	db_close(d);
+	if (db_thread_init(cfg.database_url) < 0)
+		return die("%s", "out of memory");
+	http_set_error_renderer(app_error_page);
+	struct http_options o = {.bind = cfg.bind, .port = cfg.port, .threads = cfg.threads,
+				 .max_body = cfg.max_upload_bytes, .trust_proxy = cfg.trust_proxy, .handler = app_handle};
+	int rc = http_serve(&o);
+	db_thread_close();
+	config_free(&cfg);
+	return rc == 0 ? 0 : 1;
+}
+
+static int cmd_migrate(void)
+{
+	db *d = open_db(false);
+	if (!d)
+		return 1;
+	printf("llmmeta: database at schema version %d\n", db_schema_version());
+	db_close(d);
+	config_free(&cfg);
+	return 0;
+}
+
+/* Reads a password from the terminal without echo, or one line from stdin. */
+static int read_password(bool from_stdin, char *out, size_t len)
+{
+	struct termios old, quiet;
+	bool tty = !from_stdin && isatty(STDIN_FILENO);
+	if (!from_stdin && !tty)
+		return -1;
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	char *ok = fgets(out, (int)len, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (!ok)
+		return -1;
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
+static int create(db *d, const char *username, const char *email, bool admin, const char *pw)
+{
+	buf err = BUF_INIT;
+	int rc = 1;
+	char hash[128];
+	if (!user_valid_name(username, &err) || !user_valid_email(email, &err) ||
+	    password_check(pw, username, email, &err) > 0) {
+		str_trim(err.data);
+		char *nl = strchr(err.data, '\n');
+		if (nl)
+			*nl = '\0';
+		die("%s", err.data);
+	} else if (password_hash(pw, hash) != 0) {
+		die("%s", "the password could not be hashed (out of memory)");
+	} else {
+		int64_t id;
+		switch (user_create(d, username, email, hash, admin, &id)) {
+		case USER_CREATED:
+			printf("llmmeta: created %s%s (id %lld)\n", admin ? "administrator " : "user ", username, (long long)id);
+			rc = 0;
+			break;
+		case USER_TAKEN_NAME: die("the username %s is taken", username); break;
+		case USER_TAKEN_EMAIL: die("the e-mail address %s is taken", email); break;
+		default: die("cannot save the user: %s", db_errmsg(d)); break;
+		}
+	}
+	buf_free(&err);
+	return rc;
+}
+
+static int cmd_createuser(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"username", required_argument, 0, 'u'},
+						 {"email", required_argument, 0, 'e'},
+						 {"admin", no_argument, 0, 'a'},
+						 {"password-stdin", no_argument, 0, 's'},
+						 {0}};
+	const char *username = NULL, *email = NULL;
+	bool admin = false, from_stdin = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': username = optarg; break;
+		case 'e': email = optarg; break;
+		case 'a': admin = true; break;
+		case 's': from_stdin = true; break;
+		default: return fputs(createuser_usage, stderr), 2;
+		}
+	}
+	if (!username || !email)
+		return die("%s", "createuser needs --username and --email (see llmmeta createuser --help)");
+	char pw[1024];
+	if (read_password(from_stdin, pw, sizeof pw) < 0)
+		return die("%s", "no password given (type it at the prompt, or use --password-stdin)");
+	db *d = open_db(false);
+	int rc = d ? create(d, username, email, admin, pw) : 1;
+	sodium_memzero(pw, sizeof pw);
+	db_close(d);
+	config_free(&cfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0)
+		return die("%s", "libsodium cannot start");
+	if (argc < 2)
+		return fputs(usage, stderr), 2;
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+		return fputs(usage, stdout), 0;
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
+		return printf("llmmeta %s\n", LLMMETA_VERSION), 0;
+	static const struct {
+		const char *name;
+		const char *help;
+	} cmds[] = {{"serve", serve_usage}, {"migrate", migrate_usage}, {"createuser", createuser_usage}};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(cmd, cmds[i].name) == 0 && wants_help(argc - 1, argv + 1))
+			return fputs(cmds[i].help, stdout), 0;
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate();
+	if (strcmp(cmd, "createuser") == 0)
+		return cmd_createuser(argc - 1, argv + 1);
+	return die("unknown command '%s' (see llmmeta --help)", cmd);
+}

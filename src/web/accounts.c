@@ -1,0 +1,245 @@
+/* accounts.c - sign up, log in, log out (SPEC §4, §12): the Django app's form field
+ * names, Django's password rules, Argon2id hashes, throttled logins, and `next`
+ * redirects only to local paths. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../auth/password.h"
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../html/html.h"
+#include "../html/layout.h"
+#include "../model/user.h"
+#include "web.h"
+
+/* A form's fields with surrounding space removed; "" when absent. */
+static char *field(http_req *r, const char *name)
+{
+	const char *v = http_form(r, name);
+	char *s = xstrdup(v ? v : "");
+	return s ? str_trim(s) : NULL;
+}
+
+static const char *next_of(http_req *r)
+{
+	const char *n = http_param(r, "next");
+	return app_safe_next(n) ? n : "/";
+}
+
+static void next_field(buf *b, http_req *r)
+{
+	const char *n = http_param(r, "next");
+	if (app_safe_next(n))
+		html_printf(b, "<input type=\"hidden\" name=\"next\" value=\"%s\">\n", n);
+}
+
+/* ---- sign up ---- */
+
+struct signup {
+	char *username, *email;
+	buf e_username, e_email, e_password1, e_password2, e_form;
+};
+
+static void signup_form(http_req *r, int status, struct signup *s)
+{
+	buf b = BUF_INIT;
+	page_begin(&b, r, "Sign up", "signup");
+	html_raw(&b, "<h1>Sign up</h1>\n");
+	form_errors(&b, s->e_form.data);
+	form_begin(&b, r, "/accounts/signup/", NULL);
+	next_field(&b, r);
+	form_field(&b, &(struct field){.name = "username", .label = "Username", .value = s->username,
+				       .error = s->e_username.data, .autocomplete = "username", .required = true,
+				       .autofocus = true, .help = "Letters, digits and @ . + - _ only."});
+	form_field(&b, &(struct field){.name = "email", .label = "E-mail", .type = "email", .value = s->email,
+				       .error = s->e_email.data, .autocomplete = "email", .required = true});
+	form_field(&b, &(struct field){.name = "password1", .label = "Password", .type = "password",
+				       .error = s->e_password1.data, .autocomplete = "new-password", .required = true,
+				       .help = "At least 8 characters, not only digits, not a common password, "
+					       "not like your username or e-mail."});
+	form_field(&b, &(struct field){.name = "password2", .label = "Password (again)", .type = "password",
+				       .error = s->e_password2.data, .autocomplete = "new-password", .required = true});
+	form_end(&b, "Sign up");
+	html_raw(&b, "<p>Already have an account? <a href=\"/accounts/login/\">Log in</a>.</p>\n");
+	page_end(&b);
+	page_send(r, status, &b);
+}
+
+static bool signup_check(http_req *r, struct signup *s, const char *p1, const char *p2)
+{
+	bool ok = user_valid_name(s->username, &s->e_username);
+	ok &= user_valid_email(s->email, &s->e_email);
+	if (!*p1) {
+		buf_puts(&s->e_password1, "This field is required.");
+		ok = false;
+	} else if (password_check(p1, s->username, s->email, &s->e_password1) > 0) {
+		ok = false;
+	}
+	if (strcmp(p1, p2) != 0) {
+		buf_puts(&s->e_password2, "You must type the same password each time.");
+		ok = false;
+	}
+	(void)r;
+	return ok;
+}
+
+static void signup_post(http_req *r, db *d, struct signup *s)
+{
+	const char *p1 = http_form(r, "password1"), *p2 = http_form(r, "password2");
+	p1 = p1 ? p1 : "";
+	p2 = p2 ? p2 : "";
+	if (!signup_check(r, s, p1, p2)) {
+		signup_form(r, 400, s);
+		return;
+	}
+	char hash[128];
+	if (password_hash(p1, hash) != 0) {
+		http_error(r, 500, "The password could not be hashed (out of memory).");
+		return;
+	}
+	int64_t id = 0;
+	switch (user_create(d, s->username, s->email, hash, false, &id)) {
+	case USER_CREATED: break;
+	case USER_TAKEN_NAME:
+		buf_puts(&s->e_username, "A user with that username already exists.");
+		signup_form(r, 400, s);
+		return;
+	case USER_TAKEN_EMAIL:
+		buf_puts(&s->e_email, "A user is already registered with this e-mail address.");
+		signup_form(r, 400, s);
+		return;
+	default: http_error(r, 500, "The account could not be saved."); return;
+	}
+	log_info("signup: user %lld (%s)", (long long)id, s->username);
+	if (auth_login(d, r, id, s->username, false) < 0) {
+		http_error(r, 500, "The session could not be started.");
+		return;
+	}
+	http_redirect(r, 302, next_of(r));
+}
+
+void page_signup(http_req *r)
+{
+	db *d = app_db(r);
+	if (!d)
+		return;
+	struct signup s = {0};
+	s.username = field(r, "username");
+	s.email = field(r, "email");
+	if (!s.username || !s.email)
+		http_error(r, 500, NULL);
+	else if (r->method == HTTP_POST)
+		signup_post(r, d, &s);
+	else
+		signup_form(r, 200, &s);
+	free(s.username);
+	free(s.email);
+	buf_free(&s.e_username);
+	buf_free(&s.e_email);
+	buf_free(&s.e_password1);
+	buf_free(&s.e_password2);
+	buf_free(&s.e_form);
+}
+
+/* ---- log in ---- */
+
+static void login_form(http_req *r, int status, const char *login, const char *error)
+{
+	buf b = BUF_INIT;
+	page_begin(&b, r, "Log in", "login");
+	html_raw(&b, "<h1>Log in</h1>\n");
+	form_errors(&b, error);
+	form_begin(&b, r, "/accounts/login/", NULL);
+	next_field(&b, r);
+	form_field(&b, &(struct field){.name = "login", .label = "Username or e-mail", .value = login,
+				       .autocomplete = "username", .required = true, .autofocus = true});
+	form_field(&b, &(struct field){.name = "password", .label = "Password", .type = "password",
+				       .autocomplete = "current-password", .required = true});
+	form_end(&b, "Log in");
+	html_raw(&b, "<p>No account yet? <a href=\"/accounts/signup/\">Sign up</a>.</p>\n");
+	page_end(&b);
+	page_send(r, status, &b);
+}
+
+static char dummy_hash[128];
+static void make_dummy(void)
+{
+	if (password_hash("no user has this password", dummy_hash) != 0)
+		dummy_hash[0] = '\0';
+}
+
+/* Verifies against a real hash even when the user does not exist, so the answer
+ * takes as long either way and does not tell which accounts exist. */
+static bool check_password(const struct user *u, const char *pw)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, make_dummy);
+	bool ok = password_verify(pw, u->id ? u->password_hash : dummy_hash);
+	return ok && u->id;
+}
+
+static void login_post(http_req *r, db *d, const char *login)
+{
+	const char *pw = http_form(r, "password");
+	if (!*login || !pw || !*pw) {
+		login_form(r, 400, login, "Enter your username (or e-mail) and your password.");
+		return;
+	}
+	int t = auth_throttled(d, login, r->addr);
+	if (t != 0) {
+		if (t < 0)
+			http_error(r, 500, "The database cannot be reached.");
+		else
+			http_error(r, 429, "Too many failed login attempts. Wait 15 minutes and try again.");
+		return;
+	}
+	struct user u = {0};
+	if (user_by_login(d, login, &u) < 0) {
+		http_error(r, 500, "The database cannot be reached.");
+		return;
+	}
+	if (!check_password(&u, pw)) {
+		auth_login_failed(d, login, r->addr);
+		login_form(r, 400, login, "The username and/or password you specified are not correct.");
+	} else if (!u.is_active) {
+		login_form(r, 400, login, "This account is inactive.");
+	} else {
+		char hash[128];
+		if (password_needs_rehash(u.password_hash) && password_hash(pw, hash) == 0)
+			user_set_password(d, u.id, hash); /* e.g. a Django pbkdf2 hash, upgraded */
+		auth_login_succeeded(d, login);
+		if (auth_login(d, r, u.id, u.username, u.is_admin) < 0)
+			http_error(r, 500, "The session could not be started.");
+		else
+			http_redirect(r, 302, next_of(r));
+	}
+	user_clear(&u);
+}
+
+void page_login(http_req *r)
+{
+	db *d = app_db(r);
+	if (!d)
+		return;
+	char *login = field(r, "login");
+	if (!login)
+		http_error(r, 500, NULL);
+	else if (r->method == HTTP_POST)
+		login_post(r, d, login);
+	else if (r->user.id)
+		http_redirect(r, 302, next_of(r));
+	else
+		login_form(r, 200, login, NULL);
+	free(login);
+}
+
+void page_logout(http_req *r)
+{
+	db *d = app_db(r);
+	if (!d)
+		return;
+	auth_logout(d, r);
+	http_redirect(r, 302, "/");
+}

@@ -1,0 +1,132 @@
+/* app.c - the route table and what happens to every request before its page runs:
+ * the trailing-slash redirect (301, as Django does), 404/405, the session, the CSRF
+ * check on every state-changing method, and access rules (login, admin). */
+#include "web.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../http/router.h"
+
+enum {
+	USER = 1,       /* anonymous visitors are sent to the login page */
+	ADMIN = 2,      /* non-admins get 403 */
+	NO_CSRF = 4,    /* not a browser form: bearer-authenticated or harmless */
+	SECRET_URL = 8, /* the path holds a secret: the log shows the pattern */
+};
+
+static const struct route routes[] = {
+	{"/", HTTP_GET, page_home, 0},
+	{"/about/", HTTP_GET, page_about, 0},
+	{"/ask/", HTTP_GET | HTTP_POST, page_ask, USER},
+	{"/accounts/signup/", HTTP_GET | HTTP_POST, page_signup, 0},
+	{"/accounts/login/", HTTP_GET | HTTP_POST, page_login, 0},
+	{"/accounts/logout/", HTTP_POST, page_logout, 0},
+	{"/accounts/password/change/", HTTP_GET | HTTP_POST, page_password_change, USER},
+	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF},
+	{"/static/<path>", HTTP_GET, page_static, 0},
+};
+
+db *app_db(http_req *r)
+{
+	db *d = db_thread();
+	if (!d)
+		http_error(r, 500, "The database cannot be reached.");
+	return d;
+}
+
+bool app_safe_next(const char *n)
+{
+	if (!n || n[0] != '/' || n[1] == '/' || n[1] == '\\')
+		return false;
+	for (const char *p = n; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == '\\' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static void redirect_with_slash(http_req *r)
+{
+	buf loc = BUF_INIT;
+	buf_puts(&loc, r->path);
+	buf_putc(&loc, '/');
+	for (size_t i = 0; i < r->query.n; i++) {
+		buf_putc(&loc, i ? '&' : '?');
+		url_encode(&loc, r->query.v[i].key);
+		buf_putc(&loc, '=');
+		url_encode(&loc, r->query.v[i].val);
+	}
+	if (!loc.oom)
+		http_redirect(r, 301, loc.data);
+	else
+		http_error(r, 500, NULL);
+	buf_free(&loc);
+}
+
+static void to_login(http_req *r)
+{
+	buf loc = BUF_INIT;
+	buf_puts(&loc, "/accounts/login/?next=");
+	url_encode(&loc, r->path);
+	http_redirect(r, 302, loc.oom ? "/accounts/login/" : loc.data);
+	buf_free(&loc);
+}
+
+static void allow_header(http_req *r, int allowed)
+{
+	static const struct {
+		int m;
+		const char *name;
+	} names[] = {{HTTP_GET, "GET, HEAD"}, {HTTP_POST, "POST"}, {HTTP_PUT, "PUT"}, {HTTP_DELETE, "DELETE"}};
+	buf b = BUF_INIT;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (allowed & names[i].m)
+			buf_printf(&b, "%s%s", b.len ? ", " : "", names[i].name);
+	if (!b.oom && b.len)
+		http_add_header(r, "Allow", b.data);
+	buf_free(&b);
+}
+
+void app_handle(http_req *r)
+{
+	const struct route *rt = NULL;
+	int allowed;
+	switch (router_match(routes, sizeof routes / sizeof routes[0], r->method, r->path, &rt, r->params, &r->nparams,
+			     &allowed)) {
+	case ROUTE_ADD_SLASH: redirect_with_slash(r); return;
+	case ROUTE_NOT_FOUND: http_error(r, 404, NULL); return;
+	case ROUTE_BAD_METHOD:
+		allow_header(r, allowed);
+		http_error(r, 405, NULL);
+		return;
+	case ROUTE_FOUND: break;
+	}
+	if (rt->flags & SECRET_URL)
+		r->log_path = rt->pattern;
+	if (rt->handler != page_static && rt->handler != page_health) {
+		db *d = app_db(r);
+		if (!d || auth_load_session(d, r) < 0) {
+			http_error(r, 500, "The database cannot be reached.");
+			return;
+		}
+	}
+	bool writes = !(r->method & (HTTP_GET | HTTP_HEAD | HTTP_OPTIONS));
+	if (writes && !(rt->flags & NO_CSRF) && !auth_csrf_ok(r)) {
+		http_error(r, 403, "The form was missing its security token, or it had expired. "
+				   "Go back, reload the page and try again.");
+		return;
+	}
+	if ((rt->flags & (USER | ADMIN)) && !r->user.id) {
+		to_login(r);
+		return;
+	}
+	if ((rt->flags & ADMIN) && !r->user.admin) {
+		http_error(r, 403, "This page is for administrators.");
+		return;
+	}
+	rt->handler(r);
+}

@@ -1,0 +1,28 @@
+/* web.h - the pages, one file each, and the app that routes requests to them. */
+#ifndef LLMMETA_WEB_H
+#define LLMMETA_WEB_H
+
+#include "../db/db.h"
+#include "../http/http.h"
+
+/* The one handler the server calls: routing, session, CSRF, access, then the page. */
+void app_handle(http_req *r);
+/* Renders the error pages (400, 403, 404, 405, 413, 429, 500). */
+void app_error_page(http_req *r, int status, const char *detail);
+/* The calling thread's database connection; on failure it answers 500 and returns
+ * NULL, so a page can simply return. */
+db *app_db(http_req *r);
+/* True for a path that is safe to redirect to after login: local, not //host. */
+bool app_safe_next(const char *next);
+
+void page_home(http_req *r);
+void page_about(http_req *r);
+void page_ask(http_req *r);
+void page_signup(http_req *r);
+void page_login(http_req *r);
+void page_logout(http_req *r);
+void page_password_change(http_req *r);
+void page_health(http_req *r);
+void page_static(http_req *r);
+
+#endif

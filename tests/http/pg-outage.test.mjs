@@ -1,0 +1,78 @@
+// PostgreSQL only: /health/ answers 500 {"status":"error"} while the cluster is down and
+// is healthy again after it restarts (the server reconnects by itself, without restart).
+// Skipped unless TEST_DATABASE_URL_BASE is set. It stops and restarts the cluster in
+// PG_CLUSTER_DIR (with scripts/pg-cluster.sh; run this file alone or with
+// --test-concurrency=1, as other files use that cluster); without PG_CLUSTER_DIR it
+// makes a private throwaway cluster instead.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, Client, REPO_ROOT, PG_BASE, PSQL, freePort, sleep, uniq } from '../lib/server.mjs';
+
+const SCRIPT = join(REPO_ROOT, 'scripts', 'pg-cluster.sh');
+const cluster = (cmd, dir, port) => execFileSync('bash', [SCRIPT, cmd, dir, String(port)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+async function health(c, method = 'GET') {
+  const r = await c.request(method, '/health/');
+  let j = null;
+  try { j = JSON.parse(r.text); } catch { /* asserted by the caller */ }
+  return { status: r.status, json: j, text: r.text };
+}
+
+test('health is 500 "error" while PostgreSQL is down and healthy after it restarts', { timeout: 180000 }, async (t) => {
+  if (!PG_BASE) { t.skip('TEST_DATABASE_URL_BASE is not set'); return; }
+  let dir = process.env.PG_CLUSTER_DIR, port, base, own = false;
+  if (dir) {
+    port = new URL(PG_BASE).port || '5432';
+    base = PG_BASE;
+  } else {
+    own = true;
+    dir = mkdtempSync(join(tmpdir(), 'llmmeta-pg-'));
+    port = await freePort();
+    base = cluster('start', dir, port);
+  }
+  let server;
+  try {
+    const name = uniq('llmmeta_outage_');
+    execFileSync(PSQL, [`${base}/postgres`, '-q', '-c', `CREATE DATABASE ${name}`]);
+    const db = { url: `${base}/${name}`, backend: 'postgres', cleanup() { try { execFileSync(PSQL, [`${base}/postgres`, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); } catch { /* down */ } } };
+    server = await startServer({ db });
+    const c = new Client(server.url);
+    let h = await health(c);
+    assert.equal(h.status, 200, h.text);
+    assert.equal(h.json.database.backend, 'postgres');
+
+    cluster('stop', dir, port);
+    try {
+      for (const method of ['GET', 'POST']) {
+        h = await health(c, method);
+        assert.equal(h.status, 500, `${method} with the database down: ${h.status} ${h.text}`);
+        assert.ok(h.json, `not JSON: ${h.text}`);
+        assert.equal(h.json.status, 'error');
+        assert.ok(typeof h.json.message === 'string' || typeof h.json.error === 'string' || h.json.database, 'no reason given');
+      }
+      const page = await c.get('/about/');
+      assert.ok(page.status < 600, 'the server still answers other pages');
+      assert.equal(server.proc.exitCode, null, 'the server died while the database was down');
+    } finally {
+      cluster('start', dir, port);
+    }
+
+    let ok = null;
+    for (let i = 0; i < 60 && !ok; i++) {
+      const g = await health(c);
+      if (g.status === 200) ok = g; else await sleep(500);
+    }
+    assert.ok(ok, 'health did not recover within 30 s after the database came back');
+    assert.equal(ok.json.status, 'healthy');
+    const p = await health(c, 'POST');
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.json.database.activity_type, 'write_operation');
+  } finally {
+    await server?.stop();
+    if (own) { try { cluster('stop', dir, port); } catch { /* already down */ } rmSync(dir, { recursive: true, force: true }); }
+  }
+});

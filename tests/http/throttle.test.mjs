@@ -1,0 +1,32 @@
+// Login throttling: after repeated wrong passwords for one account (10 per 15 minutes)
+// the login answers 429, even with the right password, and sets no session.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, Client } from '../lib/server.mjs';
+import { login, isLoggedIn, signedUpClient } from '../lib/flows.mjs';
+
+let server;
+before(async () => { server = await startServer(); });
+after(async () => { await server?.stop(); });
+
+test('15 wrong passwords → 429, then the right password is refused with 429 too', async () => {
+  const { user } = await signedUpClient(server.url, 'throttle');
+  const c = new Client(server.url);
+  const statuses = [];
+  for (let i = 0; i < 15; i++) statuses.push((await login(c, user.username, `Wrong-${i}-pass!`)).status);
+  assert.deepEqual(statuses.slice(0, 5), [400, 400, 400, 400, 400], `first attempts: ${statuses}`);
+  assert.ok(statuses.every((s) => s === 400 || s === 429), `unexpected statuses: ${statuses}`);
+  assert.equal(statuses.at(-1), 429, `statuses: ${statuses}`);
+  const first429 = statuses.indexOf(429);
+  assert.ok(first429 >= 0 && first429 <= 10, `429 should start by the 11th attempt, statuses: ${statuses}`);
+  assert.ok(statuses.slice(first429).every((s) => s === 429), `once throttled, stays throttled: ${statuses}`);
+
+  const right = await login(c, user.username, user.password);
+  assert.equal(right.status, 429, 'the right password got through a throttled account');
+  assert.ok(!right.setCookies.some((s) => /^llmmeta_session=[^;]/.test(s)), 'a session cookie was set while throttled');
+  assert.equal(await isLoggedIn(c), false);
+
+  // Throttling is per account, whatever identifier is typed: the e-mail is throttled too.
+  const byEmail = await login(new Client(server.url), user.email, user.password);
+  assert.equal(byEmail.status, 429, 'logging in by e-mail bypasses the account throttle');
+});
