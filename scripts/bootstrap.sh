@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# bootstrap.sh - installs the Debian packages llmmeta needs, and nothing when all
+# are there (quiet, idempotent). Usage: scripts/bootstrap.sh [build|test|bench]
+#   build: compiler and the -dev libraries the binary links
+#   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium
+#   bench: build + wrk and nginx
+set -euo pipefail
+
+need=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev)
+case "${1:-build}" in
+build) ;;
+test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps)
+      # Node.js: any recent one will do; Debian's only when none is installed, since
+      # Debian's npm package conflicts with NodeSource's nodejs.
+      if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need+=(nodejs npm); fi ;;
+bench) need+=(wrk nginx-light procps) ;;
+*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${need[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "bootstrap: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+	sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq >&2
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# test.sh - `make test`: installs what the tests need, builds the release and the
+# sanitizer (ASan+UBSan) binaries, then runs
+#   1. the cmocka unit tests (sanitized),
+#   2. the black-box HTTP tests against the sanitized binary on SQLite,
+#   3. the same HTTP tests on a throwaway PostgreSQL cluster,
+#   4. the browser tests (Chromium via playwright-core) against the release binary,
+# and ends with one line "N passed, N failed". Logs and screenshots: tests/out/.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/tests/out
+rm -rf "$out" && mkdir -p "$out"
+
+scripts/bootstrap.sh test || exit 1
+make --no-print-directory -j2 all asan unit >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+	(cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+passed=0 failed=0
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+echo "== unit tests (ASan+UBSan)"
+for t in build/asan/tests/test_*; do
+	[ -x "$t" ] || continue
+	log=$out/$(basename "$t").log
+	timeout 300 "$t" >"$log" 2>&1
+	rc=$?
+	p=$(grep -oP '\[  PASSED  \] \K[0-9]+' "$log" | tail -1)
+	f=$(grep -oP '\[  FAILED  \] \K[0-9]+(?= test)' "$log" | tail -1)
+	p=${p:-0} f=${f:-0}
+	# A crash or sanitizer report fails the file even if cmocka printed nothing.
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	count "$p" "$f"
+	printf '  %-28s %3d passed, %d failed\n' "$(basename "$t")" "$p" "$f"
+	[ "$f" -eq 0 ] || sed 's/^/    /' "$log" | tail -30
+done
+
+# Runs node's test runner on $@, counting from its TAP output.
+node_suite() {
+	local name=$1; shift
+	local tap=$out/$name.tap
+	echo "== $name"
+	timeout 900 node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+		--test-reporter=tap --test-reporter-destination="$tap" "$@" >"$out/$name.log" 2>&1
+	local rc=$?
+	local p f
+	p=$(grep -oP '^# pass \K[0-9]+' "$tap" | tail -1)
+	f=$(grep -oP '^# fail \K[0-9]+' "$tap" | tail -1)
+	p=${p:-0} f=${f:-0}
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	count "$p" "$f"
+	printf '  %d passed, %d failed\n' "$p" "$f"
+	[ "$f" -eq 0 ] || grep -vE '^\s*$' "$out/$name.log" | tail -60 | sed 's/^/    /'
+}
+
+LLMMETA_BIN=$root/build/asan/llmmeta node_suite http-sqlite tests/http/
+
+pgdir=$(mktemp -d /tmp/llmmeta-pg.XXXXXX)
+pgport=$((20000 + RANDOM % 20000))
+if scripts/pg-cluster.sh start "$pgdir" "$pgport" >"$out/pg.log" 2>&1; then
+	LLMMETA_BIN=$root/build/asan/llmmeta TEST_DATABASE_URL_BASE=$(scripts/pg-cluster.sh url "$pgdir" "$pgport") \
+		PG_CLUSTER_DIR=$pgdir PG_CLUSTER_PORT=$pgport node_suite http-postgres tests/http/
+	scripts/pg-cluster.sh stop "$pgdir" "$pgport" >>"$out/pg.log" 2>&1
+else
+	echo "== http-postgres: the PostgreSQL cluster did not start"; tail -20 "$out/pg.log"
+	count 0 1
+fi
+rm -rf "$pgdir"
+
+LLMMETA_BIN=$root/build/llmmeta node_suite browser tests/browser/
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
