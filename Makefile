@@ -3,8 +3,10 @@
 #   make run      install what is missing, build, migrate, serve on SQLite
 #   make test     install what the tests need, run every test; ends "N passed, N failed"
 #   make bench    load and latency figures, side by side with nginx
+# V=1 shows the compiler command lines.
 VERSION := 0.1.0
 CC ?= cc
+Q := $(if $(V),,@)
 PKGS := libmicrohttpd jansson sqlite3 libpq libsodium
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -44,11 +46,13 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ)
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(RELEASE) -c -o $@ $<
+	@echo "CC $<"
+	$(Q)$(CC) $(BASE) $(RELEASE) -c -o $@ $<
 
 build/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
+	@echo "CC $< (asan)"
+	$(Q)$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
 
 # Static files are compiled in: tools/embed writes their bytes and ETags as C.
 build/embed: tools/embed.c

@@ -24,6 +24,9 @@
 
 enum { BODY_NONE, BODY_FORM, BODY_MULTIPART, BODY_RAW };
 
+/* Beyond this, an oversized body is not drained but answered at once (see below). */
+#define DRAIN_MAX (256ULL * 1024 * 1024)
+
 static struct http_options opts;
 static atomic_int inflight;
 
@@ -246,9 +249,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		client_addr(r);
 		r->body_kind = body_kind(r);
 		const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > opts.max_body) {
+		unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+		if (declared > opts.max_body) {
 			r->too_large = true;
-			return complete(r); /* before the body: the client need not send it */
+			/* A client waiting for "100 Continue" hears the 413 before sending
+			 * anything; an absurd size is refused at once. Other clients are still
+			 * sending: the body is drained, keeping nothing, so that they can read
+			 * the answer instead of a reset connection. */
+			const char *expect = http_header(r, MHD_HTTP_HEADER_EXPECT);
+			if ((expect && strcasecmp(expect, "100-continue") == 0) || declared > DRAIN_MAX)
+				return complete(r);
+			return MHD_YES;
 		}
 		if (r->body_kind == BODY_MULTIPART && !(r->pp = MHD_create_post_processor(c, 32 * 1024, on_part, r)))
 			r->bad_body = true;
