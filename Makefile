@@ -7,7 +7,7 @@
 VERSION := 0.1.0
 CC ?= cc
 Q := $(if $(V),,@)
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl inih md4c
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -6,7 +6,8 @@
 #   bench: build + wrk and nginx
 set -euo pipefail
 
-need=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev)
+need=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
+      libcurl4-openssl-dev libinih-dev libmd4c-dev)
 case "${1:-build}" in
 build) ;;
 test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps)

@@ -1,0 +1,91 @@
+/* llm.h - talking to language models: the configured providers and their models,
+ * and the engine that runs every provider call.
+ *
+ * The engine is one thread with a libcurl multi handle: any number of calls in
+ * flight, none of them holding an HTTP worker. A caller starts a call with a
+ * callback; the callback runs on the engine thread for each piece of the answer
+ * (LLM_DELTA) and exactly once at the end (LLM_DONE or LLM_FAIL), after which the
+ * call id is dead. Callbacks must be quick and must not call back into the engine
+ * except llm_cancel. */
+#ifndef LLMMETA_LLM_H
+#define LLMMETA_LLM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum llm_type { LLM_OPENAI, LLM_ANTHROPIC };
+
+/* The sampling parameters, as bits: which a provider refuses, which were sent. */
+enum { LLM_MAX_TOKENS = 1, LLM_TEMPERATURE = 2, LLM_TOP_K = 4, LLM_TOP_P = 8 };
+
+struct llm_provider {
+	char *name;
+	enum llm_type type;
+	char *url; /* base URL, without trailing slash: .../v1 */
+	char *key; /* NULL for none; never logged or shown */
+	char **models;
+	size_t nmodels;
+	unsigned unsupported; /* LLM_* bits never sent to this provider */
+	long connect_ms, first_token_ms, total_ms;
+};
+
+struct llm_msg {
+	const char *role; /* "system", "user", "assistant" */
+	const char *content;
+};
+
+struct llm_request {
+	const struct llm_provider *provider;
+	const char *model;
+	const struct llm_msg *msgs;
+	size_t nmsgs;
+	int64_t max_tokens;
+	double temperature;
+	int64_t top_k;
+	double top_p;
+};
+
+enum llm_status { LLM_OK, LLM_ERROR, LLM_CANCELLED };
+
+/* What the provider reported at the end; -1 where it reported nothing. */
+struct llm_result {
+	enum llm_status status;
+	char *model;         /* the model as the provider named it */
+	char *finish_reason;
+	int64_t prompt_tokens, completion_tokens, total_tokens;
+	int64_t elapsed_ms;  /* from request to last byte */
+	int64_t ttft_ms;     /* to the first piece of text; -1 if none came */
+	char *error;         /* for LLM_ERROR/LLM_CANCELLED: for people, names the provider */
+};
+
+enum llm_event { LLM_DELTA, LLM_DONE, LLM_FAIL };
+typedef void (*llm_fn)(void *ctx, enum llm_event ev, const char *text, size_t len, const struct llm_result *res);
+
+/* ---- configuration (provider.c) ---- */
+/* Reads the providers from LLMMETA_PROVIDERS (an INI file) or from LLM_API_URL,
+ * LLM_API_KEY, LLM_MODELS (aliases API_URL, API_KEY), and asks providers without a
+ * model list for theirs. Returns 0, or -1 with a line naming the variable in err. */
+int llm_config_load(char *err, size_t errlen);
+void llm_config_free(void);
+size_t llm_model_count(void);
+const char *llm_model_at(size_t i);
+/* The provider serving model, or NULL for an unknown model. */
+const struct llm_provider *llm_provider_for(const char *model);
+/* Which LLM_* parameters a request to p carries. */
+unsigned llm_sent_params(const struct llm_provider *p);
+
+/* ---- the engine (engine.c) ---- */
+int llm_engine_start(void);
+/* Cancels what is in flight (callbacks get LLM_FAIL, cancelled) and joins the thread. */
+void llm_engine_stop(void);
+/* Starts a call. Returns its id, or 0 when it cannot be started (out of memory). The
+ * request is copied: the caller may free it at once. */
+uint64_t llm_start(const struct llm_request *req, llm_fn fn, void *ctx);
+/* Asks the engine to stop call id; its callback then gets LLM_FAIL with status
+ * LLM_CANCELLED (unless it had already finished). Safe with a dead id. */
+void llm_cancel(uint64_t id);
+
+void llm_result_free(struct llm_result *r);
+
+#endif

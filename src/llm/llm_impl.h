@@ -1,0 +1,42 @@
+/* llm_impl.h - what the engine and the two provider adapters share. An adapter
+ * knows one API's shape: the request body, the streamed events, the whole
+ * (non-streamed) answer and the error body. The engine knows HTTP. */
+#ifndef LLMMETA_LLM_IMPL_H
+#define LLMMETA_LLM_IMPL_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "llm.h"
+
+/* One answer as it accumulates. */
+struct llm_acc {
+	struct llm_result res;
+	bool complete;      /* the provider said the answer is whole */
+	char *stream_error; /* an error the provider sent inside the stream */
+	void (*delta)(struct llm_acc *a, const char *text, size_t len);
+};
+
+struct llm_adapter {
+	const char *path; /* appended to the provider's URL */
+	/* The JSON request body (caller frees), or NULL when out of memory. */
+	char *(*body)(const struct llm_request *r);
+	/* One server-sent event; -1 when it is malformed. */
+	int (*event)(struct llm_acc *a, const char *event, const char *data, size_t len);
+	/* A whole JSON answer (a provider that did not stream); -1 when malformed. */
+	int (*whole)(struct llm_acc *a, const char *body, size_t len);
+};
+
+extern const struct llm_adapter llm_openai, llm_anthropic;
+
+/* Adds the provider's authentication headers to h. */
+struct curl_slist *llm_auth_headers(const struct llm_provider *p, struct curl_slist *h);
+/* The human message in an error body ({"error":{"message":...}} and the like), or
+ * NULL; the caller frees it. */
+char *llm_error_message(const char *body, size_t len);
+/* Sets *dst to a copy of s when s is a string and *dst is unset. */
+void llm_set_once(char **dst, json_t *s);
+/* Serialises j (and releases it) with doubles as typed, 0.7 rather than 0.69999... */
+char *llm_dump(json_t *j);
+
+#endif
