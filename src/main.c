@@ -1,6 +1,8 @@
 /* main.c - the command line: serve, migrate, createuser, --help, --version. Each
  * command exits 0 on success, or non-zero with one line saying what is wrong. */
+#include <curl/curl.h>
 #include <getopt.h>
+#include <sys/resource.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "html/layout.h"
+#include "llm/llm.h"
 #include "http/http.h"
 #include "model/user.h"
 #include "web/web.h"
@@ -91,6 +94,17 @@ static db *open_db(bool need_secret)
 	return d;
 }
 
+/* Every connection in flight holds a socket, and so does every provider call:
+ * take all the descriptors the system allows this process. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"port", required_argument, 0, 'p'}, {"bind", required_argument, 0, 'b'}, {0}};
@@ -107,13 +121,20 @@ static int cmd_serve(int argc, char **argv)
 	if (!d)
 		return 1;
 	db_close(d);
-	if (db_thread_init(cfg.database_url) < 0)
-		return die("%s", "out of memory");
+	char err[512];
+	if (llm_config_load(err, sizeof err) < 0)
+		return die("%s", err);
+	if (db_thread_init(cfg.database_url) < 0 || llm_engine_start() < 0)
+		return die("%s", "cannot start (out of memory or threads)");
+	raise_fd_limit();
 	http_set_error_renderer(app_error_page);
 	struct http_options o = {.bind = cfg.bind, .port = cfg.port, .threads = cfg.threads,
-				 .max_body = cfg.max_upload_bytes, .trust_proxy = cfg.trust_proxy, .handler = app_handle};
+				 .max_body = cfg.max_upload_bytes, .trust_proxy = cfg.trust_proxy, .handler = app_handle,
+				 .before_stop = llm_engine_stop};
 	int rc = http_serve(&o);
+	llm_engine_stop();
 	db_thread_close();
+	llm_config_free();
 	config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }
@@ -218,8 +239,8 @@ static int cmd_createuser(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (sodium_init() < 0)
-		return die("%s", "libsodium cannot start");
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return die("%s", "libsodium or libcurl cannot start");
 	if (argc < 2)
 		return fputs(usage, stderr), 2;
 	const char *cmd = argv[1];

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,16 @@ void rand_token(char *out, size_t outlen, size_t nbytes)
 	randombytes_buf(raw, nbytes);
 	sodium_bin2base64(out, outlen, raw, nbytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof raw);
+}
+
+void uuid_v4(char out[37])
+{
+	unsigned char b[16];
+	randombytes_buf(b, sizeof b);
+	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+		 b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 void sha256_hex(char out[65], const void *data, size_t len)
@@ -160,6 +171,21 @@ bool utf8_valid(const char *str, size_t len)
 		s += n + 1;
 	}
 	return true;
+}
+
+void utf8_title(char *out, size_t size, const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	size_t n = strcspn(s, "\r\n");
+	if (n > size - 1) {
+		n = size - 1;
+		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--; /* s[n] would start the next character: cut before a continuation */
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+	str_trim(out);
 }
 
 void url_encode(buf *b, const char *s)

@@ -17,6 +17,8 @@ void fmt_iso8601(char out[32], int64_t ms);
 /* A fresh random token of nbytes random bytes, base64url without padding, in out
  * (which must hold at least 4*nbytes/3+2 bytes). Uses the OS CSPRNG (libsodium). */
 void rand_token(char *out, size_t outlen, size_t nbytes);
+/* A random (version 4) UUID, lower-case; out holds 37 bytes. */
+void uuid_v4(char out[37]);
 /* Lower-case hex SHA-256 of data; out holds 65 bytes. */
 void sha256_hex(char out[65], const void *data, size_t len);
 
@@ -35,6 +37,9 @@ bool str_blank(const char *s);
 bool parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 bool utf8_valid(const char *s, size_t len);
+/* Copies at most size-1 bytes of s into out, cut at a character boundary and at the
+ * first line break: a title from a longer text. */
+void utf8_title(char *out, size_t size, const char *s);
 
 /* Percent-encodes s for a URL query component. */
 void url_encode(buf *b, const char *s);

@@ -94,6 +94,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE keepalive ("
 	" id {ID},"
 	" at BIGINT NOT NULL);",
+
+	/* 2: each user's saved prompts for the ask form. */
+	"CREATE TABLE saved_prompts ("
+	" id {ID},"
+	" user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" title TEXT NOT NULL,"
+	" text TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL);"
+	"CREATE INDEX saved_prompts_user ON saved_prompts (user_id, id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

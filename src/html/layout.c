@@ -20,9 +20,10 @@ void page_begin(buf *b, http_req *r, const char *title, const char *section)
 		    "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<title>%s · llmmeta</title>\n<link rel=\"stylesheet\" href=\"%s\">\n"
-		    "<link rel=\"icon\" href=\"%s\" type=\"image/svg+xml\">\n</head>\n<body>\n"
+		    "<link rel=\"icon\" href=\"%s\" type=\"image/svg+xml\">\n"
+		    "<script src=\"%s\" defer></script>\n</head>\n<body>\n"
 		    "<header class=\"top\"><nav aria-label=\"Main\">",
-		    title, asset_url("/static/style.css"), asset_url("/static/favicon.svg"));
+		    title, asset_url("/static/style.css"), asset_url("/static/favicon.svg"), asset_url("/static/ask.js"));
 	html_raw(b, "<a class=\"brand\" href=\"/\">llmmeta</a>");
 	nav_link(b, "/ask/", "Ask", "ask", section);
 	nav_link(b, "/conversation/", "History", "history", section);

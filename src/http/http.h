@@ -79,6 +79,20 @@ typedef struct http_req {
 	kvlist headers;
 	bool responded;
 
+	/* Waiting on something slow (http_suspend): called when the connection is
+	 * resumed, to answer or suspend again. */
+	void (*on_resume)(struct http_req *r);
+	/* Called once when the request ends, answered or not (the client went away). */
+	void (*on_close)(struct http_req *r, bool completed);
+	void *job; /* the page's state across suspensions */
+	bool suspended;
+	bool dispatched;
+
+	/* A streamed answer (http_send_stream). */
+	long (*stream_read)(void *cls, char *out, size_t max);
+	void (*stream_free)(void *cls);
+	void *stream_cls;
+
 	/* Reading the request (server.c only). */
 	struct MHD_PostProcessor *pp;
 	size_t received;
@@ -109,6 +123,24 @@ void http_add_header(http_req *r, const char *name, const char *value);
  * https. max_age < 0 makes a session cookie, 0 deletes it. */
 void http_set_cookie(http_req *r, const char *name, const char *value, long max_age);
 
+/* Suspends the connection: no thread waits. Must be called from the handler (or
+ * on_resume) with the page's own lock held, so that whoever calls http_resume cannot
+ * run before it. */
+void http_suspend(http_req *r);
+/* Resumes a suspended connection from any thread; on_resume runs next. */
+void http_resume(struct MHD_Connection *conn);
+
+/* Answers with a body of unknown length, sent chunked as it is produced. read
+ * copies up to max bytes into out and returns how many; 0 when nothing is ready
+ * yet (it must then have suspended the connection with http_stream_wait, under the
+ * same lock its producer takes to resume it); HTTP_STREAM_END at the end;
+ * HTTP_STREAM_ERROR to drop the connection. free runs when the response is done. */
+#define HTTP_STREAM_END (-1L)
+#define HTTP_STREAM_ERROR (-2L)
+void http_send_stream(http_req *r, int status, const char *content_type, long (*read)(void *cls, char *out, size_t max),
+		      void (*free_cls)(void *cls), void *cls);
+void http_stream_wait(struct MHD_Connection *conn);
+
 typedef void (*http_error_fn)(http_req *r, int status, const char *detail);
 void http_set_error_renderer(http_error_fn fn);
 
@@ -133,6 +165,9 @@ struct http_options {
 	size_t max_body;
 	bool trust_proxy;
 	http_handler handler;
+	/* Runs after the server stops taking connections and before it waits for the
+	 * requests in flight: the place to end what suspended connections wait on. */
+	void (*before_stop)(void);
 };
 
 /* Starts the server, blocks until SIGTERM or SIGINT, lets the requests in flight

@@ -180,10 +180,26 @@ static void add_headers(struct MHD_Response *resp, const http_req *r)
 		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }
 
+static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max);
+
+static enum MHD_Result respond_stream(http_req *r)
+{
+	/* The reader's state lives as long as the request: on_completed frees it. */
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, r, NULL);
+	if (!resp)
+		return MHD_NO;
+	add_headers(resp, r);
+	enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
 static enum MHD_Result respond(http_req *r)
 {
 	if (!r->responded)
 		http_error(r, 500, "The page produced no answer.");
+	if (r->stream_read)
+		return respond_stream(r);
 	size_t len;
 	char *body = buf_detach(&r->out, &len);
 	if (!body) {
@@ -225,7 +241,62 @@ static enum MHD_Result complete(http_req *r)
 			buf_free(&r->body);
 		opts.handler(r);
 	}
+	r->dispatched = true;
+	if (r->suspended && !r->responded)
+		return MHD_YES;
 	return respond(r);
+}
+
+/* The connection was resumed: let the page answer or wait again. */
+static enum MHD_Result resumed(http_req *r)
+{
+	r->suspended = false;
+	if (r->on_resume && !r->responded)
+		r->on_resume(r);
+	if (r->suspended && !r->responded)
+		return MHD_YES;
+	return respond(r);
+}
+
+void http_suspend(http_req *r)
+{
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
+void http_resume(struct MHD_Connection *conn)
+{
+	MHD_resume_connection(conn);
+}
+
+void http_stream_wait(struct MHD_Connection *conn)
+{
+	MHD_suspend_connection(conn);
+}
+
+void http_send_stream(http_req *r, int status, const char *content_type, long (*read)(void *cls, char *out, size_t max),
+		      void (*free_cls)(void *cls), void *cls)
+{
+	r->stream_read = read;
+	r->stream_free = free_cls;
+	r->stream_cls = cls;
+	r->status = status;
+	free(r->content_type);
+	r->content_type = xstrdup(content_type);
+	buf_free(&r->out);
+	r->responded = true;
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+	(void)pos;
+	http_req *r = cls;
+	long n = r->stream_read(r->stream_cls, out, max);
+	if (n > 0)
+		r->out.len += (size_t)n;
+	return n == HTTP_STREAM_END ? MHD_CONTENT_READER_END_OF_STREAM
+	       : n == HTTP_STREAM_ERROR ? MHD_CONTENT_READER_END_WITH_ERROR
+					: (ssize_t)n;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -284,6 +355,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		return MHD_YES;
 	}
+	if (r->dispatched)
+		return resumed(r);
 	if (r->responded)
 		return MHD_YES;
 	return complete(r);
@@ -297,6 +370,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	if (!r)
 		return;
 	*con_cls = NULL;
+	if (r->on_close)
+		r->on_close(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	if (r->stream_free)
+		r->stream_free(r->stream_cls);
 	long long ms = (long long)(mono_ms() - r->start_ms);
 	const char *how = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)";
 	log_info("%s %s %d %zuB %lldms %s%s", r->method_name ? r->method_name : "?",
@@ -361,6 +438,8 @@ int http_serve(const struct http_options *o)
 	sigwait(&set, &sig);
 	log_info("%s: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	MHD_quiesce_daemon(d);
+	if (o->before_stop)
+		o->before_stop();
 	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++)
 		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 	MHD_stop_daemon(d);

@@ -187,6 +187,11 @@ static char *transport_error(struct call *c, CURLcode rc)
 		break;
 	case CURLE_COULDNT_CONNECT: buf_puts(&b, "cannot connect (connection refused or unreachable)"); break;
 	case CURLE_COULDNT_RESOLVE_HOST: buf_puts(&b, "cannot resolve its host name"); break;
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+		buf_puts(&b, "the connection broke before the answer was complete");
+		break;
 	default: buf_printf(&b, "the connection failed: %s", curl_easy_strerror(rc)); break;
 	}
 	return buf_detach(&b, NULL);

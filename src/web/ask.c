@@ -1,19 +1,113 @@
-/* ask.c - /ask/, where a logged-in user puts a question to a model. This first
- * version only greets the user: the form, providers and streaming are the next
- * piece of work (issue "Ask"). */
+/* ask.c - /ask/: a plain GET starts a new conversation; POST asks its first question
+ * (or saves the question as a prompt). ?prompt=predefined or ?prompt=<id> fills the
+ * question with the metadata-schema prompt or one of the user's saved prompts.
+ * Also /prompts/<id>/delete/. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../core/util.h"
 #include "../html/html.h"
 #include "../html/layout.h"
+#include "ask.h"
 #include "web.h"
+
+static void show(http_req *r, db *d, struct ask_form *f, int status, const char *notice)
+{
+	struct prompt *prompts = NULL;
+	size_t np = 0;
+	prompt_list(d, r->user.id, &prompts, &np);
+	buf b = BUF_INIT;
+	page_begin(&b, r, "Ask", "ask");
+	html_raw(&b, "<h1>Ask a question</h1>\n");
+	if (notice)
+		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n", notice);
+	if (np) {
+		html_raw(&b, "<details class=\"saved\"><summary>Your saved prompts</summary><ul>\n");
+		for (size_t i = 0; i < np; i++)
+			html_printf(&b,
+				    "<li><a href=\"/ask/?prompt=%lld\">%s</a> <form class=\"inline\" method=\"post\" "
+				    "action=\"/prompts/%lld/delete/\"><input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+				    "<button type=\"submit\" class=\"link danger\">Delete</button></form></li>\n",
+				    (long long)prompts[i].id, prompts[i].title, (long long)prompts[i].id, auth_csrf_token(r));
+		html_raw(&b, "</ul></details>\n");
+	}
+	ask_form_render(&b, r, f, "/ask/", prompts, np);
+	html_raw(&b, "<section class=\"thread\" id=\"thread\"></section>\n");
+	page_end(&b);
+	page_send(r, status, &b);
+	prompt_list_free(prompts, np);
+}
+
+static void prefill(http_req *r, db *d, struct ask_form *f)
+{
+	const char *p = http_query(r, "prompt");
+	int64_t id;
+	if (!p)
+		return;
+	if (strcmp(p, "predefined") == 0)
+		f->question = xstrdup(ask_predefined_prompt);
+	else if (parse_int64(p, 1, INT64_MAX, &id))
+		f->question = prompt_text(d, r->user.id, id);
+}
+
+static void save_prompt(http_req *r, db *d, struct ask_form *f)
+{
+	if (str_blank(f->question)) {
+		buf_puts(&f->e_question, "Write the question to save first.");
+		show(r, d, f, 400, NULL);
+		return;
+	}
+	char title[64];
+	utf8_title(title, sizeof title, f->question);
+	if (prompt_save(d, r->user.id, title, f->question) < 0) {
+		http_error(r, 500, "The prompt could not be saved.");
+		return;
+	}
+	show(r, d, f, 200, "The question was saved as a prompt.");
+}
 
 void page_ask(http_req *r)
 {
-	buf b = BUF_INIT;
-	page_begin(&b, r, "Ask", "ask");
-	html_printf(&b,
-		    "<h1>Ask a question</h1>\n"
-		    "<p>Signed in as <strong>%s</strong>. Asking models is not available in this version "
-		    "yet: no model provider is wired in.</p>\n",
-		    r->user.name);
-	page_end(&b);
-	page_send(r, 200, &b);
+	db *d = app_db(r);
+	if (!d)
+		return;
+	struct ask_form f;
+	ask_form_init(&f);
+	const char *action = http_form(r, "action");
+	if (r->method != HTTP_POST) {
+		prefill(r, d, &f);
+		show(r, d, &f, 200, NULL);
+	} else if (action && strcmp(action, "save_prompt") == 0) {
+		const char *q = http_form(r, "question");
+		f.question = xstrdup(q ? q : "");
+		save_prompt(r, d, &f);
+	} else if (!ask_form_read(r, &f)) {
+		show(r, d, &f, 400, NULL);
+	} else {
+		char title[81], uuid[37];
+		utf8_title(title, sizeof title, f.question);
+		int64_t conv_id;
+		if (conv_create(d, r->user.id, title, "web", uuid, &conv_id) < 0)
+			http_error(r, 500, "The conversation could not be saved.");
+		else
+			ask_job_start(r, &f, conv_id, uuid);
+	}
+	ask_form_free(&f);
+}
+
+void page_prompt_delete(http_req *r)
+{
+	db *d = app_db(r);
+	if (!d)
+		return;
+	int64_t id;
+	int rc = parse_int64(r->params[0], 1, INT64_MAX, &id) ? prompt_delete(d, r->user.id, id) : 0;
+	if (rc < 0)
+		http_error(r, 500, NULL);
+	else if (rc == 0)
+		http_error(r, 404, NULL);
+	else
+		http_redirect(r, 303, "/ask/");
 }

@@ -22,6 +22,9 @@ void page_signup(http_req *r);
 void page_login(http_req *r);
 void page_logout(http_req *r);
 void page_password_change(http_req *r);
+void page_conversation(http_req *r);
+void page_prompt_delete(http_req *r);
+void page_upload(http_req *r);
 void page_health(http_req *r);
 void page_static(http_req *r);
 

@@ -1,0 +1,272 @@
+/* conversation.c - conversations, messages, uploads and prompts (see conversation.h). */
+#include "conversation.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/util.h"
+
+void message_init(struct message *m, const char *role)
+{
+	memset(m, 0, sizeof *m);
+	snprintf(m->role, sizeof m->role, "%s", role);
+	snprintf(m->status, sizeof m->status, "ok");
+	snprintf(m->source, sizeof m->source, "web");
+	m->max_tokens = m->top_k = m->prompt_tokens = m->completion_tokens = m->total_tokens = -1;
+	m->elapsed_ms = m->ttft_ms = m->upload_id = m->file_size = -1;
+	m->temperature = m->top_p = NAN;
+}
+
+void message_clear(struct message *m)
+{
+	free(m->content);
+	free(m->provider);
+	free(m->model);
+	free(m->model_reported);
+	free(m->finish_reason);
+	free(m->error);
+	free(m->file_name);
+	free(m->file_sha256);
+	free(m->file_type);
+	memset(m, 0, sizeof *m);
+}
+
+int conv_create(db *d, int64_t user_id, const char *title, const char *source, char uuid[37], int64_t *id)
+{
+	uuid_v4(uuid);
+	int64_t now = now_ms();
+	return db_query_int(d,
+			    "INSERT INTO conversations (uuid, user_id, title, source, created_at, updated_at)"
+			    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			    DB_ARGS(db_v_text(uuid), db_v_int(user_id), db_v_text(title), db_v_text(source), db_v_int(now),
+				    db_v_int(now)),
+			    id) == 1 ? 0 : -1;
+}
+
+int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id)
+{
+	char lower[37];
+	snprintf(lower, sizeof lower, "%s", uuid);
+	str_lower(lower);
+	return db_query_int(d, "SELECT id FROM conversations WHERE uuid = ? AND user_id = ?",
+			    DB_ARGS(db_v_text(lower), db_v_int(user_id)), id);
+}
+
+int conv_touch(db *d, int64_t id)
+{
+	return db_exec(d, "UPDATE conversations SET updated_at = ? WHERE id = ?",
+		       DB_ARGS(db_v_int(now_ms()), db_v_int(id))) < 0 ? -1 : 0;
+}
+
+static db_val opt_int(int64_t v) { return v >= 0 ? db_v_int(v) : db_v_null(); }
+static db_val opt_real(double v) { return isnan(v) ? db_v_null() : db_v_real(v); }
+
+int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id, int64_t *id)
+{
+	return db_query_int(
+		       d,
+		       "INSERT INTO messages (conversation_id, user_id, role, content, created_at, provider, model,"
+		       " model_reported, max_tokens, temperature, top_k, top_p, prompt_tokens, completion_tokens,"
+		       " total_tokens, elapsed_ms, ttft_ms, finish_reason, status, error, source, upload_id)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		       DB_ARGS(db_v_int(conv_id), db_v_int(user_id), db_v_text(m->role), db_v_text(m->content ? m->content : ""),
+			       db_v_int(now_ms()), db_v_text(m->provider), db_v_text(m->model), db_v_text(m->model_reported),
+			       opt_int(m->max_tokens), opt_real(m->temperature), opt_int(m->top_k), opt_real(m->top_p),
+			       opt_int(m->prompt_tokens), opt_int(m->completion_tokens), opt_int(m->total_tokens),
+			       opt_int(m->elapsed_ms), opt_int(m->ttft_ms), db_v_text(m->finish_reason), db_v_text(m->status),
+			       db_v_text(m->error), db_v_text(m->source), m->upload_id > 0 ? db_v_int(m->upload_id) : db_v_null()),
+		       id) == 1 ? 0 : -1;
+}
+
+int msg_set_status(db *d, int64_t id, const char *status, const char *error, int64_t elapsed_ms)
+{
+	return db_exec(d, "UPDATE messages SET status = ?, error = ?, elapsed_ms = ? WHERE id = ?",
+		       DB_ARGS(db_v_text(status), db_v_text(error), opt_int(elapsed_ms), db_v_int(id))) == 1 ? 0 : -1;
+}
+
+static char *opt_text(db_rows *r, int col) { return db_null(r, col) ? NULL : xstrdup(db_text(r, col)); }
+static int64_t opt_i(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
+static double opt_r(db_rows *r, int col) { return db_null(r, col) ? NAN : db_real(r, col); }
+
+int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	db_rows *r = db_query(d,
+			      "SELECT m.id, m.role, m.content, m.created_at, m.provider, m.model, m.model_reported,"
+			      " m.max_tokens, m.temperature, m.top_k, m.top_p, m.prompt_tokens, m.completion_tokens,"
+			      " m.total_tokens, m.elapsed_ms, m.ttft_ms, m.finish_reason, m.status, m.error, m.source,"
+			      " m.upload_id, u.name, u.sha256, u.content_type, u.size"
+			      " FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id"
+			      " WHERE m.conversation_id = ? ORDER BY m.id",
+			      DB_ARGS(db_v_int(conv_id)));
+	if (!r)
+		return -1;
+	int rc;
+	size_t cap = 0;
+	while ((rc = db_step(r)) == 1) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct message *grown = realloc(*out, cap * sizeof *grown);
+			if (!grown) {
+				rc = -1;
+				break;
+			}
+			*out = grown;
+		}
+		struct message *m = &(*out)[(*n)++];
+		message_init(m, db_text(r, 1));
+		m->id = db_int(r, 0);
+		m->content = xstrdup(db_text(r, 2));
+		m->created_at = db_int(r, 3);
+		m->provider = opt_text(r, 4);
+		m->model = opt_text(r, 5);
+		m->model_reported = opt_text(r, 6);
+		m->max_tokens = opt_i(r, 7);
+		m->temperature = opt_r(r, 8);
+		m->top_k = opt_i(r, 9);
+		m->top_p = opt_r(r, 10);
+		m->prompt_tokens = opt_i(r, 11);
+		m->completion_tokens = opt_i(r, 12);
+		m->total_tokens = opt_i(r, 13);
+		m->elapsed_ms = opt_i(r, 14);
+		m->ttft_ms = opt_i(r, 15);
+		m->finish_reason = opt_text(r, 16);
+		snprintf(m->status, sizeof m->status, "%s", db_text(r, 17));
+		m->error = opt_text(r, 18);
+		snprintf(m->source, sizeof m->source, "%s", db_text(r, 19));
+		m->upload_id = opt_i(r, 20);
+		m->file_name = opt_text(r, 21);
+		m->file_sha256 = opt_text(r, 22);
+		m->file_type = opt_text(r, 23);
+		m->file_size = opt_i(r, 24);
+		if (!m->content) {
+			rc = -1;
+			break;
+		}
+	}
+	db_done(r);
+	if (rc < 0) {
+		msg_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void msg_list_free(struct message *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		message_clear(&m[i]);
+	free(m);
+}
+
+int upload_insert(db *d, int64_t user_id, const char *name, const char *content_type, const void *data, size_t len,
+		  int64_t *id)
+{
+	char sha[65];
+	sha256_hex(sha, data, len);
+	return db_query_int(d,
+			    "INSERT INTO uploads (user_id, name, size, sha256, content_type, data, created_at)"
+			    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			    DB_ARGS(db_v_int(user_id), db_v_text(name), db_v_int((int64_t)len), db_v_text(sha),
+				    db_v_text(content_type), db_v_blob(data, len), db_v_int(now_ms())),
+			    id) == 1 ? 0 : -1;
+}
+
+int upload_fetch(db *d, int64_t id, int64_t user_id, char **name, char **type, buf *data)
+{
+	db_rows *r = db_query(d, "SELECT name, content_type, data FROM uploads WHERE id = ? AND user_id = ?",
+			      DB_ARGS(db_v_int(id), db_v_int(user_id)));
+	if (!r)
+		return -1;
+	int rc = db_step(r);
+	if (rc == 1) {
+		size_t len;
+		const void *p = db_blob(r, 2, &len);
+		*name = xstrdup(db_text(r, 0));
+		*type = xstrdup(db_text(r, 1));
+		buf_append(data, p, len);
+		if (!*name || !*type || data->oom)
+			rc = -1;
+	}
+	db_done(r);
+	return rc;
+}
+
+char *upload_text(db *d, int64_t upload_id, int64_t user_id)
+{
+	db_rows *r = db_query(d, "SELECT data FROM uploads WHERE id = ? AND user_id = ?",
+			      DB_ARGS(db_v_int(upload_id), db_v_int(user_id)));
+	if (!r)
+		return NULL;
+	char *text = NULL;
+	if (db_step(r) == 1) {
+		size_t len;
+		const void *p = db_blob(r, 0, &len);
+		text = xstrndup(p, len);
+	}
+	db_done(r);
+	return text;
+}
+
+int prompt_list(db *d, int64_t user_id, struct prompt **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	db_rows *r = db_query(d, "SELECT id, title, text FROM saved_prompts WHERE user_id = ? ORDER BY id",
+			      DB_ARGS(db_v_int(user_id)));
+	if (!r)
+		return -1;
+	int rc;
+	while ((rc = db_step(r)) == 1) {
+		struct prompt *grown = realloc(*out, (*n + 1) * sizeof *grown);
+		if (!grown) {
+			rc = -1;
+			break;
+		}
+		*out = grown;
+		struct prompt *p = &(*out)[(*n)++];
+		p->id = db_int(r, 0);
+		p->title = xstrdup(db_text(r, 1));
+		p->text = xstrdup(db_text(r, 2));
+	}
+	db_done(r);
+	return rc < 0 ? -1 : 0;
+}
+
+void prompt_list_free(struct prompt *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].title);
+		free(p[i].text);
+	}
+	free(p);
+}
+
+int prompt_save(db *d, int64_t user_id, const char *title, const char *text)
+{
+	return db_exec(d, "INSERT INTO saved_prompts (user_id, title, text, created_at) VALUES (?, ?, ?, ?)",
+		       DB_ARGS(db_v_int(user_id), db_v_text(title), db_v_text(text), db_v_int(now_ms()))) == 1 ? 0 : -1;
+}
+
+int prompt_delete(db *d, int64_t user_id, int64_t id)
+{
+	int64_t n = db_exec(d, "DELETE FROM saved_prompts WHERE id = ? AND user_id = ?",
+			    DB_ARGS(db_v_int(id), db_v_int(user_id)));
+	return n < 0 ? -1 : n > 0;
+}
+
+char *prompt_text(db *d, int64_t user_id, int64_t id)
+{
+	db_rows *r = db_query(d, "SELECT text FROM saved_prompts WHERE id = ? AND user_id = ?",
+			      DB_ARGS(db_v_int(id), db_v_int(user_id)));
+	char *t = NULL;
+	if (r && db_step(r) == 1)
+		t = xstrdup(db_text(r, 0));
+	db_done(r);
+	return t;
+}

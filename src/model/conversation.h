@@ -1,0 +1,71 @@
+/* conversation.h - conversations, their messages with every field of SPEC §5.4, the
+ * files attached to them, and saved prompts: the SQL lives here. Only the owner's
+ * rows are ever returned: every lookup takes the user id. */
+#ifndef LLMMETA_CONVERSATION_H
+#define LLMMETA_CONVERSATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/buf.h"
+#include "../db/db.h"
+
+/* A message. Unknown integers are -1, unknown reals NAN, unknown strings NULL. */
+struct message {
+	int64_t id;
+	char role[16];
+	char *content;
+	int64_t created_at;
+	char *provider, *model, *model_reported;
+	int64_t max_tokens, top_k;
+	double temperature, top_p;
+	int64_t prompt_tokens, completion_tokens, total_tokens;
+	int64_t elapsed_ms, ttft_ms;
+	char *finish_reason;
+	char status[16]; /* ok | error | cancelled */
+	char *error;
+	char source[8]; /* web | api | import */
+	int64_t upload_id;
+	char *file_name, *file_sha256, *file_type;
+	int64_t file_size;
+};
+
+/* A message with every field unknown. */
+void message_init(struct message *m, const char *role);
+void message_clear(struct message *m);
+
+/* Creates a conversation; uuid receives its id for URLs. */
+int conv_create(db *d, int64_t user_id, const char *title, const char *source, char uuid[37], int64_t *id);
+/* The id of the user's conversation uuid: 1 found, 0 not (or not theirs), -1 error. */
+int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id);
+int conv_touch(db *d, int64_t id);
+
+int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id, int64_t *id);
+int msg_set_status(db *d, int64_t id, const char *status, const char *error, int64_t elapsed_ms);
+/* The conversation's messages in order; free with msg_list_free. */
+int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n);
+void msg_list_free(struct message *m, size_t n);
+
+/* Stores a file; returns 0 and its id, or -1. */
+int upload_insert(db *d, int64_t user_id, const char *name, const char *content_type, const void *data, size_t len,
+		  int64_t *id);
+/* The user's stored file: 1 found (name, type and data filled; caller frees name
+ * and type, buf_free data), 0 not found or not theirs, -1 error. */
+int upload_fetch(db *d, int64_t id, int64_t user_id, char **name, char **type, buf *data);
+/* The stored file's bytes as a string (caller frees), or NULL. */
+char *upload_text(db *d, int64_t upload_id, int64_t user_id);
+
+struct prompt {
+	int64_t id;
+	char *title;
+	char *text;
+};
+int prompt_list(db *d, int64_t user_id, struct prompt **out, size_t *n);
+void prompt_list_free(struct prompt *p, size_t n);
+int prompt_save(db *d, int64_t user_id, const char *title, const char *text);
+/* 1 deleted, 0 not found (or not theirs), -1 error. */
+int prompt_delete(db *d, int64_t user_id, int64_t id);
+/* The text of the user's prompt id (caller frees), or NULL. */
+char *prompt_text(db *d, int64_t user_id, int64_t id);
+
+#endif

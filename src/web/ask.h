@@ -1,0 +1,47 @@
+/* ask.h - what the asking pages share: the form (ask_form.c), the job that waits
+ * on the model (ask_job.c) and the rendering of a message (conversation.c). */
+#ifndef LLMMETA_ASK_H
+#define LLMMETA_ASK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/buf.h"
+#include "../http/http.h"
+#include "../model/conversation.h"
+
+/* The metadata-schema prompt the Django app offered. */
+extern const char ask_predefined_prompt[];
+
+struct ask_form {
+	char *question;
+	const char *model;
+	int64_t max_tokens, top_k;
+	double temperature, top_p;
+	/* What the user typed, to show again beside an error. */
+	const char *raw_max_tokens, *raw_temperature, *raw_top_k, *raw_top_p;
+	const http_file *file;
+	buf e_question, e_model, e_max_tokens, e_temperature, e_top_k, e_top_p, e_file;
+};
+
+void ask_form_init(struct ask_form *f);
+/* Reads and checks the posted form; false when any field is invalid (the reasons
+ * are in the e_ buffers). */
+bool ask_form_read(http_req *r, struct ask_form *f);
+/* The form, posting to action; prompts are the user's saved ones. */
+void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
+		     size_t nprompts);
+void ask_form_free(struct ask_form *f);
+/* The content type of an accepted file, from its extension (never the client's word). */
+const char *ask_file_type(const char *filename);
+
+/* Records the question and starts the model on the whole conversation; answers by
+ * streaming (Accept: application/x-ndjson) or, when the answer is complete, with a
+ * redirect to the conversation. conv_id/uuid: the conversation (already checked to
+ * be the user's). */
+void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid);
+
+/* One message as the conversation page shows it. */
+void conv_render_message(buf *b, const struct message *m);
+
+#endif

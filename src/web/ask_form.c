@@ -1,0 +1,238 @@
+/* ask_form.c - the question form (SPEC §5.1): the Django app's field names,
+ * defaults and ranges, each invalid field shown beside itself with the reason and
+ * the user's input kept; the attached file checked for type, UTF-8 and length. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../auth/auth.h"
+#include "../core/config.h"
+#include "../core/util.h"
+#include "../html/html.h"
+#include "../llm/llm.h"
+#include "ask.h"
+
+const char ask_predefined_prompt[] = "Create a non-populated metadata schema for a tensile test using the uploaded raw "
+				     "data, following JSON Schema standards.";
+
+static const char *const allowed_ext[][2] = {
+	{".txt", "text/plain"}, {".csv", "text/csv"}, {".json", "application/json"},
+	{".md", "text/markdown"}, {".doc", "text/plain"}, /* a .doc that passes the checks is text */
+};
+#define NEXT (sizeof allowed_ext / sizeof allowed_ext[0])
+
+const char *ask_file_type(const char *filename)
+{
+	const char *dot = strrchr(filename, '.');
+	for (size_t i = 0; dot && i < NEXT; i++)
+		if (strcasecmp(dot, allowed_ext[i][0]) == 0)
+			return allowed_ext[i][1];
+	return "application/octet-stream";
+}
+
+void ask_form_init(struct ask_form *f)
+{
+	memset(f, 0, sizeof *f);
+	f->model = llm_model_count() ? llm_model_at(0) : NULL;
+	f->max_tokens = 600;
+	f->temperature = 0.7;
+	f->top_k = 40;
+	f->top_p = 0.9;
+}
+
+void ask_form_free(struct ask_form *f)
+{
+	free(f->question);
+	buf_free(&f->e_question);
+	buf_free(&f->e_model);
+	buf_free(&f->e_max_tokens);
+	buf_free(&f->e_temperature);
+	buf_free(&f->e_top_k);
+	buf_free(&f->e_top_p);
+	buf_free(&f->e_file);
+}
+
+static bool number_chars(const char *s)
+{
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s) && !strchr(".eE+-", *s))
+			return false;
+	return true;
+}
+
+static bool read_int(const char *raw, int64_t min, int64_t max, int64_t *out, buf *err)
+{
+	char t[64];
+	snprintf(t, sizeof t, "%s", raw ? raw : "");
+	str_trim(t);
+	if (!*t) {
+		buf_puts(err, "This field is required.");
+	} else if (!parse_int64(t, INT64_MIN, INT64_MAX, out) || strlen(raw) >= sizeof t) {
+		buf_puts(err, "Enter a whole number.");
+	} else if (*out < min) {
+		buf_printf(err, "Ensure this value is greater than or equal to %lld.", (long long)min);
+	} else if (*out > max) {
+		buf_printf(err, "Ensure this value is less than or equal to %lld.", (long long)max);
+	} else {
+		return true;
+	}
+	return false;
+}
+
+static bool read_real(const char *raw, double min, double max, double *out, buf *err)
+{
+	char t[64];
+	snprintf(t, sizeof t, "%s", raw ? raw : "");
+	str_trim(t);
+	char *end = NULL;
+	double v = *t && number_chars(t) && strlen(raw) < sizeof t ? strtod(t, &end) : NAN;
+	if (!*t) {
+		buf_puts(err, "This field is required.");
+	} else if (!end || *end || !isfinite(v)) {
+		buf_puts(err, "Enter a number.");
+	} else if (v < min) {
+		buf_printf(err, "Ensure this value is greater than or equal to %g.", min);
+	} else if (v > max) {
+		buf_printf(err, "Ensure this value is less than or equal to %g.", max);
+	} else {
+		*out = v;
+		return true;
+	}
+	return false;
+}
+
+static size_t code_points(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+static bool read_file(const http_file *file, buf *err)
+{
+	const char *dot = strrchr(file->filename, '.');
+	bool ok_ext = strcmp(ask_file_type(file->filename), "application/octet-stream") != 0;
+	size_t len = file->data.len;
+	const char *data = file->data.data ? file->data.data : "";
+	if (!ok_ext) {
+		buf_printf(err, "This type of file is not accepted (%s). Upload a .txt, .csv, .json, .md or .doc file.",
+			   dot ? dot : "no extension");
+	} else if (len > cfg.max_upload_bytes) {
+		buf_printf(err, "The file is %zu bytes; the limit is %zu bytes.", len, cfg.max_upload_bytes);
+	} else if (!utf8_valid(data, len) || memchr(data, '\0', len)) {
+		buf_puts(err, "The file is not UTF-8 text (a binary .doc, for instance). Save it as plain text "
+			      "(.txt, .csv, .json or .md) and upload that.");
+	} else if (code_points(data, len) > cfg.max_context_chars) {
+		buf_printf(err, "The file's text is %zu characters long; the limit is %zu characters.",
+			   code_points(data, len), cfg.max_context_chars);
+	} else {
+		return true;
+	}
+	return false;
+}
+
+bool ask_form_read(http_req *r, struct ask_form *f)
+{
+	const char *q = http_form(r, "question");
+	f->question = xstrdup(q ? q : "");
+	bool ok = f->question != NULL;
+	if (ok && str_blank(f->question)) {
+		buf_puts(&f->e_question, "This field is required.");
+		ok = false;
+	}
+	const char *model = http_form(r, "model");
+	if (model && *model) {
+		f->model = model;
+		if (!llm_provider_for(model)) {
+			buf_printf(&f->e_model, "Select a valid choice. %s is not one of the available choices.", model);
+			ok = false;
+		}
+	} else if (!f->model) {
+		buf_puts(&f->e_model, "No model is configured: ask the administrator to set LLM_MODELS or LLMMETA_PROVIDERS.");
+		ok = false;
+	}
+	f->raw_max_tokens = http_form(r, "max_tokens");
+	f->raw_temperature = http_form(r, "temperature");
+	f->raw_top_k = http_form(r, "top_k");
+	f->raw_top_p = http_form(r, "top_p");
+	ok &= !f->raw_max_tokens || read_int(f->raw_max_tokens, 1, 3000, &f->max_tokens, &f->e_max_tokens);
+	ok &= !f->raw_temperature || read_real(f->raw_temperature, 0, 1, &f->temperature, &f->e_temperature);
+	ok &= !f->raw_top_k || read_int(f->raw_top_k, 0, 100, &f->top_k, &f->e_top_k);
+	ok &= !f->raw_top_p || read_real(f->raw_top_p, 0, 1, &f->top_p, &f->e_top_p);
+	f->file = http_file_get(r, "file_upload");
+	if (f->file && !read_file(f->file, &f->e_file))
+		ok = false;
+	return ok;
+}
+
+static void errors(buf *b, const buf *e, const char *name)
+{
+	if (e->len)
+		html_printf(b, "<p class=\"error\" id=\"e-%s\" role=\"alert\">%s</p>\n", name, e->data);
+}
+
+static void number(buf *b, const char *name, const char *label, const char *raw, const char *value, const char *min,
+		   const char *max, const char *step, const buf *e)
+{
+	html_printf(b, "<div class=\"field%s\"><label for=\"f-%s\">%s</label>\n", e->len ? " invalid" : "", name, label);
+	html_printf(b, "<input id=\"f-%s\" name=\"%s\" type=\"number\" min=\"%s\" max=\"%s\" step=\"%s\" value=\"%s\"%s>\n",
+		    name, name, min, max, step, raw ? raw : value, e->len ? " aria-invalid=\"true\"" : "");
+	errors(b, e, name);
+	html_raw(b, "</div>\n");
+}
+
+static void prompt_links(buf *b, const struct prompt *prompts, size_t n)
+{
+	html_raw(b, "<div class=\"prompts\"><span>Prompts:</span> "
+		    "<a href=\"?prompt=predefined\" data-prompt=\"predefined\">Use the predefined prompt</a>");
+	for (size_t i = 0; i < n; i++)
+		html_printf(b, " <a href=\"?prompt=%lld\">%s</a>", (long long)prompts[i].id, prompts[i].title);
+	html_raw(b, "</div>\n");
+}
+
+void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
+		     size_t nprompts)
+{
+	char mt[32], temp[32], tk[32], tp[32];
+	snprintf(mt, sizeof mt, "%lld", (long long)f->max_tokens);
+	snprintf(temp, sizeof temp, "%g", f->temperature);
+	snprintf(tk, sizeof tk, "%lld", (long long)f->top_k);
+	snprintf(tp, sizeof tp, "%g", f->top_p);
+	html_printf(b,
+		    "<form class=\"ask\" method=\"post\" action=\"%s\" enctype=\"multipart/form-data\">\n"
+		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n",
+		    action, auth_csrf_token(r));
+	prompt_links(b, prompts, nprompts);
+	html_printf(b,
+		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
+		    "<textarea id=\"f-question\" name=\"question\" rows=\"6\" required>%s</textarea>\n",
+		    f->e_question.len ? " invalid" : "", f->question ? f->question : "");
+	errors(b, &f->e_question, "question");
+	html_raw(b, "</div>\n<div class=\"params\">\n");
+	html_printf(b, "<div class=\"field%s\"><label for=\"f-model\">Model</label>\n<select id=\"f-model\" name=\"model\">\n",
+		    f->e_model.len ? " invalid" : "");
+	for (size_t i = 0; i < llm_model_count(); i++) {
+		const char *m = llm_model_at(i);
+		html_printf(b, "<option%s>%s</option>\n", f->model && strcmp(m, f->model) == 0 ? " selected" : "", m);
+	}
+	html_raw(b, "</select>\n");
+	errors(b, &f->e_model, "model");
+	html_raw(b, "</div>\n");
+	number(b, "max_tokens", "Max tokens", f->raw_max_tokens, mt, "1", "3000", "1", &f->e_max_tokens);
+	number(b, "temperature", "Temperature", f->raw_temperature, temp, "0", "1", "any", &f->e_temperature);
+	number(b, "top_k", "Top k", f->raw_top_k, tk, "0", "100", "1", &f->e_top_k);
+	number(b, "top_p", "Top p", f->raw_top_p, tp, "0", "1", "any", &f->e_top_p);
+	html_raw(b, "</div>\n");
+	html_printf(b,
+		    "<div class=\"field%s\"><label for=\"f-file\">File (optional: .txt .csv .json .md .doc)</label>\n"
+		    "<input id=\"f-file\" name=\"file_upload\" type=\"file\" accept=\".txt,.csv,.json,.md,.doc\">\n",
+		    f->e_file.len ? " invalid" : "");
+	errors(b, &f->e_file, "file");
+	html_raw(b, "</div>\n<div class=\"actions\"><button type=\"submit\">Ask</button>\n"
+		    "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"save_prompt\" formnovalidate>"
+		    "Save question as prompt</button></div>\n</form>\n");
+}

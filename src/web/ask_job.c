@@ -1,0 +1,409 @@
+/* ask_job.c - one question on its way to a model and back (SPEC §5.3, §5.4).
+ *
+ * The page records the question, builds the whole conversation (each earlier file's
+ * text marked as context), hands the call to the LLM engine and suspends the
+ * connection: no thread waits. The engine's callback appends the text and resumes
+ * the connection. With JavaScript the answer streams as NDJSON lines (start, delta,
+ * done or error); without, the page answers with a redirect to the conversation once
+ * the answer is complete.
+ *
+ * A job is shared by the request and the engine (a reference each) and guarded by
+ * its mutex; suspending and resuming both happen under it, so a resume can never
+ * come before its suspend. It is recorded exactly once: when the answer ends, or -
+ * if the browser goes away first - as cancelled, with what had arrived. */
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../html/html.h"
+#include "../llm/llm.h"
+#include "ask.h"
+#include "web.h"
+
+struct ask_job {
+	pthread_mutex_t mu;
+	int refs;
+	struct MHD_Connection *conn; /* NULL once the request is gone */
+	bool waiting;                /* suspended until the engine has news */
+	bool streaming;
+	bool finished;
+	bool recorded;
+	bool final_queued;
+	uint64_t call;
+	buf answer;
+	buf pending; /* NDJSON not yet sent */
+	size_t pending_off;
+	struct llm_result res;
+	/* What the record needs. */
+	int64_t user_id, conv_id, question_id;
+	char uuid[37];
+	char *provider, *model;
+	unsigned sent;
+	int64_t max_tokens, top_k;
+	double temperature, top_p;
+};
+
+static void job_unref(struct ask_job *j)
+{
+	pthread_mutex_lock(&j->mu);
+	int left = --j->refs;
+	pthread_mutex_unlock(&j->mu);
+	if (left)
+		return;
+	pthread_mutex_destroy(&j->mu);
+	buf_free(&j->answer);
+	buf_free(&j->pending);
+	llm_result_free(&j->res);
+	free(j->provider);
+	free(j->model);
+	free(j);
+}
+
+static void ndjson(buf *b, json_t *line)
+{
+	char *s = json_dumps(line, JSON_COMPACT);
+	json_decref(line);
+	if (s) {
+		buf_puts(b, s);
+		buf_putc(b, '\n');
+	}
+	free(s);
+}
+
+/* Wakes the connection if it sleeps on this job. Call with the lock held. */
+static void wake(struct ask_job *j)
+{
+	if (j->waiting && j->conn) {
+		j->waiting = false;
+		http_resume(j->conn);
+	}
+}
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+/* The engine's callback, on the engine thread. */
+static void on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, const struct llm_result *res)
+{
+	struct ask_job *j = ctx;
+	pthread_mutex_lock(&j->mu);
+	if (j->recorded) {
+		/* Already recorded (the browser went away): what comes now is not ours. */
+	} else if (ev == LLM_DELTA) {
+		buf_append(&j->answer, text, len);
+		if (j->streaming)
+			ndjson(&j->pending, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len));
+	} else {
+		j->finished = true;
+		j->res = *res;
+		j->res.model = dup_or_null(res->model);
+		j->res.finish_reason = dup_or_null(res->finish_reason);
+		j->res.error = dup_or_null(res->error);
+	}
+	wake(j);
+	pthread_mutex_unlock(&j->mu);
+	if (ev != LLM_DELTA)
+		job_unref(j);
+}
+
+/* ---- recording ---- */
+
+static void answer_message(struct ask_job *j, struct message *m, const char *status)
+{
+	message_init(m, "assistant");
+	m->content = j->answer.data ? j->answer.data : (char *)"";
+	m->provider = j->provider;
+	m->model = j->model;
+	m->model_reported = j->res.model;
+	m->max_tokens = j->sent & LLM_MAX_TOKENS ? j->max_tokens : -1;
+	m->temperature = j->sent & LLM_TEMPERATURE ? j->temperature : NAN;
+	m->top_k = j->sent & LLM_TOP_K ? j->top_k : -1;
+	m->top_p = j->sent & LLM_TOP_P ? j->top_p : NAN;
+	m->prompt_tokens = j->res.prompt_tokens;
+	m->completion_tokens = j->res.completion_tokens;
+	m->total_tokens = j->res.total_tokens;
+	m->elapsed_ms = j->res.elapsed_ms;
+	m->ttft_ms = j->res.ttft_ms;
+	m->finish_reason = j->res.finish_reason;
+	m->error = j->res.error;
+	snprintf(m->status, sizeof m->status, "%s", status);
+	m->created_at = now_ms();
+}
+
+/* Writes the outcome once. The caller has set j->recorded under the lock, after
+ * which on_llm leaves the answer and result alone, so they are read here unlocked. m receives the answer as stored, for display. */
+static int write_record(struct ask_job *j, struct message *m)
+{
+	db *d = db_thread();
+	if (!d)
+		return -1;
+	const char *status = j->res.status == LLM_OK ? "ok" : j->res.status == LLM_CANCELLED ? "cancelled" : "error";
+	answer_message(j, m, status);
+	int rc = 0;
+	if (j->res.status != LLM_OK)
+		rc = msg_set_status(d, j->question_id, status, j->res.error, j->res.elapsed_ms);
+	if (rc == 0 && (j->res.status == LLM_OK || j->answer.len))
+		rc = msg_insert(d, m, j->conv_id, j->user_id, &m->id);
+	conv_touch(d, j->conv_id);
+	if (rc < 0)
+		log_error("ask: the answer to message %lld could not be recorded: %s", (long long)j->question_id, db_errmsg(d));
+	return rc;
+}
+
+/* Claims the record; false when someone already has. */
+static bool claim(struct ask_job *j)
+{
+	pthread_mutex_lock(&j->mu);
+	bool mine = !j->recorded;
+	j->recorded = true;
+	pthread_mutex_unlock(&j->mu);
+	return mine;
+}
+
+/* The request ended. If the answer had not, the browser went away: stop the model
+ * and keep what came, as cancelled. */
+static void on_close(http_req *r, bool completed)
+{
+	(void)completed;
+	struct ask_job *j = r->job;
+	pthread_mutex_lock(&j->mu);
+	j->conn = NULL;
+	j->waiting = false;
+	bool cancel = !j->finished && !j->recorded;
+	if (cancel) {
+		j->recorded = true;
+		j->res.status = LLM_CANCELLED;
+		j->res.error = xstrdup("The browser went away before the answer was complete.");
+		j->res.elapsed_ms = -1;
+	}
+	pthread_mutex_unlock(&j->mu);
+	if (cancel) {
+		llm_cancel(j->call);
+		struct message m;
+		write_record(j, &m);
+	} else if (claim(j)) {
+		struct message m;
+		write_record(j, &m);
+	}
+	job_unref(j);
+}
+
+/* ---- answering without JavaScript: wait, then redirect ---- */
+
+static void finish_page(http_req *r)
+{
+	struct ask_job *j = r->job;
+	pthread_mutex_lock(&j->mu);
+	if (!j->finished) {
+		j->waiting = true;
+		http_suspend(r);
+		pthread_mutex_unlock(&j->mu);
+		return;
+	}
+	pthread_mutex_unlock(&j->mu);
+	if (claim(j)) {
+		struct message m;
+		write_record(j, &m);
+	}
+	char loc[80];
+	snprintf(loc, sizeof loc, "/conversation/%s/", j->uuid);
+	http_redirect(r, 303, loc);
+}
+
+/* ---- answering with JavaScript: NDJSON as it comes ---- */
+
+static void final_line(struct ask_job *j)
+{
+	struct message m;
+	int rc = write_record(j, &m);
+	buf html = BUF_INIT;
+	conv_render_message(&html, &m);
+	json_t *line = json_pack("{s:s, s:s}", "type", j->res.status == LLM_OK ? "done" : "error", "html",
+				 j->answer.len || j->res.status == LLM_OK ? (html.data ? html.data : "") : "");
+	if (j->res.status != LLM_OK)
+		json_object_set_new(line, "message", json_string(j->res.error ? j->res.error : "The provider failed."));
+	if (rc < 0)
+		json_object_set_new(line, "warning", json_string("The answer could not be saved."));
+	buf_free(&html);
+	pthread_mutex_lock(&j->mu);
+	ndjson(&j->pending, line);
+	j->final_queued = true;
+	pthread_mutex_unlock(&j->mu);
+}
+
+static long stream_read(void *cls, char *out, size_t max)
+{
+	struct ask_job *j = cls;
+	for (;;) {
+		pthread_mutex_lock(&j->mu);
+		size_t avail = j->pending.len - j->pending_off;
+		if (avail) {
+			size_t n = avail < max ? avail : max;
+			memcpy(out, j->pending.data + j->pending_off, n);
+			j->pending_off += n;
+			if (j->pending_off == j->pending.len) {
+				buf_reset(&j->pending);
+				j->pending_off = 0;
+			}
+			pthread_mutex_unlock(&j->mu);
+			return (long)n;
+		}
+		if (j->final_queued) {
+			pthread_mutex_unlock(&j->mu);
+			return HTTP_STREAM_END;
+		}
+		bool mine = j->finished && !j->recorded;
+		if (mine)
+			j->recorded = true;
+		else if (!j->finished) {
+			j->waiting = true;
+			http_stream_wait(j->conn);
+		}
+		pthread_mutex_unlock(&j->mu);
+		if (!mine)
+			return 0;
+		final_line(j);
+	}
+}
+
+/* ---- starting ---- */
+
+/* The conversation so far, oldest first, with each attached file's text marked as
+ * context. Failed or cancelled exchanges are left out. */
+static int build_messages(db *d, struct ask_job *j, struct message **msgs, size_t *n, struct llm_msg **out, char ***owned)
+{
+	if (msg_list(d, j->conv_id, msgs, n) < 0)
+		return -1;
+	*out = calloc(*n ? *n : 1, sizeof **out);
+	*owned = calloc(*n ? *n : 1, sizeof **owned);
+	if (!*out || !*owned)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		struct message *m = &(*msgs)[i];
+		if (strcmp(m->status, "ok") != 0)
+			continue;
+		const char *content = m->content;
+		if (m->upload_id > 0) {
+			char *text = upload_text(d, m->upload_id, j->user_id);
+			buf b = BUF_INIT;
+			buf_printf(&b, "%s\n\n--- Context: the attached file \"%s\" (%lld bytes) follows ---\n%s\n"
+				       "--- End of the attached file ---",
+				   m->content, m->file_name ? m->file_name : "file", (long long)m->file_size, text ? text : "");
+			free(text);
+			content = (*owned)[i] = buf_detach(&b, NULL);
+			if (!content)
+				return -1;
+		}
+		(*out)[k++] = (struct llm_msg){.role = m->role, .content = content};
+	}
+	return (int)k;
+}
+
+static int64_t record_question(db *d, http_req *r, struct ask_form *f, struct ask_job *j)
+{
+	struct message q;
+	message_init(&q, "user");
+	q.content = f->question;
+	q.provider = j->provider;
+	q.model = j->model;
+	q.max_tokens = j->sent & LLM_MAX_TOKENS ? f->max_tokens : -1;
+	q.temperature = j->sent & LLM_TEMPERATURE ? f->temperature : NAN;
+	q.top_k = j->sent & LLM_TOP_K ? f->top_k : -1;
+	q.top_p = j->sent & LLM_TOP_P ? f->top_p : NAN;
+	if (f->file && upload_insert(d, r->user.id, f->file->filename, ask_file_type(f->file->filename),
+				     f->file->data.data ? f->file->data.data : "", f->file->data.len, &q.upload_id) < 0)
+		return -1;
+	int64_t id = -1;
+	return msg_insert(d, &q, j->conv_id, j->user_id, &id) == 0 ? id : -1;
+}
+
+static struct ask_job *job_new(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid)
+{
+	const struct llm_provider *p = llm_provider_for(f->model);
+	struct ask_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return NULL;
+	pthread_mutex_init(&j->mu, NULL);
+	j->refs = 1;
+	j->conn = r->conn;
+	j->user_id = r->user.id;
+	j->conv_id = conv_id;
+	snprintf(j->uuid, sizeof j->uuid, "%s", uuid);
+	j->provider = xstrdup(p->name);
+	j->model = xstrdup(f->model);
+	j->sent = llm_sent_params(p);
+	j->max_tokens = f->max_tokens;
+	j->temperature = f->temperature;
+	j->top_k = f->top_k;
+	j->top_p = f->top_p;
+	const char *accept = http_header(r, "Accept");
+	j->streaming = accept && strstr(accept, "application/x-ndjson");
+	if (!j->provider || !j->model) {
+		job_unref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static uint64_t start_call(db *d, struct ask_job *j, struct ask_form *f)
+{
+	struct message *msgs = NULL;
+	struct llm_msg *lm = NULL;
+	char **owned = NULL;
+	size_t n = 0;
+	int k = build_messages(d, j, &msgs, &n, &lm, &owned);
+	uint64_t id = 0;
+	if (k > 0) {
+		struct llm_request req = {.provider = llm_provider_for(j->model), .model = j->model, .msgs = lm,
+					  .nmsgs = (size_t)k, .max_tokens = f->max_tokens, .temperature = f->temperature,
+					  .top_k = f->top_k, .top_p = f->top_p};
+		j->refs++; /* the engine's */
+		if (!(id = llm_start(&req, on_llm, j)))
+			j->refs--;
+	}
+	for (size_t i = 0; owned && i < n; i++)
+		free(owned[i]);
+	free(owned);
+	free(lm);
+	msg_list_free(msgs, n);
+	return id;
+}
+
+void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid)
+{
+	db *d = app_db(r);
+	if (!d)
+		return;
+	struct ask_job *j = job_new(r, f, conv_id, uuid);
+	if (!j || (j->question_id = record_question(d, r, f, j)) < 0) {
+		if (j)
+			job_unref(j);
+		http_error(r, 500, "The question could not be saved.");
+		return;
+	}
+	if (!(j->call = start_call(d, j, f))) {
+		msg_set_status(d, j->question_id, "error", "The request to the model could not be built.", -1);
+		job_unref(j);
+		http_error(r, 500, "The request to the model could not be built.");
+		return;
+	}
+	r->job = j;
+	r->on_close = on_close;
+	if (!j->streaming) {
+		r->on_resume = finish_page;
+		finish_page(r);
+		return;
+	}
+	char url[80];
+	snprintf(url, sizeof url, "/conversation/%s/", uuid);
+	pthread_mutex_lock(&j->mu);
+	ndjson(&j->pending, json_pack("{s:s, s:s, s:s}", "type", "start", "conversation", uuid, "url", url));
+	pthread_mutex_unlock(&j->mu);
+	http_add_header(r, "X-Accel-Buffering", "no");
+	http_send_stream(r, 200, "application/x-ndjson", stream_read, NULL, j);
+}

@@ -1,0 +1,133 @@
+/* conversation.c - /conversation/<uuid>/: one conversation, each question with its
+ * answer and metadata, and the form to continue it (POST here). A failed or
+ * cancelled question is shown with its reason and offered again in the form. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/util.h"
+#include "../html/html.h"
+#include "../html/layout.h"
+#include "../html/markdown.h"
+#include "ask.h"
+#include "web.h"
+
+static void meta_int(buf *b, const char *label, int64_t v, const char *unit, const char *unknown)
+{
+	if (v >= 0)
+		html_printf(b, "<div><dt>%s</dt><dd>%lld%s</dd></div>", label, (long long)v, unit);
+	else
+		html_printf(b, "<div><dt>%s</dt><dd class=\"unknown\">%s</dd></div>", label, unknown);
+}
+
+static void meta_real(buf *b, const char *label, double v)
+{
+	if (isnan(v))
+		html_printf(b, "<div><dt>%s</dt><dd class=\"unknown\">not sent</dd></div>", label);
+	else
+		html_printf(b, "<div><dt>%s</dt><dd>%g</dd></div>", label, v);
+}
+
+static void metadata(buf *b, const struct message *m)
+{
+	char ts[32];
+	fmt_iso8601(ts, m->created_at);
+	html_raw(b, "<dl class=\"meta\">");
+	html_printf(b, "<div><dt>Model</dt><dd>%s", m->model ? m->model : "?");
+	if (m->model_reported && (!m->model || strcmp(m->model, m->model_reported) != 0))
+		html_printf(b, " (reported: %s)", m->model_reported);
+	html_printf(b, "</dd></div><div><dt>Provider</dt><dd>%s</dd></div>", m->provider ? m->provider : "?");
+	meta_int(b, "Prompt tokens", m->prompt_tokens, "", "not reported");
+	meta_int(b, "Completion tokens", m->completion_tokens, "", "not reported");
+	meta_int(b, "Total tokens", m->total_tokens, "", "not reported");
+	meta_int(b, "Elapsed", m->elapsed_ms, " ms", "unknown");
+	meta_int(b, "First token", m->ttft_ms, " ms", "unknown");
+	meta_real(b, "Temperature", m->temperature);
+	meta_int(b, "Top k", m->top_k, "", "not sent");
+	meta_real(b, "Top p", m->top_p);
+	meta_int(b, "Max tokens", m->max_tokens, "", "not sent");
+	html_printf(b, "<div><dt>Finish</dt><dd>%s</dd></div><div><dt>Time</dt><dd><time>%s</time></dd></div></dl>\n",
+		    m->finish_reason ? m->finish_reason : "-", ts);
+}
+
+void conv_render_message(buf *b, const struct message *m)
+{
+	html_printf(b, "<article class=\"msg %s status-%s\" id=\"m-%lld\">\n", m->role, m->status, (long long)m->id);
+	if (strcmp(m->role, "assistant") == 0) {
+		html_raw(b, "<div class=\"answer\">");
+		markdown_html(b, m->content ? m->content : "", m->content ? strlen(m->content) : 0);
+		html_raw(b, "</div>\n");
+		if (strcmp(m->status, "ok") != 0)
+			html_printf(b, "<p class=\"error\" role=\"alert\">Incomplete answer (%s): %s</p>\n", m->status,
+				    m->error ? m->error : "");
+		metadata(b, m);
+	} else {
+		html_printf(b, "<div class=\"question\">%s</div>\n", m->content ? m->content : "");
+		if (m->upload_id > 0)
+			html_printf(b,
+				    "<p class=\"file\">File: <a href=\"/uploads/%lld/\">%s</a> (%lld bytes, %s, "
+				    "SHA-256 <code>%.12s</code>)</p>\n",
+				    (long long)m->upload_id, m->file_name ? m->file_name : "file", (long long)m->file_size,
+				    m->file_type ? m->file_type : "", m->file_sha256 ? m->file_sha256 : "");
+		if (strcmp(m->status, "ok") != 0)
+			html_printf(b, "<p class=\"error\" role=\"alert\">This question %s: %s</p>\n",
+				    strcmp(m->status, "cancelled") == 0 ? "was cancelled" : "failed", m->error ? m->error : "");
+	}
+	html_raw(b, "</article>\n");
+}
+
+/* Shows the conversation; f is the continue form (with errors, after a bad POST). */
+static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct ask_form *f, int status)
+{
+	struct message *msgs;
+	size_t n;
+	if (msg_list(d, conv_id, &msgs, &n) < 0) {
+		http_error(r, 500, "The conversation could not be read.");
+		return;
+	}
+	/* Offer a failed last question again. */
+	if (!f->question && n && strcmp(msgs[n - 1].role, "user") == 0 && strcmp(msgs[n - 1].status, "ok") != 0)
+		f->question = xstrdup(msgs[n - 1].content);
+	struct prompt *prompts = NULL;
+	size_t np = 0;
+	prompt_list(d, r->user.id, &prompts, &np);
+	buf b = BUF_INIT;
+	page_begin(&b, r, "Conversation", "ask");
+	html_printf(&b, "<h1>Conversation</h1>\n<p class=\"sub\"><a href=\"/ask/\">New conversation</a></p>\n"
+			"<section class=\"thread\" id=\"thread\">\n");
+	for (size_t i = 0; i < n; i++)
+		conv_render_message(&b, &msgs[i]);
+	html_raw(&b, "</section>\n<h2>Continue</h2>\n");
+	char action[80];
+	snprintf(action, sizeof action, "/conversation/%s/", uuid);
+	ask_form_render(&b, r, f, action, prompts, np);
+	page_end(&b);
+	page_send(r, status, &b);
+	prompt_list_free(prompts, np);
+	msg_list_free(msgs, n);
+}
+
+void page_conversation(http_req *r)
+{
+	db *d = app_db(r);
+	if (!d)
+		return;
+	const char *uuid = r->params[0];
+	int64_t conv_id;
+	int found = conv_find(d, uuid, r->user.id, &conv_id);
+	if (found <= 0) {
+		http_error(r, found < 0 ? 500 : 404, NULL);
+		return;
+	}
+	struct ask_form f;
+	ask_form_init(&f);
+	if (r->method != HTTP_POST) {
+		show(r, d, conv_id, uuid, &f, 200);
+	} else if (!ask_form_read(r, &f)) {
+		show(r, d, conv_id, uuid, &f, 400);
+	} else {
+		ask_job_start(r, &f, conv_id, uuid);
+	}
+	ask_form_free(&f);
+}
