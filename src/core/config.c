@@ -57,10 +57,9 @@ static int local_secret(struct config *c, char *out, size_t outlen, char *err, s
 	if (fd >= 0) {
 		ssize_t n = read(fd, out, outlen - 1);
 		close(fd);
-		if (n < 32)
-			return fail(err, errlen, "SECRET_KEY: %s is shorter than 32 characters", path);
-		out[n] = '\0';
-		str_trim(out);
+		out[n > 0 ? n : 0] = '\0';
+		if (strlen(str_trim(out)) < 32)
+			return fail(err, errlen, "SECRET_KEY: %s holds fewer than 32 characters", path);
 		return 0;
 	}
 	unsigned char raw[32];

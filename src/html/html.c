@@ -1,7 +1,11 @@
 /* html.c - the escaping writer (see html.h). */
 #include "html.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,38 +40,75 @@ void html_raw(buf *b, const char *markup)
 	buf_puts(b, markup);
 }
 
+/* Text with printf's width and precision applied before escaping: precision caps
+ * the bytes taken (never splitting a UTF-8 character), width pads with spaces. */
+static void padded_text(buf *b, const char *s, const char *flags, int width, int prec)
+{
+	size_t n = strlen(s);
+	if (prec >= 0 && (size_t)prec < n) {
+		n = (size_t)prec;
+		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	size_t pad = width > 0 && (size_t)width > n ? (size_t)width - n : 0;
+	bool left = strchr(flags, '-') != NULL;
+	for (size_t i = 0; !left && i < pad; i++)
+		buf_putc(b, ' ');
+	html_textn(b, s, n);
+	for (size_t i = 0; left && i < pad; i++)
+		buf_putc(b, ' ');
+}
+
 /* The format comes from html_printf's own, compiler-checked format string. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-/* Formats one conversion (spec is "%...X", NUL-terminated) from ap. */
-static void one(buf *b, const char *spec, char conv, const char *len, va_list *ap)
+/* Formats one conversion: spec is "%<flags><width><.prec><length><conv>" with any
+ * '*' already replaced by the number it stood for. */
+static void one(buf *b, const char *spec, const char *flags, int width, int prec, const char *len, char conv, va_list *ap)
 {
-	char tmp[128];
+	char c[2] = {0};
 	switch (conv) {
-	case 's':
-		html_text(b, va_arg(*ap, const char *));
-		return;
+	case 's': padded_text(b, va_arg(*ap, const char *), flags, width, prec); return;
 	case 'c':
-		snprintf(tmp, sizeof tmp, "%c", va_arg(*ap, int));
-		html_text(b, tmp);
+		c[0] = (char)va_arg(*ap, int);
+		padded_text(b, c, flags, width, prec);
 		return;
-	case 'f': case 'e': case 'g': case 'F': case 'E': case 'G':
-		snprintf(tmp, sizeof tmp, spec, va_arg(*ap, double));
-		break;
-	default: /* integers */
-		if (strcmp(len, "ll") == 0)
-			snprintf(tmp, sizeof tmp, spec, va_arg(*ap, long long));
-		else if (strcmp(len, "l") == 0)
-			snprintf(tmp, sizeof tmp, spec, va_arg(*ap, long));
-		else if (strcmp(len, "z") == 0)
-			snprintf(tmp, sizeof tmp, spec, va_arg(*ap, size_t));
+	case 'f': case 'e': case 'g': case 'F': case 'E': case 'G': case 'a': case 'A':
+		if (strcmp(len, "L") == 0)
+			buf_printf(b, spec, va_arg(*ap, long double));
 		else
-			snprintf(tmp, sizeof tmp, spec, va_arg(*ap, int));
-		break;
+			buf_printf(b, spec, va_arg(*ap, double));
+		return;
 	}
-	buf_puts(b, tmp);
+	if (strcmp(len, "ll") == 0)
+		buf_printf(b, spec, va_arg(*ap, long long));
+	else if (strcmp(len, "l") == 0)
+		buf_printf(b, spec, va_arg(*ap, long));
+	else if (strcmp(len, "z") == 0)
+		buf_printf(b, spec, va_arg(*ap, size_t));
+	else if (strcmp(len, "j") == 0)
+		buf_printf(b, spec, va_arg(*ap, intmax_t));
+	else if (strcmp(len, "t") == 0)
+		buf_printf(b, spec, va_arg(*ap, ptrdiff_t));
+	else
+		buf_printf(b, spec, va_arg(*ap, int)); /* int, and short and char promoted */
 }
 #pragma GCC diagnostic pop
+
+/* Reads digits or a '*' argument; -1 when absent. */
+static int number_or_star(const char **p, va_list *ap)
+{
+	if (**p == '*') {
+		(*p)++;
+		return va_arg(*ap, int);
+	}
+	if (!isdigit((unsigned char)**p))
+		return -1;
+	int n = 0;
+	while (isdigit((unsigned char)**p) && n < 100000)
+		n = n * 10 + (*(*p)++ - '0');
+	return n;
+}
 
 void html_printf(buf *b, const char *fmt, ...)
 {
@@ -78,25 +119,41 @@ void html_printf(buf *b, const char *fmt, ...)
 		if (*p != '%')
 			continue;
 		buf_append(b, lit, (size_t)(p - lit));
-		if (p[1] == '%') {
+		p++;
+		if (*p == '%') {
 			buf_putc(b, '%');
-			lit = ++p + 1;
+			lit = p + 1;
 			continue;
 		}
-		char spec[32], len[3] = "";
-		size_t n = 0;
-		spec[n++] = *p++;
-		while (*p && strchr("-+ #0123456789.", *p) && n < 20)
-			spec[n++] = *p++;
-		size_t ln = 0;
-		while (*p && strchr("hlzjt", *p) && ln < 2) {
-			len[ln++] = *p;
-			spec[n++] = *p++;
+		char flags[8] = "", len[3] = "";
+		size_t nf = 0, nl = 0;
+		while (*p && strchr("-+ #0", *p) && nf < sizeof flags - 1)
+			flags[nf++] = *p++;
+		int width = number_or_star(&p, &ap);
+		if (width < -1) { /* a negative '*' width means left-justified */
+			width = -width;
+			if (nf < sizeof flags - 1)
+				flags[nf++] = '-';
 		}
-		len[ln] = '\0';
-		spec[n++] = *p;
-		spec[n] = '\0';
-		one(b, spec, *p, len, &ap);
+		int prec = -1;
+		if (*p == '.') {
+			p++;
+			prec = number_or_star(&p, &ap);
+			if (prec < 0)
+				prec = 0;
+		}
+		while (*p && strchr("hlLzjt", *p) && nl < 2)
+			len[nl++] = *p++;
+		if (!*p)
+			break;
+		char spec[48];
+		int n = snprintf(spec, sizeof spec, "%%%s", flags);
+		if (width >= 0)
+			n += snprintf(spec + n, sizeof spec - (size_t)n, "%d", width);
+		if (prec >= 0)
+			n += snprintf(spec + n, sizeof spec - (size_t)n, ".%d", prec);
+		snprintf(spec + n, sizeof spec - (size_t)n, "%s%c", len, *p);
+		one(b, spec, flags, width, prec, len, *p, &ap);
 		lit = p + 1;
 	}
 	buf_puts(b, lit);

@@ -94,6 +94,8 @@ int http_parse_cookies(kvlist *l, const char *h)
 		const char *eq = memchr(h, '=', (size_t)(stop - h));
 		if (eq && eq > h) {
 			const char *v = eq + 1, *ve = stop;
+			while (v < ve && (*v == ' ' || *v == '\t'))
+				v++;
 			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 				ve--;
 			if (ve - v >= 2 && *v == '"' && ve[-1] == '"')
