@@ -33,16 +33,19 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 all: build/llmmeta
 
 build/llmmeta: $(OBJ)
-	$(CC) $(LDRELEASE) -o $@ $^ $(LIBS)
+	@echo "LD $@"
+	$(Q)$(CC) $(LDRELEASE) -o $@ $^ $(LIBS)
 
 asan: build/asan/llmmeta
 build/asan/llmmeta: $(ASAN_OBJ)
-	$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
+	@echo "LD $@"
+	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
 
 unit: $(UNIT_BIN)
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(SANITIZE) -Wno-missing-prototypes -o $@ $< $(ASAN_LIB_OBJ) $(LIBS) -lcmocka
+	@echo "LD $@"
+	$(Q)$(CC) $(BASE) $(SANITIZE) -Wno-missing-prototypes -o $@ $< $(ASAN_LIB_OBJ) $(LIBS) -lcmocka
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -57,15 +60,15 @@ build/asan/obj/%.o: %.c
 # Static files are compiled in: tools/embed writes their bytes and ETags as C.
 build/embed: tools/embed.c
 	@mkdir -p $(@D)
-	$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $<
+	$(Q)$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $<
 build/assets.c: build/embed $(ASSETS)
-	build/embed $@ $(ASSETS)
+	$(Q)build/embed $@ $(ASSETS)
 build/obj/assets.o: build/assets.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(RELEASE) -c -o $@ $<
+	$(Q)$(CC) $(BASE) $(RELEASE) -c -o $@ $<
 build/asan/obj/assets.o: build/assets.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
+	$(Q)$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
 
 run:
 	@scripts/bootstrap.sh build
