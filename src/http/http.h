@@ -76,6 +76,8 @@ typedef struct http_req {
 	int status;
 	char *content_type;
 	buf out;
+	const void *static_out; /* http_send_static: sent in place of out */
+	size_t static_len;
 	kvlist headers;
 	bool responded;
 
@@ -115,6 +117,8 @@ const char *http_param(const http_req *r, const char *key);
 /* Takes ownership of body's data. */
 void http_send(http_req *r, int status, const char *content_type, buf *body);
 void http_send_text(http_req *r, int status, const char *content_type, const char *text);
+/* Sends data that lives as long as the process (compiled-in assets), without a copy. */
+void http_send_static(http_req *r, int status, const char *content_type, const void *data, size_t len);
 void http_redirect(http_req *r, int status, const char *location);
 /* An error page for status, through the renderer the app registered. */
 void http_error(http_req *r, int status, const char *detail);

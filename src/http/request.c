@@ -158,12 +158,21 @@ void http_set_error_renderer(http_error_fn fn) { error_renderer = fn; }
 void http_send(http_req *r, int status, const char *content_type, buf *body)
 {
 	buf_free(&r->out);
+	r->static_out = NULL;
 	r->out = *body;
 	*body = BUF_INIT;
 	r->status = status;
 	free(r->content_type);
 	r->content_type = xstrdup(content_type);
 	r->responded = true;
+}
+
+void http_send_static(http_req *r, int status, const char *content_type, const void *data, size_t len)
+{
+	buf empty = BUF_INIT;
+	http_send(r, status, content_type, &empty);
+	r->static_out = data;
+	r->static_len = len;
 }
 
 void http_send_text(http_req *r, int status, const char *content_type, const char *text)

@@ -200,6 +200,17 @@ static enum MHD_Result respond(http_req *r)
 		http_error(r, 500, "The page produced no answer.");
 	if (r->stream_read)
 		return respond_stream(r);
+	if (r->static_out) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_out,
+									     MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return MHD_NO;
+		add_headers(resp, r);
+		r->out.len = r->static_len;
+		enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+		MHD_destroy_response(resp);
+		return rc;
+	}
 	size_t len;
 	char *body = buf_detach(&r->out, &len);
 	if (!body) {

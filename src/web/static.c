@@ -56,7 +56,5 @@ void page_static(http_req *r)
 		http_send_text(r, 304, a->type, "");
 		return;
 	}
-	buf b = BUF_INIT;
-	buf_append(&b, a->data, a->len);
-	http_send(r, 200, a->type, &b);
+	http_send_static(r, 200, a->type, a->data, a->len);
 }

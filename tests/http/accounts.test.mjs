@@ -97,6 +97,7 @@ test('signup refuses a duplicate username, case-insensitively, and a duplicate e
   assertFormError(await signup(new Client(server.url), { ...other, username: user.username.toUpperCase() }), { mention: /already|taken|exists/i });
   assertFormError(await signup(new Client(server.url), { ...other, username: user.username }), { mention: /already|taken|exists/i });
   assertFormError(await signup(new Client(server.url), { ...other, email: user.email }), { mention: /already|taken|exists|use/i });
+  assertFormError(await signup(new Client(server.url), { ...other, email: user.email.toUpperCase() }), { mention: /already|taken|exists|use/i });
   // The original account still works with its own password.
   assert.equal((await login(new Client(server.url), user.username, user.password)).status, 302);
 });
