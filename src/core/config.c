@@ -16,16 +16,6 @@
 
 struct config cfg;
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const char *env(const char *name, const char *alias, const char *def)
 {
 	const char *v = getenv(name);
@@ -49,7 +39,7 @@ static bool valid_db_url(const char *u)
 static int local_secret(struct config *c, char *out, size_t outlen, char *err, size_t errlen)
 {
 	if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST)
-		return fail(err, errlen, "SECRET_KEY: not set, and %s cannot be created: %s", c->data_dir,
+		return errf(err, errlen, "SECRET_KEY: not set, and %s cannot be created: %s", c->data_dir,
 			    strerror(errno));
 	char path[4096];
 	snprintf(path, sizeof path, "%s/secret_key", c->data_dir);
@@ -59,7 +49,7 @@ static int local_secret(struct config *c, char *out, size_t outlen, char *err, s
 		close(fd);
 		out[n > 0 ? n : 0] = '\0';
 		if (strlen(str_trim(out)) < 32)
-			return fail(err, errlen, "SECRET_KEY: %s holds fewer than 32 characters", path);
+			return errf(err, errlen, "SECRET_KEY: %s holds fewer than 32 characters", path);
 		return 0;
 	}
 	unsigned char raw[32];
@@ -69,7 +59,7 @@ static int local_secret(struct config *c, char *out, size_t outlen, char *err, s
 	if (fd < 0 || write(fd, out, strlen(out)) != (ssize_t)strlen(out)) {
 		if (fd >= 0)
 			close(fd);
-		return fail(err, errlen, "SECRET_KEY: not set, and %s cannot be written", path);
+		return errf(err, errlen, "SECRET_KEY: not set, and %s cannot be written", path);
 	}
 	close(fd);
 	return 0;
@@ -81,11 +71,11 @@ static int load_secret(struct config *c, bool need, char *err, size_t errlen)
 	char local[256];
 	if (v) {
 		if (strlen(v) < 32)
-			return fail(err, errlen, "SECRET_KEY: must be at least 32 characters long");
+			return errf(err, errlen, "SECRET_KEY: must be at least 32 characters long");
 	} else if (!need) {
 		v = "unset-secret-for-commands-that-sign-nothing";
 	} else if (c->https) {
-		return fail(err, errlen, "SECRET_KEY: required when PUBLIC_URL is https");
+		return errf(err, errlen, "SECRET_KEY: required when PUBLIC_URL is https");
 	} else {
 		if (local_secret(c, local, sizeof local, err, errlen) < 0)
 			return -1;
@@ -101,7 +91,7 @@ static int load_size(const char *name, const char *def, int64_t max, size_t *out
 	const char *v = env(name, NULL, def);
 	int64_t n;
 	if (!parse_int64(v, 1, max, &n))
-		return fail(err, errlen, "%s: not a whole number from 1 to %lld: '%s'", name, (long long)max, v);
+		return errf(err, errlen, "%s: not a whole number from 1 to %lld: '%s'", name, (long long)max, v);
 	*out = (size_t)n;
 	return 0;
 }
@@ -113,24 +103,24 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 
 	const char *port = env("PORT", NULL, "8000");
 	if (!parse_int64(port, 0, 65535, &n))
-		return fail(err, errlen, "PORT: not a port number (0-65535): '%s'", port);
+		return errf(err, errlen, "PORT: not a port number (0-65535): '%s'", port);
 	c->port = (int)n;
 
 	c->bind = xstrdup(env("BIND", NULL, "127.0.0.1"));
 	unsigned char addr[16];
 	if (inet_pton(AF_INET, c->bind, addr) != 1 && inet_pton(AF_INET6, c->bind, addr) != 1)
-		return fail(err, errlen, "BIND: not an IPv4 or IPv6 address: '%s'", c->bind);
+		return errf(err, errlen, "BIND: not an IPv4 or IPv6 address: '%s'", c->bind);
 
 	c->data_dir = xstrdup(env("DATA_DIR", NULL, "./data"));
 	c->database_url = xstrdup(env("DATABASE_URL", NULL, "sqlite://./data/llmmeta.db"));
 	if (!valid_db_url(c->database_url))
-		return fail(err, errlen, "DATABASE_URL: expected sqlite:///path/to.db or postgres://user:pass@host:port/db");
+		return errf(err, errlen, "DATABASE_URL: expected sqlite:///path/to.db or postgres://user:pass@host:port/db");
 
 	const char *pub = env("PUBLIC_URL", NULL, NULL);
 	char dflt[128];
 	snprintf(dflt, sizeof dflt, "http://127.0.0.1:%d", c->port);
 	if (pub && !str_starts(pub, "http://") && !str_starts(pub, "https://"))
-		return fail(err, errlen, "PUBLIC_URL: must start with http:// or https://: '%s'", pub);
+		return errf(err, errlen, "PUBLIC_URL: must start with http:// or https://: '%s'", pub);
 	c->public_url = xstrdup(pub ? pub : dflt);
 	size_t pl = strlen(c->public_url);
 	while (pl > 8 && c->public_url[pl - 1] == '/')
@@ -143,7 +133,7 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 
 	const char *tp = env("TRUST_PROXY", NULL, "0");
 	if (strcmp(tp, "0") && strcmp(tp, "1"))
-		return fail(err, errlen, "TRUST_PROXY: expected 0 or 1: '%s'", tp);
+		return errf(err, errlen, "TRUST_PROXY: expected 0 or 1: '%s'", tp);
 	c->trust_proxy = tp[0] == '1';
 
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -151,11 +141,11 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	const char *th = env("THREADS", NULL, NULL);
 	if (th) {
 		if (!parse_int64(th, 1, 256, &n))
-			return fail(err, errlen, "THREADS: not a whole number from 1 to 256: '%s'", th);
+			return errf(err, errlen, "THREADS: not a whole number from 1 to 256: '%s'", th);
 		c->threads = (int)n;
 	}
 	if (!c->bind || !c->data_dir || !c->database_url || !c->public_url)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	return load_secret(c, need_secret, err, errlen);
 }
 

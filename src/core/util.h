@@ -22,6 +22,9 @@ void uuid_v4(char out[37]);
 /* Lower-case hex SHA-256 of data; out holds 65 bytes. */
 void sha256_hex(char out[65], const void *data, size_t len);
 
+/* Formats a one-line reason into err and returns -1: `return errf(err, n, ...)`. */
+int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 bool str_starts(const char *s, const char *prefix);

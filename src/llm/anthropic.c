@@ -26,14 +26,7 @@ static char *body(const struct llm_request *r)
 	buf_free(&system);
 	if (!j)
 		return NULL;
-	if (sent & LLM_MAX_TOKENS)
-		json_object_set_new(j, "max_tokens", json_integer(r->max_tokens));
-	if (sent & LLM_TEMPERATURE)
-		json_object_set_new(j, "temperature", json_real(r->temperature));
-	if (sent & LLM_TOP_K)
-		json_object_set_new(j, "top_k", json_integer(r->top_k));
-	if (sent & LLM_TOP_P)
-		json_object_set_new(j, "top_p", json_real(r->top_p));
+	llm_add_params(j, r, sent);
 	return llm_dump(j);
 }
 

@@ -65,6 +65,18 @@ void llm_set_once(char **dst, json_t *s)
 		*dst = xstrdup(json_string_value(s));
 }
 
+void llm_add_params(json_t *j, const struct llm_request *r, unsigned sent)
+{
+	if (sent & LLM_MAX_TOKENS)
+		json_object_set_new(j, "max_tokens", json_integer(r->max_tokens));
+	if (sent & LLM_TEMPERATURE)
+		json_object_set_new(j, "temperature", json_real(r->temperature));
+	if (sent & LLM_TOP_K)
+		json_object_set_new(j, "top_k", json_integer(r->top_k));
+	if (sent & LLM_TOP_P)
+		json_object_set_new(j, "top_p", json_real(r->top_p));
+}
+
 char *llm_dump(json_t *j)
 {
 	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;

@@ -36,6 +36,8 @@ struct curl_slist *llm_auth_headers(const struct llm_provider *p, struct curl_sl
 char *llm_error_message(const char *body, size_t len);
 /* Sets *dst to a copy of s when s is a string and *dst is unset. */
 void llm_set_once(char **dst, json_t *s);
+/* Adds the sampling parameters named in sent to the request body j. */
+void llm_add_params(json_t *j, const struct llm_request *r, unsigned sent);
 /* Serialises j (and releases it) with doubles as typed, 0.7 rather than 0.69999... */
 char *llm_dump(json_t *j);
 

@@ -29,16 +29,6 @@
 static struct llm_provider *providers;
 static size_t nproviders;
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const char *env2(const char *name, const char *alias)
 {
 	const char *v = getenv(name);
@@ -82,7 +72,7 @@ static int parse_unsupported(const char *s, unsigned *bits, const char *where, c
 		else if (strcmp(names[i], "temperature") == 0) *bits |= LLM_TEMPERATURE;
 		else if (strcmp(names[i], "top_k") == 0) *bits |= LLM_TOP_K;
 		else if (strcmp(names[i], "top_p") == 0) *bits |= LLM_TOP_P;
-		else if (rc == 0) rc = fail(err, errlen, "%s: unknown parameter '%s' (max_tokens, temperature, top_k, top_p)", where, names[i]);
+		else if (rc == 0) rc = errf(err, errlen, "%s: unknown parameter '%s' (max_tokens, temperature, top_k, top_p)", where, names[i]);
 		free(names[i]);
 	}
 	free(names);
@@ -125,7 +115,7 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	if (st->failed)
 		return 0;
 	if (!*section) {
-		st->failed = fail(st->err, st->errlen, "LLMMETA_PROVIDERS: %s: '%s' is outside a [provider] section", st->path, name);
+		st->failed = errf(st->err, st->errlen, "LLMMETA_PROVIDERS: %s: '%s' is outside a [provider] section", st->path, name);
 		return 0;
 	}
 	struct llm_provider *p = nproviders ? &providers[nproviders - 1] : NULL;
@@ -138,7 +128,7 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	if (strcmp(name, "type") == 0) {
 		if (strcmp(value, "openai") == 0) p->type = LLM_OPENAI;
 		else if (strcmp(value, "anthropic") == 0) p->type = LLM_ANTHROPIC;
-		else bad = fail(st->err, st->errlen, "%s: type must be openai or anthropic", where);
+		else bad = errf(st->err, st->errlen, "%s: type must be openai or anthropic", where);
 	} else if (strcmp(name, "url") == 0) {
 		free(p->url);
 		p->url = xstrdup(value);
@@ -148,7 +138,7 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	} else if (strcmp(name, "key_env") == 0) {
 		const char *k = getenv(value);
 		if (!k || !*k)
-			bad = fail(st->err, st->errlen, "%s: key_env names %s, which is not set", where, value);
+			bad = errf(st->err, st->errlen, "%s: key_env names %s, which is not set", where, value);
 		free(p->key);
 		p->key = k ? xstrdup(k) : NULL;
 	} else if (strcmp(name, "models") == 0) {
@@ -156,13 +146,13 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	} else if (strcmp(name, "unsupported") == 0) {
 		bad = parse_unsupported(value, &p->unsupported, where, st->err, st->errlen);
 	} else if (strcmp(name, "connect_timeout") == 0) {
-		bad = set_timeout(&p->connect_ms, value) ? fail(st->err, st->errlen, "%s: connect_timeout: seconds from 1 to 86400", where) : 0;
+		bad = set_timeout(&p->connect_ms, value) ? errf(st->err, st->errlen, "%s: connect_timeout: seconds from 1 to 86400", where) : 0;
 	} else if (strcmp(name, "first_token_timeout") == 0) {
-		bad = set_timeout(&p->first_token_ms, value) ? fail(st->err, st->errlen, "%s: first_token_timeout: seconds from 1 to 86400", where) : 0;
+		bad = set_timeout(&p->first_token_ms, value) ? errf(st->err, st->errlen, "%s: first_token_timeout: seconds from 1 to 86400", where) : 0;
 	} else if (strcmp(name, "total_timeout") == 0) {
-		bad = set_timeout(&p->total_ms, value) ? fail(st->err, st->errlen, "%s: total_timeout: seconds from 1 to 86400", where) : 0;
+		bad = set_timeout(&p->total_ms, value) ? errf(st->err, st->errlen, "%s: total_timeout: seconds from 1 to 86400", where) : 0;
 	} else {
-		bad = fail(st->err, st->errlen, "%s: unknown setting", where);
+		bad = errf(st->err, st->errlen, "%s: unknown setting", where);
 	}
 	st->failed = bad;
 	return bad ? 0 : 1;
@@ -175,11 +165,11 @@ static int load_ini(const char *path, char *err, size_t errlen)
 	if (st.failed)
 		return -1;
 	if (rc < 0)
-		return fail(err, errlen, "LLMMETA_PROVIDERS: cannot read %s", path);
+		return errf(err, errlen, "LLMMETA_PROVIDERS: cannot read %s", path);
 	if (rc > 0)
-		return fail(err, errlen, "LLMMETA_PROVIDERS: %s: line %d is not valid INI", path, rc);
+		return errf(err, errlen, "LLMMETA_PROVIDERS: %s: line %d is not valid INI", path, rc);
 	if (nproviders == 0)
-		return fail(err, errlen, "LLMMETA_PROVIDERS: %s declares no provider", path);
+		return errf(err, errlen, "LLMMETA_PROVIDERS: %s declares no provider", path);
 	return 0;
 }
 
@@ -190,7 +180,7 @@ static int load_env(char *err, size_t errlen)
 	const char *url = env2("LLM_API_URL", "API_URL");
 	struct llm_provider *p = add_provider("default");
 	if (!p)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	p->url = xstrdup(url ? url : "http://127.0.0.1:11434/v1");
 	const char *key = env2("LLM_API_KEY", "API_KEY");
 	p->key = key ? xstrdup(key) : NULL;
@@ -198,12 +188,12 @@ static int load_env(char *err, size_t errlen)
 	if (type && strcmp(type, "anthropic") == 0)
 		p->type = LLM_ANTHROPIC;
 	else if (type && strcmp(type, "openai") != 0)
-		return fail(err, errlen, "LLM_API_TYPE: must be openai or anthropic");
+		return errf(err, errlen, "LLM_API_TYPE: must be openai or anthropic");
 	else if (!type && strstr(p->url, "anthropic.com"))
 		p->type = LLM_ANTHROPIC;
 	const char *models = env2("LLM_MODELS", NULL);
 	if (models && split_list(models, &p->models, &p->nmodels) < 0)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	const char *uns = env2("LLM_UNSUPPORTED", NULL);
 	if (uns && parse_unsupported(uns, &p->unsupported, "LLM_UNSUPPORTED", err, errlen) < 0)
 		return -1;
@@ -216,7 +206,7 @@ static int load_env(char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
 		const char *v = env2(timeouts[i].var, NULL);
 		if (v && set_timeout((long *)(void *)((char *)p + timeouts[i].off), v) < 0)
-			return fail(err, errlen, "%s: seconds from 1 to 86400: '%s'", timeouts[i].var, v);
+			return errf(err, errlen, "%s: seconds from 1 to 86400: '%s'", timeouts[i].var, v);
 	}
 	return 0;
 }
@@ -301,7 +291,7 @@ int llm_config_load(char *err, size_t errlen)
 		struct llm_provider *p = &providers[i];
 		const char *var = ini ? "LLMMETA_PROVIDERS" : "LLM_API_URL";
 		if (!p->url || (!str_starts(p->url, "http://") && !str_starts(p->url, "https://")))
-			return fail(err, errlen, "%s: provider %s needs a url starting with http:// or https://", var, p->name);
+			return errf(err, errlen, "%s: provider %s needs a url starting with http:// or https://", var, p->name);
 		size_t n = strlen(p->url);
 		while (n > 8 && p->url[n - 1] == '/')
 			p->url[--n] = '\0';
