@@ -11,6 +11,7 @@
 #define LLMMETA_AUTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../db/db.h"
@@ -36,13 +37,18 @@ const char *auth_csrf_token(http_req *r);
 /* True when the request carries the right token in X-CSRF-Token or csrf_token. */
 bool auth_csrf_ok(http_req *r);
 
-/* Login throttling, per account and per client address, over a sliding window. */
+/* Login throttling, per account and per client address, over a sliding window.
+ * `account` names the account however it was typed: pass auth_account_key() of the
+ * user found, so that username, e-mail and letter case all count as one. */
 #define THROTTLE_WINDOW_MS (15 * 60 * 1000)
 #define THROTTLE_MAX_ACCOUNT 10
 #define THROTTLE_MAX_ADDR 100
 /* 1 when another attempt must wait, 0 when allowed, -1 on a database failure. */
-int auth_throttled(db *d, const char *login, const char *addr);
-void auth_login_failed(db *d, const char *login, const char *addr);
-void auth_login_succeeded(db *d, const char *login);
+int auth_throttled(db *d, const char *account, const char *addr);
+void auth_login_failed(db *d, const char *account, const char *addr);
+void auth_login_succeeded(db *d, const char *account);
+/* "id:<user id>" for an existing user, else the typed login itself (so guesses at
+ * accounts that do not exist are throttled too). out holds at least 32 bytes. */
+const char *auth_account_key(char *out, size_t outlen, int64_t user_id, const char *login);
 
 #endif

@@ -7,6 +7,15 @@
 #include "../core/util.h"
 #include "auth.h"
 
+const char *auth_account_key(char *out, size_t outlen, int64_t user_id, const char *login)
+{
+	if (user_id > 0) {
+		snprintf(out, outlen, "id:%lld", (long long)user_id);
+		return out;
+	}
+	return login;
+}
+
 static void scope_of(buf *b, const char *kind, const char *value)
 {
 	buf_printf(b, "%s:%s", kind, value);
@@ -19,10 +28,10 @@ static int count_since(db *d, const char *scope, int64_t since, int64_t *n)
 			    DB_ARGS(db_v_text(scope), db_v_int(since)), n);
 }
 
-int auth_throttled(db *d, const char *login, const char *addr)
+int auth_throttled(db *d, const char *account, const char *addr)
 {
 	buf acct = BUF_INIT, ip = BUF_INIT;
-	scope_of(&acct, "acct", login);
+	scope_of(&acct, "acct", account);
 	scope_of(&ip, "addr", addr);
 	int64_t since = now_ms() - THROTTLE_WINDOW_MS, na = 0, ni = 0;
 	int rc = acct.oom || ip.oom ? -1 : 0;
@@ -35,10 +44,10 @@ int auth_throttled(db *d, const char *login, const char *addr)
 	return rc;
 }
 
-void auth_login_failed(db *d, const char *login, const char *addr)
+void auth_login_failed(db *d, const char *account, const char *addr)
 {
 	buf acct = BUF_INIT, ip = BUF_INIT;
-	scope_of(&acct, "acct", login);
+	scope_of(&acct, "acct", account);
 	scope_of(&ip, "addr", addr);
 	int64_t now = now_ms();
 	if (!acct.oom && !ip.oom) {
@@ -50,10 +59,10 @@ void auth_login_failed(db *d, const char *login, const char *addr)
 	buf_free(&ip);
 }
 
-void auth_login_succeeded(db *d, const char *login)
+void auth_login_succeeded(db *d, const char *account)
 {
 	buf acct = BUF_INIT;
-	scope_of(&acct, "acct", login);
+	scope_of(&acct, "acct", account);
 	if (!acct.oom)
 		db_exec(d, "DELETE FROM login_failures WHERE scope = ?", DB_ARGS(db_v_text(acct.data)));
 	buf_free(&acct);

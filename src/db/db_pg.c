@@ -62,9 +62,15 @@ static char *rewrite(const char *sql)
 	return buf_detach(&b, NULL);
 }
 
+static void free_name(void *name, void *arg)
+{
+	(void)arg;
+	free(name);
+}
+
 static void forget_statements(struct pg_db *p)
 {
-	stmt_cache_clear(&p->cache, NULL, NULL);
+	stmt_cache_clear(&p->cache, free_name, NULL);
 }
 
 /* Makes sure the connection is up, resetting it if it broke. */
@@ -105,12 +111,6 @@ static const char *prepare(struct pg_db *p, const char *sql, char name[16])
 		return keep;
 	free(keep);
 	return name; /* not cached: prepared again next time under a new name */
-}
-
-static void free_name(void *name, void *arg)
-{
-	(void)arg;
-	free(name);
 }
 
 static PGresult *run_once(struct pg_db *p, const char *sql, int n, const db_val *v)

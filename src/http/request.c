@@ -71,7 +71,9 @@ int http_parse_urlencoded(kvlist *l, const char *s, size_t len)
 			if (k && v) {
 				klen = url_decode(k, klen);
 				size_t vlen = url_decode(v, strlen(v));
-				if (utf8_valid(k, klen) && utf8_valid(v, vlen) && !memchr(k, 0, klen))
+				/* A NUL would silently cut the value wherever it is used as a C
+				 * string: refuse it. (Files, in multipart, may hold anything.) */
+				if (utf8_valid(k, klen) && utf8_valid(v, vlen) && !memchr(k, 0, klen) && !memchr(v, 0, vlen))
 					rc = kv_add(l, k, klen, v, vlen);
 			}
 			free(k);

@@ -155,7 +155,7 @@ static bool form_valid(const http_req *r)
 {
 	for (size_t i = 0; i < r->form.n; i++)
 		if (!utf8_valid(r->form.v[i].key, strlen(r->form.v[i].key)) ||
-		    !utf8_valid(r->form.v[i].val, r->form.v[i].len))
+		    !utf8_valid(r->form.v[i].val, r->form.v[i].len) || memchr(r->form.v[i].val, 0, r->form.v[i].len))
 			return false;
 	return true;
 }
@@ -244,9 +244,9 @@ static enum MHD_Result complete(http_req *r)
 		http_error(r, 413, msg);
 	} else if (r->body_kind == BODY_FORM && http_parse_urlencoded(&r->form, r->body.data ? r->body.data : "",
 								      r->body.len) < 0) {
-		http_error(r, 400, "The form data is malformed (bad encoding, invalid UTF-8 or too many fields).");
+		http_error(r, 400, "The form data is malformed (bad encoding, invalid UTF-8, a NUL byte or too many fields).");
 	} else if (r->bad_body || r->body.oom || !form_valid(r)) {
-		http_error(r, 400, "The request is malformed (bad multipart body, invalid UTF-8 or too many fields).");
+		http_error(r, 400, "The request is malformed (bad multipart body, invalid UTF-8, a NUL byte or too many fields).");
 	} else {
 		if (r->body_kind == BODY_FORM)
 			buf_free(&r->body);

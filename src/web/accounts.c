@@ -187,21 +187,24 @@ static void login_post(http_req *r, db *d, const char *login)
 		login_form(r, 400, login, "Enter your username (or e-mail) and your password.");
 		return;
 	}
-	int t = auth_throttled(d, login, r->addr);
-	if (t != 0) {
-		if (t < 0)
-			http_error(r, 500, "The database cannot be reached.");
-		else
-			http_error(r, 429, "Too many failed login attempts. Wait 15 minutes and try again.");
-		return;
-	}
 	struct user u = {0};
 	if (user_by_login(d, login, &u) < 0) {
 		http_error(r, 500, "The database cannot be reached.");
 		return;
 	}
+	char keybuf[32];
+	const char *account = auth_account_key(keybuf, sizeof keybuf, u.id, login);
+	int t = auth_throttled(d, account, r->addr);
+	if (t != 0) {
+		if (t < 0)
+			http_error(r, 500, "The database cannot be reached.");
+		else
+			http_error(r, 429, "Too many failed login attempts. Wait 15 minutes and try again.");
+		user_clear(&u);
+		return;
+	}
 	if (!check_password(&u, pw)) {
-		auth_login_failed(d, login, r->addr);
+		auth_login_failed(d, account, r->addr);
 		login_form(r, 400, login, "The username and/or password you specified are not correct.");
 	} else if (!u.is_active) {
 		login_form(r, 400, login, "This account is inactive.");
@@ -209,7 +212,7 @@ static void login_post(http_req *r, db *d, const char *login)
 		char hash[128];
 		if (password_needs_rehash(u.password_hash) && password_hash(pw, hash) == 0)
 			user_set_password(d, u.id, hash); /* e.g. a Django pbkdf2 hash, upgraded */
-		auth_login_succeeded(d, login);
+		auth_login_succeeded(d, account);
 		if (auth_login(d, r, u.id, u.username, u.is_admin) < 0)
 			http_error(r, 500, "The session could not be started.");
 		else

@@ -72,7 +72,10 @@ test('health is 500 "error" while PostgreSQL is down and healthy after it restar
     assert.equal(p.status, 200, p.text);
     assert.equal(p.json.database.activity_type, 'write_operation');
   } finally {
-    await server?.stop();
-    if (own) { try { cluster('stop', dir, port); } catch { /* already down */ } rmSync(dir, { recursive: true, force: true }); }
+    try {
+      await server?.stop();
+    } finally {
+      if (own) { try { cluster('stop', dir, port); } catch { /* already down */ } rmSync(dir, { recursive: true, force: true }); }
+    }
   }
 });

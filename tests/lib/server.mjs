@@ -87,8 +87,10 @@ export async function startServer({ env = {}, db = freshDatabase(), migrate = tr
   const fullEnv = { DATABASE_URL: db.url, ...env };
   if (migrate) {
     const m = await runCli(['migrate'], { env: fullEnv });
-    assertNoSanitizerReport(m.stderr, 'llmmeta migrate');
-    assert.equal(m.code, 0, `llmmeta migrate failed (exit ${m.code}):\n${m.stderr}`);
+    try {
+      assertNoSanitizerReport(m.stderr, 'llmmeta migrate');
+      assert.equal(m.code, 0, `llmmeta migrate failed (exit ${m.code}):\n${m.stderr}`);
+    } catch (e) { db.cleanup(); throw e; }
   }
   const proc = spawn(BIN, ['serve'], { env: appEnv(fullEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
@@ -102,7 +104,7 @@ export async function startServer({ env = {}, db = freshDatabase(), migrate = tr
       if (m) { clearTimeout(timer); res(Number(m[1])); }
     });
     exited.then(({ code, signal }) => { clearTimeout(timer); rej(new Error(`server exited early (code ${code}, signal ${signal})\nstdout:${stdout}\nstderr:${stderr}`)); });
-  });
+  }).catch((e) => { proc.kill('SIGKILL'); db.cleanup(); throw e; });
   let stopped = null;
   const server = {
     url: `http://127.0.0.1:${port}`, port, db, env: fullEnv, proc,
