@@ -4,6 +4,8 @@
 #include "markdown.h"
 
 #include <md4c.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,14 +13,62 @@
 
 struct md {
 	buf *b;
-	int link_depth;     /* inside an image's alt text: plain text only */
 	unsigned skipped_a; /* bit per nesting level: this <a> was not written */
 	int a_depth;
 };
 
+/* Appends the character an entity names (&amp; &#233; &#x2192;), or the entity
+ * itself when it names none this knows. */
+static void entity(buf *out, const char *s, size_t n)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+	} named[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&nbsp;", "\xC2\xA0"}};
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+		if (n == strlen(named[i].name) && memcmp(s, named[i].name, n) == 0) {
+			buf_puts(out, named[i].text);
+			return;
+		}
+	unsigned long cp = 0;
+	if (n > 3 && s[1] == '#') {
+		bool hex = s[2] == 'x' || s[2] == 'X';
+		char num[16] = "";
+		size_t len = n - (hex ? 4 : 3);
+		if (len > 0 && len < sizeof num) {
+			memcpy(num, s + (hex ? 3 : 2), len);
+			cp = strtoul(num, NULL, hex ? 16 : 10);
+		}
+	}
+	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+		buf_append(out, s, n);
+		return;
+	}
+	char u[4];
+	size_t k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	if (k == 1) {
+		u[0] = (char)cp;
+	} else {
+		for (size_t i = k - 1; i > 0; i--, cp >>= 6)
+			u[i] = (char)(0x80 | (cp & 0x3F));
+		u[0] = (char)((k == 2 ? 0xC0 : k == 3 ? 0xE0 : 0xF0) | cp);
+	}
+	buf_append(out, u, k);
+}
+
+/* An attribute's text with its entities decoded (it is escaped again on output). */
 static void attr_text(buf *out, const MD_ATTRIBUTE *a)
 {
-	buf_append(out, a->text, a->size);
+	for (int i = 0; a->substr_offsets[i] < a->size; i++) {
+		const char *s = a->text + a->substr_offsets[i];
+		size_t n = a->substr_offsets[i + 1] - a->substr_offsets[i];
+		if (a->substr_types[i] == MD_TEXT_ENTITY)
+			entity(out, s, n);
+		else if (a->substr_types[i] == MD_TEXT_NULLCHAR)
+			buf_puts(out, "\xEF\xBF\xBD");
+		else
+			buf_append(out, s, n);
+	}
 }
 
 static bool safe_url(const char *u)
@@ -43,7 +93,16 @@ static int enter_block(MD_BLOCKTYPE t, void *detail, void *ud)
 			html_printf(b, "<ol start=\"%u\">\n", start);
 		break;
 	}
-	case MD_BLOCK_LI: html_raw(b, "<li>"); break;
+	case MD_BLOCK_LI: {
+		const MD_BLOCK_LI_DETAIL *li = detail;
+		if (!li->is_task)
+			html_raw(b, "<li>");
+		else if (li->task_mark == ' ')
+			html_raw(b, "<li class=\"task\"><input type=\"checkbox\" disabled> ");
+		else
+			html_raw(b, "<li class=\"task\"><input type=\"checkbox\" checked disabled> ");
+		break;
+	}
 	case MD_BLOCK_HR: html_raw(b, "<hr>\n"); break;
 	case MD_BLOCK_H: html_printf(b, "<h%u>", ((MD_BLOCK_H_DETAIL *)detail)->level); break;
 	case MD_BLOCK_CODE: {
@@ -164,7 +223,14 @@ static int text(MD_TEXTTYPE t, const MD_CHAR *s, MD_SIZE n, void *ud)
 	case MD_TEXT_NULLCHAR: html_raw(b, "\xEF\xBF\xBD"); break;
 	case MD_TEXT_BR: html_raw(b, "<br>\n"); break;
 	case MD_TEXT_SOFTBR: html_raw(b, "\n"); break;
-	default: html_textn(b, s, n); break; /* entities and raw HTML shown as written */
+	case MD_TEXT_ENTITY: {
+		buf decoded = BUF_INIT;
+		entity(&decoded, s, n);
+		html_textn(b, decoded.data ? decoded.data : "", decoded.len);
+		buf_free(&decoded);
+		break;
+	}
+	default: html_textn(b, s, n); break; /* raw HTML is shown as written */
 	}
 	return 0;
 }

@@ -41,13 +41,12 @@ static json_t *common(struct llm_acc *a, json_t *j)
 {
 	llm_set_once(&a->res.model, json_object_get(j, "model"));
 	json_t *err = json_object_get(j, "error");
-	if (err && !a->stream_error) {
-		char *text = json_dumps(err, JSON_COMPACT);
-		a->stream_error = text ? llm_error_message(text, strlen(text)) : NULL;
+	if (err && !json_is_null(err) && !a->stream_error) {
+		const char *msg = json_is_string(err) ? json_string_value(err)
+							: json_string_value(json_object_get(err, "message"));
+		a->stream_error = msg ? xstrdup(msg) : json_dumps(err, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (!a->stream_error)
-			a->stream_error = text ? text : xstrdup("error");
-		else
-			free(text);
+			a->stream_error = xstrdup("error");
 	}
 	usage(a, json_object_get(j, "usage"));
 	json_t *choice = json_array_get(json_object_get(j, "choices"), 0);

@@ -72,6 +72,8 @@ int sse_feed(struct sse *p, const char *data, size_t len)
 			continue;
 		}
 		p->after_cr = c == '\r';
+		if (p->line.len + (i - start) > p->max)
+			return -1; /* the same limit however the bytes were split */
 		buf_append(&p->line, data + start, i - start);
 		if (p->line.oom)
 			return -1;

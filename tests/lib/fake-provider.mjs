@@ -7,6 +7,7 @@
 //   echo (or anything else)  answers "Answer to: <last user message>" in several chunks
 //   slow-<ms>                waits <ms> before the first byte (default 2000)
 //   chunky                   writes the stream 1-3 bytes at a time, with pauses
+//   drip                     one short piece every 200 ms, 40 pieces (to cancel mid-answer)
 //   no-usage                 streams without the usage block
 //   fail-500, fail-401       an HTTP error with an error body (401 quotes the key)
 //   garbage                  a stream whose events are not JSON
@@ -34,7 +35,8 @@ function answerFor(model, messages) {
   return `Answer to: ${text.slice(0, 200)}`;
 }
 
-function pieces(text) {
+function pieces(text, model) {
+  if (model === 'drip') return Array.from({ length: 40 }, (_, i) => `drop${i} `);
   const out = [];
   for (let i = 0; i < text.length; i += 7) out.push(text.slice(i, i + 7));
   return out;
@@ -66,9 +68,11 @@ async function openai(req, res, body, model) {
   const chunky = model === 'chunky';
   const send = (obj) => writeSlowly(res, `data: ${JSON.stringify(obj)}\n\n`, chunky);
   await writeSlowly(res, ': keep-alive\n\n', chunky);
-  const parts = pieces(answer);
+  const parts = pieces(answer, model);
   for (let i = 0; i < parts.length; i++) {
     if (model === 'cut' && i === Math.floor(parts.length / 2)) return res.destroy();
+    if (model === 'drip') await sleep(200);
+    if (res.destroyed) return;
     await send({ id, object: 'chat.completion.chunk', model: reported,
       choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: parts[i] } : { content: parts[i] }, finish_reason: null }] });
   }
@@ -98,9 +102,11 @@ async function anthropic(req, res, body, model) {
     usage: model === 'no-usage' ? {} : { input_tokens: input, output_tokens: 1 } } });
   await ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
   await ev('ping', {});
-  const parts = pieces(answer);
+  const parts = pieces(answer, model);
   for (let i = 0; i < parts.length; i++) {
     if (model === 'cut' && i === Math.floor(parts.length / 2)) return res.destroy();
+    if (model === 'drip') await sleep(200);
+    if (res.destroyed) return;
     await ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: parts[i] } });
   }
   await ev('content_block_stop', { index: 0 });

@@ -59,8 +59,10 @@ export function freshDatabase() {
 /** Environment for the binary: the caller's, minus inherited app settings, plus ours. */
 export function appEnv(extra = {}) {
   const env = { ...process.env };
-  for (const k of ['PORT', 'BIND', 'DATABASE_URL', 'SECRET_KEY', 'PUBLIC_URL', 'MAX_UPLOAD_BYTES', 'LLMMETA_PROVIDERS']) delete env[k];
-  return { ...env, PORT: '0', BIND: '127.0.0.1', SECRET_KEY, ...extra };
+  for (const k of ['PORT', 'BIND', 'DATABASE_URL', 'SECRET_KEY', 'PUBLIC_URL', 'MAX_UPLOAD_BYTES', 'LLMMETA_PROVIDERS',
+    'LLM_API_URL', 'API_URL', 'LLM_API_KEY', 'API_KEY', 'LLM_MODELS', 'LLM_API_TYPE', 'LLM_UNSUPPORTED']) delete env[k];
+  // No provider unless a test brings one: a closed port, so nothing is discovered.
+  return { ...env, PORT: '0', BIND: '127.0.0.1', SECRET_KEY, LLM_API_URL: 'http://127.0.0.1:9/v1', ...extra };
 }
 
 /** Run the binary to completion: { code, signal, stdout, stderr }. */
@@ -148,3 +150,24 @@ export function freePort() {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Rows of a query against a server's database, as objects (column -> value, numbers
+ * as numbers, NULL as null): sqlite3 -json for SQLite, json_agg through psql for
+ * PostgreSQL. For reading what llmmeta recorded; tests never write this way.
+ */
+export function dbQuery(server, sql) {
+  const { db } = server;
+  let out;
+  if (db.backend === 'postgres') {
+    const r = spawnSync(PSQL, [db.url, '-At', '-v', 'ON_ERROR_STOP=1', '-c', `SELECT coalesce(json_agg(t), '[]') FROM (${sql}) t`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+    out = r.stdout;
+  } else {
+    const path = db.url.replace(/^sqlite:\/\//, '');
+    const r = spawnSync('sqlite3', ['-json', path, sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+    out = r.stdout.trim() || '[]';
+  }
+  return JSON.parse(out);
+}

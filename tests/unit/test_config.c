@@ -267,11 +267,11 @@ static void test_trust_proxy_and_threads(void **state)
 	config_free(&c);
 }
 
-/* BUG: local_secret() checks the length of the secret_key file before trimming it,
+/* Once a bug, now fixed: local_secret() checks the length of the secret_key file before trimming it,
  * so a file holding "tooshort" followed by white space (38 bytes) is accepted and
  * the secret becomes the 8 characters "tooshort"; a file of 40 spaces gives the
  * empty secret. A SECRET_KEY that short is refused ("at least 32 characters"). */
-static void test_bug_secret_file_checked_before_trim(void **state)
+static void test_secret_file_checked_before_trim(void **state)
 {
 	(void)state;
 	char path[600];
@@ -303,7 +303,7 @@ int main(void)
 		cmocka_unit_test_setup(test_generated_secret, clean_env),
 		cmocka_unit_test_setup(test_sizes, clean_env),
 		cmocka_unit_test_setup(test_trust_proxy_and_threads, clean_env),
-		cmocka_unit_test_setup(test_bug_secret_file_checked_before_trim, clean_env),
+		cmocka_unit_test_setup(test_secret_file_checked_before_trim, clean_env),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

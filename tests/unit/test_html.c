@@ -4,8 +4,7 @@
  * Covers: html_text/html_textn escape & < > " ' and nothing else; html_printf
  * escapes every %s argument (and %c) but never the literal format text, and formats
  * numbers exactly like snprintf; long (100 KB) arguments; buf growth, buf_printf
- * past its 256-byte stack buffer, buf_detach/buf_reset/buf_free and the oom flag.
- * Tests marked BUG show defects in html_printf (see the comments). */
+ * past its 256-byte stack buffer, buf_detach/buf_reset/buf_free and the oom flag. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,20 +254,20 @@ static void test_buf_oom_sticks(void **state)
 	assert_false(b.oom);
 }
 
-/* BUG: html_printf parses the j and t length modifiers but reads an int for them
+/* Once a bug, now fixed: html_printf parses the j and t length modifiers but reads an int for them
  * (src/html/html.c one(): only "ll", "l" and "z" pick a wider type), so %jd of
  * 1<<40 prints "0" instead of "1099511627776". */
-static void test_bug_printf_j_t_modifiers(void **state)
+static void test_printf_j_t_modifiers(void **state)
 {
 	(void)state;
 	SAME_AS_PRINTF("%jd", (intmax_t)1 << 40);
 	SAME_AS_PRINTF("%td", (ptrdiff_t)1 << 40);
 }
 
-/* BUG: a width or precision taken from the arguments ('*') is not supported: the
+/* Once a bug, now fixed: a width or precision taken from the arguments ('*') is not supported: the
  * compiler accepts "%*d" and "%.*s", html_printf prints "d"/"s" literally, and the
  * remaining arguments are read out of step (the string pointer is never consumed). */
-static void test_bug_printf_star_width(void **state)
+static void test_printf_star_width(void **state)
 {
 	(void)state;
 	buf b = BUF_INIT;
@@ -286,20 +285,20 @@ static void test_bug_printf_star_width(void **state)
 	assert_true(star_precision);
 }
 
-/* BUG: one conversion is formatted into a 128-byte stack buffer, so any number
+/* Once a bug, now fixed: one conversion is formatted into a 128-byte stack buffer, so any number
  * longer than 127 characters is silently cut: %f of 1e300 (308 characters) or %200d. */
-static void test_bug_printf_long_number_truncated(void **state)
+static void test_printf_long_number_truncated(void **state)
 {
 	(void)state;
 	SAME_AS_PRINTF("%f", 1e300);
 	SAME_AS_PRINTF("[%200d]", 7);
 }
 
-/* BUG: width and precision are dropped for %s and %c (one() escapes the bare
+/* Once a bug, now fixed: width and precision are dropped for %s and %c (one() escapes the bare
  * argument and formats %c with a plain "%c"), although html.h lists c and s among
  * the conversions taking them: "%5s" of "<" gives "&lt;", not "    &lt;", and
  * "%.2s" of "<<<<" is not cut to two characters. */
-static void test_bug_printf_string_width_precision(void **state)
+static void test_printf_string_width_precision(void **state)
 {
 	(void)state;
 	buf b = BUF_INIT;
@@ -324,10 +323,10 @@ int main(void)
 		cmocka_unit_test(test_buf_printf_long_output),
 		cmocka_unit_test(test_buf_detach_reset_free),
 		cmocka_unit_test(test_buf_oom_sticks),
-		cmocka_unit_test(test_bug_printf_j_t_modifiers),
-		cmocka_unit_test(test_bug_printf_star_width),
-		cmocka_unit_test(test_bug_printf_long_number_truncated),
-		cmocka_unit_test(test_bug_printf_string_width_precision),
+		cmocka_unit_test(test_printf_j_t_modifiers),
+		cmocka_unit_test(test_printf_star_width),
+		cmocka_unit_test(test_printf_long_number_truncated),
+		cmocka_unit_test(test_printf_string_width_precision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

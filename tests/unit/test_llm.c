@@ -1,0 +1,430 @@
+/* test_llm.c - the provider adapters (src/llm/openai.c, anthropic.c), the helpers
+ * they share (src/llm/engine.c) and the provider configuration (src/llm/provider.c).
+ *
+ * Covers: the request bodies (message order and roles, stream options, sampling
+ * parameters with exact values, parameters left out when unsupported, Anthropic's
+ * separate system prompt and mandatory max_tokens); streamed events and whole
+ * answers for both APIs (text, model, finish reason, token counts, completion,
+ * errors inside the stream, malformed input); llm_error_message; llm_config_load
+ * from the environment and from an INI file (in a fresh mkdtemp directory). Every
+ * configuration names its models, so no provider is ever asked over the network. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/core/buf.h"
+#include "../../src/llm/llm_impl.h"
+
+static char name_p[] = "p", url_p[] = "http://127.0.0.1:9/v1", key_p[] = "k";
+
+static const struct llm_msg msgs[] = {
+	{"system", "Be brief."}, {"user", "Hi \"there\""}, {"assistant", "Hello \xE2\x86\x92"},
+	{"system", "Use French."}, {"user", "Caf\xC3\xA9?"},
+};
+
+static json_t *body_of(const struct llm_adapter *ad, unsigned unsupported, char **text)
+{
+	struct llm_provider prov = {.name = name_p, .type = ad == &llm_openai ? LLM_OPENAI : LLM_ANTHROPIC,
+				    .url = url_p, .key = key_p, .unsupported = unsupported};
+	struct llm_request req = {.provider = &prov, .model = "m-1", .msgs = msgs, .nmsgs = 5,
+				  .max_tokens = 256, .temperature = 0.7, .top_k = 40, .top_p = 0.9};
+	*text = ad->body(&req);
+	assert_non_null(*text);
+	json_t *j = json_loads(*text, 0, NULL);
+	assert_true(json_is_object(j));
+	return j;
+}
+
+static void check_msg(json_t *arr, size_t i, const char *role, const char *content)
+{
+	json_t *m = json_array_get(arr, i);
+	assert_string_equal(json_string_value(json_object_get(m, "role")), role);
+	assert_string_equal(json_string_value(json_object_get(m, "content")), content);
+}
+
+/* text holds exactly "key":value, the value neither rounded nor extended. */
+static bool has_member(const char *text, const char *member)
+{
+	const char *at = strstr(text, member);
+	return at && (at[strlen(member)] == ',' || at[strlen(member)] == '}');
+}
+
+static void check_params(json_t *j, const char *text, unsigned absent)
+{
+	json_t *mt = json_object_get(j, "max_tokens"), *t = json_object_get(j, "temperature"),
+	       *k = json_object_get(j, "top_k"), *p = json_object_get(j, "top_p");
+	if (absent & LLM_MAX_TOKENS) assert_null(mt);
+	else assert_int_equal(json_integer_value(mt), 256);
+	if (absent & LLM_TEMPERATURE) assert_null(t);
+	else assert_true(json_is_real(t) && json_real_value(t) == 0.7 && has_member(text, "\"temperature\":0.7"));
+	if (absent & LLM_TOP_K) assert_null(k);
+	else assert_int_equal(json_integer_value(k), 40);
+	if (absent & LLM_TOP_P) assert_null(p);
+	else assert_true(json_is_real(p) && json_real_value(p) == 0.9 && has_member(text, "\"top_p\":0.9"));
+}
+
+static void test_openai_body(void **state)
+{
+	(void)state;
+	static const unsigned cases[] = {0, LLM_TEMPERATURE | LLM_TOP_K, LLM_MAX_TOKENS | LLM_TOP_P, 15};
+	for (size_t c = 0; c < 4; c++) {
+		char *text;
+		json_t *j = body_of(&llm_openai, cases[c], &text);
+		assert_string_equal(json_string_value(json_object_get(j, "model")), "m-1");
+		json_t *arr = json_object_get(j, "messages");
+		assert_int_equal(json_array_size(arr), 5);
+		for (size_t i = 0; i < 5; i++)
+			check_msg(arr, i, msgs[i].role, msgs[i].content);
+		assert_true(json_is_true(json_object_get(j, "stream")));
+		assert_true(json_is_true(json_object_get(json_object_get(j, "stream_options"), "include_usage")));
+		check_params(j, text, cases[c]);
+		json_decref(j);
+		free(text);
+	}
+}
+
+static void test_anthropic_body(void **state)
+{
+	(void)state;
+	static const unsigned cases[] = {0, LLM_TOP_K, LLM_MAX_TOKENS | LLM_TEMPERATURE | LLM_TOP_P};
+	for (size_t c = 0; c < 3; c++) {
+		char *text;
+		json_t *j = body_of(&llm_anthropic, cases[c], &text);
+		assert_string_equal(json_string_value(json_object_get(j, "model")), "m-1");
+		assert_string_equal(json_string_value(json_object_get(j, "system")), "Be brief.\n\nUse French.");
+		json_t *arr = json_object_get(j, "messages");
+		assert_int_equal(json_array_size(arr), 3);
+		check_msg(arr, 0, "user", "Hi \"there\"");
+		check_msg(arr, 1, "assistant", "Hello \xE2\x86\x92");
+		check_msg(arr, 2, "user", "Caf\xC3\xA9?");
+		assert_true(json_is_true(json_object_get(j, "stream")));
+		assert_null(json_object_get(j, "stream_options"));
+		check_params(j, text, cases[c] & ~(unsigned)LLM_MAX_TOKENS); /* max_tokens always */
+		json_decref(j);
+		free(text);
+	}
+}
+
+/* ---- answers ---- */
+
+static buf answer; /* what the delta callback received */
+
+static void on_delta(struct llm_acc *a, const char *s, size_t len)
+{
+	(void)a;
+	buf_append(&answer, s, len);
+}
+
+static struct llm_acc new_acc(void)
+{
+	buf_free(&answer);
+	buf_putc(&answer, '\0');
+	answer.len = 0;
+	return (struct llm_acc){.res = {.prompt_tokens = -1, .completion_tokens = -1, .total_tokens = -1},
+				.delta = on_delta};
+}
+
+static void free_acc(struct llm_acc *a)
+{
+	llm_result_free(&a->res);
+	free(a->stream_error);
+	buf_free(&answer);
+}
+
+/* The answer so far: its text, and what the provider reported. */
+static void check_result(const struct llm_acc *a, const char *text, const char *model, const char *finish,
+			 int64_t prompt, int64_t completion, int64_t total)
+{
+	assert_string_equal(answer.data, text);
+	assert_string_equal(a->res.model, model);
+	if (finish)
+		assert_string_equal(a->res.finish_reason, finish);
+	else
+		assert_null(a->res.finish_reason);
+	assert_int_equal(a->res.prompt_tokens, prompt);
+	assert_int_equal(a->res.completion_tokens, completion);
+	assert_int_equal(a->res.total_tokens, total);
+}
+
+static int feed(const struct llm_adapter *ad, struct llm_acc *a, const char *ev, const char *data)
+{
+	return ad->event(a, ev, data, strlen(data));
+}
+
+static void test_openai_events(void **state)
+{
+	(void)state;
+	struct llm_acc a = new_acc();
+	static const char *const chunks[] = {
+		"{\"model\":\"gpt-4o-mini\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}",
+		"{\"model\":\"gpt-4o-mini\",\"choices\":[{\"delta\":{\"content\":\"Hello\"}}]}",
+		"{\"choices\":[{\"delta\":{\"content\":\" caf\xC3\xA9 \xE2\x86\x92 \"}}]}",
+		"{\"choices\":[{\"delta\":{\"content\":\"\\\"q\\\"\"},\"finish_reason\":null}]}",
+		"{\"choices\":[{\"delta\":{\"content\":\"!\"}}]}",
+		"{\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}",
+		"{\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}",
+	};
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(feed(&llm_openai, &a, "message", chunks[i]), 0);
+	assert_false(a.complete);
+	assert_int_equal(feed(&llm_openai, &a, "message", "[DONE]"), 0);
+	assert_true(a.complete);
+	check_result(&a, "Hello caf\xC3\xA9 \xE2\x86\x92 \"q\"!", "gpt-4o-mini", "stop", 12, 5, 17);
+	assert_null(a.stream_error);
+	assert_int_equal(feed(&llm_openai, &a, "message", "not json"), -1);
+	assert_int_equal(feed(&llm_openai, &a, "message", "[1,2]"), -1);
+	assert_int_equal(feed(&llm_openai, &a, "message", "{\"error\":{\"message\":\"boom\",\"code\":500}}"), 0);
+	assert_string_equal(a.stream_error, "boom");
+	free_acc(&a);
+}
+
+/* Once a bug, now fixed: an OpenAI-style chunk whose error is a plain string, {"error":"boom"}, sets
+ * stream_error to "error" instead of "boom": openai.c common() serialises the error
+ * value with json_dumps(err, JSON_COMPACT), which returns NULL for a string (no
+ * JSON_ENCODE_ANY), and falls back to "error". llm_error_message reads the same
+ * shape in an HTTP error body correctly. */
+static void test_openai_string_error(void **state)
+{
+	(void)state;
+	struct llm_acc a = new_acc();
+	assert_int_equal(feed(&llm_openai, &a, "message", "{\"error\":\"boom\"}"), 0);
+	assert_non_null(a.stream_error);
+	char got[64];
+	snprintf(got, sizeof got, "%s", a.stream_error);
+	free_acc(&a);
+	assert_string_equal(got, "boom");
+}
+
+static void test_anthropic_events(void **state)
+{
+	(void)state;
+	struct llm_acc a = new_acc();
+	assert_int_equal(feed(&llm_anthropic, &a, "message_start",
+			      "{\"type\":\"message_start\",\"message\":{\"model\":\"claude-x\",\"content\":[],"
+			      "\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}"), 0);
+	check_result(&a, "", "claude-x", NULL, 25, 1, 26);
+	assert_int_equal(feed(&llm_anthropic, &a, "ping", "{\"type\":\"ping\"}"), 0);
+	static const char *const pieces[] = {"Bon", "jour \xE2\x86\x92", " \\\"x\\\""};
+	for (size_t i = 0; i < 3; i++) {
+		char ev[200];
+		snprintf(ev, sizeof ev, "{\"type\":\"content_block_delta\",\"index\":0,"
+			 "\"delta\":{\"type\":\"text_delta\",\"text\":\"%s\"}}", pieces[i]);
+		assert_int_equal(feed(&llm_anthropic, &a, "content_block_delta", ev), 0);
+	}
+	assert_int_equal(feed(&llm_anthropic, &a, "message_delta",
+			      "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+			      "\"usage\":{\"output_tokens\":9}}"), 0);
+	check_result(&a, "Bonjour \xE2\x86\x92 \"x\"", "claude-x", "end_turn", 25, 9, 34);
+	assert_false(a.complete);
+	assert_int_equal(feed(&llm_anthropic, &a, "message_stop", "{\"type\":\"message_stop\"}"), 0);
+	assert_true(a.complete);
+	assert_null(a.stream_error);
+	assert_int_equal(feed(&llm_anthropic, &a, "content_block_delta", "{\"type\":"), -1);
+	assert_int_equal(feed(&llm_anthropic, &a, "error", "{\"type\":\"error\",\"error\":"
+			      "{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"), 0);
+	assert_string_equal(a.stream_error, "Overloaded");
+	free_acc(&a);
+	/* Without "type" in the data, the event name decides. */
+	a = new_acc();
+	assert_int_equal(feed(&llm_anthropic, &a, "message_stop", "{}"), 0);
+	assert_true(a.complete);
+	free_acc(&a);
+}
+
+static void test_whole_answers(void **state)
+{
+	(void)state;
+	struct llm_acc a = new_acc();
+	const char *o = "{\"model\":\"m1\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Hi \xC3\xA9\"},"
+			"\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}";
+	assert_int_equal(llm_openai.whole(&a, o, strlen(o)), 0);
+	check_result(&a, "Hi \xC3\xA9", "m1", "length", 3, 2, 5);
+	assert_true(a.complete);
+	free_acc(&a);
+	a = new_acc();
+	const char *an = "{\"model\":\"c1\",\"content\":[{\"type\":\"text\",\"text\":\"A\"},{\"type\":\"text\",\"text\":\"B\"}],"
+			 "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":4,\"output_tokens\":6}}";
+	assert_int_equal(llm_anthropic.whole(&a, an, strlen(an)), 0);
+	check_result(&a, "AB", "c1", "end_turn", 4, 6, 10);
+	assert_true(a.complete);
+	free_acc(&a);
+	static const char *const bad[] = {"{\"choices\":[", "not json", "{\"choices\":[]}", ""};
+	for (size_t i = 0; i < 4; i++) {
+		a = new_acc();
+		assert_int_equal(llm_openai.whole(&a, bad[i], strlen(bad[i])), -1);
+		assert_int_equal(llm_anthropic.whole(&a, bad[i], strlen(bad[i])), -1);
+		assert_false(a.complete);
+		free_acc(&a);
+	}
+}
+
+static void check_error_message(const char *body, const char *expected)
+{
+	char *m = llm_error_message(body, strlen(body));
+	if (expected)
+		assert_string_equal(m, expected);
+	else
+		assert_null(m);
+	free(m);
+}
+
+static void test_error_message(void **state)
+{
+	(void)state;
+	check_error_message("{\"error\":{\"message\":\"m\",\"type\":\"x\"}}", "m");
+	check_error_message("{\"error\":\"m\"}", "m");
+	check_error_message("{\"message\":\"m\"}", "m");
+	check_error_message("not json", NULL);
+	check_error_message("{\"error\":{\"code\":1}}", NULL);
+	check_error_message("", NULL);
+}
+
+/* ---- configuration ---- */
+
+static char tmpdir[] = "/tmp/llmmeta-test-llm.XXXXXX", ini[600];
+static const char *const vars[] = {"LLMMETA_PROVIDERS", "LLM_API_URL", "API_URL", "LLM_API_KEY", "API_KEY",
+				   "LLM_MODELS", "LLM_API_TYPE", "LLM_UNSUPPORTED", "LLM_CONNECT_TIMEOUT",
+				   "LLM_FIRST_TOKEN_TIMEOUT", "LLM_TOTAL_TIMEOUT", "LLMTEST_CLAUDE_KEY"};
+
+static int clean_env(void **state)
+{
+	(void)state;
+	llm_config_free();
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		unsetenv(vars[i]);
+	unlink(ini);
+	return 0;
+}
+
+/* Loads the configuration and checks its models, in order, as "a,b,c". */
+static void load_ok(const char *models)
+{
+	char err[512] = "", got[256] = "";
+	int rc = llm_config_load(err, sizeof err);
+	if (rc != 0)
+		fail_msg("llm_config_load: %s", err);
+	for (size_t i = 0; i < llm_model_count(); i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "", llm_model_at(i));
+	assert_string_equal(got, models);
+	assert_null(llm_model_at(llm_model_count()));
+}
+
+static void load_fails(const char *needle)
+{
+	char err[512] = "";
+	assert_int_equal(llm_config_load(err, sizeof err), -1);
+	if (!strstr(err, needle))
+		fail_msg("error \"%s\" does not name %s", err, needle);
+	llm_config_free();
+}
+
+static void test_config_env(void **state)
+{
+	(void)state;
+	setenv("LLM_API_URL", "http://127.0.0.1:9/v1", 1);
+	setenv("LLM_MODELS", "a, b ,,c", 1);
+	setenv("LLM_API_KEY", "k", 1);
+	load_ok("a,b,c");
+	assert_int_equal(llm_model_count(), 3);
+	assert_string_equal(llm_model_at(1), "b");
+	const struct llm_provider *p = llm_provider_for("c");
+	assert_non_null(p);
+	assert_string_equal(p->key, "k");
+	assert_int_equal(p->type, LLM_OPENAI);
+	assert_int_equal(llm_sent_params(p), LLM_MAX_TOKENS | LLM_TEMPERATURE | LLM_TOP_K | LLM_TOP_P);
+	assert_null(llm_provider_for("zzz"));
+	assert_null(llm_provider_for(NULL));
+	llm_config_free();
+	assert_int_equal(llm_model_count(), 0);
+
+	setenv("LLM_UNSUPPORTED", "top_k,top_p", 1);
+	load_ok("a,b,c");
+	assert_int_equal(llm_sent_params(llm_provider_for("a")), LLM_MAX_TOKENS | LLM_TEMPERATURE);
+	setenv("LLM_UNSUPPORTED", "bogus", 1);
+	load_fails("LLM_UNSUPPORTED");
+	unsetenv("LLM_UNSUPPORTED");
+	setenv("LLM_API_URL", "ftp://x", 1);
+	load_fails("LLM_API_URL");
+
+	setenv("LLM_API_URL", "https://api.openai.com/v1/", 1);
+	load_ok("a,b,c");
+	p = llm_provider_for("b");
+	assert_string_equal(p->url, "https://api.openai.com/v1");
+	assert_int_equal(llm_sent_params(p), LLM_MAX_TOKENS | LLM_TEMPERATURE | LLM_TOP_P);
+}
+
+static void write_ini(const char *text)
+{
+	snprintf(ini, sizeof ini, "%s/providers.ini", tmpdir);
+	FILE *f = fopen(ini, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	setenv("LLMMETA_PROVIDERS", ini, 1);
+}
+
+static void test_config_ini(void **state)
+{
+	(void)state;
+	setenv("LLMTEST_CLAUDE_KEY", "sk-test", 1);
+	write_ini("[local]\ntype = openai\nurl = http://127.0.0.1:9/v1\nmodels = x,y\n\n"
+		  "[claude]\ntype = anthropic\nurl = https://api.anthropic.com/v1\nkey_env = LLMTEST_CLAUDE_KEY\n"
+		  "models = z\nunsupported = top_k\nfirst_token_timeout = 5\n");
+	load_ok("x,y,z");
+	const struct llm_provider *local = llm_provider_for("y"), *claude = llm_provider_for("z");
+	assert_string_equal(local->name, "local");
+	assert_int_equal(local->type, LLM_OPENAI);
+	assert_null(local->key);
+	assert_int_equal(local->first_token_ms, 120000);
+	assert_string_equal(claude->name, "claude");
+	assert_int_equal(claude->type, LLM_ANTHROPIC);
+	assert_string_equal(claude->key, "sk-test");
+	assert_int_equal(claude->first_token_ms, 5000);
+	assert_int_equal(llm_sent_params(claude), LLM_MAX_TOKENS | LLM_TEMPERATURE | LLM_TOP_P);
+	llm_config_free();
+
+	write_ini("[x]\ntype = nonsense\nurl = http://h/v1\nmodels = m\n");
+	load_fails("type must be openai or anthropic");
+	unsetenv("LLMTEST_CLAUDE_KEY");
+	write_ini("[x]\nurl = http://h/v1\nkey_env = LLMTEST_CLAUDE_KEY\nmodels = m\n");
+	load_fails("LLMTEST_CLAUDE_KEY");
+	write_ini("[o]\ntype = openai\nurl = https://api.openai.com/v1\nmodels = gpt\n");
+	load_ok("gpt");
+	assert_true(llm_provider_for("gpt")->unsupported & LLM_TOP_K);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	clean_env(state);
+	return rmdir(tmpdir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_openai_body),
+		cmocka_unit_test(test_anthropic_body),
+		cmocka_unit_test(test_openai_events),
+		cmocka_unit_test(test_openai_string_error),
+		cmocka_unit_test(test_anthropic_events),
+		cmocka_unit_test(test_whole_answers),
+		cmocka_unit_test(test_error_message),
+		cmocka_unit_test_setup_teardown(test_config_env, clean_env, clean_env),
+		cmocka_unit_test_setup_teardown(test_config_ini, clean_env, clean_env),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
