@@ -32,7 +32,7 @@
     const live = block('div', 'answer live', a);
     let res;
     try {
-      res = await fetch(form.action, {
+      res = await fetch(form.getAttribute('action'), {
         method: 'POST', body: data, credentials: 'same-origin',
         headers: { Accept: 'application/x-ndjson', 'X-CSRF-Token': data.get('csrf_token') },
       });
@@ -50,7 +50,7 @@
     }
     const handle = (m) => {
       if (m.type === 'start') {
-        form.action = m.url;
+        form.setAttribute('action', m.url);
         history.replaceState(null, '', m.url);
       } else if (m.type === 'delta') {
         live.textContent += m.text;
@@ -82,7 +82,7 @@
   }
 
   form.addEventListener('submit', async (ev) => {
-    if (ev.submitter && ev.submitter.name === 'action') return; // saving a prompt: a plain post
+    if (ev.submitter && ev.submitter.name === 'intent') return; // saving a prompt: a plain post
     ev.preventDefault();
     ask.disabled = true;
     try {

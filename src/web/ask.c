@@ -33,8 +33,8 @@ static void show(http_req *r, db *d, struct ask_form *f, int status, const char 
 				    (long long)prompts[i].id, prompts[i].title, (long long)prompts[i].id, auth_csrf_token(r));
 		html_raw(&b, "</ul></details>\n");
 	}
-	ask_form_render(&b, r, f, "/ask/", prompts, np);
 	html_raw(&b, "<section class=\"thread\" id=\"thread\"></section>\n");
+	ask_form_render(&b, r, f, "/ask/", prompts, np);
 	page_end(&b);
 	page_send(r, status, &b);
 	prompt_list_free(prompts, np);
@@ -75,11 +75,11 @@ void page_ask(http_req *r)
 		return;
 	struct ask_form f;
 	ask_form_init(&f);
-	const char *action = http_form(r, "action");
+	const char *intent = http_form(r, "intent");
 	if (r->method != HTTP_POST) {
 		prefill(r, d, &f);
 		show(r, d, &f, 200, NULL);
-	} else if (action && strcmp(action, "save_prompt") == 0) {
+	} else if (intent && strcmp(intent, "save_prompt") == 0) {
 		const char *q = http_form(r, "question");
 		f.question = xstrdup(q ? q : "");
 		save_prompt(r, d, &f);

@@ -233,6 +233,6 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 		    f->e_file.len ? " invalid" : "");
 	errors(b, &f->e_file, "file");
 	html_raw(b, "</div>\n<div class=\"actions\"><button type=\"submit\">Ask</button>\n"
-		    "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"save_prompt\" formnovalidate>"
+		    "<button type=\"submit\" class=\"secondary\" name=\"intent\" value=\"save_prompt\" formnovalidate>"
 		    "Save question as prompt</button></div>\n</form>\n");
 }

@@ -319,7 +319,7 @@ test('saved prompts: the predefined one, saving, using and deleting; only the ow
   const pre = await alice.client.get('/ask/?prompt=predefined');
   assert.match(pre.text, /<textarea[^>]*>Create a non-populated metadata schema for a tensile test/);
   const csrf_token = await csrfOf(alice.client);
-  const saved = await alice.client.postMultipart('/ask/', { csrf_token, question: 'My <own> prompt\nsecond line', action: 'save_prompt' });
+  const saved = await alice.client.postMultipart('/ask/', { csrf_token, question: 'My <own> prompt\nsecond line', intent: 'save_prompt' });
   assert.equal(saved.status, 200);
   const id = /href="\/ask\/\?prompt=(\d+)">My &lt;own&gt; prompt</.exec(saved.text)[1];
   const use = await alice.client.get(`/ask/?prompt=${id}`);
