@@ -60,6 +60,41 @@ int conv_touch(db *d, int64_t id)
 		       DB_ARGS(db_v_int(now_ms()), db_v_int(id))) < 0 ? -1 : 0;
 }
 
+int conv_list(db *d, int64_t user_id, int64_t limit, int64_t offset, struct conv_summary **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	db_rows *r = db_query(d,
+			      "SELECT c.uuid, c.title, c.updated_at, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)"
+			      " FROM conversations c WHERE c.user_id = ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
+			      DB_ARGS(db_v_int(user_id), db_v_int(limit), db_v_int(offset)));
+	if (!r)
+		return -1;
+	int rc;
+	while ((rc = db_step(r)) == 1) {
+		struct conv_summary *grown = realloc(*out, (*n + 1) * sizeof *grown);
+		if (!grown) {
+			rc = -1;
+			break;
+		}
+		*out = grown;
+		struct conv_summary *c = &(*out)[(*n)++];
+		snprintf(c->uuid, sizeof c->uuid, "%s", db_text(r, 0));
+		c->title = xstrdup(db_text(r, 1));
+		c->updated_at = db_int(r, 2);
+		c->messages = db_int(r, 3);
+	}
+	db_done(r);
+	return rc < 0 ? -1 : 0;
+}
+
+void conv_list_free(struct conv_summary *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].title);
+	free(c);
+}
+
 static db_val opt_int(int64_t v) { return v >= 0 ? db_v_int(v) : db_v_null(); }
 static db_val opt_real(double v) { return isnan(v) ? db_v_null() : db_v_real(v); }
 

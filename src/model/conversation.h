@@ -40,6 +40,16 @@ int conv_create(db *d, int64_t user_id, const char *title, const char *source, c
 int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id);
 int conv_touch(db *d, int64_t id);
 
+struct conv_summary {
+	char uuid[37];
+	char *title;
+	int64_t updated_at;
+	int64_t messages;
+};
+/* The user's conversations, most recently active first, `limit` from `offset`. */
+int conv_list(db *d, int64_t user_id, int64_t limit, int64_t offset, struct conv_summary **out, size_t *n);
+void conv_list_free(struct conv_summary *c, size_t n);
+
 int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id, int64_t *id);
 int msg_set_status(db *d, int64_t id, const char *status, const char *error, int64_t elapsed_ms);
 /* The conversation's messages in order; free with msg_list_free. */

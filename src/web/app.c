@@ -23,6 +23,7 @@ static const struct route routes[] = {
 	{"/", HTTP_GET, page_home, 0},
 	{"/about/", HTTP_GET, page_about, 0},
 	{"/ask/", HTTP_GET | HTTP_POST, page_ask, USER},
+	{"/conversation/", HTTP_GET, page_history, USER},
 	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER},
 	{"/prompts/<int>/delete/", HTTP_POST, page_prompt_delete, USER},
 	{"/uploads/<int>/", HTTP_GET, page_upload, USER},

@@ -23,6 +23,7 @@ void page_login(http_req *r);
 void page_logout(http_req *r);
 void page_password_change(http_req *r);
 void page_conversation(http_req *r);
+void page_history(http_req *r);
 void page_prompt_delete(http_req *r);
 void page_upload(http_req *r);
 void page_health(http_req *r);

@@ -332,3 +332,18 @@ test('saved prompts: the predefined one, saving, using and deleting; only the ow
   assert.equal((await alice.client.postForm(`/prompts/${id}/delete/`, { csrf_token })).status, 303);
   assert.ok(!(await alice.client.get('/ask/')).text.includes('My &lt;own&gt; prompt'));
 });
+
+test("the history lists the user's own conversations, newest first, titles escaped", async () => {
+  const first = await ask(alice.client, { question: 'Older <b>one</b>' });
+  const second = await ask(alice.client, { question: 'Newer one' });
+  const page = await alice.client.get('/conversation/');
+  assert.equal(page.status, 200);
+  const at = (r) => page.text.indexOf(`/conversation/${uuidOf(r.location)}/`);
+  assert.ok(at(second) >= 0 && at(first) > at(second), 'newest first');
+  assert.match(page.text, /Older &lt;b&gt;one&lt;\/b&gt;/);
+  const bob = await signedUpClient(server.url, 'bob');
+  const theirs = await bob.client.get('/conversation/');
+  assert.ok(!theirs.text.includes(uuidOf(first.location)), "nobody sees another's conversations");
+  assert.equal((await alice.client.get('/conversation/?page=0')).status, 400);
+  assert.equal((await new Client(server.url).get('/conversation/')).status, 302, 'anonymous visitors log in first');
+});
