@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -239,6 +240,7 @@ static int cmd_createuser(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	umask(077); /* the database, its journal and the secret are nobody else's */
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return die("%s", "libsodium or libcurl cannot start");
 	if (argc < 2)

@@ -206,6 +206,9 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 		    "<form class=\"ask\" method=\"post\" action=\"%s\" enctype=\"multipart/form-data\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n",
 		    action, auth_csrf_token(r));
+	if (!llm_model_count())
+		html_raw(b, "<p class=\"error\" role=\"alert\">No model is configured yet: the administrator sets "
+			    "LLM_API_URL and LLM_MODELS, or LLMMETA_PROVIDERS (see the README).</p>\n");
 	prompt_links(b, prompts, nprompts);
 	html_printf(b,
 		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
