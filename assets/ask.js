@@ -41,11 +41,19 @@
       problem(q, 'The server cannot be reached: ' + e.message);
       return;
     }
-    if (!res.ok || !(res.headers.get('content-type') || '').includes('ndjson')) {
-      // A refused form: let the server's page show each field's error.
+    if (res.status === 400) {
+      // A refused form (nothing was stored): let the server's page show each field's error.
       q.remove();
       a.remove();
       form.submit();
+      return;
+    }
+    if (!res.ok || !(res.headers.get('content-type') || '').includes('ndjson')) {
+      // Anything else is said in words; posting again could record the question twice.
+      const page = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const why = page.querySelector('main p');
+      a.remove();
+      problem(q, (why ? why.textContent : 'The server answered ' + res.status + '.') + ' The question is still in the form.');
       return;
     }
     const handle = (m) => {

@@ -48,6 +48,7 @@ const fake = await startFakeProvider();
 const env = {
   ...process.env, PORT: '0', DATABASE_URL: `sqlite://${dir}/bench.db`, SECRET_KEY: 'bench-secret-bench-secret-bench-secret!',
   DATA_DIR: dir, LLM_API_URL: fake.url, LLM_MODELS: model, LLM_FIRST_TOKEN_TIMEOUT: '60',
+  MAX_CONNECTIONS_PER_IP: '0', MAX_ASKS_PER_USER: '100000',
 };
 const pw = 'Bench-Marks-2026';
 spawnSync(bin, ['createuser', '--username', 'bench', '--email', 'bench@example.org', '--password-stdin'], { env, input: pw + '\n' });

@@ -130,7 +130,8 @@ static int cmd_serve(int argc, char **argv)
 	raise_fd_limit();
 	http_set_error_renderer(app_error_page);
 	struct http_options o = {.bind = cfg.bind, .port = cfg.port, .threads = cfg.threads,
-				 .max_body = cfg.max_upload_bytes, .trust_proxy = cfg.trust_proxy, .handler = app_handle,
+				 .max_body = cfg.max_upload_bytes, .body_limit = app_body_limit,
+				 .per_ip_connections = cfg.per_ip_connections, .trust_proxy = cfg.trust_proxy, .handler = app_handle,
 				 .before_stop = llm_engine_stop};
 	int rc = http_serve(&o);
 	llm_engine_stop();

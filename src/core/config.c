@@ -144,6 +144,14 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 			return errf(err, errlen, "THREADS: not a whole number from 1 to 256: '%s'", th);
 		c->threads = (int)n;
 	}
+	const char *pic = env("MAX_CONNECTIONS_PER_IP", NULL, c->trust_proxy ? "0" : "256");
+	if (!parse_int64(pic, 0, 1000000, &n))
+		return errf(err, errlen, "MAX_CONNECTIONS_PER_IP: not a whole number from 0 (no limit) to 1000000: '%s'", pic);
+	c->per_ip_connections = (unsigned)n;
+	const char *mapu = env("MAX_ASKS_PER_USER", NULL, "32");
+	if (!parse_int64(mapu, 1, 1000000, &n))
+		return errf(err, errlen, "MAX_ASKS_PER_USER: not a whole number from 1 to 1000000: '%s'", mapu);
+	c->max_asks_per_user = (unsigned)n;
 	if (!c->bind || !c->data_dir || !c->database_url || !c->public_url)
 		return errf(err, errlen, "out of memory");
 	return load_secret(c, need_secret, err, errlen);

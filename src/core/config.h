@@ -21,6 +21,8 @@ struct config {
 	size_t max_context_chars;
 	bool trust_proxy;    /* take the client address from X-Forwarded-For */
 	int threads;         /* HTTP worker threads */
+	unsigned per_ip_connections; /* 0: no limit (behind a proxy every client is the proxy) */
+	unsigned max_asks_per_user;  /* questions one user may have in flight at once */
 };
 
 extern struct config cfg;

@@ -19,7 +19,18 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 	char ts[32], msg[2048];
 	fmt_iso8601(ts, now_ms());
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	fprintf(stderr, "%s %s %s\n", ts, level, msg);
+	/* One event, one line: control characters (a decoded %0a in a path, an escape
+	 * sequence) are written as \xNN so nobody can forge or hide log lines. */
+	char safe[sizeof msg * 4];
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)msg; *p && o < sizeof safe - 5; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			o += (size_t)snprintf(safe + o, sizeof safe - o, "\\x%02x", *p);
+		else
+			safe[o++] = (char)*p;
+	}
+	safe[o] = '\0';
+	fprintf(stderr, "%s %s %s\n", ts, level, safe);
 }
 
 #define DEFINE_LOG(name, level, cond)            \

@@ -71,6 +71,7 @@ typedef struct http_req {
 	char *session;     /* the raw session token from the cookie, if valid */
 	char *csrf_cookie; /* the anonymous CSRF binding, set or read */
 	char csrf_token[64]; /* computed once per request */
+	bool session_loaded;
 
 	/* The response. */
 	int status;
@@ -98,6 +99,7 @@ typedef struct http_req {
 	/* Reading the request (server.c only). */
 	struct MHD_PostProcessor *pp;
 	size_t received;
+	size_t body_limit;
 	bool too_large;
 	bool bad_body;
 	int body_kind;
@@ -167,6 +169,10 @@ struct http_options {
 	int port;
 	int threads;
 	size_t max_body;
+	/* The largest body this request may send, decided from its method, path and
+	 * headers before any of the body is read (NULL: max_body for all). */
+	size_t (*body_limit)(http_req *r);
+	unsigned per_ip_connections; /* 0: no limit */
 	bool trust_proxy;
 	http_handler handler;
 	/* Runs after the server stops taking connections and before it waits for the

@@ -106,6 +106,10 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 	http_req *r = cls;
 	if (!key)
 		return MHD_YES;
+	if (!utf8_valid(key, strlen(key)) || (filename && !utf8_valid(filename, strlen(filename)))) {
+		r->bad_body = true; /* names are shown and stored: they must be text */
+		return MHD_NO;
+	}
 	if (filename) {
 		if (!*filename)
 			return MHD_YES; /* a file input left empty */
@@ -236,11 +240,9 @@ static enum MHD_Result complete(http_req *r)
 		r->bad_body = true;
 	r->pp = NULL;
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, on_query, r);
-	if (http_parse_cookies(&r->cookies, http_header(r, MHD_HTTP_HEADER_COOKIE)) < 0)
-		r->bad_body = true;
 	if (r->too_large) {
 		char msg[128];
-		snprintf(msg, sizeof msg, "The request is larger than the limit of %zu bytes.", opts.max_body);
+		snprintf(msg, sizeof msg, "The request is larger than the limit of %zu bytes.", r->body_limit);
 		http_error(r, 413, msg);
 	} else if (r->body_kind == BODY_FORM && http_parse_urlencoded(&r->form, r->body.data ? r->body.data : "",
 								      r->body.len) < 0) {
@@ -330,9 +332,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		client_addr(r);
 		r->body_kind = body_kind(r);
+		if (http_parse_cookies(&r->cookies, http_header(r, MHD_HTTP_HEADER_COOKIE)) < 0)
+			r->bad_body = true;
+		r->body_limit = opts.body_limit ? opts.body_limit(r) : opts.max_body;
 		const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-		if (declared > opts.max_body) {
+		if (declared > r->body_limit) {
 			r->too_large = true;
 			/* A client waiting for "100 Continue" hears the 413 before sending
 			 * anything; an absurd size is refused at once. Other clients are still
@@ -353,7 +358,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (r->too_large || r->bad_body)
 			return MHD_YES; /* drain what is left, keep nothing */
 		r->received += n;
-		if (r->received > opts.max_body) {
+		if (r->received > r->body_limit) {
 			r->too_large = true;
 			buf_free(&r->body);
 			return MHD_YES;
@@ -432,6 +437,7 @@ int http_serve(const struct http_options *o)
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		NULL, MHD_OPTION_END);
 	if (!d) {

@@ -362,35 +362,47 @@ int llm_engine_start(void)
 	if (!(multi = curl_multi_init()))
 		return -1;
 	stopping = false;
+	running = true;
 	if (pthread_create(&thread, NULL, run, NULL) != 0) {
+		running = false;
 		curl_multi_cleanup(multi);
+		multi = NULL;
 		return -1;
 	}
-	running = true;
 	return 0;
 }
 
+/* Stops the engine for good: from the moment `stopping` is set (under the lock)
+ * llm_start refuses new calls, so nothing can be queued after the thread's last
+ * look, and nothing touches the multi handle once it is freed. */
 void llm_engine_stop(void)
 {
-	if (!running)
-		return;
 	pthread_mutex_lock(&mu);
+	bool was_running = running;
 	stopping = true;
+	if (was_running)
+		curl_multi_wakeup(multi);
 	pthread_mutex_unlock(&mu);
-	curl_multi_wakeup(multi);
+	if (!was_running)
+		return;
 	pthread_join(thread, NULL);
-	while (incoming) { /* queued after the engine's last look */
-		struct call *c = incoming;
-		incoming = c->next;
+	pthread_mutex_lock(&mu);
+	struct call *left = incoming;
+	incoming = NULL;
+	curl_multi_cleanup(multi);
+	multi = NULL;
+	running = false;
+	free(cancels);
+	cancels = NULL;
+	cancels_cap = ncancels = 0;
+	pthread_mutex_unlock(&mu);
+	while (left) {
+		struct call *c = left;
+		left = c->next;
 		c->fail = xstrdup("the server is shutting down");
 		c->fail_status = LLM_CANCELLED;
 		finish(c, CURLE_OK);
 	}
-	curl_multi_cleanup(multi);
-	free(cancels);
-	cancels = NULL;
-	cancels_cap = ncancels = 0;
-	running = false;
 }
 
 static struct call *prepare(const struct llm_request *req, llm_fn fn, void *ctx)
@@ -441,16 +453,35 @@ uint64_t llm_start(const struct llm_request *req, llm_fn fn, void *ctx)
 	c->id = atomic_fetch_add(&next_id, 1);
 	uint64_t id = c->id;
 	pthread_mutex_lock(&mu);
-	c->next = incoming;
-	incoming = c;
+	bool open = running && !stopping;
+	if (open) {
+		c->next = incoming;
+		incoming = c;
+		curl_multi_wakeup(multi);
+	}
 	pthread_mutex_unlock(&mu);
-	curl_multi_wakeup(multi);
+	if (!open) {
+		call_free(c);
+		return 0;
+	}
 	return id;
+}
+
+bool llm_accepting(void)
+{
+	pthread_mutex_lock(&mu);
+	bool open = running && !stopping;
+	pthread_mutex_unlock(&mu);
+	return open;
 }
 
 void llm_cancel(uint64_t id)
 {
 	pthread_mutex_lock(&mu);
+	if (!running) {
+		pthread_mutex_unlock(&mu);
+		return;
+	}
 	if (ncancels == cancels_cap) {
 		size_t cap = cancels_cap ? cancels_cap * 2 : 16;
 		uint64_t *grown = realloc(cancels, cap * sizeof *grown);
@@ -461,6 +492,6 @@ void llm_cancel(uint64_t id)
 	}
 	if (ncancels < cancels_cap)
 		cancels[ncancels++] = id;
-	pthread_mutex_unlock(&mu);
 	curl_multi_wakeup(multi);
+	pthread_mutex_unlock(&mu);
 }

@@ -79,7 +79,10 @@ unsigned llm_sent_params(const struct llm_provider *p);
 int llm_engine_start(void);
 /* Cancels what is in flight (callbacks get LLM_FAIL, cancelled) and joins the thread. */
 void llm_engine_stop(void);
-/* Starts a call. Returns its id, or 0 when it cannot be started (out of memory). The
+/* False once the engine is stopping (or never started): new calls are refused. */
+bool llm_accepting(void);
+/* Starts a call. Returns its id, or 0 when it cannot be started (out of memory, or
+ * the engine is stopping: see llm_accepting). The
  * request is copied: the caller may free it at once. */
 uint64_t llm_start(const struct llm_request *req, llm_fn fn, void *ctx);
 /* Asks the engine to stop call id; its callback then gets LLM_FAIL with status

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../auth/auth.h"
+#include "../core/config.h"
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../http/router.h"
@@ -17,14 +18,15 @@ enum {
 	ADMIN = 2,      /* non-admins get 403 */
 	NO_CSRF = 4,    /* not a browser form: bearer-authenticated or harmless */
 	SECRET_URL = 8, /* the path holds a secret: the log shows the pattern */
+	UPLOAD = 16,    /* a logged-in user may post MAX_UPLOAD_BYTES here */
 };
 
 static const struct route routes[] = {
 	{"/", HTTP_GET, page_home, 0},
 	{"/about/", HTTP_GET, page_about, 0},
-	{"/ask/", HTTP_GET | HTTP_POST, page_ask, USER},
+	{"/ask/", HTTP_GET | HTTP_POST, page_ask, USER | UPLOAD},
 	{"/conversation/", HTTP_GET, page_history, USER},
-	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER},
+	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER | UPLOAD},
 	{"/prompts/<int>/delete/", HTTP_POST, page_prompt_delete, USER},
 	{"/uploads/<int>/", HTTP_GET, page_upload, USER},
 	{"/accounts/signup/", HTTP_GET | HTTP_POST, page_signup, 0},
@@ -95,6 +97,33 @@ static void allow_header(http_req *r, int allowed)
 	buf_free(&b);
 }
 
+static int load_session(http_req *r)
+{
+	if (r->session_loaded)
+		return 0;
+	db *d = db_thread();
+	if (!d || auth_load_session(d, r) < 0)
+		return -1;
+	r->session_loaded = true;
+	return 0;
+}
+
+size_t app_body_limit(http_req *r)
+{
+	size_t small = cfg.max_upload_bytes < APP_SMALL_BODY ? cfg.max_upload_bytes : APP_SMALL_BODY;
+	const struct route *rt = NULL;
+	char *params[HTTP_MAX_PARAMS];
+	int np = 0, allowed;
+	if (r->method != HTTP_POST ||
+	    router_match(routes, sizeof routes / sizeof routes[0], r->method, r->path, &rt, params, &np, &allowed) != ROUTE_FOUND)
+		return small;
+	for (int i = 0; i < np; i++)
+		free(params[i]);
+	if (!(rt->flags & UPLOAD) || load_session(r) < 0 || !r->user.id)
+		return small;
+	return cfg.max_upload_bytes;
+}
+
 void app_handle(http_req *r)
 {
 	const struct route *rt = NULL;
@@ -111,12 +140,9 @@ void app_handle(http_req *r)
 	}
 	if (rt->flags & SECRET_URL)
 		r->log_path = rt->pattern;
-	if (rt->handler != page_static && rt->handler != page_health) {
-		db *d = app_db(r);
-		if (!d || auth_load_session(d, r) < 0) {
-			http_error(r, 500, "The database cannot be reached.");
-			return;
-		}
+	if (rt->handler != page_static && rt->handler != page_health && load_session(r) < 0) {
+		http_error(r, 500, "The database cannot be reached.");
+		return;
 	}
 	bool writes = !(r->method & (HTTP_GET | HTTP_HEAD | HTTP_OPTIONS));
 	if (writes && !(rt->flags & NO_CSRF) && !auth_csrf_ok(r)) {

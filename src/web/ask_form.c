@@ -143,6 +143,10 @@ bool ask_form_read(http_req *r, struct ask_form *f)
 	if (ok && str_blank(f->question)) {
 		buf_puts(&f->e_question, "This field is required.");
 		ok = false;
+	} else if (ok && code_points(f->question, strlen(f->question)) > cfg.max_context_chars) {
+		buf_printf(&f->e_question, "The question is %zu characters long; the limit is %zu characters.",
+			   code_points(f->question, strlen(f->question)), cfg.max_context_chars);
+		ok = false;
 	}
 	const char *model = http_form(r, "model");
 	if (model && *model) {

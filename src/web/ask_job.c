@@ -18,12 +18,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/config.h"
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../html/html.h"
 #include "../llm/llm.h"
 #include "ask.h"
 #include "web.h"
+
+/* An answer larger than this is stopped: no model answer needs 8 MiB, and memory
+ * is not the provider's to spend. */
+#define MAX_ANSWER_BYTES (8 * 1024 * 1024)
+
+/* Questions in flight per user, so that one account cannot hold every connection
+ * and the provider budget (MAX_ASKS_PER_USER; per instance). */
+static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
+struct inflight {
+	int64_t user;
+	unsigned n;
+};
+static struct inflight *inflight;
+static size_t ninflight;
+
+static bool inflight_take(int64_t user)
+{
+	pthread_mutex_lock(&inflight_mu);
+	size_t i = 0;
+	while (i < ninflight && inflight[i].user != user)
+		i++;
+	bool ok = true;
+	if (i == ninflight) {
+		void *grown = realloc(inflight, (ninflight + 1) * sizeof *inflight);
+		if (grown) {
+			inflight = grown;
+			inflight[ninflight++] = (struct inflight){user, 0};
+		} else {
+			ok = false;
+		}
+	}
+	ok = ok && inflight[i].n < cfg.max_asks_per_user;
+	if (ok)
+		inflight[i].n++;
+	pthread_mutex_unlock(&inflight_mu);
+	return ok;
+}
+
+static void inflight_give(int64_t user)
+{
+	pthread_mutex_lock(&inflight_mu);
+	for (size_t i = 0; i < ninflight; i++) {
+		if (inflight[i].user == user && --inflight[i].n == 0) {
+			inflight[i] = inflight[--ninflight]; /* keep the table as small as the active users */
+			break;
+		}
+	}
+	pthread_mutex_unlock(&inflight_mu);
+}
 
 struct ask_job {
 	pthread_mutex_t mu;
@@ -34,6 +84,9 @@ struct ask_job {
 	bool finished;
 	bool recorded;
 	bool final_queued;
+	bool too_long;   /* the answer passed MAX_ANSWER_BYTES and was stopped */
+	bool counted;    /* holds one of the user's in-flight places */
+	int64_t t0, ttft; /* monotonic ms at the start; to the first piece, or -1 */
 	uint64_t call;
 	buf answer;
 	buf pending; /* NDJSON not yet sent */
@@ -55,6 +108,8 @@ static void job_unref(struct ask_job *j)
 	pthread_mutex_unlock(&j->mu);
 	if (left)
 		return;
+	if (j->counted)
+		inflight_give(j->user_id);
 	pthread_mutex_destroy(&j->mu);
 	buf_free(&j->answer);
 	buf_free(&j->pending);
@@ -94,15 +149,27 @@ static void on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, c
 	if (j->recorded) {
 		/* Already recorded (the browser went away): what comes now is not ours. */
 	} else if (ev == LLM_DELTA) {
-		buf_append(&j->answer, text, len);
-		if (j->streaming)
-			ndjson(&j->pending, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len));
+		if (j->ttft < 0)
+			j->ttft = mono_ms() - j->t0;
+		if (j->answer.len + len > MAX_ANSWER_BYTES && !j->too_long) {
+			j->too_long = true;
+			llm_cancel(j->call); /* the engine ends it; its final callback follows */
+		} else if (!j->too_long) {
+			buf_append(&j->answer, text, len);
+			if (j->streaming)
+				ndjson(&j->pending, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len));
+		}
 	} else {
 		j->finished = true;
 		j->res = *res;
 		j->res.model = dup_or_null(res->model);
 		j->res.finish_reason = dup_or_null(res->finish_reason);
 		j->res.error = dup_or_null(res->error);
+		if (j->too_long) {
+			free(j->res.error);
+			j->res.status = LLM_ERROR;
+			j->res.error = xstrdup("The answer was stopped: it passed 8 MiB.");
+		}
 	}
 	wake(j);
 	pthread_mutex_unlock(&j->mu);
@@ -149,8 +216,12 @@ static int write_record(struct ask_job *j, struct message *m)
 	if (rc == 0 && (j->res.status == LLM_OK || j->answer.len))
 		rc = msg_insert(d, m, j->conv_id, j->user_id, &m->id);
 	conv_touch(d, j->conv_id);
-	if (rc < 0)
+	if (rc < 0) {
 		log_error("ask: the answer to message %lld could not be recorded: %s", (long long)j->question_id, db_errmsg(d));
+		/* Never leave a question that looks answered-to-be: the next one would
+		 * follow it without an answer between them. */
+		msg_set_status(d, j->question_id, "error", "The answer could not be saved.", j->res.elapsed_ms);
+	}
 	return rc;
 }
 
@@ -178,7 +249,8 @@ static void on_close(http_req *r, bool completed)
 		j->recorded = true;
 		j->res.status = LLM_CANCELLED;
 		j->res.error = xstrdup("The browser went away before the answer was complete.");
-		j->res.elapsed_ms = -1;
+		j->res.elapsed_ms = mono_ms() - j->t0;
+		j->res.ttft_ms = j->ttft;
 	}
 	pthread_mutex_unlock(&j->mu);
 	if (cancel) {
@@ -330,6 +402,11 @@ static struct ask_job *job_new(http_req *r, struct ask_form *f, int64_t conv_id,
 		return NULL;
 	pthread_mutex_init(&j->mu, NULL);
 	j->refs = 1;
+	j->t0 = mono_ms();
+	j->ttft = -1;
+	/* Nothing reported yet: unknown, not zero. */
+	j->res.prompt_tokens = j->res.completion_tokens = j->res.total_tokens = -1;
+	j->res.elapsed_ms = j->res.ttft_ms = -1;
 	j->conn = r->conn;
 	j->user_id = r->user.id;
 	j->conv_id = conv_id;
@@ -379,17 +456,38 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 	db *d = app_db(r);
 	if (!d)
 		return;
+	if (!llm_accepting()) {
+		http_add_header(r, "Retry-After", "5");
+		http_error(r, 503, "The server is restarting. Your question was not sent: try again in a moment.");
+		return;
+	}
+	if (!inflight_take(r->user.id)) {
+		http_error(r, 429, "You already have as many questions waiting for answers as one person may. "
+				   "Wait for one to finish, then ask again.");
+		return;
+	}
 	struct ask_job *j = job_new(r, f, conv_id, uuid);
-	if (!j || (j->question_id = record_question(d, r, f, j)) < 0) {
-		if (j)
-			job_unref(j);
+	if (!j) {
+		inflight_give(r->user.id);
+		http_error(r, 500, "Out of memory.");
+		return;
+	}
+	j->counted = true;
+	if ((j->question_id = record_question(d, r, f, j)) < 0) {
+		job_unref(j);
 		http_error(r, 500, "The question could not be saved.");
 		return;
 	}
 	if (!(j->call = start_call(d, j, f))) {
-		msg_set_status(d, j->question_id, "error", "The request to the model could not be built.", -1);
+		bool closing = !llm_accepting();
+		msg_set_status(d, j->question_id, "error",
+			       closing ? "The server was restarting; the question was not sent." : "The request to the model could not be built.", -1);
 		job_unref(j);
-		http_error(r, 500, "The request to the model could not be built.");
+		if (closing)
+			http_add_header(r, "Retry-After", "5");
+		http_error(r, closing ? 503 : 500,
+			   closing ? "The server is restarting. Your question was not sent: try again in a moment."
+				   : "The request to the model could not be built.");
 		return;
 	}
 	r->job = j;

@@ -13,7 +13,8 @@ static const char *title_of(int status)
 	case 404: return "Page not found";
 	case 405: return "Method not allowed";
 	case 413: return "Request too large";
-	case 429: return "Too many attempts";
+	case 429: return "Too many requests";
+	case 503: return "Unavailable";
 	default: return "Server error";
 	}
 }

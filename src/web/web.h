@@ -7,6 +7,11 @@
 
 /* The one handler the server calls: routing, session, CSRF, access, then the page. */
 void app_handle(http_req *r);
+/* The largest body a request may send: MAX_UPLOAD_BYTES for a logged-in user
+ * posting a question (with its file), APP_SMALL_BODY for everything else, so that
+ * nobody can make the server hold large bodies without an account. */
+#define APP_SMALL_BODY (1024 * 1024)
+size_t app_body_limit(http_req *r);
 /* Renders the error pages (400, 403, 404, 405, 413, 429, 500). */
 void app_error_page(http_req *r, int status, const char *detail);
 /* The calling thread's database connection; on failure it answers 500 and returns

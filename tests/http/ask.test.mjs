@@ -298,6 +298,10 @@ test('when the browser goes away mid-answer the call is cancelled and recorded a
   assert.equal(rows[1].status, 'cancelled');
   assert.match(rows[1].content, /^drop0 /, 'what had arrived is kept');
   assert.ok(!rows[1].content.includes('drop39'), 'the answer was not complete');
+  assert.equal(rows[1].total_tokens, null, 'tokens never reported are NULL, not 0');
+  assert.equal(rows[1].prompt_tokens, null);
+  assert.ok(rows[1].elapsed_ms > 0, 'the time until the browser left');
+  assert.ok(rows[1].ttft_ms > 0 && rows[1].ttft_ms <= rows[1].elapsed_ms, 'the first piece did arrive');
 });
 
 test('while a dozen slow answers are pending, other pages answer at once', async () => {
