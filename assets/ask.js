@@ -1,7 +1,7 @@
 // ask.js - streams the answer into the page as the model writes it. Progressive
 // enhancement only: without this script the same form posts normally and the page
 // reloads with the answer. The server sends NDJSON lines: start, delta..., then
-// done (with the answer rendered as HTML) or error.
+// done (with the answer rendered as HTML) or error; "wait" lines are heartbeats.
 'use strict';
 (function () {
   const form = document.querySelector('form.ask');

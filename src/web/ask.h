@@ -8,6 +8,7 @@
 
 #include "../core/buf.h"
 #include "../http/http.h"
+#include "../llm/llm.h"
 #include "../model/conversation.h"
 
 /* The metadata-schema prompt the Django app offered. */
@@ -40,6 +41,21 @@ const char *ask_file_type(const char *filename);
  * redirect to the conversation. conv_id/uuid: the conversation (already checked to
  * be the user's). */
 void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid);
+
+/* The conversation as it is sent to the model (ask_context.c). */
+struct ask_context {
+	struct llm_msg *msgs; /* n of them, pointing into rows and owned */
+	size_t n;
+	struct message *rows;
+	size_t nrows;
+	char **owned;
+};
+int ask_context_build(db *d, int64_t conv_id, int64_t user_id, struct ask_context *c);
+void ask_context_free(struct ask_context *c);
+
+/* Questions in flight per user (ask_limit.c): take a place or fail; give it back. */
+bool ask_limit_take(int64_t user_id);
+void ask_limit_give(int64_t user_id);
 
 /* One message as the conversation page shows it. */
 void conv_render_message(buf *b, const struct message *m);

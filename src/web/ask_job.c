@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/config.h"
 #include "../core/log.h"
@@ -30,50 +31,11 @@
  * is not the provider's to spend. */
 #define MAX_ANSWER_BYTES (8 * 1024 * 1024)
 
-/* Questions in flight per user, so that one account cannot hold every connection
- * and the provider budget (MAX_ASKS_PER_USER; per instance). */
-static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
-struct inflight {
-	int64_t user;
-	unsigned n;
-};
-static struct inflight *inflight;
-static size_t ninflight;
-
-static bool inflight_take(int64_t user)
-{
-	pthread_mutex_lock(&inflight_mu);
-	size_t i = 0;
-	while (i < ninflight && inflight[i].user != user)
-		i++;
-	bool ok = true;
-	if (i == ninflight) {
-		void *grown = realloc(inflight, (ninflight + 1) * sizeof *inflight);
-		if (grown) {
-			inflight = grown;
-			inflight[ninflight++] = (struct inflight){user, 0};
-		} else {
-			ok = false;
-		}
-	}
-	ok = ok && inflight[i].n < cfg.max_asks_per_user;
-	if (ok)
-		inflight[i].n++;
-	pthread_mutex_unlock(&inflight_mu);
-	return ok;
-}
-
-static void inflight_give(int64_t user)
-{
-	pthread_mutex_lock(&inflight_mu);
-	for (size_t i = 0; i < ninflight; i++) {
-		if (inflight[i].user == user && --inflight[i].n == 0) {
-			inflight[i] = inflight[--ninflight]; /* keep the table as small as the active users */
-			break;
-		}
-	}
-	pthread_mutex_unlock(&inflight_mu);
-}
+/* Streamed answers get a heartbeat line after HEARTBEAT_MS of silence: a browser
+ * that left is noticed even while a model thinks before its first word, and
+ * proxies do not cut an idle stream. (The first write to a closed connection
+ * usually succeeds; the second fails: a departure is noticed within two beats.) */
+#define HEARTBEAT_MS 2000
 
 struct ask_job {
 	pthread_mutex_t mu;
@@ -87,6 +49,9 @@ struct ask_job {
 	bool too_long;   /* the answer passed MAX_ANSWER_BYTES and was stopped */
 	bool counted;    /* holds one of the user's in-flight places */
 	int64_t t0, ttft; /* monotonic ms at the start; to the first piece, or -1 */
+	int64_t last_line; /* monotonic ms of the last NDJSON line queued */
+	struct ask_job *prev, *next; /* in the list of streams (heartbeat) */
+	bool listed;
 	uint64_t call;
 	buf answer;
 	buf pending; /* NDJSON not yet sent */
@@ -109,7 +74,7 @@ static void job_unref(struct ask_job *j)
 	if (left)
 		return;
 	if (j->counted)
-		inflight_give(j->user_id);
+		ask_limit_give(j->user_id);
 	pthread_mutex_destroy(&j->mu);
 	buf_free(&j->answer);
 	buf_free(&j->pending);
@@ -117,6 +82,70 @@ static void job_unref(struct ask_job *j)
 	free(j->provider);
 	free(j->model);
 	free(j);
+}
+
+/* ---- heartbeat ---- */
+
+static pthread_mutex_t streams_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ask_job *streams;
+static pthread_once_t beat_once = PTHREAD_ONCE_INIT;
+
+static void ndjson(buf *b, json_t *line);
+static void wake(struct ask_job *j);
+
+static void *beat(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		nanosleep(&(struct timespec){.tv_nsec = 500 * 1000 * 1000}, NULL);
+		int64_t now = mono_ms();
+		pthread_mutex_lock(&streams_mu);
+		for (struct ask_job *j = streams; j; j = j->next) {
+			pthread_mutex_lock(&j->mu);
+			if (!j->finished && !j->recorded && j->conn && now - j->last_line >= HEARTBEAT_MS) {
+				ndjson(&j->pending, json_pack("{s:s}", "type", "wait"));
+				j->last_line = now;
+				wake(j);
+			}
+			pthread_mutex_unlock(&j->mu);
+		}
+		pthread_mutex_unlock(&streams_mu);
+	}
+	return NULL;
+}
+
+static void start_beat(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, beat, NULL) == 0)
+		pthread_detach(t);
+}
+
+static void stream_list(struct ask_job *j)
+{
+	pthread_once(&beat_once, start_beat);
+	pthread_mutex_lock(&streams_mu);
+	j->next = streams;
+	if (streams)
+		streams->prev = j;
+	streams = j;
+	j->listed = true;
+	pthread_mutex_unlock(&streams_mu);
+}
+
+static void stream_unlist(struct ask_job *j)
+{
+	pthread_mutex_lock(&streams_mu);
+	if (j->listed) {
+		if (j->prev)
+			j->prev->next = j->next;
+		else
+			streams = j->next;
+		if (j->next)
+			j->next->prev = j->prev;
+		j->listed = false;
+	}
+	pthread_mutex_unlock(&streams_mu);
 }
 
 static void ndjson(buf *b, json_t *line)
@@ -156,8 +185,10 @@ static void on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, c
 			llm_cancel(j->call); /* the engine ends it; its final callback follows */
 		} else if (!j->too_long) {
 			buf_append(&j->answer, text, len);
-			if (j->streaming)
+			if (j->streaming) {
 				ndjson(&j->pending, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len));
+				j->last_line = mono_ms();
+			}
 		}
 	} else {
 		j->finished = true;
@@ -241,6 +272,7 @@ static void on_close(http_req *r, bool completed)
 {
 	(void)completed;
 	struct ask_job *j = r->job;
+	stream_unlist(j);
 	pthread_mutex_lock(&j->mu);
 	j->conn = NULL;
 	j->waiting = false;
@@ -344,38 +376,6 @@ static long stream_read(void *cls, char *out, size_t max)
 
 /* ---- starting ---- */
 
-/* The conversation so far, oldest first, with each attached file's text marked as
- * context. Failed or cancelled exchanges are left out. */
-static int build_messages(db *d, struct ask_job *j, struct message **msgs, size_t *n, struct llm_msg **out, char ***owned)
-{
-	if (msg_list(d, j->conv_id, msgs, n) < 0)
-		return -1;
-	*out = calloc(*n ? *n : 1, sizeof **out);
-	*owned = calloc(*n ? *n : 1, sizeof **owned);
-	if (!*out || !*owned)
-		return -1;
-	size_t k = 0;
-	for (size_t i = 0; i < *n; i++) {
-		struct message *m = &(*msgs)[i];
-		if (strcmp(m->status, "ok") != 0)
-			continue;
-		const char *content = m->content;
-		if (m->upload_id > 0) {
-			char *text = upload_text(d, m->upload_id, j->user_id);
-			buf b = BUF_INIT;
-			buf_printf(&b, "%s\n\n--- Context: the attached file \"%s\" (%lld bytes) follows ---\n%s\n"
-				       "--- End of the attached file ---",
-				   m->content, m->file_name ? m->file_name : "file", (long long)m->file_size, text ? text : "");
-			free(text);
-			content = (*owned)[i] = buf_detach(&b, NULL);
-			if (!content)
-				return -1;
-		}
-		(*out)[k++] = (struct llm_msg){.role = m->role, .content = content};
-	}
-	return (int)k;
-}
-
 static int64_t record_question(db *d, http_req *r, struct ask_form *f, struct ask_job *j)
 {
 	struct message q;
@@ -429,25 +429,17 @@ static struct ask_job *job_new(http_req *r, struct ask_form *f, int64_t conv_id,
 
 static uint64_t start_call(db *d, struct ask_job *j, struct ask_form *f)
 {
-	struct message *msgs = NULL;
-	struct llm_msg *lm = NULL;
-	char **owned = NULL;
-	size_t n = 0;
-	int k = build_messages(d, j, &msgs, &n, &lm, &owned);
+	struct ask_context ctx;
 	uint64_t id = 0;
-	if (k > 0) {
-		struct llm_request req = {.provider = llm_provider_for(j->model), .model = j->model, .msgs = lm,
-					  .nmsgs = (size_t)k, .max_tokens = f->max_tokens, .temperature = f->temperature,
+	if (ask_context_build(d, j->conv_id, j->user_id, &ctx) == 0 && ctx.n > 0) {
+		struct llm_request req = {.provider = llm_provider_for(j->model), .model = j->model, .msgs = ctx.msgs,
+					  .nmsgs = ctx.n, .max_tokens = f->max_tokens, .temperature = f->temperature,
 					  .top_k = f->top_k, .top_p = f->top_p};
 		j->refs++; /* the engine's */
 		if (!(id = llm_start(&req, on_llm, j)))
 			j->refs--;
 	}
-	for (size_t i = 0; owned && i < n; i++)
-		free(owned[i]);
-	free(owned);
-	free(lm);
-	msg_list_free(msgs, n);
+	ask_context_free(&ctx);
 	return id;
 }
 
@@ -461,14 +453,14 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 		http_error(r, 503, "The server is restarting. Your question was not sent: try again in a moment.");
 		return;
 	}
-	if (!inflight_take(r->user.id)) {
+	if (!ask_limit_take(r->user.id)) {
 		http_error(r, 429, "You already have as many questions waiting for answers as one person may. "
 				   "Wait for one to finish, then ask again.");
 		return;
 	}
 	struct ask_job *j = job_new(r, f, conv_id, uuid);
 	if (!j) {
-		inflight_give(r->user.id);
+		ask_limit_give(r->user.id);
 		http_error(r, 500, "Out of memory.");
 		return;
 	}
@@ -501,7 +493,9 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 	snprintf(url, sizeof url, "/conversation/%s/", uuid);
 	pthread_mutex_lock(&j->mu);
 	ndjson(&j->pending, json_pack("{s:s, s:s, s:s}", "type", "start", "conversation", uuid, "url", url));
+	j->last_line = mono_ms();
 	pthread_mutex_unlock(&j->mu);
+	stream_list(j);
 	http_add_header(r, "X-Accel-Buffering", "no");
 	http_send_stream(r, 200, "application/x-ndjson", stream_read, NULL, j);
 }

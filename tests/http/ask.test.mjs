@@ -351,3 +351,31 @@ test("the history lists the user's own conversations, newest first, titles escap
   assert.equal((await alice.client.get('/conversation/?page=0')).status, 400);
   assert.equal((await new Client(server.url).get('/conversation/')).status, 302, 'anonymous visitors log in first');
 });
+
+test('a silent model: heartbeats keep the stream alive, and a browser that leaves before the first word is noticed', async () => {
+  const patient = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-9000' } });
+  try {
+    const { client } = await signedUpClient(patient.url, 'patient');
+    const csrf_token = getCsrf((await client.get('/ask/')).text);
+    const { body, contentType } = (await import('../lib/client.mjs')).multipart({ csrf_token, question: 'think long', model: 'slow-9000' });
+    const ctl = new AbortController();
+    const res = await fetch(`${patient.url}/ask/`, {
+      method: 'POST', body, signal: ctl.signal,
+      headers: { 'Content-Type': contentType, Accept: 'application/x-ndjson', 'X-CSRF-Token': csrf_token, Cookie: client.cookieHeader() },
+    });
+    const reader = res.body.getReader();
+    let text = '';
+    while (!text.includes('"wait"')) text += new TextDecoder().decode((await reader.read()).value);
+    assert.ok(!text.includes('"delta"'), 'the heartbeat came before any word of the answer');
+    const uuid = JSON.parse(text.split('\n')[0]).conversation;
+    ctl.abort();
+    let rows = [];
+    for (let i = 0; i < 80 && !(rows[0] && rows[0].status === 'cancelled'); i++) {
+      await sleep(100);
+      rows = dbQuery(patient, `SELECT m.status FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}'`);
+    }
+    assert.equal(rows[0].status, 'cancelled', 'noticed at the next heartbeat, before the model answered');
+  } finally {
+    await patient.stop();
+  }
+});
