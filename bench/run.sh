@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 dir=$(mktemp -d /tmp/llmmeta-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
+source scripts/node-env.sh || exit 1
 [ -d tests/node_modules ] || (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== asking: 1,000 questions in flight"

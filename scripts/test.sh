@@ -14,6 +14,7 @@ rm -rf "$out" && mkdir -p "$out"
 
 scripts/bootstrap.sh test || exit 1
 make --no-print-directory -j2 all asan unit >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+source scripts/node-env.sh || { echo "Node.js 20 could not be set up"; echo "0 passed, 1 failed"; exit 1; }
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
 	(cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
