@@ -16,8 +16,11 @@ if [ "$(node_major)" -lt 20 ]; then
 		esac
 		mkdir -p "$tools"
 		echo "node-env: the system's Node.js is $(node --version 2>/dev/null || echo missing); installing $pkg@$NODE_WANT from the npm registry" >&2
-		(cd "$tools" && npm install --no-audit --no-fund --loglevel=error --no-save "$pkg@$NODE_WANT" >&2) || return 1
+		# --prefix: without it npm would climb to tests/package.json, and npm ci there
+		# would delete what it installed.
+		npm install --prefix "$tools" --no-audit --no-fund --loglevel=error --no-save "$pkg@$NODE_WANT" >&2 || return 1
 		bin="$tools/node_modules/$pkg/bin"
+		[ -x "$bin/node" ] || { echo "node-env: $pkg installed no $bin/node" >&2; return 1; }
 	fi
 	export PATH="$bin:$PATH"
 fi
