@@ -233,7 +233,8 @@ static void answer_message(struct ask_job *j, struct message *m, const char *sta
 }
 
 /* Writes the outcome once. The caller has set j->recorded under the lock, after
- * which on_llm leaves the answer and result alone, so they are read here unlocked. m receives the answer as stored, for display. */
+ * which on_llm leaves the answer and result alone, so they are read here unlocked.
+ * m receives the answer as stored, for display. */
 static int write_record(struct ask_job *j, struct message *m)
 {
 	db *d = db_thread();
