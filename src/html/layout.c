@@ -66,12 +66,13 @@ void form_begin(buf *b, http_req *r, const char *action, const char *css_class)
 		    action, css_class ? css_class : "stacked", auth_csrf_token(r));
 }
 
-static void messages(buf *b, const char *msgs, const char *id)
+/* One <p class="cls"> per line of msgs; the first carries id, if any. */
+static void messages(buf *b, const char *msgs, const char *id, const char *cls)
 {
 	for (const char *p = msgs; p && *p;) {
 		size_t n = strcspn(p, "\n");
 		if (n) {
-			html_raw(b, "<p class=\"error\"");
+			html_printf(b, "<p class=\"%s\"", cls);
 			if (id)
 				html_printf(b, " id=\"%s\"", id);
 			html_raw(b, " role=\"alert\">");
@@ -105,7 +106,7 @@ void form_field(buf *b, const struct field *f)
 	if (bad) {
 		char id[80];
 		snprintf(id, sizeof id, "e-%s", f->name);
-		messages(b, f->error, id);
+		messages(b, f->error, id, "error");
 	}
 	html_raw(b, "</div>\n");
 }
@@ -117,5 +118,5 @@ void form_end(buf *b, const char *submit_label)
 
 void form_errors(buf *b, const char *msgs)
 {
-	messages(b, msgs, NULL);
+	messages(b, msgs, NULL, "error form-error");
 }
