@@ -7,13 +7,6 @@
 
 #include "util.h"
 
-static int quiet;
-
-void log_set_quiet(int q)
-{
-	quiet = q;
-}
-
 static void vlog(const char *level, const char *fmt, va_list ap)
 {
 	char ts[32], msg[2048];
@@ -44,6 +37,6 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 		va_end(ap);                      \
 	}
 
-DEFINE_LOG(log_info, "info", !quiet)
+DEFINE_LOG(log_info, "info", 1)
 DEFINE_LOG(log_warn, "warn", 1)
 DEFINE_LOG(log_error, "error", 1)

@@ -6,7 +6,5 @@
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Silences log_info (the request log) - for the unit tests and benchmarks. */
-void log_set_quiet(int quiet);
 
 #endif

@@ -103,12 +103,16 @@ void form_field(buf *b, const struct field *f)
 	html_raw(b, ">\n");
 	if (f->help)
 		html_printf(b, "<small>%s</small>\n", f->help);
-	if (bad) {
-		char id[80];
-		snprintf(id, sizeof id, "e-%s", f->name);
-		messages(b, f->error, id, "error");
-	}
+	if (bad)
+		form_field_errors(b, f->name, f->error);
 	html_raw(b, "</div>\n");
+}
+
+void form_field_errors(buf *b, const char *name, const char *msgs)
+{
+	char id[80];
+	snprintf(id, sizeof id, "e-%s", name);
+	messages(b, msgs, id, "error");
 }
 
 void form_end(buf *b, const char *submit_label)

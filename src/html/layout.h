@@ -34,6 +34,9 @@ struct field {
 void form_begin(buf *b, http_req *r, const char *action, const char *css_class);
 void form_field(buf *b, const struct field *f);
 void form_end(buf *b, const char *submit_label);
+/* The errors of field `name` (one message per line), the first with id e-<name>,
+ * which the field's aria-describedby names. */
+void form_field_errors(buf *b, const char *name, const char *messages);
 /* An error about the whole form (one message per line). */
 void form_errors(buf *b, const char *messages);
 

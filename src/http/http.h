@@ -50,6 +50,8 @@ struct http_user {
 
 #define HTTP_MAX_PARAMS 4
 
+struct route;
+
 typedef struct http_req {
 	struct MHD_Connection *conn;
 	int method;
@@ -63,7 +65,12 @@ typedef struct http_req {
 	buf body;       /* the raw body of other content types (JSON) */
 	char *params[HTTP_MAX_PARAMS]; /* route parameters, in pattern order */
 	int nparams;
-	const char *log_path; /* what the request log shows instead of the path */
+	/* The route, matched once when the headers arrive (body_limit) and used to
+	 * dispatch when the body is in: the app's, opaque here. */
+	const struct route *route;
+	int route_result;
+	int allowed;
+	bool routed;
 	char addr[64];  /* the client's address */
 	int64_t start_ms;
 
@@ -103,7 +110,6 @@ typedef struct http_req {
 	bool too_large;
 	bool bad_body;
 	int body_kind;
-	int rc_queue;
 } http_req;
 
 /* ---- reading ---- */

@@ -22,7 +22,7 @@
 #include "../core/log.h"
 #include "../core/util.h"
 
-enum { BODY_NONE, BODY_FORM, BODY_MULTIPART, BODY_RAW };
+enum { BODY_FORM = 1, BODY_MULTIPART, BODY_RAW };
 
 /* Beyond this, an oversized body is not drained but answered at once (see below). */
 #define DRAIN_MAX (256ULL * 1024 * 1024)
@@ -155,6 +155,8 @@ static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind, const char *
 	return MHD_YES;
 }
 
+/* Multipart fields arrive in pieces (on_part): checked whole, here. Urlencoded
+ * ones are checked by their parser. */
 static bool form_valid(const http_req *r)
 {
 	for (size_t i = 0; i < r->form.n; i++)
@@ -247,7 +249,7 @@ static enum MHD_Result complete(http_req *r)
 	} else if (r->body_kind == BODY_FORM && http_parse_urlencoded(&r->form, r->body.data ? r->body.data : "",
 								      r->body.len) < 0) {
 		http_error(r, 400, "The form data is malformed (bad encoding, invalid UTF-8, a NUL byte or too many fields).");
-	} else if (r->bad_body || r->body.oom || !form_valid(r)) {
+	} else if (r->bad_body || r->body.oom || (r->body_kind == BODY_MULTIPART && !form_valid(r))) {
 		http_error(r, 400, "The request is malformed (bad multipart body, invalid UTF-8, a NUL byte or too many fields).");
 	} else {
 		if (r->body_kind == BODY_FORM)
@@ -393,7 +395,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	long long ms = (long long)(mono_ms() - r->start_ms);
 	const char *how = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)";
 	log_info("%s %s %d %zuB %lldms %s%s", r->method_name ? r->method_name : "?",
-		 r->log_path ? r->log_path : r->path ? r->path : "?", r->status, r->out.len, ms,
+		 r->path ? r->path : "?", r->status, r->out.len, ms,
 		 r->user.name ? r->user.name : "-", how);
 	req_free(r);
 	atomic_fetch_sub(&inflight, 1);

@@ -187,6 +187,12 @@ static void login_post(http_req *r, db *d, const char *login)
 		login_form(r, 400, login, "Enter your username (or e-mail) and your password.");
 		return;
 	}
+	/* No username (150) or e-mail address (254) is longer: no account to look up,
+	 * and no megabyte-long throttle row to store. */
+	if (strlen(login) > 254) {
+		login_form(r, 400, "", "The username and/or password you specified are not correct.");
+		return;
+	}
 	struct user u = {0};
 	if (user_by_login(d, login, &u) < 0) {
 		http_error(r, 500, "The database cannot be reached.");

@@ -17,8 +17,7 @@ enum {
 	USER = 1,       /* anonymous visitors are sent to the login page */
 	ADMIN = 2,      /* non-admins get 403 */
 	NO_CSRF = 4,    /* not a browser form: bearer-authenticated or harmless */
-	SECRET_URL = 8, /* the path holds a secret: the log shows the pattern */
-	UPLOAD = 16,    /* a logged-in user may post MAX_UPLOAD_BYTES here */
+	UPLOAD = 8,     /* a logged-in user may post MAX_UPLOAD_BYTES here */
 };
 
 static const struct route routes[] = {
@@ -108,38 +107,39 @@ static int load_session(http_req *r)
 	return 0;
 }
 
+/* Matches the route once, when the headers are in; app_handle uses the result. */
+static void route(http_req *r)
+{
+	if (r->routed)
+		return;
+	r->routed = true;
+	r->route_result = router_match(routes, sizeof routes / sizeof routes[0], r->method, r->path, &r->route, r->params,
+				       &r->nparams, &r->allowed);
+}
+
 size_t app_body_limit(http_req *r)
 {
 	size_t small = cfg.max_upload_bytes < APP_SMALL_BODY ? cfg.max_upload_bytes : APP_SMALL_BODY;
-	const struct route *rt = NULL;
-	char *params[HTTP_MAX_PARAMS];
-	int np = 0, allowed;
-	if (r->method != HTTP_POST ||
-	    router_match(routes, sizeof routes / sizeof routes[0], r->method, r->path, &rt, params, &np, &allowed) != ROUTE_FOUND)
-		return small;
-	for (int i = 0; i < np; i++)
-		free(params[i]);
-	if (!(rt->flags & UPLOAD) || load_session(r) < 0 || !r->user.id)
+	route(r);
+	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) ||
+	    load_session(r) < 0 || !r->user.id)
 		return small;
 	return cfg.max_upload_bytes;
 }
 
 void app_handle(http_req *r)
 {
-	const struct route *rt = NULL;
-	int allowed;
-	switch (router_match(routes, sizeof routes / sizeof routes[0], r->method, r->path, &rt, r->params, &r->nparams,
-			     &allowed)) {
+	route(r);
+	const struct route *rt = r->route;
+	switch (r->route_result) {
 	case ROUTE_ADD_SLASH: redirect_with_slash(r); return;
-	case ROUTE_NOT_FOUND: http_error(r, 404, NULL); return;
 	case ROUTE_BAD_METHOD:
-		allow_header(r, allowed);
+		allow_header(r, r->allowed);
 		http_error(r, 405, NULL);
 		return;
 	case ROUTE_FOUND: break;
+	default: http_error(r, 404, NULL); return;
 	}
-	if (rt->flags & SECRET_URL)
-		r->log_path = rt->pattern;
 	if (rt->handler != page_static && rt->handler != page_health && load_session(r) < 0) {
 		http_error(r, 500, "The database cannot be reached.");
 		return;

@@ -54,8 +54,9 @@ static void prefill(http_req *r, db *d, struct ask_form *f)
 
 static void save_prompt(http_req *r, db *d, struct ask_form *f)
 {
-	if (str_blank(f->question)) {
+	if (str_blank(f->question))
 		buf_puts(&f->e_question, "Write the question to save first.");
+	if (f->e_question.len || !ask_question_fits(f->question, &f->e_question)) {
 		show(r, d, f, 400, NULL);
 		return;
 	}
@@ -86,13 +87,7 @@ void page_ask(http_req *r)
 	} else if (!ask_form_read(r, &f)) {
 		show(r, d, &f, 400, NULL);
 	} else {
-		char title[81], uuid[37];
-		utf8_title(title, sizeof title, f.question);
-		int64_t conv_id;
-		if (conv_create(d, r->user.id, title, "web", uuid, &conv_id) < 0)
-			http_error(r, 500, "The conversation could not be saved.");
-		else
-			ask_job_start(r, &f, conv_id, uuid);
+		ask_job_start(r, &f, 0, NULL);
 	}
 	ask_form_free(&f);
 }

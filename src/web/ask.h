@@ -29,6 +29,8 @@ void ask_form_init(struct ask_form *f);
 /* Reads and checks the posted form; false when any field is invalid (the reasons
  * are in the e_ buffers). */
 bool ask_form_read(http_req *r, struct ask_form *f);
+/* True when question q is within MAX_CONTEXT_CHARS; else the reason goes to err. */
+bool ask_question_fits(const char *q, buf *err);
 /* The form, posting to action; prompts are the user's saved ones. */
 void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
 		     size_t nprompts);
@@ -39,7 +41,7 @@ const char *ask_file_type(const char *filename);
 /* Records the question and starts the model on the whole conversation; answers by
  * streaming (Accept: application/x-ndjson) or, when the answer is complete, with a
  * redirect to the conversation. conv_id/uuid: the conversation (already checked to
- * be the user's). */
+ * be the user's), or 0/NULL to start a new one with this question. */
 void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid);
 
 /* The conversation as it is sent to the model (ask_context.c). */

@@ -12,6 +12,7 @@
 #include "../core/config.h"
 #include "../core/util.h"
 #include "../html/html.h"
+#include "../html/layout.h"
 #include "../llm/llm.h"
 #include "ask.h"
 
@@ -135,6 +136,15 @@ static bool read_file(const http_file *file, buf *err)
 	return false;
 }
 
+bool ask_question_fits(const char *q, buf *err)
+{
+	size_t n = code_points(q, strlen(q));
+	if (n <= cfg.max_context_chars)
+		return true;
+	buf_printf(err, "The question is %zu characters long; the limit is %zu characters.", n, cfg.max_context_chars);
+	return false;
+}
+
 bool ask_form_read(http_req *r, struct ask_form *f)
 {
 	const char *q = http_form(r, "question");
@@ -143,9 +153,7 @@ bool ask_form_read(http_req *r, struct ask_form *f)
 	if (ok && str_blank(f->question)) {
 		buf_puts(&f->e_question, "This field is required.");
 		ok = false;
-	} else if (ok && code_points(f->question, strlen(f->question)) > cfg.max_context_chars) {
-		buf_printf(&f->e_question, "The question is %zu characters long; the limit is %zu characters.",
-			   code_points(f->question, strlen(f->question)), cfg.max_context_chars);
+	} else if (ok && !ask_question_fits(f->question, &f->e_question)) {
 		ok = false;
 	}
 	const char *model = http_form(r, "model");
@@ -173,19 +181,13 @@ bool ask_form_read(http_req *r, struct ask_form *f)
 	return ok;
 }
 
-static void errors(buf *b, const buf *e, const char *name)
-{
-	if (e->len)
-		html_printf(b, "<p class=\"error\" id=\"e-%s\" role=\"alert\">%s</p>\n", name, e->data);
-}
-
 static void number(buf *b, const char *name, const char *label, const char *raw, const char *value, const char *min,
 		   const char *max, const char *step, const buf *e)
 {
 	html_printf(b, "<div class=\"field%s\"><label for=\"f-%s\">%s</label>\n", e->len ? " invalid" : "", name, label);
 	html_printf(b, "<input id=\"f-%s\" name=\"%s\" type=\"number\" min=\"%s\" max=\"%s\" step=\"%s\" value=\"%s\"%s>\n",
 		    name, name, min, max, step, raw ? raw : value, e->len ? " aria-invalid=\"true\"" : "");
-	errors(b, e, name);
+	form_field_errors(b, name, e->data);
 	html_raw(b, "</div>\n");
 }
 
@@ -218,7 +220,7 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
 		    "<textarea id=\"f-question\" name=\"question\" rows=\"6\" required>%s</textarea>\n",
 		    f->e_question.len ? " invalid" : "", f->question ? f->question : "");
-	errors(b, &f->e_question, "question");
+	form_field_errors(b, "question", f->e_question.data);
 	html_raw(b, "</div>\n<div class=\"params\">\n");
 	html_printf(b, "<div class=\"field%s\"><label for=\"f-model\">Model</label>\n<select id=\"f-model\" name=\"model\">\n",
 		    f->e_model.len ? " invalid" : "");
@@ -227,7 +229,7 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 		html_printf(b, "<option%s>%s</option>\n", f->model && strcmp(m, f->model) == 0 ? " selected" : "", m);
 	}
 	html_raw(b, "</select>\n");
-	errors(b, &f->e_model, "model");
+	form_field_errors(b, "model", f->e_model.data);
 	html_raw(b, "</div>\n");
 	number(b, "max_tokens", "Max tokens", f->raw_max_tokens, mt, "1", "3000", "1", &f->e_max_tokens);
 	number(b, "temperature", "Temperature", f->raw_temperature, temp, "0", "1", "any", &f->e_temperature);
@@ -238,7 +240,7 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 		    "<div class=\"field%s\"><label for=\"f-file\">File (optional: .txt .csv .json .md .doc)</label>\n"
 		    "<input id=\"f-file\" name=\"file_upload\" type=\"file\" accept=\".txt,.csv,.json,.md,.doc\">\n",
 		    f->e_file.len ? " invalid" : "");
-	errors(b, &f->e_file, "file");
+	form_field_errors(b, "file", f->e_file.data);
 	html_raw(b, "</div>\n<div class=\"actions\"><button type=\"submit\">Ask</button>\n"
 		    "<button type=\"submit\" class=\"secondary\" name=\"intent\" value=\"save_prompt\" formnovalidate>"
 		    "Save question as prompt</button></div>\n</form>\n");

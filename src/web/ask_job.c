@@ -377,8 +377,20 @@ static long stream_read(void *cls, char *out, size_t max)
 
 /* ---- starting ---- */
 
+/* Writes the question - and for a new conversation (conv_id 0) the conversation
+ * first - with its file, in one transaction: all of it or nothing. */
 static int64_t record_question(db *d, http_req *r, struct ask_form *f, struct ask_job *j)
 {
+	if (db_begin(d) < 0)
+		return -1;
+	if (!j->conv_id) {
+		char title[81];
+		utf8_title(title, sizeof title, f->question);
+		if (conv_create(d, r->user.id, title, "web", j->uuid, &j->conv_id) < 0) {
+			db_rollback(d);
+			return -1;
+		}
+	}
 	struct message q;
 	message_init(&q, "user");
 	q.content = f->question;
@@ -388,11 +400,14 @@ static int64_t record_question(db *d, http_req *r, struct ask_form *f, struct as
 	q.temperature = j->sent & LLM_TEMPERATURE ? f->temperature : NAN;
 	q.top_k = j->sent & LLM_TOP_K ? f->top_k : -1;
 	q.top_p = j->sent & LLM_TOP_P ? f->top_p : NAN;
-	if (f->file && upload_insert(d, r->user.id, f->file->filename, ask_file_type(f->file->filename),
-				     f->file->data.data ? f->file->data.data : "", f->file->data.len, &q.upload_id) < 0)
-		return -1;
 	int64_t id = -1;
-	return msg_insert(d, &q, j->conv_id, j->user_id, &id) == 0 ? id : -1;
+	if ((f->file && upload_insert(d, r->user.id, f->file->filename, ask_file_type(f->file->filename),
+				      f->file->data.data ? f->file->data.data : "", f->file->data.len, &q.upload_id) < 0) ||
+	    msg_insert(d, &q, j->conv_id, j->user_id, &id) < 0 || db_commit(d) < 0) {
+		db_rollback(d);
+		return -1;
+	}
+	return id;
 }
 
 static struct ask_job *job_new(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid)
@@ -411,7 +426,7 @@ static struct ask_job *job_new(http_req *r, struct ask_form *f, int64_t conv_id,
 	j->conn = r->conn;
 	j->user_id = r->user.id;
 	j->conv_id = conv_id;
-	snprintf(j->uuid, sizeof j->uuid, "%s", uuid);
+	snprintf(j->uuid, sizeof j->uuid, "%s", uuid ? uuid : "");
 	j->provider = xstrdup(p->name);
 	j->model = xstrdup(f->model);
 	j->sent = llm_sent_params(p);
@@ -446,6 +461,7 @@ static uint64_t start_call(db *d, struct ask_job *j, struct ask_form *f)
 
 void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid)
 {
+	/* uuid is NULL for a new conversation; record_question fills j->uuid then. */
 	db *d = app_db(r);
 	if (!d)
 		return;
@@ -491,9 +507,9 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 		return;
 	}
 	char url[80];
-	snprintf(url, sizeof url, "/conversation/%s/", uuid);
+	snprintf(url, sizeof url, "/conversation/%s/", j->uuid);
 	pthread_mutex_lock(&j->mu);
-	ndjson(&j->pending, json_pack("{s:s, s:s, s:s}", "type", "start", "conversation", uuid, "url", url));
+	ndjson(&j->pending, json_pack("{s:s, s:s, s:s}", "type", "start", "conversation", j->uuid, "url", url));
 	j->last_line = mono_ms();
 	pthread_mutex_unlock(&j->mu);
 	stream_list(j);

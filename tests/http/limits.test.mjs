@@ -167,3 +167,42 @@ test('SIGTERM in the middle of an upload: no crash, a clean exit, nothing left h
   server.db.cleanup();
   await fake.close();
 });
+
+test('a saved prompt is held to MAX_CONTEXT_CHARS; a login longer than any account stores nothing', async () => {
+  const server = await startServer({ env: { LLM_MODELS: 'echo', MAX_CONTEXT_CHARS: '50' } });
+  try {
+    const { client } = await signedUpClient(server.url, 'keep');
+    const csrf_token = getCsrf((await client.get('/ask/')).text);
+    const r = await client.postMultipart('/ask/', { csrf_token, question: 'y'.repeat(60), intent: 'save_prompt' });
+    assert.equal(r.status, 400);
+    assert.match(errorTexts(r.text).join(' '), /60 characters long; the limit is 50/);
+    assert.equal(dbQuery(server, 'SELECT count(*) AS n FROM saved_prompts')[0].n, 0);
+
+    const anon = new (await import('../lib/client.mjs')).Client(server.url);
+    const page = await anon.get('/accounts/login/');
+    const before = dbQuery(server, 'SELECT count(*) AS n FROM login_failures')[0].n;
+    const long = await anon.postForm('/accounts/login/', { csrf_token: getCsrf(page.text), login: 'z'.repeat(100000), password: 'whatever' });
+    assert.equal(long.status, 400);
+    assert.ok(!long.text.includes('zzzzzzzzzz'), 'not echoed back either');
+    assert.equal(dbQuery(server, 'SELECT count(*) AS n FROM login_failures')[0].n, before);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a question refused before it is sent (429) leaves no empty conversation behind', async () => {
+  const fake = await startFakeProvider();
+  const server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-1500,echo', MAX_ASKS_PER_USER: '1' } });
+  try {
+    const { client } = await signedUpClient(server.url, 'empty');
+    const csrf_token = getCsrf((await client.get('/ask/')).text);
+    const slow = client.postMultipart('/ask/', { csrf_token, question: 'one', model: 'slow-1500' });
+    await sleep(300);
+    assert.equal((await client.postMultipart('/ask/', { csrf_token, question: 'two', model: 'echo' })).status, 429);
+    assert.equal((await slow).status, 303);
+    assert.deepEqual(dbQuery(server, 'SELECT title FROM conversations').map((c) => c.title), ['one']);
+  } finally {
+    await server.stop();
+    await fake.close();
+  }
+});
