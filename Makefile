@@ -14,7 +14,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers -Werror
 BASE := -std=c17 -D_GNU_SOURCE -DLLMMETA_VERSION='"$(VERSION)"' -g -MMD -MP $(WARN) $(PKG_CFLAGS)
-RELEASE := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+RELEASE := -O2 -DNDEBUG -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 SANITIZE := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDRELEASE := -pie -Wl,-z,relro,-z,now
 LIBS := $(PKG_LIBS) -lpthread

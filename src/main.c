@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "auth/password.h"
+#include "auth/auth.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -21,7 +21,6 @@
 #include "html/layout.h"
 #include "llm/llm.h"
 #include "http/http.h"
-#include "model/user.h"
 #include "web/web.h"
 
 static const char usage[] =
@@ -128,13 +127,13 @@ static int cmd_serve(int argc, char **argv)
 	if (db_thread_init(cfg.database_url) < 0 || llm_engine_start() < 0)
 		return die("%s", "cannot start (out of memory or threads)");
 	raise_fd_limit();
-	http_set_error_renderer(app_error_page);
+	app_init();
 	struct http_options o = {.bind = cfg.bind, .port = cfg.port, .threads = cfg.threads,
 				 .max_body = cfg.max_upload_bytes, .body_limit = app_body_limit,
 				 .per_ip_connections = cfg.per_ip_connections, .trust_proxy = cfg.trust_proxy, .handler = app_handle,
-				 .before_stop = llm_engine_stop};
+				 .before_stop = app_stop};
 	int rc = http_serve(&o);
-	llm_engine_stop();
+	app_stop();
 	db_thread_close();
 	llm_config_free();
 	config_free(&cfg);
@@ -179,32 +178,20 @@ static int read_password(bool from_stdin, char *out, size_t len)
 
 static int create(db *d, const char *username, const char *email, bool admin, const char *pw)
 {
-	buf err = BUF_INIT;
-	int rc = 1;
-	char hash[128];
-	if (!user_valid_name(username, &err) || !user_valid_email(email, &err) ||
-	    password_check(pw, username, email, &err) > 0) {
-		str_trim(err.data);
-		char *nl = strchr(err.data, '\n');
-		if (nl)
-			*nl = '\0';
-		die("%s", err.data);
-	} else if (password_hash(pw, hash) != 0) {
-		die("%s", "the password could not be hashed (out of memory)");
+	struct account_errors e = {0};
+	int64_t id = 0;
+	struct new_account a = {.username = username, .email = email, .password1 = pw, .admin = admin};
+	int rc = auth_create_account(d, &a, &e, &id);
+	if (rc == 1) {
+		printf("llmmeta: created %s%s (id %lld)\n", admin ? "administrator " : "user ", username, (long long)id);
+	} else if (rc == 0) {
+		const char *why = account_first_error(&e);
+		die("%.*s", (int)strcspn(why, "\n"), why);
 	} else {
-		int64_t id;
-		switch (user_create(d, username, email, hash, admin, &id)) {
-		case USER_CREATED:
-			printf("llmmeta: created %s%s (id %lld)\n", admin ? "administrator " : "user ", username, (long long)id);
-			rc = 0;
-			break;
-		case USER_TAKEN_NAME: die("the username %s is taken", username); break;
-		case USER_TAKEN_EMAIL: die("the e-mail address %s is taken", email); break;
-		default: die("cannot save the user: %s", db_errmsg(d)); break;
-		}
+		die("cannot save the user: %s", db_errmsg(d));
 	}
-	buf_free(&err);
-	return rc;
+	account_errors_free(&e);
+	return rc == 1 ? 0 : 1;
 }
 
 static int cmd_createuser(int argc, char **argv)

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		fclose(in);
 		fprintf(out, "0};\nstatic const char e%d[] = \"\\\"%016llx\\\"\";\n", i, (unsigned long long)h);
 	}
-	fprintf(out, "\nconst struct asset assets[] = {\n");
+	fprintf(out, "\nconst struct asset app_assets[] = {\n");
 	for (int i = 2; i < argc; i++) {
 		const char *name = strncmp(argv[i], "assets/", 7) == 0 ? argv[i] + 7 : argv[i];
 		fprintf(out, "\t{\"/static/%s\", \"%s\", a%d, sizeof a%d - 1, e%d},\n", name, type_of(name), i, i, i);

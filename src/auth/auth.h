@@ -1,5 +1,5 @@
 /* auth.h - who is asking and whether they may: sessions stored in the database,
- * CSRF tokens, and login throttling.
+ * CSRF tokens, and login throttling. The SQL is in model/session.c.
  *
  * Sessions: a random 256-bit token in the llmmeta_session cookie; the database keeps
  * only its SHA-256, so a copy of the database opens no session.
@@ -45,10 +45,30 @@ bool auth_csrf_ok(http_req *r);
 #define THROTTLE_MAX_ADDR 100
 /* 1 when another attempt must wait, 0 when allowed, -1 on a database failure. */
 int auth_throttled(db *d, const char *account, const char *addr);
-void auth_login_failed(db *d, const char *account, const char *addr);
-void auth_login_succeeded(db *d, const char *account);
+/* Counts an attempt as failed before its password is checked: a database that
+ * cannot record it refuses the login (the caller answers 503) instead of allowing
+ * unlimited guesses. *attempt names it for auth_attempt_succeeded. 0 or -1. */
+int auth_attempt_begin(db *d, const char *account, const char *addr, int64_t *attempt);
+/* The password was right: the account's failures and this attempt are forgotten. */
+int auth_attempt_succeeded(db *d, const char *account, int64_t attempt);
 /* "id:<user id>" for an existing user, else the typed login itself (so guesses at
  * accounts that do not exist are throttled too). out holds at least 32 bytes. */
 const char *auth_account_key(char *out, size_t outlen, int64_t user_id, const char *login);
+
+/* A new account as typed: password2 is the confirmation (NULL: none to compare). */
+struct new_account {
+	const char *username, *email, *password1, *password2;
+	bool admin;
+};
+/* Why an account was refused: sentences per field, one per line. */
+struct account_errors {
+	buf username, email, password1, password2;
+};
+/* Validates and creates an account (account.c). 1 created (*id set), 0 refused
+ * (the reasons in e), -1 on a database or memory failure. */
+int auth_create_account(db *d, const struct new_account *a, struct account_errors *e, int64_t *id);
+/* The first reason in e (field order), or NULL. */
+const char *account_first_error(const struct account_errors *e);
+void account_errors_free(struct account_errors *e);
 
 #endif

@@ -1,10 +1,12 @@
-/* session.c - database-backed sessions (see auth.h). */
+/* session.c - sessions: the cookie, its token and the request's user (see auth.h);
+ * the rows are model/session.c's. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/util.h"
+#include "../model/session.h"
 #include "auth.h"
 
 /* Tokens are 32 random bytes in base64url: 43 characters. */
@@ -21,6 +23,9 @@ static bool token_shape(const char *t)
 	return true;
 }
 
+/* The SHA-256 of a token, as stored. */
+static void token_hash(char out[65], const char *token) { sha256_hex(out, token, strlen(token)); }
+
 int auth_load_session(db *d, http_req *r)
 {
 	const char *csrf = http_cookie(r, CSRF_COOKIE);
@@ -30,54 +35,42 @@ int auth_load_session(db *d, http_req *r)
 	if (!tok || !token_shape(tok))
 		return 0;
 	char hash[65];
-	sha256_hex(hash, tok, strlen(tok));
-	db_rows *rows = db_query(d,
-				 "SELECT u.id, u.username, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id"
-				 " WHERE s.token_hash = ? AND s.expires_at > ? AND u.is_active = 1",
-				 DB_ARGS(db_v_text(hash), db_v_int(now_ms())));
-	if (!rows)
-		return -1;
-	int rc = db_step(rows);
+	token_hash(hash, tok);
+	struct session_user u = {0};
+	int rc = session_find(d, hash, now_ms(), &u);
 	if (rc == 1) {
-		r->user.id = db_int(rows, 0);
-		r->user.name = xstrdup(db_text(rows, 1));
-		r->user.admin = db_int(rows, 2) != 0;
+		r->user.id = u.id;
+		r->user.name = u.name;
+		r->user.admin = u.admin;
 		r->session = xstrdup(tok);
-		if (!r->user.name || !r->session)
+		if (!r->session)
 			rc = -1;
 	}
-	db_done(rows);
 	return rc < 0 ? -1 : 0;
 }
 
 int auth_login(db *d, http_req *r, int64_t user_id, const char *username, bool admin)
 {
-	char tok[64], hash[65];
+	char tok[64], hash[65], old[65];
 	rand_token(tok, sizeof tok, 32);
-	sha256_hex(hash, tok, strlen(tok));
+	token_hash(hash, tok);
+	if (r->session) /* a new login replaces the old session (fixation) */
+		token_hash(old, r->session);
 	int64_t now = now_ms();
-	if (r->session) { /* a new login replaces the old session (fixation) */
-		char old[65];
-		sha256_hex(old, r->session, strlen(r->session));
-		db_exec(d, "DELETE FROM sessions WHERE token_hash = ?", DB_ARGS(db_v_text(old)));
+	int rc = session_create(d, hash, user_id, now, now + (int64_t)SESSION_DAYS * 86400 * 1000, r->session ? old : NULL);
+	if (rc == 0) {
+		http_set_cookie(r, SESSION_COOKIE, tok, (long)SESSION_DAYS * 86400);
+		free(r->session);
+		free(r->user.name);
+		r->session = xstrdup(tok);
+		r->user.id = user_id;
+		r->user.name = xstrdup(username);
+		r->user.admin = admin;
+		r->csrf_token[0] = '\0'; /* the binding changed */
+		rc = r->session && r->user.name ? 0 : -1;
 	}
-	if (db_exec(d, "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-		    DB_ARGS(db_v_text(hash), db_v_int(user_id), db_v_int(now),
-			    db_v_int(now + (int64_t)SESSION_DAYS * 86400 * 1000))) < 0)
-		return -1;
-	/* Keep the table small: expired sessions go whenever someone logs in. */
-	db_exec(d, "DELETE FROM sessions WHERE expires_at < ?", DB_ARGS(db_v_int(now)));
-	db_exec(d, "UPDATE users SET last_login = ? WHERE id = ?", DB_ARGS(db_v_int(now), db_v_int(user_id)));
-	http_set_cookie(r, SESSION_COOKIE, tok, (long)SESSION_DAYS * 86400);
-	free(r->session);
-	free(r->user.name);
-	r->session = xstrdup(tok);
-	r->user.id = user_id;
-	r->user.name = xstrdup(username);
-	r->user.admin = admin;
-	r->csrf_token[0] = '\0'; /* the binding changed */
 	sodium_memzero(tok, sizeof tok);
-	return r->session && r->user.name ? 0 : -1;
+	return rc;
 }
 
 int auth_logout(db *d, http_req *r)
@@ -85,8 +78,8 @@ int auth_logout(db *d, http_req *r)
 	int rc = 0;
 	if (r->session) {
 		char hash[65];
-		sha256_hex(hash, r->session, strlen(r->session));
-		rc = db_exec(d, "DELETE FROM sessions WHERE token_hash = ?", DB_ARGS(db_v_text(hash))) < 0 ? -1 : 0;
+		token_hash(hash, r->session);
+		rc = session_delete(d, hash);
 		free(r->session);
 		r->session = NULL;
 	}
@@ -99,9 +92,8 @@ int auth_logout(db *d, http_req *r)
 
 int auth_end_sessions(db *d, int64_t user_id, const char *keep_token)
 {
-	char hash[65] = "";
+	char hash[65];
 	if (keep_token)
-		sha256_hex(hash, keep_token, strlen(keep_token));
-	return db_exec(d, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
-		       DB_ARGS(db_v_int(user_id), db_v_text(hash))) < 0 ? -1 : 0;
+		token_hash(hash, keep_token);
+	return session_delete_user(d, user_id, keep_token ? hash : NULL);
 }

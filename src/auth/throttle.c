@@ -1,10 +1,13 @@
 /* throttle.c - login throttling in the database, so that every instance sees the
- * same failures. A failure is a row (scope, time); scopes are "acct:<login>" and
- * "addr:<ip>". */
+ * same failures. A failure is a row (scope, time) in model/session.c's table; scopes
+ * are "acct:<login>" and "addr:<ip>". An attempt is written as a failure before its
+ * password is checked and erased when the password was right, so a failed write
+ * fails closed. */
 #include <stdio.h>
 
 #include "../core/buf.h"
 #include "../core/util.h"
+#include "../model/session.h"
 #include "auth.h"
 
 const char *auth_account_key(char *out, size_t outlen, int64_t user_id, const char *login)
@@ -16,54 +19,45 @@ const char *auth_account_key(char *out, size_t outlen, int64_t user_id, const ch
 	return login;
 }
 
-static void scope_of(buf *b, const char *kind, const char *value)
+/* "kind:value", lower-cased; NULL when out of memory (b is freed by the caller). */
+static const char *scope_of(buf *b, const char *kind, const char *value)
 {
 	buf_printf(b, "%s:%s", kind, value);
-	str_lower(b->data);
-}
-
-static int count_since(db *d, const char *scope, int64_t since, int64_t *n)
-{
-	return db_query_int(d, "SELECT count(*) FROM login_failures WHERE scope = ? AND at > ?",
-			    DB_ARGS(db_v_text(scope), db_v_int(since)), n);
+	return b->oom ? NULL : str_lower(b->data);
 }
 
 int auth_throttled(db *d, const char *account, const char *addr)
 {
 	buf acct = BUF_INIT, ip = BUF_INIT;
-	scope_of(&acct, "acct", account);
-	scope_of(&ip, "addr", addr);
+	const char *a = scope_of(&acct, "acct", account), *i = scope_of(&ip, "addr", addr);
 	int64_t since = now_ms() - THROTTLE_WINDOW_MS, na = 0, ni = 0;
-	int rc = acct.oom || ip.oom ? -1 : 0;
-	if (rc == 0 && (count_since(d, acct.data, since, &na) < 0 || count_since(d, ip.data, since, &ni) < 0))
-		rc = -1;
-	if (rc == 0)
+	int rc = -1;
+	if (a && i && failures_count(d, a, since, &na) == 0 && failures_count(d, i, since, &ni) == 0)
 		rc = na >= THROTTLE_MAX_ACCOUNT || ni >= THROTTLE_MAX_ADDR;
 	buf_free(&acct);
 	buf_free(&ip);
 	return rc;
 }
 
-void auth_login_failed(db *d, const char *account, const char *addr)
+int auth_attempt_begin(db *d, const char *account, const char *addr, int64_t *attempt)
 {
 	buf acct = BUF_INIT, ip = BUF_INIT;
-	scope_of(&acct, "acct", account);
-	scope_of(&ip, "addr", addr);
-	int64_t now = now_ms();
-	if (!acct.oom && !ip.oom) {
-		db_exec(d, "INSERT INTO login_failures (scope, at) VALUES (?, ?), (?, ?)",
-			DB_ARGS(db_v_text(acct.data), db_v_int(now), db_v_text(ip.data), db_v_int(now)));
-		db_exec(d, "DELETE FROM login_failures WHERE at < ?", DB_ARGS(db_v_int(now - THROTTLE_WINDOW_MS)));
-	}
+	const char *scopes[2] = {scope_of(&acct, "acct", account), scope_of(&ip, "addr", addr)};
+	int64_t now = now_ms(), ids[2] = {0, 0};
+	int rc = -1;
+	if (scopes[0] && scopes[1])
+		rc = failures_add(d, scopes, 2, now, now - THROTTLE_WINDOW_MS, ids);
+	*attempt = ids[1]; /* the address's row: the account's are all cleared on success */
 	buf_free(&acct);
 	buf_free(&ip);
+	return rc;
 }
 
-void auth_login_succeeded(db *d, const char *account)
+int auth_attempt_succeeded(db *d, const char *account, int64_t attempt)
 {
 	buf acct = BUF_INIT;
-	scope_of(&acct, "acct", account);
-	if (!acct.oom)
-		db_exec(d, "DELETE FROM login_failures WHERE scope = ?", DB_ARGS(db_v_text(acct.data)));
+	const char *a = scope_of(&acct, "acct", account);
+	int rc = a ? failures_clear(d, a, attempt) : -1;
 	buf_free(&acct);
+	return rc;
 }

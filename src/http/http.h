@@ -155,6 +155,10 @@ void http_stream_wait(struct MHD_Connection *conn);
 
 typedef void (*http_error_fn)(http_req *r, int status, const char *detail);
 void http_set_error_renderer(http_error_fn fn);
+/* The site is served over https (behind a proxy): cookies get Secure, responses
+ * Strict-Transport-Security. Set once, before serving. */
+void http_set_https(bool on);
+bool http_https(void);
 
 /* ---- parsing (exposed for the tests) ---- */
 int kv_add(kvlist *l, const char *key, size_t klen, const char *val, size_t vlen);

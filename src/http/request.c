@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/config.h"
 #include "../core/util.h"
 
 #define MAX_FIELDS 10000
@@ -154,8 +153,11 @@ const http_file *http_file_get(const http_req *r, const char *field)
 /* ---- responses ---- */
 
 static http_error_fn error_renderer;
+static bool https;
 
 void http_set_error_renderer(http_error_fn fn) { error_renderer = fn; }
+void http_set_https(bool on) { https = on; }
+bool http_https(void) { return https; }
 
 void http_send(http_req *r, int status, const char *content_type, buf *body)
 {
@@ -212,7 +214,7 @@ void http_set_cookie(http_req *r, const char *name, const char *value, long max_
 	buf_printf(&b, "%s=%s; Path=/; HttpOnly; SameSite=Lax", name, value);
 	if (max_age >= 0)
 		buf_printf(&b, "; Max-Age=%ld", max_age);
-	if (cfg.https)
+	if (https)
 		buf_puts(&b, "; Secure");
 	if (!b.oom)
 		http_add_header(r, "Set-Cookie", b.data);

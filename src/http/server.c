@@ -18,7 +18,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../core/config.h"
 #include "../core/log.h"
 #include "../core/util.h"
 
@@ -182,7 +181,7 @@ static void add_headers(struct MHD_Response *resp, const http_req *r)
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
-	if (cfg.https)
+	if (http_https())
 		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }
 

@@ -91,6 +91,18 @@ int user_set_password(db *d, int64_t id, const char *password_hash)
 		       DB_ARGS(db_v_text(password_hash), db_v_int(id))) == 1 ? 0 : -1;
 }
 
+int user_change_password(db *d, int64_t id, const char *password_hash)
+{
+	if (db_begin(d) < 0)
+		return -1;
+	if (user_set_password(d, id, password_hash) < 0 ||
+	    db_exec(d, "DELETE FROM sessions WHERE user_id = ?", DB_ARGS(db_v_int(id))) < 0 || db_commit(d) < 0) {
+		db_rollback(d);
+		return -1;
+	}
+	return 0;
+}
+
 bool user_valid_name(const char *name, buf *err)
 {
 	size_t n = strlen(name);

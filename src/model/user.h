@@ -26,6 +26,9 @@ enum user_create_result { USER_CREATED = 0, USER_ERROR = -1, USER_TAKEN_NAME = 1
 enum user_create_result user_create(db *d, const char *username, const char *email, const char *password_hash,
 				    bool admin, int64_t *id);
 int user_set_password(db *d, int64_t id, const char *password_hash);
+/* Sets a new password and ends every session of the user, in one transaction (the
+ * caller then starts the session of the request that changed it). 0 or -1. */
+int user_change_password(db *d, int64_t id, const char *password_hash);
 
 /* Django's rules for a username (at most 150 of letters, digits and @.+-_) and a
  * plain check of an e-mail address. On failure, append the reason to err. */

@@ -1,4 +1,4 @@
-/* accounts.c - sign up, log in, log out (SPEC §4, §12): the Django app's form field
+/* accounts.c - sign up, log in, log out: the Django app's form field
  * names, Django's password rules, Argon2id hashes, throttled logins, and `next`
  * redirects only to local paths. */
 #include <pthread.h>
@@ -39,7 +39,7 @@ static void next_field(buf *b, http_req *r)
 
 struct signup {
 	char *username, *email;
-	buf e_username, e_email, e_password1, e_password2, e_form;
+	struct account_errors e;
 };
 
 static void signup_form(http_req *r, int status, struct signup *s)
@@ -47,70 +47,39 @@ static void signup_form(http_req *r, int status, struct signup *s)
 	buf b = BUF_INIT;
 	page_begin(&b, r, "Sign up", "signup");
 	html_raw(&b, "<h1>Sign up</h1>\n");
-	form_errors(&b, s->e_form.data);
 	form_begin(&b, r, "/accounts/signup/", NULL);
 	next_field(&b, r);
 	form_field(&b, &(struct field){.name = "username", .label = "Username", .value = s->username,
-				       .error = s->e_username.data, .autocomplete = "username", .required = true,
+				       .error = s->e.username.data, .autocomplete = "username", .required = true,
 				       .autofocus = true, .help = "Letters, digits and @ . + - _ only."});
 	form_field(&b, &(struct field){.name = "email", .label = "E-mail", .type = "email", .value = s->email,
-				       .error = s->e_email.data, .autocomplete = "email", .required = true});
+				       .error = s->e.email.data, .autocomplete = "email", .required = true});
 	form_field(&b, &(struct field){.name = "password1", .label = "Password", .type = "password",
-				       .error = s->e_password1.data, .autocomplete = "new-password", .required = true,
+				       .error = s->e.password1.data, .autocomplete = "new-password", .required = true,
 				       .help = "At least 8 characters, not only digits, not a common password, "
 					       "not like your username or e-mail."});
 	form_field(&b, &(struct field){.name = "password2", .label = "Password (again)", .type = "password",
-				       .error = s->e_password2.data, .autocomplete = "new-password", .required = true});
+				       .error = s->e.password2.data, .autocomplete = "new-password", .required = true});
 	form_end(&b, "Sign up");
 	html_raw(&b, "<p>Already have an account? <a href=\"/accounts/login/\">Log in</a>.</p>\n");
 	page_end(&b);
 	page_send(r, status, &b);
 }
 
-static bool signup_check(http_req *r, struct signup *s, const char *p1, const char *p2)
-{
-	bool ok = user_valid_name(s->username, &s->e_username);
-	ok &= user_valid_email(s->email, &s->e_email);
-	if (!*p1) {
-		buf_puts(&s->e_password1, "This field is required.");
-		ok = false;
-	} else if (password_check(p1, s->username, s->email, &s->e_password1) > 0) {
-		ok = false;
-	}
-	if (strcmp(p1, p2) != 0) {
-		buf_puts(&s->e_password2, "You must type the same password each time.");
-		ok = false;
-	}
-	(void)r;
-	return ok;
-}
-
 static void signup_post(http_req *r, db *d, struct signup *s)
 {
 	const char *p1 = http_form(r, "password1"), *p2 = http_form(r, "password2");
-	p1 = p1 ? p1 : "";
-	p2 = p2 ? p2 : "";
-	if (!signup_check(r, s, p1, p2)) {
-		signup_form(r, 400, s);
-		return;
-	}
-	char hash[128];
-	if (password_hash(p1, hash) != 0) {
-		http_error(r, 500, "The password could not be hashed (out of memory).");
-		return;
-	}
+	struct new_account a = {.username = s->username, .email = s->email, .password1 = p1 ? p1 : "",
+				.password2 = p2 ? p2 : ""};
 	int64_t id = 0;
-	switch (user_create(d, s->username, s->email, hash, false, &id)) {
-	case USER_CREATED: break;
-	case USER_TAKEN_NAME:
-		buf_puts(&s->e_username, "A user with that username already exists.");
+	int rc = auth_create_account(d, &a, &s->e, &id);
+	if (rc == 0) {
 		signup_form(r, 400, s);
 		return;
-	case USER_TAKEN_EMAIL:
-		buf_puts(&s->e_email, "A user is already registered with this e-mail address.");
-		signup_form(r, 400, s);
+	}
+	if (rc < 0) {
+		http_error(r, 500, "The account could not be saved.");
 		return;
-	default: http_error(r, 500, "The account could not be saved."); return;
 	}
 	log_info("signup: user %lld (%s)", (long long)id, s->username);
 	if (auth_login(d, r, id, s->username, false) < 0) {
@@ -136,11 +105,7 @@ void page_signup(http_req *r)
 		signup_form(r, 200, &s);
 	free(s.username);
 	free(s.email);
-	buf_free(&s.e_username);
-	buf_free(&s.e_email);
-	buf_free(&s.e_password1);
-	buf_free(&s.e_password2);
-	buf_free(&s.e_form);
+	account_errors_free(&s.e);
 }
 
 /* ---- log in ---- */
@@ -200,17 +165,26 @@ static void login_post(http_req *r, db *d, const char *login)
 	}
 	char keybuf[32];
 	const char *account = auth_account_key(keybuf, sizeof keybuf, u.id, login);
+	int64_t attempt = 0;
 	int t = auth_throttled(d, account, r->addr);
+	if (t == 0 && auth_attempt_begin(d, account, r->addr, &attempt) < 0)
+		t = -1;
 	if (t != 0) {
-		if (t < 0)
-			http_error(r, 500, "The database cannot be reached.");
-		else
+		/* Fail closed: an attempt that cannot be counted is not tried. */
+		if (t < 0) {
+			http_add_header(r, "Retry-After", "30");
+			http_error(r, 503, "Logging in is not possible right now (the database did not record the "
+					   "attempt). Try again in a moment.");
+		} else {
 			http_error(r, 429, "Too many failed login attempts. Wait 15 minutes and try again.");
+		}
 		user_clear(&u);
 		return;
 	}
-	if (!check_password(&u, pw)) {
-		auth_login_failed(d, account, r->addr);
+	bool right = check_password(&u, pw);
+	if (right)
+		auth_attempt_succeeded(d, account, attempt);
+	if (!right) {
 		login_form(r, 400, login, "The username and/or password you specified are not correct.");
 	} else if (!u.is_active) {
 		login_form(r, 400, login, "This account is inactive.");
@@ -218,7 +192,6 @@ static void login_post(http_req *r, db *d, const char *login)
 		char hash[128];
 		if (password_needs_rehash(u.password_hash) && password_hash(pw, hash) == 0)
 			user_set_password(d, u.id, hash); /* e.g. a Django pbkdf2 hash, upgraded */
-		auth_login_succeeded(d, account);
 		if (auth_login(d, r, u.id, u.username, u.is_admin) < 0)
 			http_error(r, 500, "The session could not be started.");
 		else

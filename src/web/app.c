@@ -12,6 +12,8 @@
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../http/router.h"
+#include "../llm/llm.h"
+#include "ask.h"
 
 enum {
 	USER = 1,       /* anonymous visitors are sent to the login page */
@@ -33,8 +35,21 @@ static const struct route routes[] = {
 	{"/accounts/logout/", HTTP_POST, page_logout, 0},
 	{"/accounts/password/change/", HTTP_GET | HTTP_POST, page_password_change, USER},
 	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF},
-	{"/static/<path>", HTTP_GET, page_static, 0},
+	{"/static/<path>", HTTP_GET, http_send_asset, 0},
 };
+
+void app_init(void)
+{
+	http_set_error_renderer(app_error_page);
+	http_set_assets(app_assets);
+	http_set_https(cfg.https);
+}
+
+void app_stop(void)
+{
+	llm_engine_stop();
+	ask_heartbeat_stop();
+}
 
 db *app_db(http_req *r)
 {
@@ -140,7 +155,7 @@ void app_handle(http_req *r)
 	case ROUTE_FOUND: break;
 	default: http_error(r, 404, NULL); return;
 	}
-	if (rt->handler != page_static && rt->handler != page_health && load_session(r) < 0) {
+	if (rt->handler != http_send_asset && rt->handler != page_health && load_session(r) < 0) {
 		http_error(r, 500, "The database cannot be reached.");
 		return;
 	}

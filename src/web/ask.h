@@ -1,5 +1,6 @@
 /* ask.h - what the asking pages share: the form (ask_form.c), the job that waits
- * on the model (ask_job.c) and the rendering of a message (conversation.c). */
+ * on the model (ask_job.h and the ask_*.c files it lists) and the rendering of a
+ * message (conversation.c). */
 #ifndef LLMMETA_ASK_H
 #define LLMMETA_ASK_H
 
@@ -52,12 +53,16 @@ struct ask_context {
 	size_t nrows;
 	char **owned;
 };
-int ask_context_build(db *d, int64_t conv_id, int64_t user_id, struct ask_context *c);
+/* 0, or -1 with a sentence for the user and the record in why. */
+int ask_context_build(db *d, int64_t conv_id, int64_t user_id, struct ask_context *c, buf *why);
 void ask_context_free(struct ask_context *c);
 
 /* Questions in flight per user (ask_limit.c): take a place or fail; give it back. */
 bool ask_limit_take(int64_t user_id);
 void ask_limit_give(int64_t user_id);
+
+/* Stops the heartbeat of streamed answers (ask_heartbeat.c); at shutdown. */
+void ask_heartbeat_stop(void);
 
 /* One message as the conversation page shows it. */
 void conv_render_message(buf *b, const struct message *m);

@@ -1,11 +1,11 @@
-/* health.c - /health/ (SPEC §13): GET proves the database answers reads, POST that
+/* health.c - /health/ (README, "Deployment"): GET proves the database answers reads, POST that
  * it takes a write (a keep-alive row inserted and deleted in one transaction).
  * Monitoring reads the JSON; a database failure is a 500 with the reason. */
 #include <jansson.h>
 #include <stdlib.h>
 
 #include "../core/util.h"
-#include "../db/db.h"
+#include "../model/health.h"
 #include "web.h"
 
 static void send_json(http_req *r, int status, json_t *j)
@@ -20,26 +20,13 @@ static void send_json(http_req *r, int status, json_t *j)
 	free(text);
 }
 
-static json_t *iso_or_null(int found, int64_t ms)
+static json_t *iso_or_null(bool found, int64_t ms)
 {
 	char ts[32];
-	if (found != 1)
+	if (!found)
 		return json_null();
 	fmt_iso8601(ts, ms);
 	return json_string(ts);
-}
-
-static int write_check(db *d)
-{
-	int64_t id = 0;
-	if (db_begin(d) < 0)
-		return -1;
-	if (db_query_int(d, "INSERT INTO keepalive (at) VALUES (?) RETURNING id", DB_ARGS(db_v_int(now_ms())), &id) != 1 ||
-	    db_exec(d, "DELETE FROM keepalive WHERE id = ?", DB_ARGS(db_v_int(id))) != 1) {
-		db_rollback(d);
-		return -1;
-	}
-	return db_commit(d);
 }
 
 void page_health(http_req *r)
@@ -48,15 +35,11 @@ void page_health(http_req *r)
 	char ts[32];
 	fmt_iso8601(ts, now_ms());
 	db *d = db_thread();
-	int64_t one = 0, total = 0, latest = 0;
-	int found = 0;
+	struct health h;
 	const char *why = NULL;
 	if (!d)
 		why = db_thread_error();
-	else if (db_query_int(d, "SELECT 1", DB_NOARGS, &one) != 1 ||
-		 db_query_int(d, "SELECT count(*) FROM conversations", DB_NOARGS, &total) != 1 ||
-		 (found = db_query_int(d, "SELECT max(created_at) FROM messages", DB_NOARGS, &latest)) < 0 ||
-		 (writing && write_check(d) < 0))
+	else if (health_read(d, &h) < 0 || (writing && health_write(d) < 0))
 		why = db_errmsg(d);
 
 	json_t *dbj = json_object();
@@ -68,8 +51,8 @@ void page_health(http_req *r)
 				    "error", why, "message", "The database check failed."));
 		return;
 	}
-	json_object_set_new(dbj, "total_conversations", json_integer(total));
-	json_object_set_new(dbj, "latest_conversation_date", iso_or_null(found, latest));
+	json_object_set_new(dbj, "total_conversations", json_integer(h.conversations));
+	json_object_set_new(dbj, "latest_conversation_date", iso_or_null(h.has_latest, h.latest_message));
 	json_object_set_new(dbj, "activity_type", json_string(writing ? "write_operation" : "read_operation"));
 	send_json(r, 200,
 		  json_pack("{s:s, s:s, s:o, s:s}", "status", "healthy", "timestamp", ts, "database", dbj, "message",

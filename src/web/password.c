@@ -64,8 +64,8 @@ static void change_post(http_req *r, db *d, struct change *c)
 	char hash[128];
 	if (!ok) {
 		change_form(r, 400, c);
-	} else if (password_hash(p1, hash) != 0 || user_set_password(d, u.id, hash) < 0 ||
-		   auth_end_sessions(d, u.id, NULL) < 0 || auth_login(d, r, u.id, u.username, u.is_admin) < 0) {
+	} else if (password_hash(p1, hash) != 0 || user_change_password(d, u.id, hash) < 0 ||
+		   auth_login(d, r, u.id, u.username, u.is_admin) < 0) {
 		http_error(r, 500, "The password could not be changed.");
 	} else {
 		c->done = "Your password was changed. Your other sessions have been logged out.";

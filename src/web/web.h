@@ -3,8 +3,18 @@
 #define LLMMETA_WEB_H
 
 #include "../db/db.h"
+#include "../http/assets.h"
 #include "../http/http.h"
 
+/* The files under assets/, compiled in by tools/embed.c (build/assets.c). */
+extern const struct asset app_assets[];
+
+/* Registers with the HTTP layer what it serves with: the error pages, the static
+ * files, and whether the site is https (from PUBLIC_URL). Call once before serving. */
+void app_init(void);
+/* Ends what suspended requests wait on (provider calls, the heartbeat), so that
+ * they are answered before the server stops; at shutdown, more than once is fine. */
+void app_stop(void);
 /* The one handler the server calls: routing, session, CSRF, access, then the page. */
 void app_handle(http_req *r);
 /* The largest body a request may send: MAX_UPLOAD_BYTES for a logged-in user
@@ -32,6 +42,5 @@ void page_history(http_req *r);
 void page_prompt_delete(http_req *r);
 void page_upload(http_req *r);
 void page_health(http_req *r);
-void page_static(http_req *r);
 
 #endif

@@ -35,7 +35,7 @@ static int setup(void **state)
 	memset(&cfg, 0, sizeof cfg);
 	for (size_t i = 0; i < sizeof cfg.secret; i++)
 		cfg.secret[i] = (unsigned char)(i * 7 + 1);
-	cfg.https = false;
+	http_set_https(false);
 	char err[256];
 	d = db_open("sqlite://:memory:", err, sizeof err);
 	if (!d || db_migrate(d) < 1)
@@ -138,14 +138,14 @@ static void test_login_sets_cookie(void **state)
 	free(v);
 	req_free(r);
 	/* With an https PUBLIC_URL the cookie is Secure. */
-	cfg.https = true;
+	http_set_https(true);
 	r = req_load(NULL, NULL, NULL);
 	int rc = auth_login(d, r, alice_id, "alice", false);
 	v = set_cookie_value(r, SESSION_COOKIE, &h);
 	bool secure = h && strstr(h, "; Max-Age=1209600; Secure") != NULL;
 	free(v);
 	req_free(r);
-	cfg.https = false;
+	http_set_https(false);
 	assert_int_equal(rc, 0);
 	assert_true(secure);
 }
@@ -335,19 +335,27 @@ static void test_csrf_binding_changes_at_login(void **state)
 	free(cookie), free(anon_token), free(session_token), free(sess);
 }
 
+/* One attempt that failed: counted before its password is checked. */
+static void failed_attempt(const char *login, const char *addr)
+{
+	int64_t attempt = 0;
+	assert_int_equal(auth_attempt_begin(d, login, addr, &attempt), 0);
+	assert_true(attempt > 0);
+}
+
 static void test_throttle_per_account(void **state)
 {
 	(void)state;
 	const char *spell[] = {"Alice", "alice", "ALICE"};
 	assert_int_equal(auth_throttled(d, "alice", "10.0.0.1"), 0);
 	for (int i = 0; i < THROTTLE_MAX_ACCOUNT - 1; i++)
-		auth_login_failed(d, spell[i % 3], i % 2 ? "10.0.0.1" : "10.0.0.2");
+		failed_attempt(spell[i % 3], i % 2 ? "10.0.0.1" : "10.0.0.2");
 	assert_int_equal(auth_throttled(d, "alice", "10.0.0.3"), 0);
-	auth_login_failed(d, "aLiCe", "10.0.0.4");
+	failed_attempt("aLiCe", "10.0.0.4");
 	assert_int_equal(auth_throttled(d, "alice", "10.0.0.3"), 1);
 	assert_int_equal(auth_throttled(d, "ALICE", "10.0.0.9"), 1);
 	assert_int_equal(auth_throttled(d, "bob", "10.0.0.1"), 0); /* another account */
-	auth_login_succeeded(d, "Alice");
+	auth_attempt_succeeded(d, "Alice", 0);
 	assert_int_equal(auth_throttled(d, "alice", "10.0.0.1"), 0);
 }
 
@@ -357,13 +365,42 @@ static void test_throttle_per_address(void **state)
 	char login[32];
 	for (int i = 0; i < THROTTLE_MAX_ADDR - 1; i++) {
 		snprintf(login, sizeof login, "user%d", i);
-		auth_login_failed(d, login, "2001:DB8::7");
+		failed_attempt(login, "2001:DB8::7");
 	}
 	assert_int_equal(auth_throttled(d, "fresh", "2001:db8::7"), 0);
-	auth_login_failed(d, "last", "2001:db8::7");
+	failed_attempt("last", "2001:db8::7");
 	assert_int_equal(auth_throttled(d, "fresh", "2001:db8::7"), 1);
 	assert_int_equal(auth_throttled(d, "fresh", "2001:db8::8"), 0); /* another address */
 	assert_int_equal(auth_throttled(d, "user1", "192.0.2.1"), 0);  /* one failure only */
+}
+
+/* A right password erases its attempt: logins that succeed never throttle an address. */
+static void test_throttle_success_not_counted(void **state)
+{
+	(void)state;
+	for (int i = 0; i < THROTTLE_MAX_ADDR + 5; i++) {
+		int64_t attempt = 0;
+		assert_int_equal(auth_throttled(d, "dave", "198.51.100.1"), 0);
+		assert_int_equal(auth_attempt_begin(d, "dave", "198.51.100.1", &attempt), 0);
+		assert_int_equal(auth_attempt_succeeded(d, "dave", attempt), 0);
+	}
+	assert_int_equal(auth_throttled(d, "dave", "198.51.100.1"), 0);
+}
+
+/* Fail closed: when the attempt cannot be written, the caller hears it. */
+static void test_throttle_write_failure(void **state)
+{
+	(void)state;
+	int64_t attempt = 0;
+	assert_int_equal(db_exec_script(d, "CREATE TRIGGER no_failures BEFORE INSERT ON login_failures"
+					   " BEGIN SELECT RAISE(ABORT, 'injected'); END"), 0);
+	assert_int_equal(auth_attempt_begin(d, "erin", "203.0.113.5", &attempt), -1);
+	int64_t n = -1;
+	assert_int_equal(db_query_int(d, "SELECT count(*) FROM login_failures WHERE scope LIKE '%erin%'"
+					 " OR scope LIKE '%203.0.113.5%'", DB_NOARGS, &n), 1);
+	assert_int_equal(n, 0); /* all or nothing */
+	assert_int_equal(db_exec_script(d, "DROP TRIGGER no_failures"), 0);
+	assert_int_equal(auth_attempt_begin(d, "erin", "203.0.113.5", &attempt), 0);
 }
 
 int main(void)
@@ -380,6 +417,8 @@ int main(void)
 		cmocka_unit_test(test_csrf_binding_changes_at_login),
 		cmocka_unit_test(test_throttle_per_account),
 		cmocka_unit_test(test_throttle_per_address),
+		cmocka_unit_test(test_throttle_success_not_counted),
+		cmocka_unit_test(test_throttle_write_failure),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,46 +1,47 @@
-/* static.c - the stylesheet, icon and scripts compiled into the binary, served with
- * an ETag. Pages link them with ?v=<etag> (asset_url), which browsers may cache for
- * a year; a plain URL is cached briefly and revalidated (304). */
+/* static.c - the registered static files (see assets.h), served zero-copy with an
+ * ETag. Pages link them with ?v=<etag> (asset_url), which browsers may cache for a
+ * year; a plain URL is cached briefly and revalidated (304). */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/util.h"
-#include "../http/assets.h"
-#include "web.h"
+#include "assets.h"
 
 #define MAX_ASSETS 32
 
+static const struct asset *table;
 static char urls[MAX_ASSETS][160];
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static size_t nurls;
 
-static void build_urls(void)
+void http_set_assets(const struct asset *t)
 {
-	for (int i = 0; i < MAX_ASSETS && assets[i].path; i++) {
+	table = t;
+	nurls = 0;
+	for (size_t i = 0; t && i < MAX_ASSETS && t[i].path; i++, nurls++) {
 		/* The ETag without its quotes makes the version. */
-		size_t elen = strlen(assets[i].etag);
-		snprintf(urls[i], sizeof urls[i], "%s?v=%.*s", assets[i].path, (int)(elen - 2), assets[i].etag + 1);
+		size_t elen = strlen(t[i].etag);
+		snprintf(urls[i], sizeof urls[i], "%s?v=%.*s", t[i].path, (int)(elen - 2), t[i].etag + 1);
 	}
 }
 
 const struct asset *asset_find(const char *path)
 {
-	for (int i = 0; assets[i].path; i++)
-		if (strcmp(assets[i].path, path) == 0)
-			return &assets[i];
+	for (size_t i = 0; table && table[i].path; i++)
+		if (strcmp(table[i].path, path) == 0)
+			return &table[i];
 	return NULL;
 }
 
 const char *asset_url(const char *path)
 {
-	pthread_once(&once, build_urls);
-	for (int i = 0; i < MAX_ASSETS && assets[i].path; i++)
-		if (strcmp(assets[i].path, path) == 0)
+	for (size_t i = 0; i < nurls; i++)
+		if (strcmp(table[i].path, path) == 0)
 			return urls[i];
 	return path;
 }
 
-void page_static(http_req *r)
+void http_send_asset(http_req *r)
 {
 	const struct asset *a = asset_find(r->path);
 	if (!a) {

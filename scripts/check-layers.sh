@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# check-layers.sh - fails when a source file reaches a layer it must not (see
+# docs/architecture.md, "Layers"). Reads #include lines and database calls only.
+#   Usage: scripts/check-layers.sh [SRC_DIR]     (default: src)
+# Prints one line per violation and exits 1 when there is any.
+set -uo pipefail
+src=${1:-src}
+
+# What each layer may include, besides itself. Requests flow one way:
+# http -> web -> model -> db, and web -> llm; core is under everything.
+declare -A allowed=(
+	[core]=""
+	[db]="core"
+	[http]="core"
+	[llm]="core"
+	[model]="core db"
+	[auth]="core db http model"
+	[html]="core http auth"
+	[web]="core db http html auth model llm"
+)
+# Statements and transactions belong to model/ (and db/ itself).
+sql_calls='\bdb_(query|query_int|exec|exec_script|begin|commit|rollback|step)\('
+
+bad=0
+report() { echo "layers: $*"; bad=1; }
+
+for file in $(find "$src" -name '*.[ch]' | sort); do
+	rel=${file#"$src"/}
+	layer=${rel%%/*}
+	[ "$layer" = "$rel" ] && continue # src/main.c wires everything together
+	if [ -z "${allowed[$layer]+x}" ]; then
+		report "$rel: directory $layer/ has no rule in scripts/check-layers.sh"
+		continue
+	fi
+	while IFS= read -r inc; do
+		target=${inc#../}
+		if [ "$target" = "$inc" ]; then
+			continue # same directory
+		fi
+		tl=${target%%/*}
+		if [ "$tl" = "db" ] && [ "${target#db/}" != "db.h" ] && [ "$layer" != "db" ]; then
+			report "$rel includes $inc: only db/ sees a backend's insides"
+		elif [[ " ${allowed[$layer]} " != *" $tl "* ]]; then
+			report "$rel includes $inc: $layer/ may use only: ${allowed[$layer]:-nothing above core}"
+		fi
+	done < <(grep -oE '^\s*#\s*include\s+"[^"]+"' "$file" | sed -E 's/.*"([^"]+)"/\1/')
+	if [ "$layer" != "db" ] && [ "$layer" != "model" ]; then
+		grep -nE "$sql_calls" "$file" | while IFS= read -r hit; do
+			echo "layers: $rel:${hit%%:*}: SQL or a transaction outside model/: ${hit#*:}" | cut -c1-160
+		done | grep . && bad=1
+	fi
+done
+exit $bad

@@ -1,0 +1,144 @@
+/* ask_start.c - ask_job_start (see ask.h): the limits that refuse a question before
+ * anything is stored (shutdown 503, per-user 429), the question recorded with its
+ * file (and its new conversation) in one model call, the whole conversation handed
+ * to the engine, and the connection suspended: no thread waits on a model. Without
+ * JavaScript the page then waits for the complete answer and redirects to the
+ * conversation; with it, the answer streams (ask_stream.c). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../model/exchange.h"
+#include "ask_job.h"
+#include "web.h"
+
+#define RESTARTING "The server is restarting. Your question was not sent: try again in a moment."
+
+/* Without JavaScript: wait (suspended) for the whole answer, record it, redirect. */
+static void finish_page(http_req *r)
+{
+	struct ask_job *j = r->job;
+	job_lock(j);
+	if (!j->finished) {
+		j->waiting = true;
+		http_suspend(r);
+		job_unlock(j);
+		return;
+	}
+	job_unlock(j);
+	struct message m;
+	if (job_claim(j))
+		job_record(j, &m);
+	char loc[80];
+	snprintf(loc, sizeof loc, "/conversation/%s/", j->uuid);
+	http_redirect(r, 303, loc);
+}
+
+static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_job *j)
+{
+	struct message q;
+	message_init(&q, "user");
+	q.content = f->question;
+	q.provider = j->provider;
+	q.model = j->model;
+	q.max_tokens = j->sent & LLM_MAX_TOKENS ? f->max_tokens : -1;
+	q.temperature = j->sent & LLM_TEMPERATURE ? f->temperature : NAN;
+	q.top_k = j->sent & LLM_TOP_K ? f->top_k : -1;
+	q.top_p = j->sent & LLM_TOP_P ? f->top_p : NAN;
+	char title[81];
+	utf8_title(title, sizeof title, f->question);
+	struct new_question nq = {.user_id = r->user.id, .conv_id = j->conv_id, .title = title, .source = "web", .msg = &q};
+	snprintf(nq.uuid, sizeof nq.uuid, "%s", j->uuid);
+	if (f->file) {
+		nq.file_name = f->file->filename;
+		nq.file_type = ask_file_type(f->file->filename);
+		nq.file_data = f->file->data.data ? f->file->data.data : "";
+		nq.file_len = f->file->data.len;
+	}
+	if (!j->conv_id && !(j->title = xstrdup(title)))
+		return -1;
+	if (exchange_question(d, &nq, &j->question_id) < 0)
+		return -1;
+	j->conv_id = nq.conv_id;
+	snprintf(j->uuid, sizeof j->uuid, "%s", nq.uuid);
+	return 0;
+}
+
+/* Hands the whole conversation to the engine. 0, or -1 with the reason in why
+ * (a sentence for the user and the record). */
+static int start_call(db *d, struct ask_job *j, const struct ask_form *f, buf *why)
+{
+	struct ask_context ctx;
+	int rc = ask_context_build(d, j->conv_id, j->user_id, &ctx, why);
+	if (rc == 0 && ctx.n == 0) {
+		buf_puts(why, "The conversation could not be read.");
+		rc = -1;
+	}
+	if (rc == 0) {
+		struct llm_request req = {.provider = llm_provider_for(j->model), .model = j->model, .msgs = ctx.msgs,
+					  .nmsgs = ctx.n, .max_tokens = f->max_tokens, .temperature = f->temperature,
+					  .top_k = f->top_k, .top_p = f->top_p};
+		j->refs++; /* the engine's; no one else holds the job yet */
+		if (!(j->call = llm_start(&req, job_on_llm, j))) {
+			j->refs--;
+			buf_puts(why, llm_accepting() ? "The request to the model could not be built."
+						      : "The server was restarting; the question was not sent.");
+			rc = -1;
+		}
+	}
+	ask_context_free(&ctx);
+	return rc;
+}
+
+void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid)
+{
+	db *d = app_db(r);
+	if (!d)
+		return;
+	if (!llm_accepting()) {
+		http_add_header(r, "Retry-After", "5");
+		http_error(r, 503, RESTARTING);
+		return;
+	}
+	if (!ask_limit_take(r->user.id)) {
+		http_error(r, 429, "You already have as many questions waiting for answers as one person may. "
+				   "Wait for one to finish, then ask again.");
+		return;
+	}
+	struct ask_job *j = job_new(r, f, conv_id, uuid);
+	if (!j) {
+		ask_limit_give(r->user.id);
+		http_error(r, 500, "Out of memory.");
+		return;
+	}
+	j->counted = true;
+	if (record_question(d, r, f, j) < 0) {
+		job_unref(j);
+		http_error(r, 500, "The question could not be saved.");
+		return;
+	}
+	buf why = BUF_INIT;
+	if (start_call(d, j, f, &why) < 0) {
+		/* Fail closed: the question is on record as failed, with the reason. */
+		const char *reason = why.data ? why.data : "The question could not be sent.";
+		msg_set_status(d, j->question_id, "error", reason, -1);
+		bool closing = !llm_accepting();
+		job_unref(j);
+		if (closing)
+			http_add_header(r, "Retry-After", "5");
+		http_error(r, closing ? 503 : 500, closing ? RESTARTING : reason);
+		buf_free(&why);
+		return;
+	}
+	buf_free(&why);
+	r->job = j;
+	r->on_close = job_on_close;
+	if (j->streaming) {
+		job_stream(r, j);
+	} else {
+		r->on_resume = finish_page;
+		finish_page(r);
+	}
+}

@@ -1,0 +1,98 @@
+/* ask_stream.c - the streamed answer, for the page's script (assets/ask.js): one
+ * JSON object per line (NDJSON), sent as it is produced -
+ *   {"type":"start","conversation":UUID,"url":...[,"title":...]}  once
+ *   {"type":"delta","text":...}                                     as text arrives
+ *   {"type":"wait"}                                                 after silence
+ *   {"type":"done","html":...} or {"type":"error","message":...,"html":...}
+ * The last line is written after the record is, so "done" means saved; a
+ * "warning" field says when saving failed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/util.h"
+#include "ask_job.h"
+
+void job_line(struct ask_job *j, json_t *line)
+{
+	JOB_LOCKED(j);
+	char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	json_decref(line);
+	if (s) {
+		buf_puts(&j->pending, s);
+		buf_putc(&j->pending, '\n');
+	}
+	free(s);
+	j->last_line = mono_ms();
+}
+
+/* Records the outcome and queues the last line. */
+static void final_line(struct ask_job *j)
+{
+	struct message m;
+	int rc = job_record(j, &m);
+	bool ok = j->res.status == LLM_OK;
+	buf html = BUF_INIT;
+	if (ok || j->answer.len)
+		conv_render_message(&html, &m);
+	json_t *line = json_pack("{s:s, s:s}", "type", ok ? "done" : "error", "html", html.data ? html.data : "");
+	if (line && !ok)
+		json_object_set_new(line, "message", json_string(j->res.error ? j->res.error : "The provider failed."));
+	if (line && rc < 0)
+		json_object_set_new(line, "warning", json_string("The answer could not be saved."));
+	buf_free(&html);
+	job_lock(j);
+	job_line(j, line);
+	j->final_queued = true;
+	job_unlock(j);
+}
+
+/* Copies what is pending; 0 with the connection suspended when nothing is. */
+static long stream_read(void *cls, char *out, size_t max)
+{
+	struct ask_job *j = cls;
+	for (;;) {
+		job_lock(j);
+		size_t avail = j->pending.len - j->pending_off;
+		if (avail) {
+			size_t n = avail < max ? avail : max;
+			memcpy(out, j->pending.data + j->pending_off, n);
+			j->pending_off += n;
+			if (j->pending_off == j->pending.len) {
+				buf_reset(&j->pending);
+				j->pending_off = 0;
+			}
+			job_unlock(j);
+			return (long)n;
+		}
+		if (j->final_queued) {
+			job_unlock(j);
+			return HTTP_STREAM_END;
+		}
+		bool mine = j->finished && !j->recorded;
+		if (mine) {
+			j->recorded = true;
+		} else if (!j->finished) {
+			j->waiting = true;
+			http_stream_wait(j->conn);
+		}
+		job_unlock(j);
+		if (!mine)
+			return 0;
+		final_line(j);
+	}
+}
+
+void job_stream(http_req *r, struct ask_job *j)
+{
+	char url[80];
+	snprintf(url, sizeof url, "/conversation/%s/", j->uuid);
+	job_lock(j);
+	json_t *start = json_pack("{s:s, s:s, s:s}", "type", "start", "conversation", j->uuid, "url", url);
+	if (start && j->title)
+		json_object_set_new(start, "title", json_string(j->title));
+	job_line(j, start);
+	job_unlock(j);
+	heartbeat_add(j);
+	http_add_header(r, "X-Accel-Buffering", "no");
+	http_send_stream(r, 200, "application/x-ndjson", stream_read, NULL, j);
+}
