@@ -25,6 +25,26 @@ count() { passed=$((passed + $1)); failed=$((failed + $2)); }
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+echo "== layers"
+# The tree keeps its layers; and the check finds violations planted in a copy (an
+# include from http/ up into web/, SQL in auth/), or it would prove nothing.
+lp=0 lf=0
+if scripts/check-layers.sh >"$out/layers.log" 2>&1; then lp=$((lp + 1)); else lf=$((lf + 1)); sed 's/^/    /' "$out/layers.log"; fi
+plant=$(mktemp -d)
+cp -r src "$plant/"
+echo '#include "../web/web.h"' >>"$plant/src/http/request.c"
+printf 'void planted(db *d);\nvoid planted(db *d) { db_exec(d, "DELETE FROM users", 0, NULL); }\n' >>"$plant/src/auth/csrf.c"
+scripts/check-layers.sh "$plant/src" >"$out/layers-planted.log" 2>&1
+if [ $? -ne 0 ] && grep -q 'http/request.c includes ../web/web.h' "$out/layers-planted.log" &&
+	grep -q 'auth/csrf.c:.*SQL' "$out/layers-planted.log"; then
+	lp=$((lp + 1))
+else
+	lf=$((lf + 1)); echo "    the layer check missed a planted violation:"; sed 's/^/    /' "$out/layers-planted.log"
+fi
+rm -rf "$plant"
+count "$lp" "$lf"
+printf '  %d passed, %d failed\n' "$lp" "$lf"
+
 echo "== unit tests (ASan+UBSan)"
 for t in build/asan/tests/test_*; do
 	[ -x "$t" ] || continue

@@ -171,3 +171,30 @@ export function dbQuery(server, sql) {
   }
   return JSON.parse(out);
 }
+
+/**
+ * Runs statements against a server's database behind its back. Only for injecting
+ * faults (a trigger that makes writes fail, a row moved out of reach); what llmmeta
+ * records is read with dbQuery.
+ */
+export function dbExec(server, sql) {
+  const { db } = server;
+  const r = db.backend === 'postgres'
+    ? spawnSync(PSQL, [db.url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' })
+    : spawnSync('sqlite3', ['-cmd', '.timeout 5000', db.url.replace(/^sqlite:\/\//, ''), sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${db.backend}: ${r.stderr}`);
+}
+
+/** SQL that makes every INSERT into `table` fail, on either backend (undo: dropFailingInsert). */
+export function failingInsertSql(backend, table) {
+  return backend === 'postgres'
+    ? `CREATE FUNCTION fail_${table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+       CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION fail_${table}();`
+    : `CREATE TRIGGER fail_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`;
+}
+
+export function dropFailingInsertSql(backend, table) {
+  return backend === 'postgres'
+    ? `DROP TRIGGER fail_${table} ON ${table}; DROP FUNCTION fail_${table}();`
+    : `DROP TRIGGER fail_${table};`;
+}
