@@ -1,4 +1,4 @@
-/* config.c - reads and validates the environment (SPEC §3). */
+/* config.c - reads and validates the environment (README, "Configuration"). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -15,14 +15,6 @@
 #include "util.h"
 
 struct config cfg;
-
-static const char *env(const char *name, const char *alias, const char *def)
-{
-	const char *v = getenv(name);
-	if ((!v || !*v) && alias)
-		v = getenv(alias);
-	return v && *v ? v : def;
-}
 
 static bool valid_db_url(const char *u)
 {
@@ -67,7 +59,7 @@ static int local_secret(struct config *c, char *out, size_t outlen, char *err, s
 
 static int load_secret(struct config *c, bool need, char *err, size_t errlen)
 {
-	const char *v = env("SECRET_KEY", NULL, NULL);
+	const char *v = env_or("SECRET_KEY", NULL, NULL);
 	char local[256];
 	if (v) {
 		if (strlen(v) < 32)
@@ -88,7 +80,7 @@ static int load_secret(struct config *c, bool need, char *err, size_t errlen)
 
 static int load_size(const char *name, const char *def, int64_t max, size_t *out, char *err, size_t errlen)
 {
-	const char *v = env(name, NULL, def);
+	const char *v = env_or(name, NULL, def);
 	int64_t n;
 	if (!parse_int64(v, 1, max, &n))
 		return errf(err, errlen, "%s: not a whole number from 1 to %lld: '%s'", name, (long long)max, v);
@@ -101,22 +93,22 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	memset(c, 0, sizeof *c);
 	int64_t n;
 
-	const char *port = env("PORT", NULL, "8000");
+	const char *port = env_or("PORT", NULL, "8000");
 	if (!parse_int64(port, 0, 65535, &n))
 		return errf(err, errlen, "PORT: not a port number (0-65535): '%s'", port);
 	c->port = (int)n;
 
-	c->bind = xstrdup(env("BIND", NULL, "127.0.0.1"));
+	c->bind = xstrdup(env_or("BIND", NULL, "127.0.0.1"));
 	unsigned char addr[16];
 	if (inet_pton(AF_INET, c->bind, addr) != 1 && inet_pton(AF_INET6, c->bind, addr) != 1)
 		return errf(err, errlen, "BIND: not an IPv4 or IPv6 address: '%s'", c->bind);
 
-	c->data_dir = xstrdup(env("DATA_DIR", NULL, "./data"));
-	c->database_url = xstrdup(env("DATABASE_URL", NULL, "sqlite://./data/llmmeta.db"));
+	c->data_dir = xstrdup(env_or("DATA_DIR", NULL, "./data"));
+	c->database_url = xstrdup(env_or("DATABASE_URL", NULL, "sqlite://./data/llmmeta.db"));
 	if (!valid_db_url(c->database_url))
 		return errf(err, errlen, "DATABASE_URL: expected sqlite:///path/to.db or postgres://user:pass@host:port/db");
 
-	const char *pub = env("PUBLIC_URL", NULL, NULL);
+	const char *pub = env_or("PUBLIC_URL", NULL, NULL);
 	char dflt[128];
 	snprintf(dflt, sizeof dflt, "http://127.0.0.1:%d", c->port);
 	if (pub && !str_starts(pub, "http://") && !str_starts(pub, "https://"))
@@ -131,24 +123,24 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	    load_size("MAX_CONTEXT_CHARS", "200000", (int64_t)1 << 31, &c->max_context_chars, err, errlen) < 0)
 		return -1;
 
-	const char *tp = env("TRUST_PROXY", NULL, "0");
+	const char *tp = env_or("TRUST_PROXY", NULL, "0");
 	if (strcmp(tp, "0") && strcmp(tp, "1"))
 		return errf(err, errlen, "TRUST_PROXY: expected 0 or 1: '%s'", tp);
 	c->trust_proxy = tp[0] == '1';
 
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	c->threads = cores > 0 && cores < 64 ? (int)cores : 2;
-	const char *th = env("THREADS", NULL, NULL);
+	const char *th = env_or("THREADS", NULL, NULL);
 	if (th) {
 		if (!parse_int64(th, 1, 256, &n))
 			return errf(err, errlen, "THREADS: not a whole number from 1 to 256: '%s'", th);
 		c->threads = (int)n;
 	}
-	const char *pic = env("MAX_CONNECTIONS_PER_IP", NULL, c->trust_proxy ? "0" : "256");
+	const char *pic = env_or("MAX_CONNECTIONS_PER_IP", NULL, c->trust_proxy ? "0" : "256");
 	if (!parse_int64(pic, 0, 1000000, &n))
 		return errf(err, errlen, "MAX_CONNECTIONS_PER_IP: not a whole number from 0 (no limit) to 1000000: '%s'", pic);
 	c->per_ip_connections = (unsigned)n;
-	const char *mapu = env("MAX_ASKS_PER_USER", NULL, "32");
+	const char *mapu = env_or("MAX_ASKS_PER_USER", NULL, "32");
 	if (!parse_int64(mapu, 1, 1000000, &n))
 		return errf(err, errlen, "MAX_ASKS_PER_USER: not a whole number from 1 to 1000000: '%s'", mapu);
 	c->max_asks_per_user = (unsigned)n;

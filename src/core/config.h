@@ -1,4 +1,5 @@
-/* config.h - the process configuration, read once from the environment (SPEC §3).
+/* config.h - the process configuration, read once from the environment (README,
+ * "Configuration").
  *
  * config_load() validates every variable and fails with one message naming the
  * variable; nothing starts half-configured. After start-up the struct is read-only

@@ -74,6 +74,14 @@ int errf(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+const char *env_or(const char *name, const char *alias, const char *def)
+{
+	const char *v = getenv(name);
+	if ((!v || !*v) && alias)
+		v = getenv(alias);
+	return v && *v ? v : def;
+}
+
 char *xstrdup(const char *s)
 {
 	return s ? strdup(s) : NULL;

@@ -22,6 +22,10 @@ void uuid_v4(char out[37]);
 /* Lower-case hex SHA-256 of data; out holds 65 bytes. */
 void sha256_hex(char out[65], const void *data, size_t len);
 
+/* The environment variable name, else alias (NULL: none), else def; a variable set
+ * to the empty string counts as unset. */
+const char *env_or(const char *name, const char *alias, const char *def);
+
 /* Formats a one-line reason into err and returns -1: `return errf(err, n, ...)`. */
 int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -14,8 +14,8 @@
 #include "../core/util.h"
 
 static const char *const migrations[] = {
-	/* 1: users, sessions, login throttling, conversations, messages (every field of
-	 * SPEC §5.4), uploads, and the health check's keep-alive table. */
+	/* 1: users, sessions, login throttling, conversations, messages with all their
+	 * metadata, uploads, and the health check's keep-alive table. */
 	"CREATE TABLE users ("
 	" id {ID},"
 	" username TEXT NOT NULL,"

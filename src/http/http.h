@@ -121,7 +121,10 @@ const http_file *http_file_get(const http_req *r, const char *field);
 /* A value from the query, or if absent the form. */
 const char *http_param(const http_req *r, const char *key);
 
-/* ---- responding (each sets the whole response; the last call wins) ---- */
+/* ---- responding ----
+ * Each http_send* (and http_redirect, http_error) sets the status, type and body,
+ * replacing what an earlier call set: the last call wins. Headers added with
+ * http_add_header and cookies accumulate and go with whichever body wins. */
 /* Takes ownership of body's data. */
 void http_send(http_req *r, int status, const char *content_type, buf *body);
 void http_send_text(http_req *r, int status, const char *content_type, const char *text);

@@ -163,6 +163,11 @@ void http_send(http_req *r, int status, const char *content_type, buf *body)
 {
 	buf_free(&r->out);
 	r->static_out = NULL;
+	if (r->stream_free)
+		r->stream_free(r->stream_cls);
+	r->stream_read = NULL;
+	r->stream_free = NULL;
+	r->stream_cls = NULL;
 	r->out = *body;
 	*body = BUF_INIT;
 	r->status = status;

@@ -1,6 +1,8 @@
 /* server.c - the libmicrohttpd glue: an epoll thread pool (one thread per core),
- * reading request bodies within MAX_UPLOAD_BYTES as they arrive (413 beyond, and the
- * connection is dropped, not the server), handing complete requests to the app,
+ * reading request bodies within the limit the app sets as they arrive (beyond it, a
+ * 413: the rest of the body is read and thrown away so that the client hears the
+ * answer, or refused at once when the client waits for "100 Continue" or announces an
+ * absurd size), handing complete requests to the app,
  * queueing its response with the security headers, one log line per request, and a
  * clean stop on SIGTERM/SIGINT that lets the requests in flight finish.
  *
@@ -294,6 +296,7 @@ void http_send_stream(http_req *r, int status, const char *content_type, long (*
 	r->stream_read = read;
 	r->stream_free = free_cls;
 	r->stream_cls = cls;
+	r->static_out = NULL;
 	r->status = status;
 	free(r->content_type);
 	r->content_type = xstrdup(content_type);

@@ -1,4 +1,4 @@
-/* provider.c - the configured providers and models (SPEC §3, §5.2).
+/* provider.c - the configured providers and models (README, "Model providers").
  *
  * Either one provider from the environment (LLM_API_URL, LLM_API_KEY, LLM_MODELS,
  * LLM_API_TYPE, LLM_UNSUPPORTED), defaulting to Ollama on this machine, or several
@@ -28,14 +28,6 @@
 
 static struct llm_provider *providers;
 static size_t nproviders;
-
-static const char *env2(const char *name, const char *alias)
-{
-	const char *v = getenv(name);
-	if ((!v || !*v) && alias)
-		v = getenv(alias);
-	return v && *v ? v : NULL;
-}
 
 /* Splits "a, b,c" into a fresh list of trimmed, non-empty names. */
 static int split_list(const char *s, char ***out, size_t *n)
@@ -177,24 +169,24 @@ static int load_ini(const char *path, char *err, size_t errlen)
 
 static int load_env(char *err, size_t errlen)
 {
-	const char *url = env2("LLM_API_URL", "API_URL");
+	const char *url = env_or("LLM_API_URL", "API_URL", NULL);
 	struct llm_provider *p = add_provider("default");
 	if (!p)
 		return errf(err, errlen, "out of memory");
 	p->url = xstrdup(url ? url : "http://127.0.0.1:11434/v1");
-	const char *key = env2("LLM_API_KEY", "API_KEY");
+	const char *key = env_or("LLM_API_KEY", "API_KEY", NULL);
 	p->key = key ? xstrdup(key) : NULL;
-	const char *type = env2("LLM_API_TYPE", NULL);
+	const char *type = env_or("LLM_API_TYPE", NULL, NULL);
 	if (type && strcmp(type, "anthropic") == 0)
 		p->type = LLM_ANTHROPIC;
 	else if (type && strcmp(type, "openai") != 0)
 		return errf(err, errlen, "LLM_API_TYPE: must be openai or anthropic");
 	else if (!type && strstr(p->url, "anthropic.com"))
 		p->type = LLM_ANTHROPIC;
-	const char *models = env2("LLM_MODELS", NULL);
+	const char *models = env_or("LLM_MODELS", NULL, NULL);
 	if (models && split_list(models, &p->models, &p->nmodels) < 0)
 		return errf(err, errlen, "out of memory");
-	const char *uns = env2("LLM_UNSUPPORTED", NULL);
+	const char *uns = env_or("LLM_UNSUPPORTED", NULL, NULL);
 	if (uns && parse_unsupported(uns, &p->unsupported, "LLM_UNSUPPORTED", err, errlen) < 0)
 		return -1;
 	static const struct {
@@ -204,7 +196,7 @@ static int load_env(char *err, size_t errlen)
 			{"LLM_FIRST_TOKEN_TIMEOUT", offsetof(struct llm_provider, first_token_ms)},
 			{"LLM_TOTAL_TIMEOUT", offsetof(struct llm_provider, total_ms)}};
 	for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
-		const char *v = env2(timeouts[i].var, NULL);
+		const char *v = env_or(timeouts[i].var, NULL, NULL);
 		if (v && set_timeout((long *)(void *)((char *)p + timeouts[i].off), v) < 0)
 			return errf(err, errlen, "%s: seconds from 1 to 86400: '%s'", timeouts[i].var, v);
 	}
@@ -284,7 +276,7 @@ static void discover(struct llm_provider *p)
 int llm_config_load(char *err, size_t errlen)
 {
 	llm_config_free();
-	const char *ini = env2("LLMMETA_PROVIDERS", NULL);
+	const char *ini = env_or("LLMMETA_PROVIDERS", NULL, NULL);
 	if ((ini ? load_ini(ini, err, errlen) : load_env(err, errlen)) < 0)
 		return -1;
 	for (size_t i = 0; i < nproviders; i++) {

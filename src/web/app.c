@@ -89,6 +89,10 @@ static void redirect_with_slash(http_req *r)
 
 static void to_login(http_req *r)
 {
+	if (app_wants_json(r)) {
+		http_error(r, 401, "Log in first.");
+		return;
+	}
 	buf loc = BUF_INIT;
 	buf_puts(&loc, "/accounts/login/?next=");
 	url_encode(&loc, r->path);
@@ -111,7 +115,7 @@ static void allow_header(http_req *r, int allowed)
 	buf_free(&b);
 }
 
-static int load_session(http_req *r)
+int app_session(http_req *r)
 {
 	if (r->session_loaded)
 		return 0;
@@ -137,7 +141,7 @@ size_t app_body_limit(http_req *r)
 	size_t small = cfg.max_upload_bytes < APP_SMALL_BODY ? cfg.max_upload_bytes : APP_SMALL_BODY;
 	route(r);
 	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) ||
-	    load_session(r) < 0 || !r->user.id)
+	    app_session(r) < 0 || !r->user.id)
 		return small;
 	return cfg.max_upload_bytes;
 }
@@ -155,7 +159,7 @@ void app_handle(http_req *r)
 	case ROUTE_FOUND: break;
 	default: http_error(r, 404, NULL); return;
 	}
-	if (rt->handler != http_send_asset && rt->handler != page_health && load_session(r) < 0) {
+	if (rt->handler != http_send_asset && rt->handler != page_health && app_session(r) < 0) {
 		http_error(r, 500, "The database cannot be reached.");
 		return;
 	}

@@ -22,8 +22,14 @@ void app_handle(http_req *r);
  * nobody can make the server hold large bodies without an account. */
 #define APP_SMALL_BODY (1024 * 1024)
 size_t app_body_limit(http_req *r);
-/* Renders the error pages (400, 403, 404, 405, 413, 429, 500). */
+/* Renders the error pages (400, 401, 403, 404, 405, 413, 429, 500, 503): HTML, or
+ * JSON in the OpenAI error shape when app_wants_json. */
 void app_error_page(http_req *r, int status, const char *detail);
+/* True for the API (/v1/...) and for clients whose Accept names JSON and not HTML. */
+bool app_wants_json(http_req *r);
+/* Loads the visitor's session once per request (idempotent). 0, or -1 when the
+ * database failed (the visitor is then anonymous). */
+int app_session(http_req *r);
 /* The calling thread's database connection; on failure it answers 500 and returns
  * NULL, so a page can simply return. */
 db *app_db(http_req *r);
