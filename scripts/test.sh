@@ -3,7 +3,8 @@
 # sanitizer (ASan+UBSan) binaries, then runs
 #   1. the cmocka unit tests (sanitized),
 #   2. the black-box HTTP tests against the sanitized binary on SQLite,
-#   3. the same HTTP tests on a throwaway PostgreSQL cluster,
+#   3. on a throwaway PostgreSQL cluster: the unit tests that need one
+#      (LLMMETA_TEST_PG_URL), then the same HTTP tests,
 #   4. the browser tests (Chromium via playwright-core) against the release binary,
 # and ends with one line "N passed, N failed". Logs and screenshots: tests/out/.
 set -uo pipefail
@@ -45,20 +46,27 @@ rm -rf "$plant"
 count "$lp" "$lf"
 printf '  %d passed, %d failed\n' "$lp" "$lf"
 
-echo "== unit tests (ASan+UBSan)"
-for t in build/asan/tests/test_*; do
-	[ -x "$t" ] || continue
-	log=$out/$(basename "$t").log
+# Runs one cmocka binary $1, logging to $out/$2.log, counting from its summary.
+unit_binary() {
+	local t=$1 name=$2
+	local log=$out/$name.log
 	timeout 300 "$t" >"$log" 2>&1
-	rc=$?
+	local rc=$?
+	local p f
 	p=$(grep -oP '\[  PASSED  \] \K[0-9]+' "$log" | tail -1)
 	f=$(grep -oP '\[  FAILED  \] \K[0-9]+(?= test)' "$log" | tail -1)
 	p=${p:-0} f=${f:-0}
 	# A crash or sanitizer report fails the file even if cmocka printed nothing.
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	count "$p" "$f"
-	printf '  %-28s %3d passed, %d failed\n' "$(basename "$t")" "$p" "$f"
+	printf '  %-28s %3d passed, %d failed\n' "$name" "$p" "$f"
 	[ "$f" -eq 0 ] || sed 's/^/    /' "$log" | tail -30
+}
+
+echo "== unit tests (ASan+UBSan)"
+for t in build/asan/tests/test_*; do
+	[ -x "$t" ] || continue
+	unit_binary "$t" "$(basename "$t")"
 done
 
 # Runs node's test runner on $@, counting from its TAP output.
@@ -84,7 +92,22 @@ LLMMETA_BIN=$root/build/asan/llmmeta node_suite http-sqlite tests/http/
 pgdir=$(mktemp -d /tmp/llmmeta-pg.XXXXXX)
 pgport=$((20000 + RANDOM % 20000))
 if scripts/pg-cluster.sh start "$pgdir" "$pgport" >"$out/pg.log" 2>&1; then
-	LLMMETA_BIN=$root/build/asan/llmmeta TEST_DATABASE_URL_BASE=$(scripts/pg-cluster.sh url "$pgdir" "$pgport") \
+	pgbase=$(scripts/pg-cluster.sh url "$pgdir" "$pgport")
+	# The statement cache's PostgreSQL test (skipped in the unit stage) in a database
+	# of its own.
+	echo "== unit tests on PostgreSQL"
+	if psql "$pgbase/postgres" -q -c "CREATE DATABASE unit_stmt_cache" >>"$out/pg.log" 2>&1; then
+		LLMMETA_TEST_PG_URL=$pgbase/unit_stmt_cache unit_binary build/asan/tests/test_stmt_cache test_stmt_cache-postgres
+		# Here nothing may be skipped: a skip would mean the database was not used.
+		if grep -q '^\[  SKIPPED \]' "$out/test_stmt_cache-postgres.log"; then
+			echo "  a test was skipped although LLMMETA_TEST_PG_URL was set"; count 0 1
+		fi
+		psql "$pgbase/postgres" -q -c "DROP DATABASE unit_stmt_cache" >>"$out/pg.log" 2>&1
+	else
+		echo "  CREATE DATABASE failed"; tail -5 "$out/pg.log"
+		count 0 1
+	fi
+	LLMMETA_BIN=$root/build/asan/llmmeta TEST_DATABASE_URL_BASE=$pgbase \
 		PG_CLUSTER_DIR=$pgdir PG_CLUSTER_PORT=$pgport node_suite http-postgres tests/http/
 	scripts/pg-cluster.sh stop "$pgdir" "$pgport" >>"$out/pg.log" 2>&1
 else

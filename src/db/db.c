@@ -99,7 +99,7 @@ int db_rollback(db *d)
 	return rc;
 }
 
-/* ---- statement cache ---- */
+/* ---- statement cache (least recently used out) ---- */
 
 static unsigned long hash_str(const char *s)
 {
@@ -109,48 +109,125 @@ static unsigned long hash_str(const char *s)
 	return h;
 }
 
-void *stmt_cache_get(struct stmt_cache *c, const char *sql)
+void stmt_cache_init(struct stmt_cache *c, void (*evict)(void *handle, void *arg),
+		     bool (*pinned)(void *handle, void *arg), void *arg)
+{
+	memset(c, 0, sizeof *c);
+	c->evict = evict;
+	c->pinned = pinned;
+	c->arg = arg;
+}
+
+static int *bucket_of(struct stmt_cache *c, unsigned long hash)
+{
+	return &c->bucket[hash & (STMT_CACHE_BUCKETS - 1)];
+}
+
+static void lru_unlink(struct stmt_cache *c, int i)
+{
+	struct stmt_cache_entry *e = &c->e[i];
+	if (e->newer)
+		c->e[e->newer].older = e->older;
+	else
+		c->newest = e->older;
+	if (e->older)
+		c->e[e->older].newer = e->newer;
+	else
+		c->oldest = e->newer;
+	e->newer = e->older = 0;
+}
+
+static void lru_push_newest(struct stmt_cache *c, int i)
+{
+	c->e[i].older = c->newest;
+	c->e[i].newer = 0;
+	if (c->newest)
+		c->e[c->newest].newer = i;
+	else
+		c->oldest = i;
+	c->newest = i;
+}
+
+/* Takes entry i out of the cache (its handle is the caller's), leaving it free. */
+static void remove_entry(struct stmt_cache *c, int i)
+{
+	int *link = bucket_of(c, c->e[i].hash);
+	while (*link != i)
+		link = &c->e[*link].chain;
+	*link = c->e[i].chain;
+	lru_unlink(c, i);
+	free(c->e[i].sql);
+	c->e[i] = (struct stmt_cache_entry){0};
+	c->count--;
+}
+
+static int find(struct stmt_cache *c, const char *sql)
 {
 	unsigned long h = hash_str(sql);
-	for (unsigned i = 0; i < STMT_CACHE_SIZE; i++) {
-		unsigned k = (unsigned)((h + i) % STMT_CACHE_SIZE);
-		if (!c->slot[k].sql)
-			return NULL;
-		if (c->slot[k].hash == h && strcmp(c->slot[k].sql, sql) == 0)
-			return c->slot[k].handle;
-	}
-	return NULL;
+	for (int i = *bucket_of(c, h); i; i = c->e[i].chain)
+		if (c->e[i].hash == h && strcmp(c->e[i].sql, sql) == 0)
+			return i;
+	return 0;
+}
+
+void *stmt_cache_get(struct stmt_cache *c, const char *sql)
+{
+	int i = find(c, sql);
+	if (!i)
+		return NULL;
+	lru_unlink(c, i);
+	lru_push_newest(c, i);
+	return c->e[i].handle;
+}
+
+void *stmt_cache_take(struct stmt_cache *c, const char *sql)
+{
+	int i = find(c, sql);
+	if (!i)
+		return NULL;
+	void *handle = c->e[i].handle;
+	remove_entry(c, i);
+	return handle;
 }
 
 bool stmt_cache_put(struct stmt_cache *c, const char *sql, void *handle)
 {
-	if (c->count >= STMT_CACHE_SIZE * 3 / 4)
+	int slot = 0;
+	if (c->count == STMT_CACHE_CAPACITY) {
+		int victim = c->oldest;
+		while (victim && c->pinned && c->pinned(c->e[victim].handle, c->arg))
+			victim = c->e[victim].newer;
+		if (!victim)
+			return false;
+		void *old = c->e[victim].handle;
+		remove_entry(c, victim);
+		if (c->evict)
+			c->evict(old, c->arg);
+		slot = victim;
+	} else {
+		for (slot = 1; c->e[slot].sql; slot++)
+			;
+	}
+	char *copy = xstrdup(sql);
+	if (!copy)
 		return false;
 	unsigned long h = hash_str(sql);
-	for (unsigned i = 0;; i++) {
-		unsigned k = (unsigned)((h + i) % STMT_CACHE_SIZE);
-		if (c->slot[k].sql)
-			continue;
-		if (!(c->slot[k].sql = xstrdup(sql)))
-			return false;
-		c->slot[k].hash = h;
-		c->slot[k].handle = handle;
-		c->count++;
-		return true;
-	}
+	int *head = bucket_of(c, h);
+	c->e[slot] = (struct stmt_cache_entry){.sql = copy, .hash = h, .handle = handle, .chain = *head};
+	*head = slot;
+	lru_push_newest(c, slot);
+	c->count++;
+	return true;
 }
 
 void stmt_cache_clear(struct stmt_cache *c, void (*fn)(void *handle, void *arg), void *arg)
 {
-	for (unsigned k = 0; k < STMT_CACHE_SIZE; k++) {
-		if (!c->slot[k].sql)
-			continue;
+	while (c->oldest) {
+		void *handle = c->e[c->oldest].handle;
+		remove_entry(c, c->oldest);
 		if (fn)
-			fn(c->slot[k].handle, arg);
-		free(c->slot[k].sql);
-		c->slot[k].sql = NULL;
+			fn(handle, arg);
 	}
-	c->count = 0;
 }
 
 /* ---- one connection per thread ---- */

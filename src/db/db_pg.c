@@ -1,5 +1,7 @@
 /* db_pg.c - the PostgreSQL backend (libpq). Statements written with `?` are rewritten
- * to $n once and prepared once per connection (named s1, s2, ...). Values go as text
+ * to $n once and prepared once per connection (named s1, s2, ...); the least recently
+ * used are deallocated when the statement cache is full, so the server holds at most
+ * STMT_CACHE_CAPACITY of ours. Values go as text
  * (blobs as binary); results come back as text. A connection that breaks is reset on
  * the next call, so a restarted server is picked up again without a restart of ours. */
 #include "db_impl.h"
@@ -9,13 +11,14 @@
 #include <stdlib.h>
 
 #include "../core/buf.h"
+#include "../core/log.h"
 #include "../core/util.h"
 
 struct pg_db {
 	struct db base;
 	PGconn *conn;
 	struct stmt_cache cache;
-	int next_name;
+	unsigned long long next_name; /* names are never reused on a connection */
 };
 
 struct pg_rows {
@@ -68,6 +71,25 @@ static void free_name(void *name, void *arg)
 	free(name);
 }
 
+/* The evict hook: the statement leaves the server too. Not transactional, so it is
+ * safe inside a transaction; never called in an aborted one (see prepare()). On a
+ * broken connection there is nothing left to deallocate. */
+static void deallocate(void *name, void *arg)
+{
+	struct pg_db *p = arg;
+	if (PQstatus(p->conn) == CONNECTION_OK) {
+		char sql[48];
+		snprintf(sql, sizeof sql, "DEALLOCATE \"%s\"", (const char *)name);
+		PGresult *res = PQexec(p->conn, sql);
+		/* A connection lost meanwhile took the statement with it. */
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQstatus(p->conn) == CONNECTION_OK)
+			log_warn("db: %s failed: %s", sql, PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	free(name);
+}
+
+/* A reset connection's server has forgotten every name: only our copies go. */
 static void forget_statements(struct pg_db *p)
 {
 	stmt_cache_clear(&p->cache, free_name, NULL);
@@ -86,8 +108,13 @@ static int ensure(struct pg_db *p)
 	return -1;
 }
 
-/* Returns the prepared statement name for sql, preparing it if needed. */
-static const char *prepare(struct pg_db *p, const char *sql, char name[16])
+/* Returns the prepared statement name for sql, preparing it if needed. A new
+ * statement takes its cache entry (evicting, and so deallocating, the least recently
+ * used) before it is prepared, so the server never holds more than the cache does.
+ * One that cannot be cached (out of memory, or a transaction already aborted, where
+ * DEALLOCATE would fail) is prepared as the unnamed statement, which the next unnamed
+ * one replaces: nothing is left behind on the server either way. */
+static const char *prepare(struct pg_db *p, const char *sql)
 {
 	const char *cached = stmt_cache_get(&p->cache, sql);
 	if (cached)
@@ -97,28 +124,34 @@ static const char *prepare(struct pg_db *p, const char *sql, char name[16])
 		db_set_err(&p->base, "out of memory");
 		return NULL;
 	}
-	snprintf(name, 16, "s%d", ++p->next_name);
-	PGresult *res = PQprepare(p->conn, name, text, 0, NULL);
+	char *keep = NULL;
+	if (PQtransactionStatus(p->conn) != PQTRANS_INERROR) {
+		char numbered[24];
+		snprintf(numbered, sizeof numbered, "s%llu", ++p->next_name);
+		keep = xstrdup(numbered);
+		if (keep && !stmt_cache_put(&p->cache, sql, keep)) {
+			free(keep);
+			keep = NULL;
+		}
+	}
+	PGresult *res = PQprepare(p->conn, keep ? keep : "", text, 0, NULL);
 	free(text);
 	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	if (!ok) {
 		set_conn_err(p);
+		if (keep)
+			free(stmt_cache_take(&p->cache, sql));
 		return NULL;
 	}
-	char *keep = xstrdup(name);
-	if (keep && stmt_cache_put(&p->cache, sql, keep))
-		return keep;
-	free(keep);
-	return name; /* not cached: prepared again next time under a new name */
+	return keep ? keep : "";
 }
 
 static PGresult *run_once(struct pg_db *p, const char *sql, int n, const db_val *v)
 {
 	if (ensure(p) < 0)
 		return NULL;
-	char name[16];
-	const char *stmt = prepare(p, sql, name);
+	const char *stmt = prepare(p, sql);
 	if (!stmt)
 		return NULL;
 	const char *vals[n > 0 ? n : 1];
@@ -284,6 +317,7 @@ db *db_pg_open(const char *url, char *err, size_t errlen)
 	}
 	p->base.ops = &pg_ops;
 	p->base.backend = DB_POSTGRES;
+	stmt_cache_init(&p->cache, deallocate, NULL, p);
 	p->conn = PQconnectdb(url);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		set_conn_err(p);

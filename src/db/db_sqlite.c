@@ -11,16 +11,20 @@
 
 #include "../core/util.h"
 
+struct sqlite_rows;
+
 struct sqlite_db {
 	struct db base;
 	sqlite3 *h;
 	struct stmt_cache cache;
+	struct sqlite_rows *open; /* every db_rows not yet done, newest first */
 };
 
 struct sqlite_rows {
 	struct db_rows base;
 	sqlite3_stmt *st;
 	bool cached; /* owned by the cache: reset, don't finalize */
+	struct sqlite_rows *next_open;
 };
 
 static struct sqlite_db *S(db *d) { return (struct sqlite_db *)d; }
@@ -31,12 +35,30 @@ static void set_err(struct sqlite_db *s)
 	db_set_err(&s->base, "sqlite: %s", sqlite3_errmsg(s->h));
 }
 
-/* A statement in use by an open db_rows is marked busy by sqlite3_stmt_busy(); a
- * nested query with the same text then gets a private statement. */
+/* Whether an open db_rows is using st. Tracked here rather than asked of
+ * sqlite3_stmt_busy(), which stays false between db_query and the first db_step. The
+ * list is as long as queries are nested: one or two. */
+static bool in_use(void *st, void *arg)
+{
+	for (struct sqlite_rows *r = ((struct sqlite_db *)arg)->open; r; r = r->next_open)
+		if (r->st == st)
+			return true;
+	return false;
+}
+
+static void finalize_one(void *st, void *arg)
+{
+	(void)arg;
+	sqlite3_finalize(st);
+}
+
+/* A statement in use by an open db_rows is pinned: the cache never evicts (finalizes)
+ * it under its reader but the next least recently used one, and a nested query with
+ * the same text gets a private statement, finalized when done. */
 static sqlite3_stmt *prepare(struct sqlite_db *s, const char *sql, bool *cached)
 {
 	sqlite3_stmt *st = stmt_cache_get(&s->cache, sql);
-	if (st && !sqlite3_stmt_busy(st)) {
+	if (st && !in_use(st, s)) {
 		*cached = true;
 		return st;
 	}
@@ -128,6 +150,8 @@ static db_rows *s_query(db *d, const char *sql, int n, const db_val *v)
 		free(r);
 		return NULL;
 	}
+	r->next_open = s->open;
+	s->open = r;
 	return &r->base;
 }
 
@@ -164,14 +188,20 @@ static const void *s_blob(db_rows *r, int c, size_t *len)
 static void s_done(db_rows *rows)
 {
 	struct sqlite_rows *r = R(rows);
+	struct sqlite_rows **link = &S(rows->db)->open;
+	while (*link != r)
+		link = &(*link)->next_open;
+	*link = r->next_open;
 	release(r->st, r->cached);
 	free(r);
 }
 
-static void finalize_one(void *st, void *arg)
+int db_sqlite_live_statements(db *d)
 {
-	(void)arg;
-	sqlite3_finalize(st);
+	int n = 0;
+	for (sqlite3_stmt *st = sqlite3_next_stmt(S(d)->h, NULL); st; st = sqlite3_next_stmt(S(d)->h, st))
+		n++;
+	return n;
 }
 
 static void s_close(db *d)
@@ -220,6 +250,7 @@ db *db_sqlite_open(const char *path, char *err, size_t errlen)
 	}
 	s->base.ops = &sqlite_ops;
 	s->base.backend = DB_SQLITE;
+	stmt_cache_init(&s->cache, finalize_one, in_use, s);
 	make_parent_dir(path);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
 	if (sqlite3_open_v2(path, &s->h, flags, NULL) != SQLITE_OK) {

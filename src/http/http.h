@@ -113,8 +113,14 @@ typedef struct http_req {
 } http_req;
 
 /* ---- reading ---- */
+/* A query parameter or form field (urlencoded or multipart) by name: the first value
+ * when the field is repeated; NULL when absent. */
 const char *http_query(const http_req *r, const char *key);
 const char *http_form(const http_req *r, const char *key);
+/* Every value of a repeated form field (ids=1&ids=2), in the order sent: stores the
+ * first max of them in out and returns how many there are, so a result above max
+ * says some were left out. */
+size_t http_form_all(const http_req *r, const char *key, const char **out, size_t max);
 const char *http_cookie(const http_req *r, const char *key);
 const char *http_header(const http_req *r, const char *name);
 const http_file *http_file_get(const http_req *r, const char *field);
@@ -165,7 +171,10 @@ bool http_https(void);
 
 /* ---- parsing (exposed for the tests) ---- */
 int kv_add(kvlist *l, const char *key, size_t klen, const char *val, size_t vlen);
+/* The first value for key, or NULL. */
 const char *kv_get(const kvlist *l, const char *key);
+/* Every value for key, as http_form_all. */
+size_t kv_get_all(const kvlist *l, const char *key, const char **out, size_t max);
 void kv_free(kvlist *l);
 /* Parses a=1&b=2 (application/x-www-form-urlencoded) into l. Returns 0, or -1 on
  * invalid UTF-8, too many fields or out of memory. */

@@ -45,6 +45,18 @@ const char *kv_get(const kvlist *l, const char *key)
 	return NULL;
 }
 
+size_t kv_get_all(const kvlist *l, const char *key, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, key) == 0) {
+			if (n < max)
+				out[n] = l->v[i].val;
+			n++;
+		}
+	return n;
+}
+
 void kv_free(kvlist *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -130,6 +142,11 @@ int http_method_of(const char *m)
 const char *http_query(const http_req *r, const char *key) { return kv_get(&r->query, key); }
 const char *http_form(const http_req *r, const char *key) { return kv_get(&r->form, key); }
 const char *http_cookie(const http_req *r, const char *key) { return kv_get(&r->cookies, key); }
+
+size_t http_form_all(const http_req *r, const char *key, const char **out, size_t max)
+{
+	return kv_get_all(&r->form, key, out, max);
+}
 
 const char *http_param(const http_req *r, const char *key)
 {

@@ -5,7 +5,14 @@
  * and the provider's adapter, which hand text to the caller's callback. At the end
  * the engine decides the outcome - answer, provider error, timeout, cancellation -
  * and calls back once more. Cancellations are by id, so a late cancel of a call
- * that already ended finds nothing and does nothing. */
+ * that already ended finds nothing and does nothing.
+ *
+ * A cancellation cannot be lost for lack of memory: llm_cancel allocates nothing, it
+ * marks the call itself, found by id among the calls in flight (`incoming` and
+ * `active`, both only changed under `mu` for that reason), and the engine ends marked
+ * calls on its next turn. Nor can the outcome be: the reason a call was ended is a
+ * code, not an allocated string, and a call whose message cannot be allocated still
+ * fails with its status (and a NULL error). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,6 +31,8 @@
 #define MAX_ERROR_BODY (64 * 1024)
 
 enum { MODE_UNKNOWN, MODE_SSE, MODE_WHOLE, MODE_ERROR };
+/* Why the engine itself ended a call. */
+enum { END_NONE, END_CANCELLED, END_SHUTDOWN, END_FIRST_TOKEN };
 
 struct call {
 	uint64_t id;
@@ -41,8 +50,8 @@ struct call {
 	int64_t t0;
 	bool got_first;
 	bool malformed;
-	char *fail; /* decided by the engine: timeout, cancellation */
-	enum llm_status fail_status;
+	int ended;      /* END_*: decided by the engine */
+	bool cancel;    /* llm_cancel asked for it; under mu */
 	llm_fn fn;
 	void *ctx;
 	struct call *next;
@@ -52,8 +61,7 @@ static pthread_t thread;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static CURLM *multi;
 static struct call *incoming, *active;
-static uint64_t *cancels;
-static size_t ncancels, cancels_cap;
+static bool cancel_pending; /* some call has .cancel set; under mu */
 static bool stopping, running;
 static atomic_uint_fast64_t next_id = 1;
 
@@ -120,7 +128,6 @@ static void call_free(struct call *c)
 	buf_free(&c->raw);
 	llm_result_free(&c->acc.res);
 	free(c->acc.stream_error);
-	free(c->fail);
 	free(c);
 }
 
@@ -160,11 +167,22 @@ static char *transport_error(struct call *c, CURLcode rc)
 	return buf_detach(&b, NULL);
 }
 
-static char *outcome(struct call *c, CURLcode rc)
+/* Test-only (llm_impl.h): when set and returning true, the engine's allocation of a
+ * call's final message fails. */
+bool (*llm_engine_alloc_fails)(void);
+
+/* Whether the call failed; if so *why is the message for people (NULL when it could
+ * not be allocated: the status still says what happened). */
+static bool outcome(struct call *c, CURLcode rc, char **why)
 {
 	buf b = BUF_INIT;
-	if (c->fail) {
-		buf_puts(&b, c->fail);
+	*why = NULL;
+	if (c->ended == END_CANCELLED) {
+		buf_puts(&b, "the request was cancelled before the answer was complete");
+	} else if (c->ended == END_SHUTDOWN) {
+		buf_puts(&b, "the server is shutting down");
+	} else if (c->ended == END_FIRST_TOKEN) {
+		buf_printf(&b, "no answer began within %ld s (timeout)", c->prov->first_token_ms / 1000);
 	} else if (c->malformed) {
 		buf_puts(&b, "the answer is malformed (not the stream or JSON this API sends)");
 	} else if (rc != CURLE_OK) {
@@ -184,13 +202,18 @@ static char *outcome(struct call *c, CURLcode rc)
 	} else if (!c->acc.complete && !c->acc.res.finish_reason) {
 		buf_puts(&b, "the answer stopped before it was complete");
 	} else {
-		return NULL;
+		buf_free(&b);
+		return false;
 	}
 	buf msg = BUF_INIT;
 	buf_printf(&msg, "Provider \"%s\": %s", c->prov->name, b.data ? b.data : "failed");
 	buf_free(&b);
 	scrub_key(&msg, c->prov->key);
-	return buf_detach(&msg, NULL);
+	if (llm_engine_alloc_fails && llm_engine_alloc_fails())
+		buf_free(&msg); /* as if it had run out: *why stays NULL */
+	else
+		*why = buf_detach(&msg, NULL);
+	return true;
 }
 
 static void finish(struct call *c, CURLcode rc)
@@ -199,51 +222,84 @@ static void finish(struct call *c, CURLcode rc)
 	res->elapsed_ms = mono_ms() - c->t0;
 	if (!c->got_first)
 		res->ttft_ms = -1;
-	char *why = outcome(c, rc);
-	if (why) {
-		res->status = c->fail ? c->fail_status : LLM_ERROR;
+	char *why;
+	bool failed = outcome(c, rc, &why);
+	if (failed) {
+		res->status = c->ended == END_CANCELLED || c->ended == END_SHUTDOWN ? LLM_CANCELLED : LLM_ERROR;
 		free(res->error);
 		res->error = why;
 	}
-	c->fn(c->ctx, why ? LLM_FAIL : LLM_DONE, NULL, 0, res);
+	c->fn(c->ctx, failed ? LLM_FAIL : LLM_DONE, NULL, 0, res);
 	call_free(c);
 }
 
-/* Ends an active call for a reason of the engine's own. */
-static void abort_call(struct call *c, enum llm_status st, const char *reason)
+/* Ends a call, already out of `active`, for a reason of the engine's own. */
+static void end_call(struct call *c, int why)
 {
 	curl_multi_remove_handle(multi, c->easy);
-	free(c->fail);
-	c->fail = xstrdup(reason);
-	c->fail_status = st;
+	c->ended = why;
 	finish(c, CURLE_OK);
 }
 
-static struct call *unlink_call(uint64_t id)
+/* Ends every call of a list linked by .next. */
+static void end_all(struct call *list, int why)
 {
-	for (struct call **pp = &active; *pp; pp = &(*pp)->next) {
-		if ((*pp)->id == id) {
-			struct call *c = *pp;
-			*pp = c->next;
-			return c;
-		}
+	while (list) {
+		struct call *c = list;
+		list = c->next;
+		end_call(c, why);
 	}
-	return NULL;
 }
 
-static void check_first_token(int64_t now)
+/* Moves the calls of `active` that match into a list of their own. Called with mu
+ * held; the callbacks then run without it (they may call llm_cancel). */
+static struct call *take_active(bool (*match)(const struct call *c, int64_t now), int64_t now)
 {
+	struct call *taken = NULL;
 	for (struct call **pp = &active; *pp;) {
 		struct call *c = *pp;
-		if (!c->got_first && now - c->t0 > c->prov->first_token_ms) {
+		if (match(c, now)) {
 			*pp = c->next;
-			char why[96];
-			snprintf(why, sizeof why, "no answer began within %ld s (timeout)", c->prov->first_token_ms / 1000);
-			abort_call(c, LLM_ERROR, why);
+			c->next = taken;
+			taken = c;
 		} else {
 			pp = &c->next;
 		}
 	}
+	return taken;
+}
+
+static bool is_cancelled(const struct call *c, int64_t now)
+{
+	(void)now;
+	return c->cancel;
+}
+
+static bool first_token_late(const struct call *c, int64_t now)
+{
+	return !c->got_first && now - c->t0 > c->prov->first_token_ms;
+}
+
+static bool any(const struct call *c, int64_t now)
+{
+	(void)c;
+	(void)now;
+	return true;
+}
+
+static bool unlink_call(struct call *done)
+{
+	pthread_mutex_lock(&mu);
+	bool found = false;
+	for (struct call **pp = &active; *pp; pp = &(*pp)->next) {
+		if (*pp == done) {
+			*pp = done->next;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return found;
 }
 
 static void *run(void *arg)
@@ -252,36 +308,23 @@ static void *run(void *arg)
 	int64_t last_check = 0;
 	for (;;) {
 		pthread_mutex_lock(&mu);
-		struct call *in = incoming;
-		incoming = NULL;
-		size_t nc = ncancels;
-		uint64_t *cs = nc ? malloc(nc * sizeof *cs) : NULL;
-		if (cs)
-			memcpy(cs, cancels, nc * sizeof *cs);
-		ncancels = 0;
-		bool stop = stopping;
-		pthread_mutex_unlock(&mu);
-
-		while (in) {
-			struct call *c = in;
-			in = in->next;
+		while (incoming) {
+			struct call *c = incoming;
+			incoming = c->next;
 			c->t0 = mono_ms();
 			c->next = active;
 			active = c;
 			curl_multi_add_handle(multi, c->easy);
 		}
-		for (size_t i = 0; cs && i < nc; i++) {
-			struct call *c = unlink_call(cs[i]);
-			if (c)
-				abort_call(c, LLM_CANCELLED, "the request was cancelled before the answer was complete");
-		}
-		free(cs);
+		struct call *cancelled = cancel_pending ? take_active(is_cancelled, 0) : NULL;
+		cancel_pending = false;
+		bool stop = stopping;
+		struct call *all = stop ? take_active(any, 0) : NULL;
+		pthread_mutex_unlock(&mu);
+
+		end_all(cancelled, END_CANCELLED);
 		if (stop) {
-			while (active) {
-				struct call *c = active;
-				active = c->next;
-				abort_call(c, LLM_CANCELLED, "the server is shutting down");
-			}
+			end_all(all, END_SHUTDOWN);
 			break;
 		}
 		int still;
@@ -295,12 +338,15 @@ static void *run(void *arg)
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
 			CURLcode rc = m->data.result;
 			curl_multi_remove_handle(multi, m->easy_handle);
-			if (c && unlink_call(c->id))
+			if (c && unlink_call(c))
 				finish(c, rc);
 		}
 		int64_t now = mono_ms();
 		if (now - last_check >= 250) {
-			check_first_token(now);
+			pthread_mutex_lock(&mu);
+			struct call *late = take_active(first_token_late, now);
+			pthread_mutex_unlock(&mu);
+			end_all(late, END_FIRST_TOKEN);
 			last_check = now;
 		}
 		curl_multi_poll(multi, NULL, 0, 250, NULL);
@@ -343,15 +389,12 @@ void llm_engine_stop(void)
 	curl_multi_cleanup(multi);
 	multi = NULL;
 	running = false;
-	free(cancels);
-	cancels = NULL;
-	cancels_cap = ncancels = 0;
+	cancel_pending = false;
 	pthread_mutex_unlock(&mu);
 	while (left) {
 		struct call *c = left;
 		left = c->next;
-		c->fail = xstrdup("the server is shutting down");
-		c->fail_status = LLM_CANCELLED;
+		c->ended = END_SHUTDOWN;
 		finish(c, CURLE_OK);
 	}
 }
@@ -426,23 +469,21 @@ bool llm_accepting(void)
 	return open;
 }
 
+/* Allocates nothing, so it cannot fail: see the top of this file. A call being
+ * finished is already out of both lists, so a late cancel finds nothing. */
 void llm_cancel(uint64_t id)
 {
 	pthread_mutex_lock(&mu);
-	if (!running) {
-		pthread_mutex_unlock(&mu);
-		return;
+	if (running) {
+		struct call *lists[] = {incoming, active};
+		for (size_t i = 0; i < 2; i++)
+			for (struct call *c = lists[i]; c; c = c->next)
+				if (c->id == id) {
+					c->cancel = true;
+					cancel_pending = true;
+				}
+		if (cancel_pending)
+			curl_multi_wakeup(multi);
 	}
-	if (ncancels == cancels_cap) {
-		size_t cap = cancels_cap ? cancels_cap * 2 : 16;
-		uint64_t *grown = realloc(cancels, cap * sizeof *grown);
-		if (grown) {
-			cancels = grown;
-			cancels_cap = cap;
-		}
-	}
-	if (ncancels < cancels_cap)
-		cancels[ncancels++] = id;
-	curl_multi_wakeup(multi);
 	pthread_mutex_unlock(&mu);
 }

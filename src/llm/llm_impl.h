@@ -29,6 +29,11 @@ struct llm_adapter {
 
 extern const struct llm_adapter llm_openai, llm_anthropic;
 
+/* Test-only, NULL in the program: when set and returning true, the engine fails to
+ * allocate a call's final message, as if memory had run out (engine.c). The unit
+ * tests use it to show that a cancellation still ends the call as cancelled. */
+extern bool (*llm_engine_alloc_fails)(void);
+
 /* Adds the provider's authentication headers to h. */
 struct curl_slist *llm_auth_headers(const struct llm_provider *p, struct curl_slist *h);
 /* The human message in an error body ({"error":{"message":...}} and the like), or

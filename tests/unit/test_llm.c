@@ -7,15 +7,24 @@
  * answers for both APIs (text, model, finish reason, token counts, completion,
  * errors inside the stream, malformed input); llm_error_message; llm_config_load
  * from the environment and from an INI file (in a fresh mkdtemp directory). Every
- * configuration names its models, so no provider is ever asked over the network. */
+ * configuration names its models, so no provider is ever asked over the network.
+ * And the engine's cancellation (src/llm/engine.c), against a local socket that
+ * accepts and never answers: a cancel ends the call as cancelled, before or after
+ * the engine picked it up, even when the engine's allocations fail
+ * (llm_engine_alloc_fails); a cancel of a finished call does nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -413,6 +422,112 @@ static int group_teardown(void **state)
 	return rmdir(tmpdir);
 }
 
+/* ---- the engine's cancellation ---- */
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int fails, dones, deltas;
+	enum llm_status status;
+	char error[256];
+	bool error_null;
+} seen = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+
+static void on_call(void *ctx, enum llm_event ev, const char *text, size_t len, const struct llm_result *res)
+{
+	(void)ctx;
+	(void)text;
+	(void)len;
+	pthread_mutex_lock(&seen.mu);
+	if (ev == LLM_DELTA) {
+		seen.deltas++;
+	} else {
+		ev == LLM_FAIL ? seen.fails++ : seen.dones++;
+		seen.status = res->status;
+		seen.error_null = !res->error;
+		snprintf(seen.error, sizeof seen.error, "%s", res->error ? res->error : "");
+		pthread_cond_signal(&seen.cv);
+	}
+	pthread_mutex_unlock(&seen.mu);
+}
+
+/* Waits up to 10 s for the call's end; false when it did not come. */
+static bool wait_end(void)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&seen.mu);
+	int rc = 0;
+	while (seen.fails + seen.dones == 0 && rc == 0)
+		rc = pthread_cond_timedwait(&seen.cv, &seen.mu, &until);
+	bool ended = seen.fails + seen.dones > 0;
+	pthread_mutex_unlock(&seen.mu);
+	return ended;
+}
+
+static int alloc_asks;
+static bool always_fail(void)
+{
+	alloc_asks++;
+	return true;
+}
+
+/* Starts a call to a socket that never answers; cancels it after delay_ms (0: at
+ * once, most likely before the engine has picked it up). */
+static void cancel_one(const struct llm_provider *prov, int delay_ms, bool starve)
+{
+	pthread_mutex_lock(&seen.mu);
+	seen.fails = seen.dones = seen.deltas = 0;
+	pthread_mutex_unlock(&seen.mu);
+	const struct llm_msg m[] = {{"user", "Hello?"}};
+	struct llm_request req = {.provider = prov, .model = "m-1", .msgs = m, .nmsgs = 1, .max_tokens = 16};
+	uint64_t id = llm_start(&req, on_call, NULL);
+	assert_true(id > 0);
+	if (delay_ms)
+		nanosleep(&(struct timespec){.tv_nsec = delay_ms * 1000000L}, NULL);
+	alloc_asks = 0;
+	llm_engine_alloc_fails = starve ? always_fail : NULL;
+	llm_cancel(id);
+	bool ended = wait_end();
+	llm_engine_alloc_fails = NULL;
+	assert_true(ended); /* a dropped cancel would leave the call waiting for 60 s */
+	assert_int_equal(seen.fails, 1);
+	assert_int_equal(seen.dones, 0);
+	assert_int_equal(seen.status, LLM_CANCELLED);
+	if (starve) {
+		assert_true(seen.error_null); /* the message could not be made... */
+		assert_int_equal(alloc_asks, 1); /* ...and nothing else on the way asked for memory */
+	} else {
+		assert_non_null(strstr(seen.error, "cancelled"));
+	}
+	llm_cancel(id); /* the call is dead: nothing happens */
+	nanosleep(&(struct timespec){.tv_nsec = 100 * 1000000L}, NULL);
+	assert_int_equal(seen.fails + seen.dones, 1);
+}
+
+static void test_cancel_needs_no_memory(void **state)
+{
+	(void)state;
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(ls, 16), 0); /* connections wait in the backlog, unanswered */
+	socklen_t alen = sizeof a;
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &alen), 0);
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", ntohs(a.sin_port));
+	struct llm_provider prov = {.name = name_p, .type = LLM_OPENAI, .url = url, .key = key_p,
+				    .connect_ms = 5000, .first_token_ms = 60000, .total_ms = 60000};
+	assert_int_equal(llm_engine_start(), 0);
+	cancel_one(&prov, 0, true);
+	cancel_one(&prov, 300, true);
+	cancel_one(&prov, 300, false);
+	llm_engine_stop();
+	close(ls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test_setup_teardown(test_config_env, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_config_ini, clean_env, clean_env),
+		cmocka_unit_test(test_cancel_needs_no_memory),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -3,6 +3,7 @@
  *
  * Covers: http_parse_urlencoded (separators, '+', %XX and UTF-8, invalid escapes,
  * empty values and segments, duplicates, invalid UTF-8, the field limit),
+ * http_form/http_form_all on repeated fields,
  * http_parse_cookies, url_encode/url_decode, utf8_valid, parse_int64, str_trim,
  * str_blank, str_eq_ci, fmt_iso8601, sha256_hex and rand_token. */
 #include <setjmp.h>
@@ -88,6 +89,45 @@ static void test_urlencoded_empty_parts_and_duplicates(void **state)
 	}
 	assert_string_equal(kv_get(&l, "a"), ""); /* the first one wins */
 	kv_free(&l);
+}
+
+/* http_form_all: every value of a repeated field, in order, within max. */
+static void test_form_all(void **state)
+{
+	(void)state;
+	http_req r = {0};
+	assert_int_equal(parse(&r.form, "ids=1&x=a&ids=2&ids=&ids=3+4&one=only"), 0);
+	const char *v[8] = {0};
+	assert_int_equal(http_form_all(&r, "ids", v, 8), 4);
+	assert_string_equal(v[0], "1");
+	assert_string_equal(v[1], "2");
+	assert_string_equal(v[2], "");
+	assert_string_equal(v[3], "3 4");
+	assert_null(v[4]);
+	assert_string_equal(http_form(&r, "ids"), "1"); /* http_form keeps the first */
+	assert_int_equal(http_form_all(&r, "one", v, 8), 1);
+	assert_string_equal(v[0], "only");
+	/* None: nothing written. */
+	v[0] = "untouched";
+	assert_int_equal(http_form_all(&r, "absent", v, 8), 0);
+	assert_string_equal(v[0], "untouched");
+	assert_int_equal(http_form_all(&r, "Ids", v, 8), 0); /* names are case-sensitive */
+	/* max is respected: exactly max fits, one less leaves the last out but still
+	 * counts it, and 0 only counts (out may then be NULL). */
+	const char *w[5] = {0};
+	assert_int_equal(http_form_all(&r, "ids", w, 4), 4);
+	assert_string_equal(w[3], "3 4");
+	assert_null(w[4]);
+	const char *u[4] = {0};
+	assert_int_equal(http_form_all(&r, "ids", u, 3), 4);
+	assert_string_equal(u[2], "");
+	assert_null(u[3]);
+	assert_int_equal(http_form_all(&r, "ids", NULL, 0), 4);
+	kv_free(&r.form);
+	/* Only the form: a query parameter of the same name is not a form value. */
+	assert_int_equal(parse(&r.query, "ids=9"), 0);
+	assert_int_equal(http_form_all(&r, "ids", v, 8), 0);
+	kv_free(&r.query);
 }
 
 static void test_urlencoded_rejects_invalid_utf8(void **state)
@@ -297,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_urlencoded_decoding),
 		cmocka_unit_test(test_urlencoded_invalid_escapes_literal),
 		cmocka_unit_test(test_urlencoded_empty_parts_and_duplicates),
+		cmocka_unit_test(test_form_all),
 		cmocka_unit_test(test_urlencoded_rejects_invalid_utf8),
 		cmocka_unit_test(test_urlencoded_field_limit),
 		cmocka_unit_test(test_cookies),
