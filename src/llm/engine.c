@@ -32,6 +32,7 @@ struct call {
 	char *body;
 	char *url;
 	const struct llm_provider *prov;
+	char *model; /* as asked for: failure() names it */
 	const struct llm_adapter *ad;
 	struct sse sse;
 	struct llm_acc acc; /* first: on_delta finds the call from it */
@@ -116,6 +117,7 @@ static void call_free(struct call *c)
 	curl_slist_free_all(c->headers);
 	free(c->body);
 	free(c->url);
+	free(c->model);
 	sse_free(&c->sse);
 	buf_free(&c->raw);
 	llm_result_free(&c->acc.res);
@@ -141,56 +143,78 @@ static void scrub_key(buf *s, const char *key)
 	}
 }
 
-static char *transport_error(struct call *c, CURLcode rc)
+/* Puts a failed call into words, in this one place, so that every failure reads
+ * the same way wherever it is shown (the conversation page, the NDJSON error line,
+ * the API): complete sentences that name the model and the provider as configured,
+ * "The model "m" (provider "p") <what happened>: <why>." */
+static char *failure(const struct call *c, const char *what, const char *why)
 {
 	buf b = BUF_INIT;
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
-		buf_printf(&b, "no complete answer within %ld s (timeout)", c->prov->total_ms / 1000);
-		break;
-	case CURLE_COULDNT_CONNECT: buf_puts(&b, "cannot connect (connection refused or unreachable)"); break;
-	case CURLE_COULDNT_RESOLVE_HOST: buf_puts(&b, "cannot resolve its host name"); break;
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_RECV_ERROR:
-		buf_puts(&b, "the connection broke before the answer was complete");
-		break;
-	default: buf_printf(&b, "the connection failed: %s", curl_easy_strerror(rc)); break;
-	}
+	buf_printf(&b, "The model \"%s\" (provider \"%s\") %s", c->model ? c->model : "?", c->prov->name, what);
+	if (why && *why)
+		buf_printf(&b, ": %s", why);
+	if (b.len && !strchr(".!?", b.data[b.len - 1]))
+		buf_putc(&b, '.');
+	scrub_key(&b, c->prov->key);
 	return buf_detach(&b, NULL);
 }
 
+static char *transport_error(struct call *c, CURLcode rc)
+{
+	char why[160];
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(why, sizeof why, "it took longer than %ld s (timeout)", c->prov->total_ms / 1000);
+		return failure(c, "did not finish its answer", why);
+	case CURLE_COULDNT_CONNECT:
+		return failure(c, "could not be reached", "the connection was refused or the host is unreachable");
+	case CURLE_COULDNT_RESOLVE_HOST: return failure(c, "could not be reached", "its host name does not resolve");
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+		return failure(c, "stopped answering", "the connection broke before the answer was complete");
+	default:
+		snprintf(why, sizeof why, "the connection failed (%s)", curl_easy_strerror(rc));
+		return failure(c, "could not be reached", why);
+	}
+}
+
+/* NULL when the call succeeded, else the message that says why it did not. */
 static char *outcome(struct call *c, CURLcode rc)
 {
-	buf b = BUF_INIT;
+	buf why = BUF_INIT;
+	char *msg;
 	if (c->fail) {
-		buf_puts(&b, c->fail);
+		msg = failure(c, c->fail_status == LLM_CANCELLED ? "was stopped" : "did not answer", c->fail);
 	} else if (c->malformed) {
-		buf_puts(&b, "the answer is malformed (not the stream or JSON this API sends)");
+		msg = failure(c, "sent a malformed answer", "it is not the stream or JSON this API sends");
 	} else if (rc != CURLE_OK) {
-		char *t = transport_error(c, rc);
-		buf_puts(&b, t ? t : "the connection failed");
-		free(t);
+		msg = transport_error(c, rc);
 	} else if (c->mode == MODE_ERROR) {
-		char *msg = llm_error_message(c->raw.data ? c->raw.data : "", c->raw.len);
-		buf_printf(&b, "HTTP %ld: %.300s", c->status, msg ? msg : c->raw.data ? c->raw.data : "no details");
-		free(msg);
+		char *said = llm_error_message(c->raw.data ? c->raw.data : "", c->raw.len);
+		const char *text = said ? said : c->raw.data;
+		if (text && *text)
+			buf_printf(&why, "the provider returned HTTP %ld (\"%.300s\")", c->status, text);
+		else
+			buf_printf(&why, "the provider returned HTTP %ld without details", c->status);
+		free(said);
+		msg = failure(c, "did not answer", why.data);
 	} else if (c->mode == MODE_WHOLE && c->ad->whole(&c->acc, c->raw.data ? c->raw.data : "", c->raw.len) < 0) {
-		buf_printf(&b, "the answer is malformed (HTTP %ld, not the JSON this API sends)", c->status);
+		buf_printf(&why, "HTTP %ld, but not the JSON this API sends", c->status);
+		msg = failure(c, "sent a malformed answer", why.data);
 	} else if (c->acc.stream_error) {
-		buf_printf(&b, "it reported an error: %.300s", c->acc.stream_error);
+		buf_printf(&why, "the provider reported \"%.300s\"", c->acc.stream_error);
+		msg = failure(c, "stopped with an error", why.data);
 	} else if (c->mode == MODE_UNKNOWN) {
-		buf_printf(&b, "the answer was empty (HTTP %ld)", c->status);
+		buf_printf(&why, "the provider's reply was empty (HTTP %ld)", c->status);
+		msg = failure(c, "did not answer", why.data);
 	} else if (!c->acc.complete && !c->acc.res.finish_reason) {
-		buf_puts(&b, "the answer stopped before it was complete");
+		msg = failure(c, "did not finish its answer", "the stream ended before the answer was complete");
 	} else {
-		return NULL;
+		msg = NULL;
 	}
-	buf msg = BUF_INIT;
-	buf_printf(&msg, "Provider \"%s\": %s", c->prov->name, b.data ? b.data : "failed");
-	buf_free(&b);
-	scrub_key(&msg, c->prov->key);
-	return buf_detach(&msg, NULL);
+	buf_free(&why);
+	return msg;
 }
 
 static void finish(struct call *c, CURLcode rc)
@@ -238,7 +262,8 @@ static void check_first_token(int64_t now)
 		if (!c->got_first && now - c->t0 > c->prov->first_token_ms) {
 			*pp = c->next;
 			char why[96];
-			snprintf(why, sizeof why, "no answer began within %ld s (timeout)", c->prov->first_token_ms / 1000);
+			snprintf(why, sizeof why, "nothing came within %ld s (the first-token timeout)",
+				 c->prov->first_token_ms / 1000);
 			abort_call(c, LLM_ERROR, why);
 		} else {
 			pp = &c->next;
@@ -362,6 +387,7 @@ static struct call *prepare(const struct llm_request *req, llm_fn fn, void *ctx)
 	if (!c)
 		return NULL;
 	c->prov = req->provider;
+	c->model = req->model ? xstrdup(req->model) : NULL;
 	c->ad = req->provider->type == LLM_ANTHROPIC ? &llm_anthropic : &llm_openai;
 	c->fn = fn;
 	c->ctx = ctx;

@@ -44,6 +44,14 @@ void ask_form_init(struct ask_form *f)
 	f->top_p = 0.9;
 }
 
+const char *ask_model_configured(const char *name)
+{
+	for (size_t i = 0; name && i < llm_model_count(); i++)
+		if (strcmp(llm_model_at(i), name) == 0)
+			return llm_model_at(i);
+	return NULL;
+}
+
 void ask_form_free(struct ask_form *f)
 {
 	free(f->question);
