@@ -208,14 +208,25 @@ static void prompt_links(buf *b, const struct prompt *prompts, size_t n)
 	html_raw(b, "</div>\n");
 }
 
+/* The shortest text that reads back as v: a reopened conversation shows 0.123456789
+ * as it was typed, not as %g's 0.123457, and 0.35 still as 0.35. */
+static void real_text(char *out, size_t size, double v)
+{
+	for (int digits = 6; digits <= 17; digits++) {
+		snprintf(out, size, "%.*g", digits, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
+}
+
 void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
 		     size_t nprompts)
 {
 	char mt[32], temp[32], tk[32], tp[32];
 	snprintf(mt, sizeof mt, "%lld", (long long)f->max_tokens);
-	snprintf(temp, sizeof temp, "%g", f->temperature);
+	real_text(temp, sizeof temp, f->temperature);
 	snprintf(tk, sizeof tk, "%lld", (long long)f->top_k);
-	snprintf(tp, sizeof tp, "%g", f->top_p);
+	real_text(tp, sizeof tp, f->top_p);
 	html_printf(b,
 		    "<form class=\"ask\" method=\"post\" action=\"%s\" enctype=\"multipart/form-data\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n",

@@ -70,14 +70,14 @@ test('"Save question as prompt" on a conversation page saves it and asks nothing
 });
 
 test('a reopened conversation keeps its last model and parameters; unsent ones take the default', async () => {
-  const r = await ask(alice.client, { question: 'Settings?', model: 'chunky', max_tokens: '123', temperature: '0.35', top_k: '7', top_p: '0.55' });
+  const r = await ask(alice.client, { question: 'Settings?', model: 'chunky', max_tokens: '123', temperature: '0.35', top_k: '7', top_p: '0.123456789' });
   const path = pathOf(r.location);
   const page = (await alice.client.get(path)).text;
   assert.equal(selected(page), 'chunky', 'not the first model (echo)');
   assert.equal(field(page, 'max_tokens'), '123');
   assert.equal(field(page, 'temperature'), '0.35');
   assert.equal(field(page, 'top_k'), '40', 'top_k was not sent to this provider (NULL): the default');
-  assert.equal(field(page, 'top_p'), '0.55');
+  assert.equal(field(page, 'top_p'), '0.123456789', 'as typed, not rounded to six digits');
 
   // The last question decides, not the first.
   await ask(alice.client, { question: 'Again', model: 'echo', max_tokens: '99', temperature: '1', top_p: '0' }, path);
