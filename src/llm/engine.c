@@ -41,6 +41,7 @@ struct call {
 	char *body;
 	char *url;
 	const struct llm_provider *prov;
+	char *model; /* as asked for: the failure message names it */
 	const struct llm_adapter *ad;
 	struct sse sse;
 	struct llm_acc acc; /* first: on_delta finds the call from it */
@@ -124,6 +125,7 @@ static void call_free(struct call *c)
 	curl_slist_free_all(c->headers);
 	free(c->body);
 	free(c->url);
+	free(c->model);
 	sse_free(&c->sse);
 	buf_free(&c->raw);
 	llm_result_free(&c->acc.res);
@@ -148,71 +150,90 @@ static void scrub_key(buf *s, const char *key)
 	}
 }
 
-static char *transport_error(struct call *c, CURLcode rc)
+/* What went wrong in the transport: "what" for the message, the reason into why. */
+static const char *transport_error(const struct call *c, CURLcode rc, buf *why)
 {
-	buf b = BUF_INIT;
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		buf_printf(&b, "no complete answer within %ld s (timeout)", c->prov->total_ms / 1000);
-		break;
-	case CURLE_COULDNT_CONNECT: buf_puts(&b, "cannot connect (connection refused or unreachable)"); break;
-	case CURLE_COULDNT_RESOLVE_HOST: buf_puts(&b, "cannot resolve its host name"); break;
+		buf_printf(why, "it took longer than %ld s (timeout)", c->prov->total_ms / 1000);
+		return "did not finish its answer";
+	case CURLE_COULDNT_CONNECT:
+		buf_puts(why, "the connection was refused or the host is unreachable");
+		return "could not be reached";
+	case CURLE_COULDNT_RESOLVE_HOST: buf_puts(why, "its host name does not resolve"); return "could not be reached";
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
-		buf_puts(&b, "the connection broke before the answer was complete");
-		break;
-	default: buf_printf(&b, "the connection failed: %s", curl_easy_strerror(rc)); break;
+		buf_puts(why, "the connection broke before the answer was complete");
+		return "stopped answering";
+	default:
+		buf_printf(why, "the connection failed (%s)", curl_easy_strerror(rc));
+		return "could not be reached";
 	}
-	return buf_detach(&b, NULL);
 }
 
 /* Test-only (llm_impl.h): when set and returning true, the engine's allocation of a
  * call's final message fails. */
 bool (*llm_engine_alloc_fails)(void);
 
-/* Whether the call failed; if so *why is the message for people (NULL when it could
- * not be allocated: the status still says what happened). */
-static bool outcome(struct call *c, CURLcode rc, char **why)
+/* Whether the call failed; if so *msg is the message for people (NULL when it could
+ * not be allocated: the status still says what happened). Every failure is put into
+ * words here, so that it reads the same wherever it is shown (the conversation page,
+ * the NDJSON error line, the API): a complete sentence naming the model and the
+ * provider as configured, "The model "m" (provider "p") <what>: <why>." */
+static bool outcome(struct call *c, CURLcode rc, char **msg)
 {
-	buf b = BUF_INIT;
-	*why = NULL;
+	buf why = BUF_INIT;
+	const char *what = "did not answer";
+	*msg = NULL;
 	if (c->ended == END_CANCELLED) {
-		buf_puts(&b, "the request was cancelled before the answer was complete");
+		what = "was stopped";
+		buf_puts(&why, "the request was cancelled before the answer was complete");
 	} else if (c->ended == END_SHUTDOWN) {
-		buf_puts(&b, "the server is shutting down");
+		what = "was stopped";
+		buf_puts(&why, "the server is shutting down");
 	} else if (c->ended == END_FIRST_TOKEN) {
-		buf_printf(&b, "no answer began within %ld s (timeout)", c->prov->first_token_ms / 1000);
+		buf_printf(&why, "nothing came within %ld s (the first-token timeout)", c->prov->first_token_ms / 1000);
 	} else if (c->malformed) {
-		buf_puts(&b, "the answer is malformed (not the stream or JSON this API sends)");
+		what = "sent a malformed answer";
+		buf_puts(&why, "it is not the stream or JSON this API sends");
 	} else if (rc != CURLE_OK) {
-		char *t = transport_error(c, rc);
-		buf_puts(&b, t ? t : "the connection failed");
-		free(t);
+		what = transport_error(c, rc, &why);
 	} else if (c->mode == MODE_ERROR) {
-		char *msg = llm_error_message(c->raw.data ? c->raw.data : "", c->raw.len);
-		buf_printf(&b, "HTTP %ld: %.300s", c->status, msg ? msg : c->raw.data ? c->raw.data : "no details");
-		free(msg);
+		char *said = llm_error_message(c->raw.data ? c->raw.data : "", c->raw.len);
+		const char *text = said ? said : c->raw.data;
+		if (text && *text)
+			buf_printf(&why, "the provider returned HTTP %ld (\"%.300s\")", c->status, text);
+		else
+			buf_printf(&why, "the provider returned HTTP %ld without details", c->status);
+		free(said);
 	} else if (c->mode == MODE_WHOLE && c->ad->whole(&c->acc, c->raw.data ? c->raw.data : "", c->raw.len) < 0) {
-		buf_printf(&b, "the answer is malformed (HTTP %ld, not the JSON this API sends)", c->status);
+		what = "sent a malformed answer";
+		buf_printf(&why, "HTTP %ld, but not the JSON this API sends", c->status);
 	} else if (c->acc.stream_error) {
-		buf_printf(&b, "it reported an error: %.300s", c->acc.stream_error);
+		what = "stopped with an error";
+		buf_printf(&why, "the provider reported \"%.300s\"", c->acc.stream_error);
 	} else if (c->mode == MODE_UNKNOWN) {
-		buf_printf(&b, "the answer was empty (HTTP %ld)", c->status);
+		buf_printf(&why, "the provider's reply was empty (HTTP %ld)", c->status);
 	} else if (!c->acc.complete && !c->acc.res.finish_reason) {
-		buf_puts(&b, "the answer stopped before it was complete");
+		what = "did not finish its answer";
+		buf_puts(&why, "the stream ended before the answer was complete");
 	} else {
-		buf_free(&b);
+		buf_free(&why);
 		return false;
 	}
-	buf msg = BUF_INIT;
-	buf_printf(&msg, "Provider \"%s\": %s", c->prov->name, b.data ? b.data : "failed");
-	buf_free(&b);
-	scrub_key(&msg, c->prov->key);
+	buf b = BUF_INIT;
+	buf_printf(&b, "The model \"%s\" (provider \"%s\") %s", c->model ? c->model : "?", c->prov->name, what);
+	if (why.len)
+		buf_printf(&b, ": %s", why.data);
+	if (b.len && !strchr(".!?", b.data[b.len - 1]))
+		buf_putc(&b, '.');
+	buf_free(&why);
+	scrub_key(&b, c->prov->key);
 	if (llm_engine_alloc_fails && llm_engine_alloc_fails())
-		buf_free(&msg); /* as if it had run out: *why stays NULL */
+		buf_free(&b); /* as if it had run out: *msg stays NULL */
 	else
-		*why = buf_detach(&msg, NULL);
+		*msg = buf_detach(&b, NULL);
 	return true;
 }
 
@@ -405,6 +426,7 @@ static struct call *prepare(const struct llm_request *req, llm_fn fn, void *ctx)
 	if (!c)
 		return NULL;
 	c->prov = req->provider;
+	c->model = req->model ? xstrdup(req->model) : NULL;
 	c->ad = req->provider->type == LLM_ANTHROPIC ? &llm_anthropic : &llm_openai;
 	c->fn = fn;
 	c->ctx = ctx;

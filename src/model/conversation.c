@@ -54,6 +54,17 @@ int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id)
 			    DB_ARGS(db_v_text(lower), db_v_int(user_id)), id);
 }
 
+char *conv_title(db *d, int64_t id, int64_t user_id)
+{
+	db_rows *r = db_query(d, "SELECT title FROM conversations WHERE id = ? AND user_id = ?",
+			      DB_ARGS(db_v_int(id), db_v_int(user_id)));
+	char *t = NULL;
+	if (r && db_step(r) == 1)
+		t = xstrdup(db_text(r, 0));
+	db_done(r);
+	return t;
+}
+
 int conv_touch(db *d, int64_t id)
 {
 	return db_exec(d, "UPDATE conversations SET updated_at = ? WHERE id = ?",

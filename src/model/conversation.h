@@ -39,6 +39,9 @@ int conv_create(db *d, int64_t user_id, const char *title, const char *source, c
 /* The id of the user's conversation uuid: 1 found, 0 not (or not theirs), -1 error. */
 int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id);
 int conv_touch(db *d, int64_t id);
+/* The title of the user's conversation id (caller frees; "" when it has none), or
+ * NULL when it is not found or not theirs, or on error. */
+char *conv_title(db *d, int64_t id, int64_t user_id);
 
 struct conv_summary {
 	char uuid[37];

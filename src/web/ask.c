@@ -52,22 +52,33 @@ static void prefill(http_req *r, db *d, struct ask_form *f)
 		f->question = prompt_text(d, r->user.id, id);
 }
 
-static void save_prompt(http_req *r, db *d, struct ask_form *f)
+int ask_save_prompt(http_req *r, db *d, struct ask_form *f)
 {
+	const char *q = http_form(r, "question");
+	const char *model = http_form(r, "model");
+	f->question = xstrdup(q ? q : "");
+	/* Keep the rest of the form as the user left it: they may ask next. */
+	if (ask_model_configured(model))
+		f->model = ask_model_configured(model);
+	f->raw_max_tokens = http_form(r, "max_tokens");
+	f->raw_temperature = http_form(r, "temperature");
+	f->raw_top_k = http_form(r, "top_k");
+	f->raw_top_p = http_form(r, "top_p");
 	if (str_blank(f->question))
 		buf_puts(&f->e_question, "Write the question to save first.");
-	if (f->e_question.len || !ask_question_fits(f->question, &f->e_question)) {
-		show(r, d, f, 400, NULL);
-		return;
-	}
+	if (f->e_question.len || !ask_question_fits(f->question, &f->e_question))
+		return 400;
 	char title[64];
 	utf8_title(title, sizeof title, f->question);
 	if (prompt_save(d, r->user.id, title, f->question) < 0) {
 		http_error(r, 500, "The prompt could not be saved.");
-		return;
+		return 0;
 	}
-	show(r, d, f, 200, "The question was saved as a prompt.");
+	return 200;
 }
+
+/* The notice shown once a question was saved as a prompt. */
+const char ask_saved_notice[] = "The question was saved as a prompt.";
 
 void page_ask(http_req *r)
 {
@@ -81,9 +92,9 @@ void page_ask(http_req *r)
 		prefill(r, d, &f);
 		show(r, d, &f, 200, NULL);
 	} else if (intent && strcmp(intent, "save_prompt") == 0) {
-		const char *q = http_form(r, "question");
-		f.question = xstrdup(q ? q : "");
-		save_prompt(r, d, &f);
+		int status = ask_save_prompt(r, d, &f);
+		if (status)
+			show(r, d, &f, status, status == 200 ? ask_saved_notice : NULL);
 	} else if (!ask_form_read(r, &f)) {
 		show(r, d, &f, 400, NULL);
 	} else {

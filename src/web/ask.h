@@ -27,6 +27,9 @@ struct ask_form {
 };
 
 void ask_form_init(struct ask_form *f);
+/* The configured model called name - a copy that lives as long as the
+ * configuration - or NULL when no provider serves it (any more). */
+const char *ask_model_configured(const char *name);
 /* Reads and checks the posted form; false when any field is invalid (the reasons
  * are in the e_ buffers). */
 bool ask_form_read(http_req *r, struct ask_form *f);
@@ -36,6 +39,13 @@ bool ask_question_fits(const char *q, buf *err);
 void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
 		     size_t nprompts);
 void ask_form_free(struct ask_form *f);
+/* "Save question as prompt", on /ask/ and on a conversation page alike: reads the
+ * posted form into f (the question, and the model and numbers as typed, to show
+ * again) and saves the question as one of the user's prompts; nothing goes to a
+ * model. Returns the status to show the form with: 200 saved, 400 refused (the
+ * reason in f->e_question); or 0 when an error page was already sent. */
+int ask_save_prompt(http_req *r, db *d, struct ask_form *f);
+extern const char ask_saved_notice[];
 /* The content type of an accepted file, from its extension (never the client's word). */
 const char *ask_file_type(const char *filename);
 

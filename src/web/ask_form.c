@@ -1,4 +1,4 @@
-/* ask_form.c - the question form (SPEC §5.1): the Django app's field names,
+/* ask_form.c - the question form: the Django app's field names,
  * defaults and ranges, each invalid field shown beside itself with the reason and
  * the user's input kept; the attached file checked for type, UTF-8 and length. */
 #include <ctype.h>
@@ -44,6 +44,14 @@ void ask_form_init(struct ask_form *f)
 	f->top_p = 0.9;
 }
 
+const char *ask_model_configured(const char *name)
+{
+	for (size_t i = 0; name && i < llm_model_count(); i++)
+		if (strcmp(llm_model_at(i), name) == 0)
+			return llm_model_at(i);
+	return NULL;
+}
+
 void ask_form_free(struct ask_form *f)
 {
 	free(f->question);
@@ -64,36 +72,26 @@ static bool number_chars(const char *s)
 	return true;
 }
 
-static bool read_int(const char *raw, int64_t min, int64_t max, int64_t *out, buf *err)
+/* Reads a number field within [min, max] as Django's forms do: required, trimmed,
+ * a whole number when `whole`; the reason for a refusal goes to err. */
+static bool read_number(const char *raw, double min, double max, bool whole, double *out, buf *err)
 {
 	char t[64];
 	snprintf(t, sizeof t, "%s", raw ? raw : "");
 	str_trim(t);
-	if (!*t) {
-		buf_puts(err, "This field is required.");
-	} else if (!parse_int64(t, INT64_MIN, INT64_MAX, out) || strlen(raw) >= sizeof t) {
-		buf_puts(err, "Enter a whole number.");
-	} else if (*out < min) {
-		buf_printf(err, "Ensure this value is greater than or equal to %lld.", (long long)min);
-	} else if (*out > max) {
-		buf_printf(err, "Ensure this value is less than or equal to %lld.", (long long)max);
-	} else {
-		return true;
-	}
-	return false;
-}
-
-static bool read_real(const char *raw, double min, double max, double *out, buf *err)
-{
-	char t[64];
-	snprintf(t, sizeof t, "%s", raw ? raw : "");
-	str_trim(t);
+	double v = NAN;
+	int64_t i;
 	char *end = NULL;
-	double v = *t && number_chars(t) && strlen(raw) < sizeof t ? strtod(t, &end) : NAN;
+	if (!*t || strlen(raw) >= sizeof t)
+		; /* empty, or too long to be a number the form accepts */
+	else if (whole && parse_int64(t, INT64_MIN, INT64_MAX, &i))
+		v = (double)i;
+	else if (!whole && number_chars(t) && (v = strtod(t, &end), *end))
+		v = NAN;
 	if (!*t) {
 		buf_puts(err, "This field is required.");
-	} else if (!end || *end || !isfinite(v)) {
-		buf_puts(err, "Enter a number.");
+	} else if (!isfinite(v)) {
+		buf_puts(err, whole ? "Enter a whole number." : "Enter a number.");
 	} else if (v < min) {
 		buf_printf(err, "Ensure this value is greater than or equal to %g.", min);
 	} else if (v > max) {
@@ -103,6 +101,15 @@ static bool read_real(const char *raw, double min, double max, double *out, buf 
 		return true;
 	}
 	return false;
+}
+
+static bool read_int(const char *raw, int64_t min, int64_t max, int64_t *out, buf *err)
+{
+	double v;
+	bool ok = read_number(raw, (double)min, (double)max, true, &v, err);
+	if (ok)
+		*out = (int64_t)v;
+	return ok;
 }
 
 static size_t code_points(const char *s, size_t len)
@@ -172,9 +179,9 @@ bool ask_form_read(http_req *r, struct ask_form *f)
 	f->raw_top_k = http_form(r, "top_k");
 	f->raw_top_p = http_form(r, "top_p");
 	ok &= !f->raw_max_tokens || read_int(f->raw_max_tokens, 1, 3000, &f->max_tokens, &f->e_max_tokens);
-	ok &= !f->raw_temperature || read_real(f->raw_temperature, 0, 1, &f->temperature, &f->e_temperature);
+	ok &= !f->raw_temperature || read_number(f->raw_temperature, 0, 1, false, &f->temperature, &f->e_temperature);
 	ok &= !f->raw_top_k || read_int(f->raw_top_k, 0, 100, &f->top_k, &f->e_top_k);
-	ok &= !f->raw_top_p || read_real(f->raw_top_p, 0, 1, &f->top_p, &f->e_top_p);
+	ok &= !f->raw_top_p || read_number(f->raw_top_p, 0, 1, false, &f->top_p, &f->e_top_p);
 	f->file = http_file_get(r, "file_upload");
 	if (f->file && !read_file(f->file, &f->e_file))
 		ok = false;
@@ -200,14 +207,25 @@ static void prompt_links(buf *b, const struct prompt *prompts, size_t n)
 	html_raw(b, "</div>\n");
 }
 
+/* The shortest text that reads back as v: a reopened conversation shows 0.123456789
+ * as it was typed, not as %g's 0.123457, and 0.35 still as 0.35. */
+static void real_text(char *out, size_t size, double v)
+{
+	for (int digits = 6; digits <= 17; digits++) {
+		snprintf(out, size, "%.*g", digits, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
+}
+
 void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
 		     size_t nprompts)
 {
 	char mt[32], temp[32], tk[32], tp[32];
 	snprintf(mt, sizeof mt, "%lld", (long long)f->max_tokens);
-	snprintf(temp, sizeof temp, "%g", f->temperature);
+	real_text(temp, sizeof temp, f->temperature);
 	snprintf(tk, sizeof tk, "%lld", (long long)f->top_k);
-	snprintf(tp, sizeof tp, "%g", f->top_p);
+	real_text(tp, sizeof tp, f->top_p);
 	html_printf(b,
 		    "<form class=\"ask\" method=\"post\" action=\"%s\" enctype=\"multipart/form-data\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n",

@@ -155,7 +155,7 @@ void job_on_close(http_req *r, bool completed)
 	if (cancel) {
 		j->recorded = true;
 		j->res.status = LLM_CANCELLED;
-		j->res.error = xstrdup("The browser went away before the answer was complete.");
+		j->res.error = xstrdup("The answer was stopped before it was complete (Stop was pressed, or the page was closed).");
 		j->res.elapsed_ms = mono_ms() - j->t0;
 		j->res.ttft_ms = j->ttft;
 	}

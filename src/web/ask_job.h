@@ -58,7 +58,7 @@ struct ask_job {
 	/* What the record needs. */
 	int64_t user_id, conv_id, question_id;
 	char uuid[37];
-	char *title; /* a new conversation's, for the stream's first line; else NULL */
+	char *title; /* the conversation's, for the stream's first line (NULL: unknown) */
 	char *provider, *model;
 	unsigned sent;
 	int64_t max_tokens, top_k;

@@ -57,10 +57,10 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 		nq.file_data = f->file->data.data ? f->file->data.data : "";
 		nq.file_len = f->file->data.len;
 	}
-	if (!j->conv_id && !(j->title = xstrdup(title)))
-		return -1;
 	if (exchange_question(d, &nq, &j->question_id) < 0)
 		return -1;
+	/* The stream's first line names the conversation for the page's heading. */
+	j->title = j->conv_id ? conv_title(d, nq.conv_id, r->user.id) : xstrdup(title);
 	j->conv_id = nq.conv_id;
 	snprintf(j->uuid, sizeof j->uuid, "%s", nq.uuid);
 	return 0;

@@ -59,7 +59,7 @@ void conv_render_message(buf *b, const struct message *m)
 		markdown_html(b, m->content ? m->content : "", m->content ? strlen(m->content) : 0);
 		html_raw(b, "</div>\n");
 		if (strcmp(m->status, "ok") != 0)
-			html_printf(b, "<p class=\"error\" role=\"alert\">Incomplete answer (%s): %s</p>\n", m->status,
+			html_printf(b, "<p class=\"error\" role=\"alert\">The answer is incomplete (%s). %s</p>\n", m->status,
 				    m->error ? m->error : "");
 		metadata(b, m);
 	} else {
@@ -71,14 +71,40 @@ void conv_render_message(buf *b, const struct message *m)
 				    (long long)m->upload_id, m->file_name ? m->file_name : "file", (long long)m->file_size,
 				    m->file_type ? m->file_type : "", m->file_sha256 ? m->file_sha256 : "");
 		if (strcmp(m->status, "ok") != 0)
-			html_printf(b, "<p class=\"error\" role=\"alert\">This question %s: %s</p>\n",
+			html_printf(b, "<p class=\"error\" role=\"alert\">This question %s. %s</p>\n",
 				    strcmp(m->status, "cancelled") == 0 ? "was cancelled" : "failed", m->error ? m->error : "");
 	}
 	html_raw(b, "</article>\n");
 }
 
-/* Shows the conversation; f is the continue form (with errors, after a bad POST). */
-static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct ask_form *f, int status)
+/* A reopened conversation goes on as it was left: the model and parameters of its
+ * last question, as the user set them. A parameter not sent to that provider
+ * (unknown in the record) keeps the form's default, and a model no longer
+ * configured leaves the form's first one. */
+static void continue_settings(struct ask_form *f, const struct message *msgs, size_t n)
+{
+	const struct message *m = NULL;
+	for (size_t i = n; i-- > 0 && !m;)
+		if (msgs[i].model)
+			m = &msgs[i];
+	if (!m)
+		return;
+	if (ask_model_configured(m->model))
+		f->model = ask_model_configured(m->model); /* the configured copy outlives msgs */
+	if (m->max_tokens >= 0)
+		f->max_tokens = m->max_tokens;
+	if (!isnan(m->temperature))
+		f->temperature = m->temperature;
+	if (m->top_k >= 0)
+		f->top_k = m->top_k;
+	if (!isnan(m->top_p))
+		f->top_p = m->top_p;
+}
+
+/* Shows the conversation; f is the continue form: as the conversation left it on a
+ * GET, as posted after a POST (with its errors, or after saving a prompt). */
+static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct ask_form *f, int status,
+		 const char *notice)
 {
 	struct message *msgs;
 	size_t n;
@@ -86,6 +112,10 @@ static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct a
 		http_error(r, 500, "The conversation could not be read.");
 		return;
 	}
+	char *title = conv_title(d, conv_id, r->user.id);
+	const char *shown = title && *title ? title : "(untitled)";
+	if (r->method != HTTP_POST)
+		continue_settings(f, msgs, n);
 	/* Offer a failed last question again. */
 	if (!f->question && n && strcmp(msgs[n - 1].role, "user") == 0 && strcmp(msgs[n - 1].status, "ok") != 0)
 		f->question = xstrdup(msgs[n - 1].content);
@@ -93,9 +123,12 @@ static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct a
 	size_t np = 0;
 	prompt_list(d, r->user.id, &prompts, &np);
 	buf b = BUF_INIT;
-	page_begin(&b, r, "Conversation", "ask");
-	html_printf(&b, "<h1>Conversation</h1>\n<p class=\"sub\"><a href=\"/ask/\">New conversation</a></p>\n"
-			"<section class=\"thread\" id=\"thread\">\n");
+	page_begin(&b, r, shown, "ask");
+	html_printf(&b, "<h1 id=\"title\">%s</h1>\n<p class=\"sub\"><a href=\"/ask/\">New conversation</a></p>\n",
+		    shown);
+	if (notice)
+		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n", notice);
+	html_raw(&b, "<section class=\"thread\" id=\"thread\">\n");
 	for (size_t i = 0; i < n; i++)
 		conv_render_message(&b, &msgs[i]);
 	html_raw(&b, "</section>\n<h2>Continue</h2>\n");
@@ -106,6 +139,7 @@ static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct a
 	page_send(r, status, &b);
 	prompt_list_free(prompts, np);
 	msg_list_free(msgs, n);
+	free(title);
 }
 
 void page_conversation(http_req *r)
@@ -122,10 +156,15 @@ void page_conversation(http_req *r)
 	}
 	struct ask_form f;
 	ask_form_init(&f);
+	const char *intent = http_form(r, "intent");
 	if (r->method != HTTP_POST) {
-		show(r, d, conv_id, uuid, &f, 200);
+		show(r, d, conv_id, uuid, &f, 200, NULL);
+	} else if (intent && strcmp(intent, "save_prompt") == 0) {
+		int status = ask_save_prompt(r, d, &f);
+		if (status)
+			show(r, d, conv_id, uuid, &f, status, status == 200 ? ask_saved_notice : NULL);
 	} else if (!ask_form_read(r, &f)) {
-		show(r, d, conv_id, uuid, &f, 400);
+		show(r, d, conv_id, uuid, &f, 400, NULL);
 	} else {
 		ask_job_start(r, &f, conv_id, uuid);
 	}

@@ -1,14 +1,18 @@
 // Browser (headless Debian Chromium via playwright-core): ask a question through the
 // page and watch the answer stream in (text visible while the answer is still
 // arriving), then see it rendered with its metadata; continue the conversation; the
-// same form without JavaScript; no console errors or CSP violations.
-// Screenshots: tests/out/browser-ask-streaming.png, tests/out/browser-ask-done.png.
+// same form without JavaScript; no console errors or CSP violations. While the model
+// is silent the answer says it is waiting, a Stop button cancels the call (recorded
+// cancelled), the new conversation's address, heading and title replace "Ask", and
+// "Save question as prompt" on a conversation page saves without asking.
+// Screenshots: tests/out/browser-ask-streaming.png, tests/out/browser-ask-done.png,
+// tests/out/browser-ask-waiting.png, tests/out/browser-ask-stopped.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, REPO_ROOT } from '../lib/server.mjs';
+import { startServer, dbQuery, sleep, REPO_ROOT } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
@@ -21,7 +25,7 @@ let fake, server, browser;
 before(async () => {
   mkdirSync(OUT, { recursive: true });
   fake = await startFakeProvider();
-  server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'drip,echo,html' } });
+  server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'drip,echo,html,slow-3000' } });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
 after(async () => {
@@ -117,5 +121,136 @@ test('without JavaScript the same form answers with a full page load', { timeout
   assert.match(new URL(page.url()).pathname, /^\/conversation\/[0-9a-f-]{36}\/$/);
   assert.match(await page.locator('#thread .msg.assistant .answer').innerText(), /Answer to: No script here/);
   assert.match(await page.locator('#thread dl.meta').innerText(), /echo-2026/);
+  await context.close();
+});
+
+const messagesOf = (uuid) => dbQuery(server, `SELECT m.role, m.status, m.content, m.error FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}' ORDER BY m.id`);
+const uuidOfPage = (page) => /\/conversation\/([0-9a-f-]{36})\/$/.exec(new URL(page.url()).pathname)?.[1];
+
+test('while the model is silent the answer says so; the page becomes the conversation, titled', { timeout: 60000 }, async () => {
+  const { page, problems, context } = await loggedInPage();
+  await page.goto(`${server.url}/ask/`);
+  assert.equal(await page.locator('main h1').textContent(), 'Ask a question');
+  await page.fill('textarea[name="question"]', '  Tensile <b>yield</b> & strain\nsecond line');
+  await page.selectOption('select[name="model"]', 'slow-3000');
+  await page.click('form.ask button[type="submit"]:not([name])');
+
+  const waiting = page.locator('#thread .msg.assistant .waiting[role="status"]');
+  await waiting.waitFor();
+  assert.equal(await waiting.textContent(), 'Waiting for slow-3000…');
+  assert.equal(await waiting.getAttribute('aria-live'), 'polite');
+  assert.equal(await waiting.evaluate((el) => getComputedStyle(el).animationName), 'pulse', 'it moves');
+  assert.ok(await page.locator('form.ask button.stop').isVisible(), 'Stop is offered while waiting');
+  // The start line has come: the address, heading and title are the conversation's.
+  await page.waitForFunction(() => location.pathname.startsWith('/conversation/'));
+  assert.ok(uuidOfPage(page), page.url());
+  assert.equal(await page.locator('main h1').textContent(), 'Tensile <b>yield</b> & strain');
+  assert.equal(await page.title(), 'Tensile <b>yield</b> & strain · llmmeta');
+  await page.screenshot({ path: join(OUT, 'browser-ask-waiting.png'), fullPage: true });
+
+  // The answer comes: no more waiting, no more Stop.
+  await page.locator('#thread .msg.assistant dl.meta').waitFor({ timeout: 20000 });
+  assert.equal(await page.locator('#thread .waiting').count(), 0);
+  assert.equal(await page.locator('form.ask button.stop').count(), 0);
+  // The server's page says the same after a reload (the heading, escaped, as text).
+  await page.reload();
+  assert.equal(await page.locator('main h1').textContent(), 'Tensile <b>yield</b> & strain');
+  assert.equal(await page.title(), 'Tensile <b>yield</b> & strain · llmmeta');
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the waiting indicator keeps still for those who asked for less motion', { timeout: 60000 }, async () => {
+  const { page, context } = await loggedInPage();
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.goto(`${server.url}/ask/`);
+  await page.fill('textarea[name="question"]', 'Still, please');
+  await page.selectOption('select[name="model"]', 'slow-3000');
+  await page.click('form.ask button[type="submit"]:not([name])');
+  const waiting = page.locator('#thread .msg.assistant .waiting');
+  await waiting.waitFor();
+  assert.equal(await waiting.evaluate((el) => getComputedStyle(el).animationName), 'none');
+  await page.locator('#thread .msg.assistant dl.meta').waitFor({ timeout: 20000 });
+  await context.close();
+});
+
+test('Stop cancels the answer: kept as far as it came, recorded cancelled, the question back in the form', { timeout: 60000 }, async () => {
+  const { page, problems, context } = await loggedInPage();
+  await page.goto(`${server.url}/ask/`);
+  await page.fill('textarea[name="question"]', 'Drip, then stop');
+  await page.selectOption('select[name="model"]', 'drip');
+  await page.click('form.ask button[type="submit"]:not([name])');
+  await page.waitForFunction(() => /drop2 /.test(document.querySelector('#thread .live')?.textContent || ''));
+  const uuid = uuidOfPage(page);
+  assert.ok(uuid, 'the address is the conversation');
+  await page.click('form.ask button.stop');
+
+  const stopped = page.locator('#thread .msg.assistant.stopped');
+  await stopped.waitFor();
+  assert.match(await stopped.locator('.live').textContent(), /^drop0 drop1 drop2 /);
+  assert.match(await stopped.locator('p[role="status"]').textContent(), /^Stopped\./);
+  assert.equal(await page.locator('form.ask button.stop').count(), 0, 'Stop is gone');
+  assert.equal(await page.inputValue('textarea[name="question"]'), 'Drip, then stop');
+  assert.ok(await page.locator('form.ask button[type="submit"]:not([name])').isEnabled(), 'Ask is back');
+  await page.screenshot({ path: join(OUT, 'browser-ask-stopped.png'), fullPage: true });
+
+  // The server noticed (on its next heartbeat) and recorded what had arrived.
+  let rows = [];
+  for (let i = 0; i < 100 && !(rows.length === 2 && rows[1].status === 'cancelled'); i++) {
+    await sleep(100);
+    rows = messagesOf(uuid);
+  }
+  assert.equal(rows.length, 2, JSON.stringify(rows));
+  assert.equal(rows[0].status, 'cancelled');
+  assert.equal(rows[1].status, 'cancelled');
+  assert.match(rows[1].content, /^drop0 drop1 drop2 /);
+  assert.ok(!rows[1].content.includes('drop39'), 'stopped before the end');
+  const before = fake.requests.length;
+  await sleep(500);
+  assert.equal(fake.requests.length, before, 'nothing asked again');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('"Save question as prompt" on a conversation page saves it and asks nothing', { timeout: 60000 }, async () => {
+  const { page, problems, context } = await loggedInPage();
+  await page.goto(`${server.url}/ask/`);
+  await page.fill('textarea[name="question"]', 'First of all');
+  await page.selectOption('select[name="model"]', 'echo');
+  await page.click('form.ask button[type="submit"]:not([name])');
+  await page.locator('#thread .msg.assistant dl.meta').waitFor();
+  const uuid = uuidOfPage(page);
+  await page.fill('textarea[name="question"]', 'Keep this one for later');
+  const sent = fake.requests.length;
+  await Promise.all([page.waitForNavigation(), page.click('form.ask button[name="intent"][value="save_prompt"]')]);
+  assert.equal(new URL(page.url()).pathname, `/conversation/${uuid}/`);
+  assert.equal(await page.locator('p.notice').textContent(), 'The question was saved as a prompt.');
+  assert.equal(await page.locator('main h1').textContent(), 'First of all');
+  assert.equal(fake.requests.length, sent, 'nothing sent to the model');
+  assert.equal(messagesOf(uuid).length, 2, 'no message recorded');
+  assert.equal(await page.locator('.prompts a', { hasText: 'Keep this one for later' }).count(), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the start line's title, when the server sends one, names the page", { timeout: 60000 }, async () => {
+  const { page, problems, context } = await loggedInPage();
+  const url = '/conversation/00000000-0000-4000-8000-000000000000/';
+  // A stand-in answer, so that this holds whatever the question's first line is.
+  await page.route(`${server.url}/ask/`, (route) => (route.request().method() !== 'POST' ? route.continue() : route.fulfill({
+    status: 200, contentType: 'application/x-ndjson',
+    body: [{ type: 'start', conversation: url.slice(14, 50), url, title: 'The server <title>' },
+      { type: 'done', html: '<article class="msg assistant status-ok"><div class="answer"><p>ok</p></div></article>' }]
+      .map((l) => JSON.stringify(l)).join('\n') + '\n',
+  })));
+  await page.goto(`${server.url}/ask/`);
+  await page.fill('textarea[name="question"]', 'Not this line');
+  await page.click('form.ask button[type="submit"]:not([name])');
+  await page.waitForFunction((u) => location.pathname === u, url);
+  await page.locator('#thread .answer', { hasText: 'ok' }).waitFor();
+  assert.equal(await page.locator('main h1').textContent(), 'The server <title>');
+  assert.equal(await page.title(), 'The server <title> · llmmeta');
+  assert.deepEqual(problems, []);
   await context.close();
 });

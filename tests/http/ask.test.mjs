@@ -1,4 +1,4 @@
-// ask.test.mjs - asking a model (SPEC §5): what llmmeta sends to the provider (model,
+// ask.test.mjs - asking a model: what llmmeta sends to the provider (model,
 // every parameter, the key header, the whole conversation in order, the file's text),
 // what it records (every field of §5.4), invalid input that must never reach the
 // provider, provider failures, streaming, cancellation, and that slow answers block
@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startServer, dbQuery, Client, getCsrf, errorTexts, sleep } from '../lib/server.mjs';
+import { startServer, dbQuery, Client, getCsrf, errorTexts, decodeEntities, sleep } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
@@ -88,7 +88,7 @@ test('the parameters reach the provider exactly as entered, and every field is r
   assert.match(page.text, /<dt>Total tokens<\/dt><dd>12<\/dd>/);
 });
 
-test('the defaults of SPEC §5.1 are sent when the fields are left as the form offers them', async () => {
+test('the form defaults (max_tokens 600, temperature 0.7, top_k 40, top_p 0.9) are sent when the fields are left as the form offers them', async () => {
   const page = await alice.client.get('/ask/');
   for (const [name, value] of [['max_tokens', '600'], ['temperature', '0.7'], ['top_k', '40'], ['top_p', '0.9']]) {
     assert.match(page.text, new RegExp(`name="${name}"[^>]*value="${value}"`), `${name} defaults to ${value}`);
@@ -197,11 +197,11 @@ test('a file longer than MAX_CONTEXT_CHARS is refused with its size and the limi
 });
 
 for (const [model, reason] of [
-  ['fail-500', /Provider "default": HTTP 500: internal failure in the fake model/],
-  ['garbage', /Provider "default": the answer is malformed/],
-  ['garbage-json', /Provider "default": the answer is malformed/],
-  ['cut', /Provider "default": (the connection broke|the answer stopped)/],
-  ['hang', /Provider "default": no answer began within 2 s/],
+  ['fail-500', /^The model "fail-500" \(provider "default"\) did not answer: the provider returned HTTP 500 \("internal failure in the fake model"\)\.$/],
+  ['garbage', /^The model "garbage" \(provider "default"\) sent a malformed answer: it is not the stream or JSON this API sends\.$/],
+  ['garbage-json', /^The model "garbage-json" \(provider "default"\) sent a malformed answer: HTTP 200, but not the JSON this API sends\.$/],
+  ['cut', /^The model "cut" \(provider "default"\) (stopped answering: the connection broke|did not finish its answer: the stream ended) before the answer was complete\.$/],
+  ['hang', /^The model "hang" \(provider "default"\) did not answer: nothing came within 2 s \(the first-token timeout\)\.$/],
 ]) {
   test(`a provider that answers ${model} gives a clear message and an error record`, async () => {
     const r = await ask(alice.client, { question: `try ${model}`, model });
@@ -211,7 +211,8 @@ for (const [model, reason] of [
     assert.match(q.error, reason);
     if (a) assert.equal(a.status, 'error', 'a partial answer is kept as error');
     const page = await alice.client.get(r.location);
-    assert.match(page.text, /This question failed/);
+    const alerts = [...page.text.matchAll(/<p class="error" role="alert">([^<]*)<\/p>/g)].map((m) => decodeEntities(m[1]));
+    assert.equal(alerts[0], `This question failed. ${q.error}`, 'two sentences, not one run-on');
     assert.match(page.text, /<textarea[^>]*>try [a-z0-9-]+<\/textarea>/, 'the failed question is offered again');
     assert.equal((await alice.client.get('/health/')).status, 200, 'the server stays up');
   });
@@ -220,7 +221,7 @@ for (const [model, reason] of [
 test("the provider's key never shows, even when the provider quotes it back", async () => {
   const r = await ask(alice.client, { question: 'key?', model: 'fail-401' });
   const [q] = messagesOf(uuidOf(r.location));
-  assert.match(q.error, /HTTP 401: Incorrect API key provided: \[key\]/);
+  assert.match(q.error, /HTTP 401 \("Incorrect API key provided: \[key\]"\)\.$/);
   const page = await alice.client.get(r.location);
   assert.ok(!page.text.includes(KEY));
   assert.ok(!server.stderr().includes(KEY), 'not in the log either');
