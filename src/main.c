@@ -130,7 +130,8 @@ static int cmd_serve(int argc, char **argv)
 	app_init();
 	struct http_options o = {.bind = cfg.bind, .port = cfg.port, .threads = cfg.threads,
 				 .max_body = cfg.max_upload_bytes, .body_limit = app_body_limit,
-				 .per_ip_connections = cfg.per_ip_connections, .trust_proxy = cfg.trust_proxy, .handler = app_handle,
+				 .per_ip_connections = cfg.per_ip_connections,
+				 .max_connections = cfg.max_connections, .trust_proxy = cfg.trust_proxy, .handler = app_handle,
 				 .before_stop = app_stop};
 	int rc = http_serve(&o);
 	app_stop();

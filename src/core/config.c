@@ -140,6 +140,10 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	if (!parse_int64(pic, 0, 1000000, &n))
 		return errf(err, errlen, "MAX_CONNECTIONS_PER_IP: not a whole number from 0 (no limit) to 1000000: '%s'", pic);
 	c->per_ip_connections = (unsigned)n;
+	const char *mc = env_or("MAX_CONNECTIONS", NULL, "0");
+	if (!parse_int64(mc, 0, 1000000, &n) || (n > 0 && n < 16))
+		return errf(err, errlen, "MAX_CONNECTIONS: not 0 (automatic) or a whole number from 16 to 1000000: '%s'", mc);
+	c->max_connections = (unsigned)n;
 	const char *mapu = env_or("MAX_ASKS_PER_USER", NULL, "32");
 	if (!parse_int64(mapu, 1, 1000000, &n))
 		return errf(err, errlen, "MAX_ASKS_PER_USER: not a whole number from 1 to 1000000: '%s'", mapu);

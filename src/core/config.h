@@ -23,6 +23,7 @@ struct config {
 	bool trust_proxy;    /* take the client address from X-Forwarded-For */
 	int threads;         /* HTTP worker threads */
 	unsigned per_ip_connections; /* 0: no limit (behind a proxy every client is the proxy) */
+	unsigned max_connections;    /* 0: half the descriptors the process may open, at most 10000 */
 	unsigned max_asks_per_user;  /* questions one user may have in flight at once */
 };
 

@@ -195,6 +195,9 @@ struct http_options {
 	 * headers before any of the body is read (NULL: max_body for all). */
 	size_t (*body_limit)(http_req *r);
 	unsigned per_ip_connections; /* 0: no limit */
+	/* All connections at once (0: half the descriptors the process may open, at most
+	 * 10000); at most half may be waiting for their request heads (guard.c). */
+	unsigned max_connections;
 	bool trust_proxy;
 	http_handler handler;
 	/* Runs after the server stops taking connections and before it waits for the

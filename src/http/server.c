@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "../core/log.h"
 #include "../core/util.h"
+#include "guard.h"
 
 enum { BODY_FORM = 1, BODY_MULTIPART, BODY_RAW };
 
@@ -327,6 +329,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		*con_cls = r;
 		atomic_fetch_add(&inflight, 1);
+		guard_head_complete(c);
 		r->conn = c;
 		r->start_ms = mono_ms();
 		r->method = http_method_of(method);
@@ -385,7 +388,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)c;
 	http_req *r = *con_cls;
 	if (!r)
 		return;
@@ -401,6 +403,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		 r->user.name ? r->user.name : "-", how);
 	req_free(r);
 	atomic_fetch_sub(&inflight, 1);
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		guard_request_done(c);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -410,6 +414,15 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	str_trim(msg);
 	log_warn("http: %s", msg);
+}
+
+/* Half the descriptors the process may open (the other half is for provider calls
+ * and the database), at most 10000. */
+static unsigned default_connection_limit(void)
+{
+	struct rlimit rl;
+	rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur / 2 : 512;
+	return n > 10000 ? 10000 : n < 64 ? 64 : (unsigned)n;
 }
 
 int http_serve(const struct http_options *o)
@@ -438,13 +451,20 @@ int http_serve(const struct http_options *o)
 		fprintf(stderr, "llmmeta: BIND: not an address: %s\n", o->bind);
 		return -1;
 	}
+	unsigned limit = o->max_connections ? o->max_connections : default_connection_limit();
+	if (guard_start(limit, HTTP_HEAD_TIMEOUT_S) < 0) {
+		fprintf(stderr, "llmmeta: cannot start a thread\n");
+		return -1;
+	}
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections, MHD_OPTION_CONNECTION_LIMIT, limit,
+		MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		NULL, MHD_OPTION_END);
 	if (!d) {
+		guard_stop();
 		fprintf(stderr, "llmmeta: cannot listen on %s port %d (in use, or not allowed)\n", o->bind, o->port);
 		return -1;
 	}
@@ -464,6 +484,7 @@ int http_serve(const struct http_options *o)
 	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++)
 		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 	MHD_stop_daemon(d);
+	guard_stop();
 	log_info("stopped");
 	return 0;
 }

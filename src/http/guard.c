@@ -1,0 +1,184 @@
+/* guard.c - keeps clients that never finish their request from holding the
+ * server's connection slots. libmicrohttpd calls the app only once a request's
+ * head (request line and headers) is complete, and its idle timeout restarts with
+ * every byte, so a client that sends half a head, or one byte a second, could keep
+ * a slot for minutes; a few thousand of them took every slot.
+ *
+ * Every connection that is waiting for a request head - a new one, or a kept-alive
+ * one after its answer - is on a list, oldest first. A connection leaves the list
+ * when its head is complete; it is cut (shutdown(), which libmicrohttpd sees as the
+ * client leaving) when its head has taken longer than HTTP_HEAD_TIMEOUT_S, or at
+ * once, oldest first, when more connections are waiting for their heads than half
+ * the connection limit allows: the other half is always free for clients that do
+ * send their requests. A client that closes its side is seen by libmicrohttpd
+ * itself, which reads the end of the stream. */
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "../core/log.h"
+#include "../core/util.h"
+#include "guard.h"
+
+struct waiting {
+	int fd;
+	int64_t since; /* monotonic ms: opened, or answered and kept alive */
+	bool listed;
+	struct waiting *prev, *next;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_up = PTHREAD_COND_INITIALIZER;
+static struct waiting *oldest, *newest;
+static size_t nwaiting, max_waiting;
+static int64_t head_timeout_ms;
+static pthread_t sweeper;
+static bool running, stopping;
+static unsigned long cut_total;
+
+static void unlink_locked(struct waiting *w)
+{
+	if (!w->listed)
+		return;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		oldest = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		newest = w->prev;
+	w->prev = w->next = NULL;
+	w->listed = false;
+	nwaiting--;
+}
+
+static void append_locked(struct waiting *w, int64_t now)
+{
+	w->since = now;
+	w->prev = newest;
+	w->next = NULL;
+	if (newest)
+		newest->next = w;
+	else
+		oldest = w;
+	newest = w;
+	w->listed = true;
+	nwaiting++;
+}
+
+/* Cuts the oldest waiting connections that are over time or over the limit. The fd
+ * is still open: libmicrohttpd closes it only after telling guard_closed, which
+ * takes mu first. */
+static void cut_locked(int64_t now)
+{
+	while (oldest && (now - oldest->since >= head_timeout_ms || nwaiting > max_waiting)) {
+		struct waiting *w = oldest;
+		unlink_locked(w);
+		shutdown(w->fd, SHUT_RDWR);
+		cut_total++;
+	}
+}
+
+static void *sweep(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	while (!stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 250 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&wake_up, &mu, &until) == ETIMEDOUT)
+			cut_locked(mono_ms());
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+int guard_start(unsigned connection_limit, unsigned head_timeout_s)
+{
+	max_waiting = connection_limit / 2;
+	head_timeout_ms = (int64_t)head_timeout_s * 1000;
+	stopping = false;
+	running = pthread_create(&sweeper, NULL, sweep, NULL) == 0;
+	return running ? 0 : -1;
+}
+
+void guard_stop(void)
+{
+	pthread_mutex_lock(&mu);
+	stopping = true;
+	pthread_cond_signal(&wake_up);
+	bool join = running;
+	running = false;
+	pthread_mutex_unlock(&mu);
+	if (join)
+		pthread_join(sweeper, NULL);
+	if (cut_total)
+		log_info("cut %lu connections that did not send a request in time", cut_total);
+}
+
+void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct waiting *w = calloc(1, sizeof *w);
+		if (!w || !ci) {
+			/* Unguarded connections would defeat the guard: refuse this one. */
+			free(w);
+			if (ci)
+				shutdown(ci->connect_fd, SHUT_RDWR);
+			*socket_context = NULL;
+			return;
+		}
+		w->fd = ci->connect_fd;
+		*socket_context = w;
+		pthread_mutex_lock(&mu);
+		int64_t now = mono_ms();
+		append_locked(w, now);
+		cut_locked(now);
+		pthread_mutex_unlock(&mu);
+	} else if (*socket_context) {
+		struct waiting *w = *socket_context;
+		pthread_mutex_lock(&mu);
+		unlink_locked(w);
+		pthread_mutex_unlock(&mu);
+		free(w);
+		*socket_context = NULL;
+	}
+}
+
+static struct waiting *of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+void guard_head_complete(struct MHD_Connection *c)
+{
+	struct waiting *w = of(c);
+	if (!w)
+		return;
+	pthread_mutex_lock(&mu);
+	unlink_locked(w);
+	pthread_mutex_unlock(&mu);
+}
+
+void guard_request_done(struct MHD_Connection *c)
+{
+	struct waiting *w = of(c);
+	if (!w)
+		return;
+	pthread_mutex_lock(&mu);
+	if (!w->listed)
+		append_locked(w, mono_ms());
+	pthread_mutex_unlock(&mu);
+}

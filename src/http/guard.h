@@ -1,0 +1,23 @@
+/* guard.h - connection slots kept for clients that send their requests (guard.c).
+ * Internal to http/: server.c wires these into libmicrohttpd. */
+#ifndef LLMMETA_GUARD_H
+#define LLMMETA_GUARD_H
+
+#include <microhttpd.h>
+
+/* A connection must send a whole request head within this many seconds of opening,
+ * or of its previous answer when kept alive. */
+#define HTTP_HEAD_TIMEOUT_S 10
+
+/* Starts the sweeper; at most connection_limit/2 connections may wait for their
+ * request heads at once. 0 or -1. */
+int guard_start(unsigned connection_limit, unsigned head_timeout_s);
+void guard_stop(void);
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed. */
+void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code);
+/* The connection's request head is in (the app is called). */
+void guard_head_complete(struct MHD_Connection *c);
+/* The connection's answer is done; kept alive, it waits for its next head. */
+void guard_request_done(struct MHD_Connection *c);
+
+#endif
