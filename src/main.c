@@ -131,6 +131,8 @@ static int cmd_serve(int argc, char **argv)
 	struct http_options o = {.bind = cfg.bind, .port = cfg.port, .threads = cfg.threads,
 				 .max_body = cfg.max_upload_bytes, .body_limit = app_body_limit,
 				 .per_ip_connections = cfg.per_ip_connections,
+				 /* a UTF-8 character is at most 4 bytes: a longer file is refused anyway */
+				 .file_keep = cfg.max_context_chars * 4 + 4, .max_receiving = cfg.max_receiving_bytes,
 				 .max_connections = cfg.max_connections, .trust_proxy = cfg.trust_proxy, .handler = app_handle,
 				 .before_stop = app_stop};
 	int rc = http_serve(&o);

@@ -20,6 +20,7 @@ struct config {
 	unsigned char secret[32]; /* SHA-256 of SECRET_KEY: the HMAC key */
 	size_t max_upload_bytes;
 	size_t max_context_chars;
+	size_t max_receiving_bytes; /* request bodies held in memory at once, all together */
 	bool trust_proxy;    /* take the client address from X-Forwarded-For */
 	int threads;         /* HTTP worker threads */
 	unsigned per_ip_connections; /* 0: no limit (behind a proxy every client is the proxy) */

@@ -220,7 +220,7 @@ void url_encode(buf *b, const char *s)
 	}
 }
 
-static int hexval(char c)
+int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

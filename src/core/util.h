@@ -48,6 +48,8 @@ bool utf8_valid(const char *s, size_t len);
  * first line break: a title from a longer text. */
 void utf8_title(char *out, size_t size, const char *s);
 
+/* The value of a hex digit, or -1. */
+int hexval(char c);
 /* Percent-encodes s for a URL query component. */
 void url_encode(buf *b, const char *s);
 /* Decodes %XX and '+' in place (application/x-www-form-urlencoded); returns the new

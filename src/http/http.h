@@ -38,7 +38,9 @@ typedef struct http_file {
 	char *field;
 	char *filename; /* as sent by the client: never use it as a path */
 	char *content_type;
-	buf data;
+	buf data;    /* the bytes kept: all of them unless cut */
+	size_t size; /* the bytes received */
+	bool cut;    /* more than http_options.file_keep came: data holds the first ones */
 } http_file;
 
 /* Who is asking, filled in from the session cookie by the auth layer. */
@@ -103,12 +105,19 @@ typedef struct http_req {
 	void (*stream_free)(void *cls);
 	void *stream_cls;
 
-	/* Reading the request (server.c only). */
-	struct MHD_PostProcessor *pp;
+	/* Reading the request (server.c and body.c only). */
+	struct multipart *mp;
+	http_file *part_file; /* the multipart file being read */
+	bool part_field, part_skip;
 	size_t received;
 	size_t body_limit;
+	size_t file_keep;
+	size_t held;       /* bytes of the body budget this request holds */
 	bool too_large;
-	bool bad_body;
+	bool busy;         /* over the body budget: 503 */
+	bool refused;      /* answered before the body was read (e.g. 429) */
+	const char *bad_why; /* why the body cannot be read: 400 */
+	char bad_text[160];
 	int body_kind;
 } http_req;
 
@@ -192,8 +201,15 @@ struct http_options {
 	int threads;
 	size_t max_body;
 	/* The largest body this request may send, decided from its method, path and
-	 * headers before any of the body is read (NULL: max_body for all). */
+	 * headers before any of the body is read (NULL: max_body for all). It may also
+	 * answer at once (http_error, e.g. 429): the body is then not read. */
 	size_t (*body_limit)(http_req *r);
+	/* Of each uploaded file, at most this many bytes are kept (0: all); the rest is
+	 * counted in http_file.size and the file marked cut. */
+	size_t file_keep;
+	/* Bytes of request bodies held in memory at once, all requests together (0: no
+	 * limit); a request that would pass it is answered 503 with Retry-After. */
+	size_t max_receiving;
 	unsigned per_ip_connections; /* 0: no limit */
 	/* All connections at once (0: half the descriptors the process may open, at most
 	 * 10000); at most half may be waiting for their request heads (guard.c). */

@@ -23,9 +23,8 @@
 
 #include "../core/log.h"
 #include "../core/util.h"
+#include "body.h"
 #include "guard.h"
-
-enum { BODY_FORM = 1, BODY_MULTIPART, BODY_RAW };
 
 /* Beyond this, an oversized body is not drained but answered at once (see below). */
 #define DRAIN_MAX (256ULL * 1024 * 1024)
@@ -38,8 +37,7 @@ static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'sel
 
 static void req_free(http_req *r)
 {
-	if (r->pp)
-		MHD_destroy_post_processor(r->pp);
+	body_free(r);
 	kv_free(&r->query);
 	kv_free(&r->form);
 	kv_free(&r->cookies);
@@ -87,65 +85,6 @@ static void client_addr(http_req *r)
 	}
 }
 
-static int body_kind(http_req *r)
-{
-	const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!ct)
-		return BODY_RAW;
-	if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
-		return BODY_FORM;
-	if (strncasecmp(ct, "multipart/form-data", 19) == 0)
-		return BODY_MULTIPART;
-	return BODY_RAW;
-}
-
-/* Appends a piece of a multipart field or file; MHD calls this as data arrives. */
-static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
-			       const char *content_type, const char *encoding, const char *data, uint64_t off,
-			       size_t size)
-{
-	(void)kind;
-	(void)encoding;
-	http_req *r = cls;
-	if (!key)
-		return MHD_YES;
-	if (!utf8_valid(key, strlen(key)) || (filename && !utf8_valid(filename, strlen(filename)))) {
-		r->bad_body = true; /* names are shown and stored: they must be text */
-		return MHD_NO;
-	}
-	if (filename) {
-		if (!*filename)
-			return MHD_YES; /* a file input left empty */
-		http_file *f = r->nfiles ? &r->files[r->nfiles - 1] : NULL;
-		if (off == 0 || !f || strcmp(f->field, key) != 0) {
-			if (r->nfiles >= 64)
-				return MHD_NO;
-			http_file *nf = realloc(r->files, (r->nfiles + 1) * sizeof *nf);
-			if (!nf)
-				return MHD_NO;
-			r->files = nf;
-			f = &r->files[r->nfiles++];
-			*f = (http_file){.field = xstrdup(key), .filename = xstrdup(filename),
-					 .content_type = xstrdup(content_type ? content_type : "application/octet-stream")};
-			if (!f->field || !f->filename || !f->content_type)
-				return MHD_NO;
-		}
-		buf_append(&f->data, data, size);
-		return f->data.oom ? MHD_NO : MHD_YES;
-	}
-	kv *last = r->form.n ? &r->form.v[r->form.n - 1] : NULL;
-	if (off == 0 || !last || strcmp(last->key, key) != 0)
-		return kv_add(&r->form, key, strlen(key), data, size) == 0 ? MHD_YES : MHD_NO;
-	char *v = realloc(last->val, last->len + size + 1);
-	if (!v)
-		return MHD_NO;
-	memcpy(v + last->len, data, size);
-	last->len += size;
-	v[last->len] = '\0';
-	last->val = v;
-	return MHD_YES;
-}
-
 static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	(void)kind;
@@ -154,19 +93,8 @@ static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind, const char *
 		value = "";
 	if (!utf8_valid(key, strlen(key)) || !utf8_valid(value, strlen(value)) ||
 	    kv_add(&r->query, key, strlen(key), value, strlen(value)) < 0)
-		r->bad_body = true;
+		r->bad_why = "The query string is malformed (invalid UTF-8 or too many fields).";
 	return MHD_YES;
-}
-
-/* Multipart fields arrive in pieces (on_part): checked whole, here. Urlencoded
- * ones are checked by their parser. */
-static bool form_valid(const http_req *r)
-{
-	for (size_t i = 0; i < r->form.n; i++)
-		if (!utf8_valid(r->form.v[i].key, strlen(r->form.v[i].key)) ||
-		    !utf8_valid(r->form.v[i].val, r->form.v[i].len) || memchr(r->form.v[i].val, 0, r->form.v[i].len))
-			return false;
-	return true;
 }
 
 static void add_headers(struct MHD_Response *resp, const http_req *r)
@@ -241,22 +169,19 @@ static enum MHD_Result respond(http_req *r)
 
 static enum MHD_Result complete(http_req *r)
 {
-	if (r->pp && MHD_destroy_post_processor(r->pp) != MHD_YES)
-		r->bad_body = true;
-	r->pp = NULL;
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, on_query, r);
-	if (r->too_large) {
+	int status;
+	if (r->refused) {
+		/* answered when the headers came */
+	} else if (r->too_large) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "The request is larger than the limit of %zu bytes.", r->body_limit);
 		http_error(r, 413, msg);
-	} else if (r->body_kind == BODY_FORM && http_parse_urlencoded(&r->form, r->body.data ? r->body.data : "",
-								      r->body.len) < 0) {
-		http_error(r, 400, "The form data is malformed (bad encoding, invalid UTF-8, a NUL byte or too many fields).");
-	} else if (r->bad_body || r->body.oom || (r->body_kind == BODY_MULTIPART && !form_valid(r))) {
-		http_error(r, 400, "The request is malformed (bad multipart body, invalid UTF-8, a NUL byte or too many fields).");
+	} else if ((status = body_finish(r)) != 0) {
+		if (status == 503)
+			http_add_header(r, "Retry-After", "5");
+		http_error(r, status, r->bad_why);
 	} else {
-		if (r->body_kind == BODY_FORM)
-			buf_free(&r->body);
 		opts.handler(r);
 	}
 	r->dispatched = true;
@@ -318,11 +243,31 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 					: (ssize_t)n;
 }
 
+/* Decodes %XX in the path and the query. A %00 becomes 0xFF, which is never UTF-8,
+ * so the request is refused (400) instead of being cut short at the NUL. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	size_t o = 0;
+	for (size_t i = 0; s[i]; i++) {
+		int hi = s[i] == '%' ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+		if (lo >= 0) {
+			char v = (char)(hi * 16 + lo);
+			s[o++] = v ? v : (char)0xFF;
+			i += 2;
+		} else {
+			s[o++] = s[i];
+		}
+	}
+	s[o] = '\0';
+	return o;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *data, size_t *size, void **con_cls)
 {
 	(void)cls;
-	(void)version;
 	http_req *r = *con_cls;
 	if (!r) {
 		if (!(r = calloc(1, sizeof *r)))
@@ -338,50 +283,51 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!r->method_name || !r->path)
 			return MHD_NO;
 		client_addr(r);
-		r->body_kind = body_kind(r);
 		if (http_parse_cookies(&r->cookies, http_header(r, MHD_HTTP_HEADER_COOKIE)) < 0)
-			r->bad_body = true;
+			r->bad_why = "The Cookie header is malformed.";
+		if (!utf8_valid(r->path, strlen(r->path)))
+			r->bad_why = "The address is not valid (invalid UTF-8, or an encoded NUL byte).";
+		if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && !http_header(r, MHD_HTTP_HEADER_HOST))
+			r->bad_why = "An HTTP/1.1 request must have a Host header.";
+		body_begin(r, opts.file_keep, opts.max_receiving);
 		r->body_limit = opts.body_limit ? opts.body_limit(r) : opts.max_body;
 		const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-		if (declared > r->body_limit) {
+		if (r->responded) {
+			r->refused = true; /* the app answered from the headers (429, say) */
+		} else if (declared > r->body_limit) {
 			r->too_large = true;
-			/* A client waiting for "100 Continue" hears the 413 before sending
-			 * anything; an absurd size is refused at once. Other clients are still
-			 * sending: the body is drained, keeping nothing, so that they can read
-			 * the answer instead of a reset connection. */
-			const char *expect = http_header(r, MHD_HTTP_HEADER_EXPECT);
-			if ((expect && strcasecmp(expect, "100-continue") == 0) || declared > DRAIN_MAX)
-				return complete(r);
+		} else if (!r->mp && body_over_budget(declared)) {
+			r->busy = true; /* kept whole, it would not fit now */
+		} else {
 			return MHD_YES;
 		}
-		if (r->body_kind == BODY_MULTIPART && !(r->pp = MHD_create_post_processor(c, 32 * 1024, on_part, r)))
-			r->bad_body = true;
+		/* Refused before the body: a client waiting for "100 Continue" hears the
+		 * answer before sending anything; an absurd size is refused at once. Other
+		 * clients are still sending: the body is drained, keeping nothing, so that
+		 * they can read the answer instead of a reset connection. */
+		const char *expect = http_header(r, MHD_HTTP_HEADER_EXPECT);
+		if ((expect && strcasecmp(expect, "100-continue") == 0) || declared > DRAIN_MAX)
+			return complete(r);
 		return MHD_YES;
 	}
 	if (*size) {
 		size_t n = *size;
 		*size = 0;
-		if (r->too_large || r->bad_body)
+		if (r->too_large || r->refused)
 			return MHD_YES; /* drain what is left, keep nothing */
 		r->received += n;
 		if (r->received > r->body_limit) {
 			r->too_large = true;
+			body_free(r);
 			buf_free(&r->body);
 			return MHD_YES;
 		}
-		if (r->pp) {
-			if (MHD_post_process(r->pp, data, n) != MHD_YES)
-				r->bad_body = true;
-		} else {
-			buf_append(&r->body, data, n);
-		}
+		body_feed(r, data, n);
 		return MHD_YES;
 	}
 	if (r->dispatched)
 		return resumed(r);
-	if (r->responded)
-		return MHD_YES;
 	return complete(r);
 }
 
@@ -460,7 +406,7 @@ int http_serve(const struct http_options *o)
 		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections, MHD_OPTION_CONNECTION_LIMIT, limit,
-		MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		NULL, MHD_OPTION_END);
 	if (!d) {

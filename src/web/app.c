@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../auth/auth.h"
 #include "../core/config.h"
@@ -139,10 +140,18 @@ static void route(http_req *r)
 size_t app_body_limit(http_req *r)
 {
 	size_t small = cfg.max_upload_bytes < APP_SMALL_BODY ? cfg.max_upload_bytes : APP_SMALL_BODY;
+	const char *type = http_header(r, "Content-Type");
 	route(r);
-	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) ||
-	    app_session(r) < 0 || !r->user.id)
+	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) || !type ||
+	    strncasecmp(type, "multipart/form-data", 19) != 0 || app_session(r) < 0 || !r->user.id)
 		return small;
+	/* Refused before a byte of the file is read: the user has as many questions in
+	 * flight as one may (the same check as ask_job_start's, which takes the place). */
+	if (ask_limit_full(r->user.id)) {
+		http_add_header(r, "Retry-After", "5");
+		http_error(r, 429, ASK_LIMIT_REACHED);
+		return small;
+	}
 	return cfg.max_upload_bytes;
 }
 

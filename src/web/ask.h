@@ -70,6 +70,11 @@ void ask_context_free(struct ask_context *c);
 /* Questions in flight per user (ask_limit.c): take a place or fail; give it back. */
 bool ask_limit_take(int64_t user_id);
 void ask_limit_give(int64_t user_id);
+/* True when user_id has no place left (nothing is taken). */
+bool ask_limit_full(int64_t user_id);
+#define ASK_LIMIT_REACHED                                                                                      \
+	"You already have as many questions waiting for answers as one person may. Wait for one to finish, then " \
+	"ask again."
 
 /* Stops the heartbeat of streamed answers (ask_heartbeat.c); at shutdown. */
 void ask_heartbeat_stop(void);

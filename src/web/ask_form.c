@@ -120,6 +120,17 @@ static size_t code_points(const char *s, size_t len)
 	return n;
 }
 
+/* True when data is UTF-8 text; a file that was cut may end inside a character. */
+static bool text_file(const char *data, size_t len, bool cut)
+{
+	if (memchr(data, '\0', len))
+		return false;
+	for (size_t k = 0; k <= (cut ? 3 : 0) && k <= len; k++)
+		if (utf8_valid(data, len - k))
+			return true;
+	return false;
+}
+
 static bool read_file(const http_file *file, buf *err)
 {
 	const char *dot = strrchr(file->filename, '.');
@@ -129,11 +140,15 @@ static bool read_file(const http_file *file, buf *err)
 	if (!ok_ext) {
 		buf_printf(err, "This type of file is not accepted (%s). Upload a .txt, .csv, .json, .md or .doc file.",
 			   dot ? dot : "no extension");
-	} else if (len > cfg.max_upload_bytes) {
-		buf_printf(err, "The file is %zu bytes; the limit is %zu bytes.", len, cfg.max_upload_bytes);
-	} else if (!utf8_valid(data, len) || memchr(data, '\0', len)) {
+	} else if (file->size > cfg.max_upload_bytes) {
+		buf_printf(err, "The file is %zu bytes; the limit is %zu bytes.", file->size, cfg.max_upload_bytes);
+	} else if (!text_file(data, len, file->cut)) {
 		buf_puts(err, "The file is not UTF-8 text (a binary .doc, for instance). Save it as plain text "
 			      "(.txt, .csv, .json or .md) and upload that.");
+	} else if (file->cut) {
+		/* Only the first bytes were kept: more than any accepted file can have. */
+		buf_printf(err, "The file's text is longer than the limit of %zu characters (the file is %zu bytes).",
+			   cfg.max_context_chars, file->size);
 	} else if (code_points(data, len) > cfg.max_context_chars) {
 		buf_printf(err, "The file's text is %zu characters long; the limit is %zu characters.",
 			   code_points(data, len), cfg.max_context_chars);

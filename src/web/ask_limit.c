@@ -50,3 +50,14 @@ void ask_limit_give(int64_t user)
 	}
 	pthread_mutex_unlock(&inflight_mu);
 }
+
+bool ask_limit_full(int64_t user)
+{
+	pthread_mutex_lock(&inflight_mu);
+	bool full = false;
+	for (size_t i = 0; i < ninflight; i++)
+		if (inflight[i].user == user)
+			full = inflight[i].n >= cfg.max_asks_per_user;
+	pthread_mutex_unlock(&inflight_mu);
+	return full;
+}

@@ -103,8 +103,8 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 		return;
 	}
 	if (!ask_limit_take(r->user.id)) {
-		http_error(r, 429, "You already have as many questions waiting for answers as one person may. "
-				   "Wait for one to finish, then ask again.");
+		http_add_header(r, "Retry-After", "5");
+		http_error(r, 429, ASK_LIMIT_REACHED);
 		return;
 	}
 	struct ask_job *j = job_new(r, f, conv_id, uuid);

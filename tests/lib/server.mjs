@@ -84,8 +84,8 @@ export function runCli(args, { env = {}, input, timeout = 30000 } = {}) {
  * Start `llmmeta serve` on a fresh database (or opts.db) after `llmmeta migrate`.
  * Returns { url, port, db, env, proc, stderr(), stop() }; stop() asserts a clean exit.
  */
-export async function startServer({ env = {}, db = freshDatabase(), migrate = true, timeout = 30000 } = {}) {
-  assert.ok(existsSync(BIN), `llmmeta binary not found at ${BIN} (build it with make, or set LLMMETA_BIN)`);
+export async function startServer({ env = {}, db = freshDatabase(), migrate = true, timeout = 30000, bin = BIN } = {}) {
+  assert.ok(existsSync(bin), `llmmeta binary not found at ${bin} (build it with make, or set LLMMETA_BIN)`);
   const fullEnv = { DATABASE_URL: db.url, ...env };
   if (migrate) {
     const m = await runCli(['migrate'], { env: fullEnv });
@@ -94,7 +94,7 @@ export async function startServer({ env = {}, db = freshDatabase(), migrate = tr
       assert.equal(m.code, 0, `llmmeta migrate failed (exit ${m.code}):\n${m.stderr}`);
     } catch (e) { db.cleanup(); throw e; }
   }
-  const proc = spawn(BIN, ['serve'], { env: appEnv(fullEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, ['serve'], { env: appEnv(fullEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
   const exited = new Promise((r) => proc.on('close', (code, signal) => r({ code, signal })));
   proc.stderr.on('data', (d) => { stderr += d; if (stderr.length > 8e6) stderr = stderr.slice(-4e6); });
