@@ -2,7 +2,12 @@
  *
  * html_printf is printf in which every %s is HTML-escaped: safe output is the easy
  * path, and the compiler still checks the arguments. Markup that is already HTML
- * (literals, the output of another html_ function) goes through html_raw. */
+ * (literals, the output of another html_ function) goes through html_raw.
+ *
+ * Pages are large and written in many small pieces, so this is on the hot path of
+ * every page: escaping copies the runs between special bytes, and html_printf writes
+ * its literals, %s, %c and decimal integers itself, leaving only the rarer
+ * conversions (floats, hex, width and precision) to the C library. */
 #ifndef LLMMETA_HTML_H
 #define LLMMETA_HTML_H
 
@@ -13,6 +18,8 @@ void html_text(buf *b, const char *s);
 void html_textn(buf *b, const char *s, size_t n);
 /* Appends trusted markup as it is. */
 void html_raw(buf *b, const char *markup);
+/* Appends v in decimal (what "%lld" gives). */
+void html_int(buf *b, long long v);
 /* printf with every %s escaped. Supports the usual flags, width, precision and
  * length modifiers for d i u x X o c f e g, %s and %%. */
 void html_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
