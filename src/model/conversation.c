@@ -17,6 +17,7 @@ void message_init(struct message *m, const char *role)
 	m->max_tokens = m->top_k = m->prompt_tokens = m->completion_tokens = m->total_tokens = -1;
 	m->elapsed_ms = m->ttft_ms = m->upload_id = m->file_size = -1;
 	m->temperature = m->top_p = NAN;
+	m->rendered_version = -1;
 }
 
 void message_clear(struct message *m)
@@ -30,6 +31,7 @@ void message_clear(struct message *m)
 	free(m->file_name);
 	free(m->file_sha256);
 	free(m->file_type);
+	free(m->rendered);
 	memset(m, 0, sizeof *m);
 }
 
@@ -104,14 +106,16 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 		       d,
 		       "INSERT INTO messages (conversation_id, user_id, role, content, created_at, provider, model,"
 		       " model_reported, max_tokens, temperature, top_k, top_p, prompt_tokens, completion_tokens,"
-		       " total_tokens, elapsed_ms, ttft_ms, finish_reason, status, error, source, upload_id)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		       " total_tokens, elapsed_ms, ttft_ms, finish_reason, status, error, source, upload_id, rendered,"
+		       " rendered_version)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 		       DB_ARGS(db_v_int(conv_id), db_v_int(user_id), db_v_text(m->role), db_v_text(m->content ? m->content : ""),
 			       db_v_int(now_ms()), db_v_text(m->provider), db_v_text(m->model), db_v_text(m->model_reported),
 			       opt_int(m->max_tokens), opt_real(m->temperature), opt_int(m->top_k), opt_real(m->top_p),
 			       opt_int(m->prompt_tokens), opt_int(m->completion_tokens), opt_int(m->total_tokens),
 			       opt_int(m->elapsed_ms), opt_int(m->ttft_ms), db_v_text(m->finish_reason), db_v_text(m->status),
-			       db_v_text(m->error), db_v_text(m->source), m->upload_id > 0 ? db_v_int(m->upload_id) : db_v_null()),
+			       db_v_text(m->error), db_v_text(m->source), m->upload_id > 0 ? db_v_int(m->upload_id) : db_v_null(),
+			       db_v_text(m->rendered), m->rendered ? opt_int(m->rendered_version) : db_v_null()),
 		       id) == 1 ? 0 : -1;
 }
 
@@ -133,7 +137,7 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 			      "SELECT m.id, m.role, m.content, m.created_at, m.provider, m.model, m.model_reported,"
 			      " m.max_tokens, m.temperature, m.top_k, m.top_p, m.prompt_tokens, m.completion_tokens,"
 			      " m.total_tokens, m.elapsed_ms, m.ttft_ms, m.finish_reason, m.status, m.error, m.source,"
-			      " m.upload_id, u.name, u.sha256, u.content_type, u.size"
+			      " m.upload_id, u.name, u.sha256, u.content_type, u.size, m.rendered, m.rendered_version"
 			      " FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id"
 			      " WHERE m.conversation_id = ? ORDER BY m.id",
 			      DB_ARGS(db_v_int(conv_id)));
@@ -177,6 +181,8 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 		m->file_sha256 = opt_text(r, 22);
 		m->file_type = opt_text(r, 23);
 		m->file_size = opt_i(r, 24);
+		m->rendered = opt_text(r, 25);
+		m->rendered_version = m->rendered ? opt_i(r, 26) : -1;
 		if (!m->content) {
 			rc = -1;
 			break;
@@ -190,6 +196,12 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 		return -1;
 	}
 	return 0;
+}
+
+int msg_set_rendered(db *d, int64_t id, const char *rendered, int64_t version)
+{
+	return db_exec(d, "UPDATE messages SET rendered = ?, rendered_version = ? WHERE id = ?",
+		       DB_ARGS(db_v_text(rendered), db_v_int(version), db_v_int(id))) == 1 ? 0 : -1;
 }
 
 void msg_list_free(struct message *m, size_t n)

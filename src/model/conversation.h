@@ -28,6 +28,10 @@ struct message {
 	int64_t upload_id;
 	char *file_name, *file_sha256, *file_type;
 	int64_t file_size;
+	/* The content as shown, made by the layer that shows it, and the version of what
+	 * made it: carried and stored as they are (NULL and -1 when there is none). */
+	char *rendered;
+	int64_t rendered_version;
 };
 
 /* A message with every field unknown. */
@@ -54,6 +58,8 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 int msg_set_status(db *d, int64_t id, const char *status, const char *error, int64_t elapsed_ms);
 /* The conversation's messages in order; free with msg_list_free. */
 int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n);
+/* Stores the rendering of message id's content (a newer version of it). 0 or -1. */
+int msg_set_rendered(db *d, int64_t id, const char *rendered, int64_t version);
 void msg_list_free(struct message *m, size_t n);
 
 /* Stores a file; returns 0 and its id, or -1. */

@@ -24,6 +24,7 @@
 #include "../core/util.h"
 #include "../html/html.h"
 #include "../llm/llm.h"
+#include "answer_html.h"
 #include "ask.h"
 #include "web.h"
 
@@ -230,6 +231,7 @@ static void answer_message(struct ask_job *j, struct message *m, const char *sta
 	m->error = j->res.error;
 	snprintf(m->status, sizeof m->status, "%s", status);
 	m->created_at = now_ms();
+	answer_html_fill(m);
 }
 
 /* Writes the outcome once. The caller has set j->recorded under the lock, after
