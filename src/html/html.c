@@ -30,6 +30,22 @@ static inline void put(buf *b, const char *p, size_t n)
 	}
 }
 
+/* Whether any byte of the word w is c (the classic "has a zero byte" test on w ^ c):
+ * lets the scan skip eight plain bytes at a time. */
+#define ONES 0x0101010101010101ULL
+static inline bool has_byte(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+	return ((x - ONES) & ~x & (ONES << 7)) != 0;
+}
+
+static inline bool has_special(const unsigned char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+	return has_byte(w, '&') | has_byte(w, '<') | has_byte(w, '>') | has_byte(w, '"') | has_byte(w, '\'');
+}
+
 void html_textn(buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
@@ -37,6 +53,8 @@ void html_textn(buf *b, const char *s, size_t n)
 	buf_reserve(b, n);
 	while (p < end) {
 		const unsigned char *run = p;
+		while (end - p >= 8 && !has_special(p))
+			p += 8;
 		while (p < end && !special[*p])
 			p++;
 		put(b, (const char *)run, (size_t)(p - run));
