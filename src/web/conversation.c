@@ -125,7 +125,7 @@ static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct a
 	snprintf(action, sizeof action, "/conversation/%s/", uuid);
 	ask_form_render(&b, r, f, action, prompts, np);
 	page_end(&b);
-	page_send(r, status, &b);
+	page_send_cached(r, status, &b);
 	prompt_list_free(prompts, np);
 	msg_list_free(msgs, n);
 }
