@@ -8,12 +8,21 @@
 
 #include "../core/util.h"
 
+/* Copies src into the n-byte field dst, cut to fit: snprintf("%s") without the
+ * printf machinery, which msg_list would otherwise run several times per row. */
+static void set_field(char *dst, size_t n, const char *src)
+{
+	size_t k = strnlen(src, n - 1);
+	memcpy(dst, src, k);
+	dst[k] = '\0';
+}
+
 void message_init(struct message *m, const char *role)
 {
 	memset(m, 0, sizeof *m);
-	snprintf(m->role, sizeof m->role, "%s", role);
-	snprintf(m->status, sizeof m->status, "ok");
-	snprintf(m->source, sizeof m->source, "web");
+	set_field(m->role, sizeof m->role, role);
+	set_field(m->status, sizeof m->status, "ok");
+	set_field(m->source, sizeof m->source, "web");
 	m->max_tokens = m->top_k = m->prompt_tokens = m->completion_tokens = m->total_tokens = -1;
 	m->elapsed_ms = m->ttft_ms = m->upload_id = m->file_size = -1;
 	m->temperature = m->top_p = NAN;
@@ -173,9 +182,9 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 		m->elapsed_ms = opt_i(r, 14);
 		m->ttft_ms = opt_i(r, 15);
 		m->finish_reason = opt_text(r, 16);
-		snprintf(m->status, sizeof m->status, "%s", db_text(r, 17));
+		set_field(m->status, sizeof m->status, db_text(r, 17));
 		m->error = opt_text(r, 18);
-		snprintf(m->source, sizeof m->source, "%s", db_text(r, 19));
+		set_field(m->source, sizeof m->source, db_text(r, 19));
 		m->upload_id = opt_i(r, 20);
 		m->file_name = opt_text(r, 21);
 		m->file_sha256 = opt_text(r, 22);
