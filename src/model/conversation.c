@@ -2,6 +2,7 @@
 #include "conversation.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,22 @@ void message_clear(struct message *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* The array p of n elements of `size` bytes, with room for one more: grown (the
+ * capacity *cap doubling, from 16) only when full. NULL when memory ran out, p being
+ * then unchanged. The one growth rule of the list functions below. */
+static void *room_for_one(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	size_t c = *cap ? *cap * 2 : 16;
+	if (c > SIZE_MAX / size)
+		return NULL;
+	void *q = realloc(p, c * size);
+	if (q)
+		*cap = c;
+	return q;
+}
+
 int conv_create(db *d, int64_t user_id, const char *title, const char *source, char uuid[37], int64_t *id)
 {
 	uuid_v4(uuid);
@@ -82,21 +99,32 @@ int conv_list(db *d, int64_t user_id, int64_t limit, int64_t offset, struct conv
 	if (!r)
 		return -1;
 	int rc;
+	size_t cap = 0;
 	while ((rc = db_step(r)) == 1) {
-		struct conv_summary *grown = realloc(*out, (*n + 1) * sizeof *grown);
+		struct conv_summary *grown = room_for_one(*out, *n, &cap, sizeof *grown);
 		if (!grown) {
 			rc = -1;
 			break;
 		}
 		*out = grown;
 		struct conv_summary *c = &(*out)[(*n)++];
-		snprintf(c->uuid, sizeof c->uuid, "%s", db_text(r, 0));
+		set_field(c->uuid, sizeof c->uuid, db_text(r, 0));
 		c->title = xstrdup(db_text(r, 1));
 		c->updated_at = db_int(r, 2);
 		c->messages = db_int(r, 3);
+		if (!c->title) {
+			rc = -1;
+			break;
+		}
 	}
 	db_done(r);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0) {
+		conv_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 void conv_list_free(struct conv_summary *c, size_t n)
@@ -155,15 +183,12 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 	int rc;
 	size_t cap = 0;
 	while ((rc = db_step(r)) == 1) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct message *grown = realloc(*out, cap * sizeof *grown);
-			if (!grown) {
-				rc = -1;
-				break;
-			}
-			*out = grown;
+		struct message *grown = room_for_one(*out, *n, &cap, sizeof *grown);
+		if (!grown) {
+			rc = -1;
+			break;
 		}
+		*out = grown;
 		struct message *m = &(*out)[(*n)++];
 		message_init(m, db_text(r, 1));
 		m->id = db_int(r, 0);
@@ -278,8 +303,9 @@ int prompt_list(db *d, int64_t user_id, struct prompt **out, size_t *n)
 	if (!r)
 		return -1;
 	int rc;
+	size_t cap = 0;
 	while ((rc = db_step(r)) == 1) {
-		struct prompt *grown = realloc(*out, (*n + 1) * sizeof *grown);
+		struct prompt *grown = room_for_one(*out, *n, &cap, sizeof *grown);
 		if (!grown) {
 			rc = -1;
 			break;
@@ -289,9 +315,19 @@ int prompt_list(db *d, int64_t user_id, struct prompt **out, size_t *n)
 		p->id = db_int(r, 0);
 		p->title = xstrdup(db_text(r, 1));
 		p->text = xstrdup(db_text(r, 2));
+		if (!p->title || !p->text) {
+			rc = -1;
+			break;
+		}
 	}
 	db_done(r);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0) {
+		prompt_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 void prompt_list_free(struct prompt *p, size_t n)

@@ -1,6 +1,13 @@
-/* conversation.h - conversations, their messages with every field of SPEC §5.4, the
- * files attached to them, and saved prompts: the SQL lives here. Only the owner's
- * rows are ever returned: every lookup takes the user id. */
+/* conversation.h - conversations, their messages with all their metadata (model,
+ * parameters, token counts, timings, finish reason, status), the files attached to
+ * them, and saved prompts: the SQL lives here.
+ *
+ * Whatever a request names (a conversation's uuid, an upload's or a prompt's id) is
+ * looked up with the user id, and only that user's rows come back: conv_find,
+ * conv_list, upload_fetch, upload_text and the prompt functions. The functions that
+ * take a conversation or message id - conv_touch, msg_insert, msg_set_status,
+ * msg_list, msg_set_rendered - trust it: the caller has checked it first (the
+ * conversation's id comes from conv_find, a message's from msg_insert or msg_list). */
 #ifndef LLMMETA_CONVERSATION_H
 #define LLMMETA_CONVERSATION_H
 

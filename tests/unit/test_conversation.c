@@ -1,12 +1,13 @@
-/* test_answer_html.c - answers rendered once, when stored: the model's rendered
- * columns (src/model/conversation.c: msg_insert, msg_list, msg_set_rendered) and the
- * web layer that fills and uses them (src/web/answer_html.c), on a SQLite file (the
- * page stores a fresh rendering through db_thread(), which opens the database by URL).
+/* test_conversation.c - the conversation model (src/model/conversation.c) and answers
+ * rendered once, when stored (src/web/answer_html.c), on a SQLite file (the page
+ * stores a fresh rendering through db_thread(), which opens the database by URL).
  *
- * Covers: rendered text and version round-trip, absent stays NULL/-1; setting them on
- * a missing message fails; answer_html_fill renders what markdown_html renders; a
- * current rendering is shown as kept (no Markdown work), a stale or missing one is
- * rendered afresh and stored back, and a message not yet stored is never written. */
+ * Covers: the list functions (msg_list, conv_list, prompt_list) across their growth
+ * step (16 and 17 rows), in order; rendered text and version round-trip, absent stays
+ * NULL/-1; setting them on a missing message fails; answer_html_fill renders what
+ * markdown_html renders; a current rendering is shown as kept (no Markdown work), a
+ * stale or missing one is rendered afresh and stored back, and a message not yet
+ * stored is never written. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,6 +93,64 @@ static char *markdown(const char *s)
 	buf b = BUF_INIT;
 	markdown_html(&b, s, strlen(s));
 	return buf_detach(&b, NULL);
+}
+
+/* 16 rows fill the first allocation, the 17th grows it: every row comes back, in order. */
+static void test_lists_grow(void **state)
+{
+	(void)state;
+	int64_t uid;
+	assert_int_equal(user_create(d, "lists", "", "", false, &uid), USER_CREATED);
+	for (int want = 16; want <= 17; want++) {
+		char uuid[37];
+		int64_t cid;
+		assert_int_equal(conv_create(d, uid, "c", "web", uuid, &cid), 0);
+		for (int i = 0; i < want; i++) {
+			char text[16];
+			snprintf(text, sizeof text, "m%d", i);
+			struct message m;
+			message_init(&m, i % 2 ? "assistant" : "user");
+			m.content = text;
+			int64_t id;
+			assert_int_equal(msg_insert(d, &m, cid, uid, &id), 0);
+			snprintf(text, sizeof text, "p%d", i);
+			assert_int_equal(prompt_save(d, uid, text, "body"), 0);
+		}
+		struct message *msgs;
+		size_t n;
+		assert_int_equal(msg_list(d, cid, &msgs, &n), 0);
+		assert_int_equal(n, (size_t)want);
+		for (size_t i = 0; i < n; i++) {
+			char text[32];
+			snprintf(text, sizeof text, "m%zu", i);
+			assert_string_equal(msgs[i].content, text);
+			assert_string_equal(msgs[i].role, i % 2 ? "assistant" : "user");
+		}
+		msg_list_free(msgs, n);
+	}
+	struct prompt *p;
+	size_t np;
+	assert_int_equal(prompt_list(d, uid, &p, &np), 0);
+	assert_int_equal(np, 33); /* 16 + 17 */
+	assert_string_equal(p[0].title, "p0");
+	assert_string_equal(p[16].title, "p0");
+	assert_string_equal(p[32].title, "p16");
+	prompt_list_free(p, np);
+	for (int i = 0; i < 15; i++) { /* 17 conversations in all */
+		char uuid[37];
+		int64_t cid;
+		assert_int_equal(conv_create(d, uid, "more", "web", uuid, &cid), 0);
+	}
+	struct conv_summary *c;
+	size_t nc;
+	assert_int_equal(conv_list(d, uid, 100, 0, &c, &nc), 0);
+	assert_int_equal(nc, 17);
+	assert_string_equal(c[16].title, "c"); /* the oldest last */
+	assert_int_equal(c[16].messages, 16);
+	conv_list_free(c, nc);
+	assert_int_equal(conv_list(d, uid, 16, 0, &c, &nc), 0);
+	assert_int_equal(nc, 16);
+	conv_list_free(c, nc);
 }
 
 static void test_model_round_trip(void **state)
@@ -190,6 +249,7 @@ static void test_unstored_message_is_not_written(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lists_grow),
 		cmocka_unit_test(test_model_round_trip),
 		cmocka_unit_test(test_fill_renders_markdown),
 		cmocka_unit_test(test_current_rendering_is_shown_as_kept),
