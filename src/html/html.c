@@ -2,6 +2,7 @@
 #include "html.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,9 +72,9 @@ void html_text(buf *b, const char *s)
 		html_textn(b, s, strlen(s));
 }
 
-void html_raw(buf *b, const char *markup)
+void html_rawn(buf *b, const char *markup, size_t n)
 {
-	put(b, markup, strlen(markup));
+	put(b, markup, n);
 }
 
 /* Writes v in decimal, with a '-' when neg: the digits are generated backwards into
@@ -166,8 +167,31 @@ static int number_or_star(const char **p, va_list *ap)
 	return n;
 }
 
-/* The conversions pages use most, without flags, width or precision: %s %c %% and
- * the decimal integers (%d %i %u with no length, l, ll, z, j or t). Writes the one at
+/* %g of v when v is a short decimal, 0 <= v < 1000 with at most two decimals (a
+ * temperature, a top_p): the integer part, then the decimals without trailing
+ * zeros, which is what %g's six significant digits give for these. Returns false,
+ * having written nothing, for any other value. */
+static bool short_decimal(buf *b, double v)
+{
+	if (!(v >= 0 && v < 1000) || signbit(v))
+		return false; /* NaN, and -0 which %g writes "-0" */
+	double hundredths = v * 100;
+	long long k = (long long)(hundredths + 0.5);
+	/* Off by no more than the double nearest k/100 can be (and 0 only when exactly):
+	 * far below what %g's sixth significant digit would show. */
+	if (k == 0 ? v != 0 : fabs(hundredths - (double)k) > 1e-9 * hundredths)
+		return false;
+	put_u64(b, (unsigned long long)(k / 100), false);
+	int frac = (int)(k % 100);
+	if (frac) {
+		char d[3] = {'.', (char)('0' + frac / 10), (char)('0' + frac % 10)};
+		put(b, d, frac % 10 ? 3 : 2);
+	}
+	return true;
+}
+
+/* The conversions pages use most, without flags, width or precision: %s %c %%, the
+ * decimal integers (%d %i %u with no length, l, ll, z, j or t) and short %g. Writes the one at
  * *p (just after the '%'), moves *p to its last character and returns true; returns
  * false, having read nothing, for anything else, which the general path formats. */
 static bool fast_conversion(buf *b, const char **p, va_list *ap)
@@ -221,6 +245,18 @@ static bool fast_conversion(buf *b, const char **p, va_list *ap)
 		default: v = va_arg(*ap, unsigned); break;
 		}
 		put_u64(b, v, false);
+		break;
+	}
+	case 'g': {
+		if (len)
+			return false;
+		va_list peek; /* read again by the general path when not a short decimal */
+		va_copy(peek, *ap);
+		double v = va_arg(peek, double);
+		va_end(peek);
+		if (!short_decimal(b, v))
+			return false;
+		(void)va_arg(*ap, double);
 		break;
 	}
 	default: return false;

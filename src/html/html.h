@@ -6,18 +6,26 @@
  *
  * Pages are large and written in many small pieces, so this is on the hot path of
  * every page: escaping copies the runs between special bytes, and html_printf writes
- * its literals, %s, %c and decimal integers itself, leaving only the rarer
- * conversions (floats, hex, width and precision) to the C library. */
+ * its literals, %s, %c, decimal integers and the %g of short decimals (0.7, 12.25)
+ * itself, leaving only the rarer conversions (other floats, hex, width and
+ * precision) to the C library. */
 #ifndef LLMMETA_HTML_H
 #define LLMMETA_HTML_H
+
+#include <string.h>
 
 #include "../core/buf.h"
 
 /* Appends s with & < > " ' escaped: safe in text and in quoted attribute values. */
 void html_text(buf *b, const char *s);
 void html_textn(buf *b, const char *s, size_t n);
-/* Appends trusted markup as it is. */
-void html_raw(buf *b, const char *markup);
+/* Appends trusted markup as it is. Inline so that a literal's length is known when
+ * compiling: pages are mostly literals. */
+void html_rawn(buf *b, const char *markup, size_t n);
+static inline void html_raw(buf *b, const char *markup)
+{
+	html_rawn(b, markup, strlen(markup));
+}
 /* Appends v in decimal (what "%lld" gives). */
 void html_int(buf *b, long long v);
 /* printf with every %s escaped. Supports the usual flags, width, precision and

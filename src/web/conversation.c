@@ -40,9 +40,7 @@ static void meta_real(buf *b, const char *label, double v)
 	if (isnan(v)) {
 		html_raw(b, "not sent");
 	} else {
-		char num[32];
-		snprintf(num, sizeof num, "%g", v);
-		html_text(b, num);
+		html_printf(b, "%g", v);
 	}
 	html_raw(b, "</dd></div>");
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,6 +402,23 @@ static void test_printf_char_nul(void **state)
 	expect_and_free(&b, "[|&amp;]");
 }
 
+/* Short decimals are written without the C library: every value of the form k/100
+ * below 1000 and values around them must still give exactly what %g gives. */
+static void test_printf_g_like_snprintf(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 100000; k += k < 1000 ? 1 : 7) {
+		double v = k / 100.0;
+		SAME_AS_PRINTF("%g|%g|%g", v, v + 1e-7, v - 1e-9);
+		SAME_AS_PRINTF("%g", v * 3 / 3);
+	}
+	SAME_AS_PRINTF("%g|%g|%g|%g", 1e-9, 1e-12, -0.0, -0.7);
+	SAME_AS_PRINTF("%g|%g|%g|%g", 999.99, 999.995, 1000.0, 123456.0);
+	SAME_AS_PRINTF("%g|%g|%g", 0.001, 0.125, 0.35);
+	SAME_AS_PRINTF("%g|%g|%g", (double)NAN, (double)INFINITY, 1e300);
+	SAME_AS_PRINTF("[%5g|%.2g|%+g]", 0.5, 0.25, 1.5); /* flags: the general path */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_textn_runs),
 		cmocka_unit_test(test_writer_respects_oom),
 		cmocka_unit_test(test_printf_char_nul),
+		cmocka_unit_test(test_printf_g_like_snprintf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
