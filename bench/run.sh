@@ -20,14 +20,15 @@ fi
 
 free_port() { node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
-# llmmeta on SQLite, release build, quiet log; its database holds one user with a
+# llmmeta on SQLite, release build (BENCH_BIN: another one, to compare), quiet log; its database holds one user with a
 # conversation of 200 messages (bench/conversation-seed.mjs).
 lport=$(free_port)
+bin=${BENCH_BIN:-build/llmmeta}
 export DATABASE_URL="sqlite://$dir/w.db" SECRET_KEY=bench-secret-bench-secret-bench-secret! DATA_DIR=$dir \
 	LLM_API_URL=http://127.0.0.1:9/v1 LLM_MODELS=none
-build/llmmeta migrate >/dev/null 2>&1 || { echo "bench: migrate failed" >&2; exit 1; }
+"$bin" migrate >/dev/null 2>&1 || { echo "bench: migrate failed" >&2; exit 1; }
 node bench/conversation-seed.mjs | sqlite3 "$dir/w.db" || exit 1
-PORT=$lport build/llmmeta serve >/dev/null 2>"$dir/llmmeta.log" &
+PORT=$lport "$bin" serve >/dev/null 2>"$dir/llmmeta.log" &
 lpid=$!
 read -r token uuid < <(node --input-type=module -e \
 	'import("./bench/conversation-seed.mjs").then((m) => console.log(m.TOKEN, m.UUID))')
