@@ -191,9 +191,10 @@ static bool short_decimal(buf *b, double v)
 }
 
 /* The conversions pages use most, without flags, width or precision: %s %c %%, the
- * decimal integers (%d %i %u with no length, l, ll, z, j or t) and short %g. Writes the one at
- * *p (just after the '%'), moves *p to its last character and returns true; returns
- * false, having read nothing, for anything else, which the general path formats. */
+ * decimal integers (%d %i %u with no length, l, ll, z, j or t) and short %g. Writes
+ * the one at *p (just after the '%'), moves *p to its last character and returns
+ * true; returns false, having read nothing, for anything else, which the general
+ * path formats. */
 static bool fast_conversion(buf *b, const char **p, va_list *ap)
 {
 	const char *q = *p;
