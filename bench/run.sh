@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # run.sh - `make bench`: speed and memory figures, never pass/fail.
 #   1. 1,000 questions in flight against a provider answering after 2 s (ask-load.mjs)
-#   2. wrk on llmmeta (static file, home page, /health/) next to nginx serving the same
-#      stylesheet from disk, on this machine, same client settings.
+#   2. wrk on llmmeta (static file, home page, a conversation of 200 messages, /health/)
+#      next to nginx serving the same bytes from disk (the pages saved from llmmeta), on
+#      this machine, same client settings, with llmmeta's requests/s as a ratio of
+#      nginx's. BENCH_N=0 skips 1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -11,21 +13,43 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
 source scripts/node-env.sh || exit 1
 [ -d tests/node_modules ] || (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "== asking: 1,000 questions in flight"
-node bench/ask-load.mjs --n "${BENCH_N:-1000}" --delay "${BENCH_DELAY:-2000}"
+if [ "${BENCH_N:-1000}" != 0 ]; then
+	echo "== asking: 1,000 questions in flight"
+	node bench/ask-load.mjs --n "${BENCH_N:-1000}" --delay "${BENCH_DELAY:-2000}"
+fi
 
 free_port() { node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
-# llmmeta on SQLite, release build, quiet log.
+# llmmeta on SQLite, release build (BENCH_BIN: another one, to compare), quiet log; its database holds one user with a
+# conversation of 200 messages (bench/conversation-seed.mjs).
 lport=$(free_port)
-PORT=$lport DATABASE_URL="sqlite://$dir/w.db" SECRET_KEY=bench-secret-bench-secret-bench-secret! DATA_DIR=$dir \
-	LLM_API_URL=http://127.0.0.1:9/v1 LLM_MODELS=none build/llmmeta serve >/dev/null 2>"$dir/llmmeta.log" &
+bin=${BENCH_BIN:-build/llmmeta}
+export DATABASE_URL="sqlite://$dir/w.db" SECRET_KEY=bench-secret-bench-secret-bench-secret! DATA_DIR=$dir \
+	LLM_API_URL=http://127.0.0.1:9/v1 LLM_MODELS=none
+"$bin" migrate >/dev/null 2>&1 || { echo "bench: migrate failed" >&2; exit 1; }
+node bench/conversation-seed.mjs | sqlite3 "$dir/w.db" || exit 1
+PORT=$lport "$bin" serve >/dev/null 2>"$dir/llmmeta.log" &
 lpid=$!
+read -r token uuid < <(node --input-type=module -e \
+	'import("./bench/conversation-seed.mjs").then((m) => console.log(m.TOKEN, m.UUID))')
+cookie="Cookie: llmmeta_session=$token"
+conv=/conversation/$uuid/
 
-# nginx serving the same stylesheet.
+# nginx serving the same stylesheet, and the same bytes as llmmeta's home page and
+# conversation page (saved from llmmeta once it answers; the first view of the
+# conversation also renders and stores its answers, as an old database's would be).
 nport=$(free_port)
 mkdir -p "$dir/www/static" "$dir/nginx"
 cp assets/style.css "$dir/www/static/style.css"
+save() { # url file [header]
+	node -e 'const [u, f, h] = process.argv.slice(1); const H = h ? {[h.split(": ")[0]]: h.split(": ")[1]} : {};
+		(async () => { for (let i = 0; i < 50; i++) { try { const r = await fetch(u, {headers: H});
+		if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+		require("fs").writeFileSync(f, Buffer.from(await r.arrayBuffer())); return; }
+		catch (e) { if (i === 49) throw e; await new Promise(z => setTimeout(z, 100)); } } })()' "$@"
+}
+save "http://127.0.0.1:$lport/" "$dir/www/index.html" || exit 1
+save "http://127.0.0.1:$lport$conv" "$dir/www/conversation.html" "$cookie" || exit 1
 chmod -R a+rX "$dir"
 cat >"$dir/nginx/nginx.conf" <<CONF
 worker_processes 2;
@@ -43,19 +67,31 @@ CONF
 nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" &
 sleep 1
 
-run_wrk() { # label url
+rps=0
+run_wrk() { # label url [header]: prints a line, leaves the requests/s in $rps
 	local out
-	out=$(wrk -t2 -c64 -d"${BENCH_SECONDS:-5}"s --latency "$2" 2>&1)
-	printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$1" \
-		"$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+	out=$(wrk -t2 -c64 -d"${BENCH_SECONDS:-5}"s --latency ${3:+-H "$3"} "$2" 2>&1)
+	rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+	printf '%-44s %10s req/s   p50 %8s   p99 %8s' "$1" "${rps:-?}" \
 		"$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
+}
+# nginx, then llmmeta on the same bytes, with the ratio of their requests/s.
+pair() { # label nginx-url llmmeta-url [header]
+	run_wrk "nginx    $1" "$2" "${4:-}"
+	local base=$rps
+	echo
+	run_wrk "llmmeta  $1" "$3" "${4:-}"
+	awk -v a="$rps" -v b="$base" 'BEGIN { if (b > 0) printf "   %.2fx nginx", a / b }'
+	echo
 }
 
 echo "== wrk -t2 -c64 (2 cores shared by client and server)"
-run_wrk "nginx    /static/style.css" "http://127.0.0.1:$nport/static/style.css"
-run_wrk "llmmeta  /static/style.css" "http://127.0.0.1:$lport/static/style.css"
-run_wrk "llmmeta  / (home page)" "http://127.0.0.1:$lport/"
+pair "/static/style.css" "http://127.0.0.1:$nport/static/style.css" "http://127.0.0.1:$lport/static/style.css"
+pair "/ (home page, $(wc -c <"$dir/www/index.html") B)" "http://127.0.0.1:$nport/index.html" "http://127.0.0.1:$lport/"
+pair "conversation, 200 msgs ($(wc -c <"$dir/www/conversation.html") B)" \
+	"http://127.0.0.1:$nport/conversation.html" "http://127.0.0.1:$lport$conv" "$cookie"
 run_wrk "llmmeta  GET /health/ (3 queries)" "http://127.0.0.1:$lport/health/"
+echo
 echo "llmmeta RSS after load: $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$lpid/status), threads: $(awk '/Threads/ {print $2}' /proc/$lpid/status)"
 kill -TERM $lpid
 kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null

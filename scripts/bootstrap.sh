@@ -3,7 +3,7 @@
 # are there (quiet, idempotent). Usage: scripts/bootstrap.sh [build|test|bench]
 #   build: compiler and the -dev libraries the binary links
 #   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium
-#   bench: build + wrk and nginx
+#   bench: build + wrk, nginx, and sqlite3 (to seed its database)
 set -euo pipefail
 
 need=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
@@ -14,7 +14,7 @@ test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps)
       # Node.js: any recent one will do; Debian's only when none is installed, since
       # Debian's npm package conflicts with NodeSource's nodejs.
       if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need+=(nodejs npm); fi ;;
-bench) need+=(wrk nginx-light procps) ;;
+bench) need+=(wrk nginx-light procps sqlite3) ;;
 *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
 

@@ -34,8 +34,28 @@ void fmt_iso8601(char out[32], int64_t ms)
 	}
 	struct tm tm;
 	gmtime_r(&secs, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03dZ", frac);
+	int year = tm.tm_year + 1900;
+	if (year < 0 || year > 9999) {
+		size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(out + n, 32 - n, ".%03dZ", frac);
+		return;
+	}
+	/* Four-digit years by hand: pages write one of these per message, and the
+	 * printf family would be most of the cost. */
+	const int field[] = {year / 100, year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+	const char after[] = {0, '-', '-', 'T', ':', ':', '.'};
+	char *p = out;
+	for (size_t i = 0; i < sizeof field / sizeof field[0]; i++) {
+		*p++ = (char)('0' + field[i] / 10);
+		*p++ = (char)('0' + field[i] % 10);
+		if (after[i])
+			*p++ = after[i];
+	}
+	*p++ = (char)('0' + frac / 100);
+	*p++ = (char)('0' + frac / 10 % 10);
+	*p++ = (char)('0' + frac % 10);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 void rand_token(char *out, size_t outlen, size_t nbytes)

@@ -103,6 +103,12 @@ static const char *const migrations[] = {
 	" text TEXT NOT NULL,"
 	" created_at BIGINT NOT NULL);"
 	"CREATE INDEX saved_prompts_user ON saved_prompts (user_id, id);",
+
+	/* 3: an answer as it is shown, made once when it is stored rather than on every
+	 * page view, with the version of what made it (the web layer re-makes it when
+	 * that changes). Opaque text to the database and the model. */
+	"ALTER TABLE messages ADD COLUMN rendered TEXT;"
+	"ALTER TABLE messages ADD COLUMN rendered_version INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

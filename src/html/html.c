@@ -2,6 +2,7 @@
 #include "html.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,24 +10,60 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The replacement of each byte that needs one (index into rep), 0 for the rest: the
+ * scan looks each byte up once and copies the runs between them whole. */
+static const unsigned char special[256] = {['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4, ['\''] = 5};
+static const struct {
+	char s[7];
+	unsigned char n;
+} rep[] = {{"", 0}, {"&amp;", 5}, {"&lt;", 4}, {"&gt;", 4}, {"&quot;", 6}, {"&#39;", 5}};
+
+/* buf_append with the common case (it fits) inline: pages are written in many small
+ * pieces, and this is the path every one of them takes. */
+static inline void put(buf *b, const char *p, size_t n)
+{
+	if (b->cap - b->len > n && !b->oom) { /* cap > len whenever data exists */
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+	} else {
+		buf_append(b, p, n);
+	}
+}
+
+/* Whether any byte of the word w is c (the classic "has a zero byte" test on w ^ c):
+ * lets the scan skip eight plain bytes at a time. */
+#define ONES 0x0101010101010101ULL
+static inline bool has_byte(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+	return ((x - ONES) & ~x & (ONES << 7)) != 0;
+}
+
+static inline bool has_special(const unsigned char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+	return has_byte(w, '&') | has_byte(w, '<') | has_byte(w, '>') | has_byte(w, '"') | has_byte(w, '\'');
+}
+
 void html_textn(buf *b, const char *s, size_t n)
 {
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		buf_append(b, s + start, i - start);
-		buf_puts(b, rep);
-		start = i + 1;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	/* Most text has nothing to escape: room for it once, up front. */
+	buf_reserve(b, n);
+	while (p < end) {
+		const unsigned char *run = p;
+		while (end - p >= 8 && !has_special(p))
+			p += 8;
+		while (p < end && !special[*p])
+			p++;
+		put(b, (const char *)run, (size_t)(p - run));
+		if (p == end)
+			break;
+		put(b, rep[special[*p]].s, rep[special[*p]].n);
+		p++;
 	}
-	buf_append(b, s + start, n - start);
 }
 
 void html_text(buf *b, const char *s)
@@ -35,9 +72,29 @@ void html_text(buf *b, const char *s)
 		html_textn(b, s, strlen(s));
 }
 
-void html_raw(buf *b, const char *markup)
+void html_rawn(buf *b, const char *markup, size_t n)
 {
-	buf_puts(b, markup);
+	put(b, markup, n);
+}
+
+/* Writes v in decimal, with a '-' when neg: the digits are generated backwards into
+ * a buffer long enough for any 64-bit value. */
+static void put_u64(buf *b, unsigned long long v, bool neg)
+{
+	char d[24];
+	char *p = d + sizeof d;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	if (neg)
+		*--p = '-';
+	put(b, p, (size_t)(d + sizeof d - p));
+}
+
+void html_int(buf *b, long long v)
+{
+	/* -(v + 1) + 1 avoids overflowing on LLONG_MIN. */
+	put_u64(b, v < 0 ? (unsigned long long)-(v + 1) + 1 : (unsigned long long)v, v < 0);
 }
 
 /* Text with printf's width and precision applied before escaping: precision caps
@@ -110,18 +167,114 @@ static int number_or_star(const char **p, va_list *ap)
 	return n;
 }
 
+/* %g of v when v is a short decimal, 0 <= v < 1000 with at most two decimals (a
+ * temperature, a top_p): the integer part, then the decimals without trailing
+ * zeros, which is what %g's six significant digits give for these. Returns false,
+ * having written nothing, for any other value. */
+static bool short_decimal(buf *b, double v)
+{
+	if (!(v >= 0 && v < 1000) || signbit(v))
+		return false; /* NaN, and -0 which %g writes "-0" */
+	double hundredths = v * 100;
+	long long k = (long long)(hundredths + 0.5);
+	/* Off by no more than the double nearest k/100 can be (and 0 only when exactly):
+	 * far below what %g's sixth significant digit would show. */
+	if (k == 0 ? v != 0 : fabs(hundredths - (double)k) > 1e-9 * hundredths)
+		return false;
+	put_u64(b, (unsigned long long)(k / 100), false);
+	int frac = (int)(k % 100);
+	if (frac) {
+		char d[3] = {'.', (char)('0' + frac / 10), (char)('0' + frac % 10)};
+		put(b, d, frac % 10 ? 3 : 2);
+	}
+	return true;
+}
+
+/* The conversions pages use most, without flags, width or precision: %s %c %%, the
+ * decimal integers (%d %i %u with no length, l, ll, z, j or t) and short %g. Writes
+ * the one at *p (just after the '%'), moves *p to its last character and returns
+ * true; returns false, having read nothing, for anything else, which the general
+ * path formats. */
+static bool fast_conversion(buf *b, const char **p, va_list *ap)
+{
+	const char *q = *p;
+	char len = 0; /* 0, 'l' (long), 'L' (long long), 'z', 'j', 't' */
+	if (*q == 'l')
+		len = q[1] == 'l' ? (q += 2, 'L') : (q++, 'l');
+	else if (*q == 'z' || *q == 'j' || *q == 't')
+		len = *q++;
+	switch (*q) {
+	case '%':
+		if (len)
+			return false;
+		put(b, "%", 1);
+		break;
+	case 's':
+		if (len)
+			return false;
+		html_text(b, va_arg(*ap, const char *));
+		break;
+	case 'c': {
+		if (len)
+			return false;
+		char c = (char)va_arg(*ap, int);
+		html_textn(b, &c, c != '\0'); /* a NUL is dropped, as the general path does */
+		break;
+	}
+	case 'd':
+	case 'i': {
+		long long v;
+		switch (len) {
+		case 'l': v = va_arg(*ap, long); break;
+		case 'L': v = va_arg(*ap, long long); break;
+		case 'z': v = va_arg(*ap, ptrdiff_t); break; /* the signed size_t */
+		case 'j': v = va_arg(*ap, intmax_t); break;
+		case 't': v = va_arg(*ap, ptrdiff_t); break;
+		default: v = va_arg(*ap, int); break;
+		}
+		html_int(b, v);
+		break;
+	}
+	case 'u': {
+		unsigned long long v;
+		switch (len) {
+		case 'l': v = va_arg(*ap, unsigned long); break;
+		case 'L': v = va_arg(*ap, unsigned long long); break;
+		case 'z': v = va_arg(*ap, size_t); break;
+		case 'j': v = va_arg(*ap, uintmax_t); break;
+		case 't': v = (unsigned long long)va_arg(*ap, ptrdiff_t); break;
+		default: v = va_arg(*ap, unsigned); break;
+		}
+		put_u64(b, v, false);
+		break;
+	}
+	case 'g': {
+		if (len)
+			return false;
+		va_list peek; /* read again by the general path when not a short decimal */
+		va_copy(peek, *ap);
+		double v = va_arg(peek, double);
+		va_end(peek);
+		if (!short_decimal(b, v))
+			return false;
+		(void)va_arg(*ap, double);
+		break;
+	}
+	default: return false;
+	}
+	*p = q;
+	return true;
+}
+
 void html_printf(buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	const char *lit = fmt;
-	for (const char *p = fmt; *p; p++) {
-		if (*p != '%')
-			continue;
-		buf_append(b, lit, (size_t)(p - lit));
+	for (const char *p = strchrnul(fmt, '%'); *p; p = strchrnul(p + 1, '%')) {
+		put(b, lit, (size_t)(p - lit));
 		p++;
-		if (*p == '%') {
-			buf_putc(b, '%');
+		if (fast_conversion(b, &p, &ap)) {
 			lit = p + 1;
 			continue;
 		}
@@ -144,8 +297,10 @@ void html_printf(buf *b, const char *fmt, ...)
 		}
 		while (*p && strchr("hlLzjt", *p) && nl < 2)
 			len[nl++] = *p++;
-		if (!*p)
+		if (!*p) {
+			lit = p;
 			break;
+		}
 		char spec[48];
 		int n = snprintf(spec, sizeof spec, "%%%s", flags);
 		if (width >= 0)
@@ -156,6 +311,6 @@ void html_printf(buf *b, const char *fmt, ...)
 		one(b, spec, flags, width, prec, len, *p, &ap);
 		lit = p + 1;
 	}
-	buf_puts(b, lit);
+	html_raw(b, lit);
 	va_end(ap);
 }

@@ -17,6 +17,12 @@ void page_begin(buf *b, http_req *r, const char *title, const char *section);
 void page_end(buf *b);
 /* Sends b as text/html with status. */
 void page_send(http_req *r, int status, buf *b);
+/* page_send for a page worth revalidating (a conversation, the history): a 200 gets
+ * an ETag (a hash of the body, which includes the session's CSRF token, so it is the
+ * user's own) and Cache-Control "private, no-cache", so the browser asks again each
+ * time; when the request's If-None-Match holds that ETag the answer is 304, without
+ * the body. Any other status is sent as page_send sends it. */
+void page_send_cached(http_req *r, int status, buf *b);
 
 struct field {
 	const char *name;

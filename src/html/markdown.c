@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "entities.h"
 #include "html.h"
 
 struct md {
@@ -17,19 +18,18 @@ struct md {
 	int a_depth;
 };
 
-/* Appends the character an entity names (&amp; &#233; &#x2192;), or the entity
- * itself when it names none this knows. */
+/* Appends the character an entity names (&copy; &#233; &#x2192;, any HTML5 name), or
+ * the entity itself when it names none. */
 static void entity(buf *out, const char *s, size_t n)
 {
-	static const struct {
-		const char *name;
-		const char *text;
-	} named[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&nbsp;", "\xC2\xA0"}};
-	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
-		if (n == strlen(named[i].name) && memcmp(s, named[i].name, n) == 0) {
-			buf_puts(out, named[i].text);
-			return;
-		}
+	if (n > 2 && s[1] != '#') {
+		const char *text = html_entity(s + 1, n - 2); /* between the & and the ; */
+		if (text)
+			buf_puts(out, text);
+		else
+			buf_append(out, s, n);
+		return;
+	}
 	unsigned long cp = 0;
 	if (n > 3 && s[1] == '#') {
 		bool hex = s[2] == 'x' || s[2] == 'X';

@@ -8,6 +8,13 @@
 
 #include "../core/buf.h"
 
+/* The version of the HTML this renderer makes. Answers are rendered once, when they
+ * are stored, and kept with this number; one kept with another number is rendered
+ * again when next shown. So bump it in every change that changes the output of
+ * markdown_html (or of the escaping writer it writes through), or old answers keep
+ * their old HTML. */
+#define MARKDOWN_VERSION 2 /* 2: every HTML5 named character reference */
+
 /* Appends the HTML for text to b. Returns 0, or -1 when the parser gave up (then
  * the text is appended escaped inside <pre>, so nothing is ever lost). */
 int markdown_html(buf *b, const char *text, size_t len);

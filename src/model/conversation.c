@@ -2,21 +2,32 @@
 #include "conversation.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/util.h"
 
+/* Copies src into the n-byte field dst, cut to fit: snprintf("%s") without the
+ * printf machinery, which msg_list would otherwise run several times per row. */
+static void set_field(char *dst, size_t n, const char *src)
+{
+	size_t k = strnlen(src, n - 1);
+	memcpy(dst, src, k);
+	dst[k] = '\0';
+}
+
 void message_init(struct message *m, const char *role)
 {
 	memset(m, 0, sizeof *m);
-	snprintf(m->role, sizeof m->role, "%s", role);
-	snprintf(m->status, sizeof m->status, "ok");
-	snprintf(m->source, sizeof m->source, "web");
+	set_field(m->role, sizeof m->role, role);
+	set_field(m->status, sizeof m->status, "ok");
+	set_field(m->source, sizeof m->source, "web");
 	m->max_tokens = m->top_k = m->prompt_tokens = m->completion_tokens = m->total_tokens = -1;
 	m->elapsed_ms = m->ttft_ms = m->upload_id = m->file_size = -1;
 	m->temperature = m->top_p = NAN;
+	m->rendered_version = -1;
 }
 
 void message_clear(struct message *m)
@@ -30,7 +41,24 @@ void message_clear(struct message *m)
 	free(m->file_name);
 	free(m->file_sha256);
 	free(m->file_type);
+	free(m->rendered);
 	memset(m, 0, sizeof *m);
+}
+
+/* The array p of n elements of `size` bytes, with room for one more: grown (the
+ * capacity *cap doubling, from 16) only when full. NULL when memory ran out, p being
+ * then unchanged. The one growth rule of the list functions below. */
+static void *room_for_one(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	size_t c = *cap ? *cap * 2 : 16;
+	if (c > SIZE_MAX / size)
+		return NULL;
+	void *q = realloc(p, c * size);
+	if (q)
+		*cap = c;
+	return q;
 }
 
 int conv_create(db *d, int64_t user_id, const char *title, const char *source, char uuid[37], int64_t *id)
@@ -82,21 +110,32 @@ int conv_list(db *d, int64_t user_id, int64_t limit, int64_t offset, struct conv
 	if (!r)
 		return -1;
 	int rc;
+	size_t cap = 0;
 	while ((rc = db_step(r)) == 1) {
-		struct conv_summary *grown = realloc(*out, (*n + 1) * sizeof *grown);
+		struct conv_summary *grown = room_for_one(*out, *n, &cap, sizeof *grown);
 		if (!grown) {
 			rc = -1;
 			break;
 		}
 		*out = grown;
 		struct conv_summary *c = &(*out)[(*n)++];
-		snprintf(c->uuid, sizeof c->uuid, "%s", db_text(r, 0));
+		set_field(c->uuid, sizeof c->uuid, db_text(r, 0));
 		c->title = xstrdup(db_text(r, 1));
 		c->updated_at = db_int(r, 2);
 		c->messages = db_int(r, 3);
+		if (!c->title) {
+			rc = -1;
+			break;
+		}
 	}
 	db_done(r);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0) {
+		conv_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 void conv_list_free(struct conv_summary *c, size_t n)
@@ -115,14 +154,16 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 		       d,
 		       "INSERT INTO messages (conversation_id, user_id, role, content, created_at, provider, model,"
 		       " model_reported, max_tokens, temperature, top_k, top_p, prompt_tokens, completion_tokens,"
-		       " total_tokens, elapsed_ms, ttft_ms, finish_reason, status, error, source, upload_id)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		       " total_tokens, elapsed_ms, ttft_ms, finish_reason, status, error, source, upload_id, rendered,"
+		       " rendered_version)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 		       DB_ARGS(db_v_int(conv_id), db_v_int(user_id), db_v_text(m->role), db_v_text(m->content ? m->content : ""),
 			       db_v_int(now_ms()), db_v_text(m->provider), db_v_text(m->model), db_v_text(m->model_reported),
 			       opt_int(m->max_tokens), opt_real(m->temperature), opt_int(m->top_k), opt_real(m->top_p),
 			       opt_int(m->prompt_tokens), opt_int(m->completion_tokens), opt_int(m->total_tokens),
 			       opt_int(m->elapsed_ms), opt_int(m->ttft_ms), db_v_text(m->finish_reason), db_v_text(m->status),
-			       db_v_text(m->error), db_v_text(m->source), m->upload_id > 0 ? db_v_int(m->upload_id) : db_v_null()),
+			       db_v_text(m->error), db_v_text(m->source), m->upload_id > 0 ? db_v_int(m->upload_id) : db_v_null(),
+			       db_v_text(m->rendered), m->rendered ? opt_int(m->rendered_version) : db_v_null()),
 		       id) == 1 ? 0 : -1;
 }
 
@@ -144,7 +185,7 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 			      "SELECT m.id, m.role, m.content, m.created_at, m.provider, m.model, m.model_reported,"
 			      " m.max_tokens, m.temperature, m.top_k, m.top_p, m.prompt_tokens, m.completion_tokens,"
 			      " m.total_tokens, m.elapsed_ms, m.ttft_ms, m.finish_reason, m.status, m.error, m.source,"
-			      " m.upload_id, u.name, u.sha256, u.content_type, u.size"
+			      " m.upload_id, u.name, u.sha256, u.content_type, u.size, m.rendered, m.rendered_version"
 			      " FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id"
 			      " WHERE m.conversation_id = ? ORDER BY m.id",
 			      DB_ARGS(db_v_int(conv_id)));
@@ -153,15 +194,12 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 	int rc;
 	size_t cap = 0;
 	while ((rc = db_step(r)) == 1) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct message *grown = realloc(*out, cap * sizeof *grown);
-			if (!grown) {
-				rc = -1;
-				break;
-			}
-			*out = grown;
+		struct message *grown = room_for_one(*out, *n, &cap, sizeof *grown);
+		if (!grown) {
+			rc = -1;
+			break;
 		}
+		*out = grown;
 		struct message *m = &(*out)[(*n)++];
 		message_init(m, db_text(r, 1));
 		m->id = db_int(r, 0);
@@ -180,14 +218,16 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 		m->elapsed_ms = opt_i(r, 14);
 		m->ttft_ms = opt_i(r, 15);
 		m->finish_reason = opt_text(r, 16);
-		snprintf(m->status, sizeof m->status, "%s", db_text(r, 17));
+		set_field(m->status, sizeof m->status, db_text(r, 17));
 		m->error = opt_text(r, 18);
-		snprintf(m->source, sizeof m->source, "%s", db_text(r, 19));
+		set_field(m->source, sizeof m->source, db_text(r, 19));
 		m->upload_id = opt_i(r, 20);
 		m->file_name = opt_text(r, 21);
 		m->file_sha256 = opt_text(r, 22);
 		m->file_type = opt_text(r, 23);
 		m->file_size = opt_i(r, 24);
+		m->rendered = opt_text(r, 25);
+		m->rendered_version = m->rendered ? opt_i(r, 26) : -1;
 		if (!m->content) {
 			rc = -1;
 			break;
@@ -201,6 +241,12 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 		return -1;
 	}
 	return 0;
+}
+
+int msg_set_rendered(db *d, int64_t id, const char *rendered, int64_t version)
+{
+	return db_exec(d, "UPDATE messages SET rendered = ?, rendered_version = ? WHERE id = ?",
+		       DB_ARGS(db_v_text(rendered), db_v_int(version), db_v_int(id))) == 1 ? 0 : -1;
 }
 
 void msg_list_free(struct message *m, size_t n)
@@ -268,8 +314,9 @@ int prompt_list(db *d, int64_t user_id, struct prompt **out, size_t *n)
 	if (!r)
 		return -1;
 	int rc;
+	size_t cap = 0;
 	while ((rc = db_step(r)) == 1) {
-		struct prompt *grown = realloc(*out, (*n + 1) * sizeof *grown);
+		struct prompt *grown = room_for_one(*out, *n, &cap, sizeof *grown);
 		if (!grown) {
 			rc = -1;
 			break;
@@ -279,9 +326,19 @@ int prompt_list(db *d, int64_t user_id, struct prompt **out, size_t *n)
 		p->id = db_int(r, 0);
 		p->title = xstrdup(db_text(r, 1));
 		p->text = xstrdup(db_text(r, 2));
+		if (!p->title || !p->text) {
+			rc = -1;
+			break;
+		}
 	}
 	db_done(r);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0) {
+		prompt_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 void prompt_list_free(struct prompt *p, size_t n)

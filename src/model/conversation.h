@@ -1,6 +1,13 @@
-/* conversation.h - conversations, their messages with every field of SPEC §5.4, the
- * files attached to them, and saved prompts: the SQL lives here. Only the owner's
- * rows are ever returned: every lookup takes the user id. */
+/* conversation.h - conversations, their messages with all their metadata (model,
+ * parameters, token counts, timings, finish reason, status), the files attached to
+ * them, and saved prompts: the SQL lives here.
+ *
+ * Whatever a request names (a conversation's uuid, an upload's or a prompt's id) is
+ * looked up with the user id, and only that user's rows come back: conv_find,
+ * conv_list, upload_fetch, upload_text and the prompt functions. The functions that
+ * take a conversation or message id - conv_touch, msg_insert, msg_set_status,
+ * msg_list, msg_set_rendered - trust it: the caller has checked it first (the
+ * conversation's id comes from conv_find, a message's from msg_insert or msg_list). */
 #ifndef LLMMETA_CONVERSATION_H
 #define LLMMETA_CONVERSATION_H
 
@@ -28,6 +35,10 @@ struct message {
 	int64_t upload_id;
 	char *file_name, *file_sha256, *file_type;
 	int64_t file_size;
+	/* The content as shown, made by the layer that shows it, and the version of what
+	 * made it: carried and stored as they are (NULL and -1 when there is none). */
+	char *rendered;
+	int64_t rendered_version;
 };
 
 /* A message with every field unknown. */
@@ -57,6 +68,8 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 int msg_set_status(db *d, int64_t id, const char *status, const char *error, int64_t elapsed_ms);
 /* The conversation's messages in order; free with msg_list_free. */
 int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n);
+/* Stores the rendering of message id's content (a newer version of it). 0 or -1. */
+int msg_set_rendered(db *d, int64_t id, const char *rendered, int64_t version);
 void msg_list_free(struct message *m, size_t n);
 
 /* Stores a file; returns 0 and its id, or -1. */

@@ -8,6 +8,7 @@
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../model/exchange.h"
+#include "answer_html.h"
 #include "ask_job.h"
 
 static const char *status_of(const struct ask_job *j)
@@ -35,6 +36,7 @@ static void answer_message(const struct ask_job *j, struct message *m)
 	m->error = j->res.error;
 	snprintf(m->status, sizeof m->status, "%s", status_of(j));
 	m->created_at = now_ms();
+	answer_html_fill(m); /* the Markdown rendered once, stored with the answer */
 }
 
 /* The caller has claimed the record (j->recorded, under the lock), after which

@@ -9,24 +9,40 @@
 #include "../core/util.h"
 #include "../html/html.h"
 #include "../html/layout.h"
-#include "../html/markdown.h"
+#include "answer_html.h"
 #include "ask.h"
 #include "web.h"
 
+/* The metadata list is most of a long conversation's page: written piece by piece
+ * with the writer's cheapest calls (labels and units are literals). */
+static void meta_open(buf *b, const char *label, bool known)
+{
+	html_raw(b, "<div><dt>");
+	html_raw(b, label);
+	html_raw(b, known ? "</dt><dd>" : "</dt><dd class=\"unknown\">");
+}
+
 static void meta_int(buf *b, const char *label, int64_t v, const char *unit, const char *unknown)
 {
-	if (v >= 0)
-		html_printf(b, "<div><dt>%s</dt><dd>%lld%s</dd></div>", label, (long long)v, unit);
-	else
-		html_printf(b, "<div><dt>%s</dt><dd class=\"unknown\">%s</dd></div>", label, unknown);
+	meta_open(b, label, v >= 0);
+	if (v >= 0) {
+		html_int(b, v);
+		html_raw(b, unit);
+	} else {
+		html_raw(b, unknown);
+	}
+	html_raw(b, "</dd></div>");
 }
 
 static void meta_real(buf *b, const char *label, double v)
 {
-	if (isnan(v))
-		html_printf(b, "<div><dt>%s</dt><dd class=\"unknown\">not sent</dd></div>", label);
-	else
-		html_printf(b, "<div><dt>%s</dt><dd>%g</dd></div>", label, v);
+	meta_open(b, label, !isnan(v));
+	if (isnan(v)) {
+		html_raw(b, "not sent");
+	} else {
+		html_printf(b, "%g", v);
+	}
+	html_raw(b, "</dd></div>");
 }
 
 static void metadata(buf *b, const struct message *m)
@@ -34,10 +50,14 @@ static void metadata(buf *b, const struct message *m)
 	char ts[32];
 	fmt_iso8601(ts, m->created_at);
 	html_raw(b, "<dl class=\"meta\">");
-	html_printf(b, "<div><dt>Model</dt><dd>%s", m->model ? m->model : "?");
+	meta_open(b, "Model", true);
+	html_text(b, m->model ? m->model : "?");
 	if (m->model_reported && (!m->model || strcmp(m->model, m->model_reported) != 0))
 		html_printf(b, " (reported: %s)", m->model_reported);
-	html_printf(b, "</dd></div><div><dt>Provider</dt><dd>%s</dd></div>", m->provider ? m->provider : "?");
+	html_raw(b, "</dd></div>");
+	meta_open(b, "Provider", true);
+	html_text(b, m->provider ? m->provider : "?");
+	html_raw(b, "</dd></div>");
 	meta_int(b, "Prompt tokens", m->prompt_tokens, "", "not reported");
 	meta_int(b, "Completion tokens", m->completion_tokens, "", "not reported");
 	meta_int(b, "Total tokens", m->total_tokens, "", "not reported");
@@ -56,7 +76,7 @@ void conv_render_message(buf *b, const struct message *m)
 	html_printf(b, "<article class=\"msg %s status-%s\" id=\"m-%lld\">\n", m->role, m->status, (long long)m->id);
 	if (strcmp(m->role, "assistant") == 0) {
 		html_raw(b, "<div class=\"answer\">");
-		markdown_html(b, m->content ? m->content : "", m->content ? strlen(m->content) : 0);
+		answer_html(b, m);
 		html_raw(b, "</div>\n");
 		if (strcmp(m->status, "ok") != 0)
 			html_printf(b, "<p class=\"error\" role=\"alert\">The answer is incomplete (%s). %s</p>\n", m->status,
@@ -136,7 +156,7 @@ static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct a
 	snprintf(action, sizeof action, "/conversation/%s/", uuid);
 	ask_form_render(&b, r, f, action, prompts, np);
 	page_end(&b);
-	page_send(r, status, &b);
+	page_send_cached(r, status, &b);
 	prompt_list_free(prompts, np);
 	msg_list_free(msgs, n);
 	free(title);

@@ -52,6 +52,6 @@ void page_history(http_req *r)
 		html_printf(&b, "<a href=\"/conversation/?page=%lld\">Older</a>", (long long)(page + 1));
 	html_raw(&b, "</nav>\n");
 	page_end(&b);
-	page_send(r, 200, &b);
+	page_send_cached(r, 200, &b);
 	conv_list_free(list, n);
 }

@@ -4,7 +4,9 @@
  * Covers: html_text/html_textn escape & < > " ' and nothing else; html_printf
  * escapes every %s argument (and %c) but never the literal format text, and formats
  * numbers exactly like snprintf; long (100 KB) arguments; buf growth, buf_printf
- * past its 256-byte stack buffer, buf_detach/buf_reset/buf_free and the oom flag. */
+ * past its 256-byte stack buffer, buf_detach/buf_reset/buf_free and the oom flag;
+ * the writer's own paths (runs between special bytes, html_int, the integer
+ * conversions html_printf formats without the C library) at their types' limits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +309,116 @@ static void test_printf_string_width_precision(void **state)
 	expect_and_free(&b, "[    &lt;|&lt;&lt;|  x|a  ]");
 }
 
+/* html_printf writes %d %i %u (with no length, l, ll, z, j, t) itself, without the C
+ * library: each at both ends of its type's range, and next to literals and %%. */
+static void test_printf_fast_integers_like_snprintf(void **state)
+{
+	(void)state;
+	SAME_AS_PRINTF("%d|%i|%u", INT_MIN, INT_MAX, UINT_MAX);
+	SAME_AS_PRINTF("%d|%d|%u", 0, -1, 0u);
+	SAME_AS_PRINTF("%ld|%ld|%lu", LONG_MIN, LONG_MAX, ULONG_MAX);
+	SAME_AS_PRINTF("%lld|%lli|%llu", LLONG_MIN, LLONG_MAX, ULLONG_MAX);
+	SAME_AS_PRINTF("%zu|%zu|%zd", (size_t)0, SIZE_MAX, (ptrdiff_t)PTRDIFF_MIN);
+	SAME_AS_PRINTF("%jd|%jd|%ju", INTMAX_MIN, INTMAX_MAX, UINTMAX_MAX);
+	SAME_AS_PRINTF("%td|%td|%tu", PTRDIFF_MIN, PTRDIFF_MAX, (ptrdiff_t)12345);
+	SAME_AS_PRINTF("100%%|%d%%%d|%%", 5, 6);
+	SAME_AS_PRINTF("%d%d%d", 1, 22, 333);
+	/* The general path still takes what the fast one leaves: h, hh, flags, width. */
+	SAME_AS_PRINTF("%hd|%hhu|%+d|%05d|%-4d|%x", (short)-70000, (unsigned char)300, 5, 42, 7, 255u);
+}
+
+static void test_html_int(void **state)
+{
+	(void)state;
+	const long long v[] = {0, 7, -7, 10, -10, 999999, LLONG_MAX, LLONG_MIN};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "%lld", v[i]);
+		buf b = BUF_INIT;
+		html_raw(&b, "[");
+		html_int(&b, v[i]);
+		html_raw(&b, "]");
+		char full[40];
+		snprintf(full, sizeof full, "[%s]", want);
+		expect_and_free(&b, full);
+	}
+}
+
+/* Escaping copies the runs between special bytes: specials first, last, adjacent and
+ * alone; a run long enough to grow the buffer several times; a NUL inside is kept. */
+static void test_textn_runs(void **state)
+{
+	(void)state;
+	buf b = BUF_INIT;
+	html_textn(&b, "<", 1);
+	expect_and_free(&b, "&lt;");
+	html_textn(&b, "'ab&", 4);
+	expect_and_free(&b, "&#39;ab&amp;");
+	html_textn(&b, "\"\"><", 4);
+	expect_and_free(&b, "&quot;&quot;&gt;&lt;");
+	html_textn(&b, "a\0<b", 4);
+	assert_int_equal(b.len, 7);
+	assert_memory_equal(b.data, "a\0&lt;b", 7);
+	buf_free(&b);
+	/* 10,000 times "abc<": the output grows past every capacity the buffer goes through. */
+	buf want = BUF_INIT;
+	buf in = BUF_INIT;
+	for (int i = 0; i < 10000; i++) {
+		buf_puts(&in, "abc<");
+		buf_puts(&want, "abc&lt;");
+	}
+	html_raw(&b, "x");
+	html_textn(&b, in.data, in.len);
+	assert_int_equal(b.len, want.len + 1);
+	assert_memory_equal(b.data + 1, want.data, want.len);
+	assert_int_equal(b.data[b.len], '\0');
+	buf_free(&b);
+	buf_free(&in);
+	buf_free(&want);
+}
+
+/* A buffer that failed to grow ignores the writer's appends too, fast path included. */
+static void test_writer_respects_oom(void **state)
+{
+	(void)state;
+	buf b = BUF_INIT;
+	html_raw(&b, "keep");
+	assert_false(buf_reserve(&b, SIZE_MAX - 2));
+	html_raw(&b, "x");
+	html_text(&b, "<y>");
+	html_int(&b, 5);
+	html_printf(&b, "%s%d%%", "z", 1);
+	assert_string_equal(b.data, "keep");
+	assert_int_equal(b.len, 4);
+	buf_free(&b);
+}
+
+/* %c of a NUL writes nothing, as it did before the fast path. */
+static void test_printf_char_nul(void **state)
+{
+	(void)state;
+	buf b = BUF_INIT;
+	html_printf(&b, "[%c|%c]", '\0', '&');
+	expect_and_free(&b, "[|&amp;]");
+}
+
+/* Short decimals are written without the C library: every value of the form k/100
+ * below 1000 and values around them must still give exactly what %g gives. */
+static void test_printf_g_like_snprintf(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 100000; k += k < 1000 ? 1 : 7) {
+		double v = k / 100.0;
+		SAME_AS_PRINTF("%g|%g|%g", v, v + 1e-7, v - 1e-9);
+		SAME_AS_PRINTF("%g", v * 3 / 3);
+	}
+	SAME_AS_PRINTF("%g|%g|%g|%g", 1e-9, 1e-12, -0.0, -0.7);
+	SAME_AS_PRINTF("%g|%g|%g|%g", 999.99, 999.995, 1000.0, 123456.0);
+	SAME_AS_PRINTF("%g|%g|%g", 0.001, 0.125, 0.35);
+	SAME_AS_PRINTF("%g|%g|%g", (double)NAN, (double)INFINITY, 1e300);
+	SAME_AS_PRINTF("[%5g|%.2g|%+g]", 0.5, 0.25, 1.5); /* flags: the general path */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +440,12 @@ int main(void)
 		cmocka_unit_test(test_printf_star_width),
 		cmocka_unit_test(test_printf_long_number_truncated),
 		cmocka_unit_test(test_printf_string_width_precision),
+		cmocka_unit_test(test_printf_fast_integers_like_snprintf),
+		cmocka_unit_test(test_html_int),
+		cmocka_unit_test(test_textn_runs),
+		cmocka_unit_test(test_writer_respects_oom),
+		cmocka_unit_test(test_printf_char_nul),
+		cmocka_unit_test(test_printf_g_like_snprintf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

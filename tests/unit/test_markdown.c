@@ -4,7 +4,9 @@
  * text; links only to http, https and mailto, with escaped URLs and rel attributes;
  * javascript: links, autolinks and images dropped or turned into links; fenced code
  * with an escaped language class; tables; GFM permissive autolinks; NUL bytes;
- * output appended after what the buffer held; a 1 MB answer. */
+ * output appended after what the buffer held; a 1 MB answer; character references:
+ * every HTML5 name (html_entity, src/html/entities.c, at both ends of its table,
+ * case-sensitive, no prefix matches), unknown names and numeric references. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "../../src/core/buf.h"
+#include "../../src/html/entities.h"
 #include "../../src/html/markdown.h"
 
 #define REL "rel=\"nofollow noopener noreferrer\""
@@ -209,6 +212,36 @@ static void test_task_list_state_lost(void **state)
 	assert_false(same);
 }
 
+static void test_named_references(void **state)
+{
+	(void)state;
+	check("&copy; 2026", "<p>\xC2\xA9 2026</p>\n");
+	check("a &amp; b &lt;c&gt;", "<p>a &amp; b &lt;c&gt;</p>\n");
+	check("&NotEqualTilde;", "<p>\xE2\x89\x82\xCC\xB8</p>\n"); /* two code points */
+	check("&quot;&apos;&nbsp;", "<p>&quot;&#39;\xC2\xA0</p>\n");
+	/* Unknown, or without its ';': left as written (and escaped). */
+	check("&nosuchname; &copy", "<p>&amp;nosuchname; &amp;copy</p>\n");
+	/* Numeric references as before. */
+	check("&#233; &#x2192; &#X41;", "<p>\xC3\xA9 \xE2\x86\x92 A</p>\n");
+	check("&#0; &#x110000;", "<p>&amp;#0; &amp;#x110000;</p>\n");
+	/* In a link's destination too. */
+	check("[x](https://e.org/&copy;)", "<p><a href=\"https://e.org/\xC2\xA9\" " REL ">x</a></p>\n");
+}
+
+static void test_entity_table(void **state)
+{
+	(void)state;
+	assert_string_equal(html_entity("AElig", 5), "\xC3\x86"); /* first in the table */
+	assert_string_equal(html_entity("zwnj", 4), "\xE2\x80\x8C"); /* last */
+	assert_string_equal(html_entity("COPY", 4), "\xC2\xA9");
+	assert_null(html_entity("Copy", 4)); /* names are case-sensitive */
+	assert_null(html_entity("cop", 3));  /* a prefix of a name is not one */
+	assert_null(html_entity("copyx", 5));
+	assert_string_equal(html_entity("copyx", 4), "\xC2\xA9"); /* only n bytes are read */
+	assert_null(html_entity("", 0));
+	assert_null(html_entity("co\0py", 5));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +257,8 @@ int main(void)
 		cmocka_unit_test(test_one_megabyte),
 		cmocka_unit_test(test_entity_in_link_destination),
 		cmocka_unit_test(test_task_list_state_lost),
+		cmocka_unit_test(test_named_references),
+		cmocka_unit_test(test_entity_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
