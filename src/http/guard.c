@@ -4,14 +4,16 @@
  * every byte, so a client that sends half a head, or one byte a second, could keep
  * a slot for minutes; a few thousand of them took every slot.
  *
- * Every connection that is waiting for a request head - a new one, or a kept-alive
- * one after its answer - is on a list, oldest first. A connection leaves the list
- * when its head is complete; it is cut (shutdown(), which libmicrohttpd sees as the
- * client leaving) when its head has taken longer than HTTP_HEAD_TIMEOUT_S, or at
- * once, oldest first, when more connections are waiting for their heads than half
- * the connection limit allows: the other half is always free for clients that do
- * send their requests. A client that closes its side is seen by libmicrohttpd
- * itself, which reads the end of the stream. */
+ * Every connection that is waiting for a request head is on one of two lists,
+ * oldest first: new connections, which must complete their first head within
+ * HTTP_HEAD_TIMEOUT_S, and kept-alive ones after an answer, which may wait for their
+ * next request up to HTTP_KEEPALIVE_S (a browser keeps idle connections; cutting
+ * them sooner only races its next request). A connection leaves its list when its
+ * head is complete; it is cut (shutdown(), which libmicrohttpd sees as the client
+ * leaving) when its time is up, or at once when more connections wait for heads than
+ * half the connection limit allows - idle kept-alive ones first, then the oldest
+ * new ones - so the other half is always free for clients that send their requests.
+ * A client that closes its side is seen by libmicrohttpd itself (end of stream). */
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -26,61 +28,75 @@
 struct waiting {
 	int fd;
 	int64_t since; /* monotonic ms: opened, or answered and kept alive */
-	bool listed;
+	struct queue *on; /* the list it is on, or NULL */
 	struct waiting *prev, *next;
+};
+
+struct queue {
+	struct waiting *oldest, *newest;
+	int64_t timeout_ms;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake_up = PTHREAD_COND_INITIALIZER;
-static struct waiting *oldest, *newest;
+static struct queue fresh, idle; /* new connections; kept-alive ones */
 static size_t nwaiting, max_waiting;
-static int64_t head_timeout_ms;
 static pthread_t sweeper;
 static bool running, stopping;
 static unsigned long cut_total;
 
 static void unlink_locked(struct waiting *w)
 {
-	if (!w->listed)
+	struct queue *q = w->on;
+	if (!q)
 		return;
 	if (w->prev)
 		w->prev->next = w->next;
 	else
-		oldest = w->next;
+		q->oldest = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
 	else
-		newest = w->prev;
+		q->newest = w->prev;
 	w->prev = w->next = NULL;
-	w->listed = false;
+	w->on = NULL;
 	nwaiting--;
 }
 
-static void append_locked(struct waiting *w, int64_t now)
+static void append_locked(struct queue *q, struct waiting *w, int64_t now)
 {
 	w->since = now;
-	w->prev = newest;
+	w->prev = q->newest;
 	w->next = NULL;
-	if (newest)
-		newest->next = w;
+	if (q->newest)
+		q->newest->next = w;
 	else
-		oldest = w;
-	newest = w;
-	w->listed = true;
+		q->oldest = w;
+	q->newest = w;
+	w->on = q;
 	nwaiting++;
 }
 
-/* Cuts the oldest waiting connections that are over time or over the limit. The fd
- * is still open: libmicrohttpd closes it only after telling guard_closed, which
- * takes mu first. */
+/* The fd is still open: libmicrohttpd closes it only after telling guard_notify,
+ * which takes mu first. */
+static void cut(struct waiting *w)
+{
+	unlink_locked(w);
+	shutdown(w->fd, SHUT_RDWR);
+	cut_total++;
+}
+
+/* Cuts the connections whose time is up, then, while too many wait, the idle
+ * kept-alive ones and the oldest new ones. */
 static void cut_locked(int64_t now)
 {
-	while (oldest && (now - oldest->since >= head_timeout_ms || nwaiting > max_waiting)) {
-		struct waiting *w = oldest;
-		unlink_locked(w);
-		shutdown(w->fd, SHUT_RDWR);
-		cut_total++;
-	}
+	struct queue *qs[] = {&idle, &fresh};
+	for (size_t i = 0; i < 2; i++)
+		while (qs[i]->oldest && now - qs[i]->oldest->since >= qs[i]->timeout_ms)
+			cut(qs[i]->oldest);
+	for (size_t i = 0; i < 2; i++)
+		while (qs[i]->oldest && nwaiting > max_waiting)
+			cut(qs[i]->oldest);
 }
 
 static void *sweep(void *arg)
@@ -102,10 +118,11 @@ static void *sweep(void *arg)
 	return NULL;
 }
 
-int guard_start(unsigned connection_limit, unsigned head_timeout_s)
+int guard_start(unsigned connection_limit, unsigned head_timeout_s, unsigned keepalive_s)
 {
 	max_waiting = connection_limit / 2;
-	head_timeout_ms = (int64_t)head_timeout_s * 1000;
+	fresh.timeout_ms = (int64_t)head_timeout_s * 1000;
+	idle.timeout_ms = (int64_t)keepalive_s * 1000;
 	stopping = false;
 	running = pthread_create(&sweeper, NULL, sweep, NULL) == 0;
 	return running ? 0 : -1;
@@ -143,7 +160,7 @@ void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, en
 		*socket_context = w;
 		pthread_mutex_lock(&mu);
 		int64_t now = mono_ms();
-		append_locked(w, now);
+		append_locked(&fresh, w, now);
 		cut_locked(now);
 		pthread_mutex_unlock(&mu);
 	} else if (*socket_context) {
@@ -178,7 +195,7 @@ void guard_request_done(struct MHD_Connection *c)
 	if (!w)
 		return;
 	pthread_mutex_lock(&mu);
-	if (!w->listed)
-		append_locked(w, mono_ms());
+	if (!w->on)
+		append_locked(&idle, w, mono_ms());
 	pthread_mutex_unlock(&mu);
 }

@@ -5,13 +5,14 @@
 
 #include <microhttpd.h>
 
-/* A connection must send a whole request head within this many seconds of opening,
- * or of its previous answer when kept alive. */
+/* A new connection must send a whole request head within HTTP_HEAD_TIMEOUT_S; a
+ * kept-alive one may wait HTTP_KEEPALIVE_S for its next request. */
 #define HTTP_HEAD_TIMEOUT_S 10
+#define HTTP_KEEPALIVE_S 60
 
 /* Starts the sweeper; at most connection_limit/2 connections may wait for their
  * request heads at once. 0 or -1. */
-int guard_start(unsigned connection_limit, unsigned head_timeout_s);
+int guard_start(unsigned connection_limit, unsigned head_timeout_s, unsigned keepalive_s);
 void guard_stop(void);
 /* MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed. */
 void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code);
