@@ -126,6 +126,8 @@ static int cmd_serve(int argc, char **argv)
 		return die("%s", err);
 	if (db_thread_init(cfg.database_url) < 0 || llm_engine_start() < 0)
 		return die("%s", "cannot start (out of memory or threads)");
+	if (app_instance_start() < 0)
+		return die("%s", "cannot register this server in the database (see the log)");
 	raise_fd_limit();
 	app_init();
 	struct http_options o = {.bind = cfg.bind, .port = cfg.port, .threads = cfg.threads,
@@ -137,6 +139,7 @@ static int cmd_serve(int argc, char **argv)
 				 .before_stop = app_stop};
 	int rc = http_serve(&o);
 	app_stop();
+	app_instance_stop();
 	db_thread_close();
 	llm_config_free();
 	config_free(&cfg);

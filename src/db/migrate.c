@@ -2,8 +2,11 @@
  * edited: change the schema by appending a new one.
  *
  * The SQL is portable but for three words the dialects spell differently, written
- * here as {ID} (an auto-increment primary key), {BLOB} and {REAL}. Timestamps are
- * BIGINT milliseconds since the epoch, UTC; booleans are INTEGER 0/1. */
+ * here as {ID} (an auto-increment primary key), {BLOB} and {REAL}; where a change
+ * must be made differently (SQLite cannot alter a CHECK constraint: it rebuilds the
+ * table), the text between {SQLITE} and {END}, or {POSTGRES} and {END}, runs only
+ * on that backend. Timestamps are BIGINT milliseconds since the epoch, UTC;
+ * booleans are INTEGER 0/1. */
 #include "migrate.h"
 
 #include <stdio.h>
@@ -109,6 +112,69 @@ static const char *const migrations[] = {
 	 * that changes). Opaque text to the database and the model. */
 	"ALTER TABLE messages ADD COLUMN rendered TEXT;"
 	"ALTER TABLE messages ADD COLUMN rendered_version INTEGER;",
+
+	/* 4: a question whose answer never came because the server stopped is marked
+	 * 'interrupted' (status), and the role 'tool' is allowed for API traffic. A
+	 * question in flight names the running instance that owns it (instance_id,
+	 * cleared when its outcome is recorded), and instances keep a lease, so that a
+	 * restart, or a surviving instance, can tell a question in flight from one whose
+	 * instance died. Questions left unanswered by a crash before this version (the
+	 * message after them is not their answer) are marked now. */
+	"CREATE TABLE instances ("
+	" id {ID},"
+	" host TEXT NOT NULL,"
+	" pid BIGINT NOT NULL,"
+	" started_at BIGINT NOT NULL,"
+	" seen_at BIGINT NOT NULL);"
+	"{SQLITE}"
+	"CREATE TABLE messages_v4 ("
+	" id {ID},"
+	" conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,"
+	" user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" role TEXT NOT NULL CHECK (role IN ('user','assistant','system','tool')),"
+	" content TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL,"
+	" provider TEXT,"
+	" model TEXT,"
+	" model_reported TEXT,"
+	" max_tokens INTEGER,"
+	" temperature {REAL},"
+	" top_k INTEGER,"
+	" top_p {REAL},"
+	" prompt_tokens INTEGER,"
+	" completion_tokens INTEGER,"
+	" total_tokens INTEGER,"
+	" elapsed_ms BIGINT,"
+	" ttft_ms BIGINT,"
+	" finish_reason TEXT,"
+	" status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok','error','cancelled','interrupted')),"
+	" error TEXT,"
+	" source TEXT NOT NULL DEFAULT 'web' CHECK (source IN ('web','api','import')),"
+	" upload_id BIGINT REFERENCES uploads(id) ON DELETE SET NULL,"
+	" rendered TEXT,"
+	" rendered_version INTEGER,"
+	" instance_id BIGINT);"
+	"INSERT INTO messages_v4 SELECT id, conversation_id, user_id, role, content, created_at, provider, model,"
+	" model_reported, max_tokens, temperature, top_k, top_p, prompt_tokens, completion_tokens, total_tokens,"
+	" elapsed_ms, ttft_ms, finish_reason, status, error, source, upload_id, rendered, rendered_version, NULL"
+	" FROM messages;"
+	"DROP TABLE messages;"
+	"ALTER TABLE messages_v4 RENAME TO messages;"
+	"CREATE INDEX messages_conversation ON messages (conversation_id, id);"
+	"CREATE INDEX messages_user_created ON messages (user_id, created_at);"
+	"CREATE INDEX messages_created ON messages (created_at);"
+	"{END}"
+	"{POSTGRES}"
+	"ALTER TABLE messages DROP CONSTRAINT messages_role_check, DROP CONSTRAINT messages_status_check;"
+	"ALTER TABLE messages ADD CONSTRAINT messages_role_check CHECK (role IN ('user','assistant','system','tool')),"
+	" ADD CONSTRAINT messages_status_check CHECK (status IN ('ok','error','cancelled','interrupted'));"
+	"ALTER TABLE messages ADD COLUMN instance_id BIGINT;"
+	"{END}"
+	"CREATE INDEX messages_in_flight ON messages (instance_id) WHERE instance_id IS NOT NULL;"
+	"UPDATE messages SET status = 'interrupted', error = 'The server stopped before the answer was complete.'"
+	" WHERE role = 'user' AND status = 'ok' AND COALESCE((SELECT n.role FROM messages n"
+	" WHERE n.conversation_id = messages.conversation_id AND n.id > messages.id ORDER BY n.id LIMIT 1), '')"
+	" <> 'assistant';",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -125,6 +191,22 @@ static char *dialect(db *d, const char *sql)
 	};
 	buf b = BUF_INIT;
 	for (const char *s = sql; *s;) {
+		/* A section for one backend: kept on it, skipped on the other. */
+		bool mine_sqlite = str_starts(s, "{SQLITE}"), mine_pg = str_starts(s, "{POSTGRES}");
+		if (mine_sqlite || mine_pg) {
+			const char *end = strstr(s, "{END}");
+			if (!end)
+				break;
+			if (mine_pg != pg)
+				s = end + 5;
+			else
+				s += mine_pg ? 10 : 8;
+			continue;
+		}
+		if (str_starts(s, "{END}")) {
+			s += 5;
+			continue;
+		}
 		bool hit = false;
 		for (size_t i = 0; i < sizeof words / sizeof words[0] && *s == '{'; i++) {
 			if (str_starts(s, words[i][0])) {

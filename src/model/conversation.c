@@ -169,7 +169,8 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 
 int msg_set_status(db *d, int64_t id, const char *status, const char *error, int64_t elapsed_ms)
 {
-	return db_exec(d, "UPDATE messages SET status = ?, error = ?, elapsed_ms = ? WHERE id = ?",
+	/* A final status: the question is no longer in flight (instance.h). */
+	return db_exec(d, "UPDATE messages SET status = ?, error = ?, elapsed_ms = ?, instance_id = NULL WHERE id = ?",
 		       DB_ARGS(db_v_text(status), db_v_text(error), opt_int(elapsed_ms), db_v_int(id))) == 1 ? 0 : -1;
 }
 

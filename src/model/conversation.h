@@ -29,7 +29,7 @@ struct message {
 	int64_t prompt_tokens, completion_tokens, total_tokens;
 	int64_t elapsed_ms, ttft_ms;
 	char *finish_reason;
-	char status[16]; /* ok | error | cancelled */
+	char status[16]; /* ok | error | cancelled | interrupted */
 	char *error;
 	char source[8]; /* web | api | import */
 	int64_t upload_id;

@@ -17,6 +17,7 @@ struct new_question {
 	char uuid[37];        /* in/out: the conversation's UUID */
 	const char *title;    /* for a new conversation */
 	const char *source;   /* web | api */
+	int64_t instance_id;  /* the server that will record its outcome (instance.h) */
 	struct message *msg;  /* the question; its upload_id is set when a file is stored */
 	/* An attached file, when file_name is not NULL. */
 	const char *file_name, *file_type;
@@ -27,7 +28,8 @@ struct new_question {
 /* Stores the question (with its new conversation and its file). 0 and *id, or -1
  * with nothing written. */
 int exchange_question(db *d, struct new_question *q, int64_t *id);
-/* Stores the outcome of question_id: its status and error (when not "ok"), the
+/* Stores the outcome of question_id - which is then no longer in flight: its status
+ * and error (when not "ok"), the
  * answer when there is one (answer NULL: none, e.g. a failure before any text), and
  * the conversation's activity time. 0 (and *answer_id when an answer was stored),
  * or -1 with nothing written. */

@@ -64,7 +64,8 @@ struct ask_context {
 	char **owned;
 };
 /* 0, or -1 with a sentence for the user and the record in why. */
-int ask_context_build(db *d, int64_t conv_id, int64_t user_id, struct ask_context *c, buf *why);
+int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_id, struct ask_context *c,
+		      buf *why);
 void ask_context_free(struct ask_context *c);
 
 /* Questions in flight per user (ask_limit.c): take a place or fail; give it back. */

@@ -1,15 +1,35 @@
 /* ask_context.c - the conversation as the model sees it: the messages read from
  * the database in order, each attached file's text appended to its question between
- * markers that say it is context. Failed and cancelled exchanges are left out, so
- * questions and answers alternate as both APIs expect. A file that cannot be read
- * fails the question (fail closed): the model is never told of a file it does not get. */
+ * markers that say it is context. Only complete exchanges are sent: a question that
+ * failed, was cancelled or interrupted, or is still waiting for its answer is left
+ * out with whatever followed it, so questions and answers alternate as both APIs
+ * expect (docs/decisions.md). A file that cannot be read fails the question (fail
+ * closed): the model is never told of a file it does not get. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/buf.h"
 #include "ask.h"
 
-int ask_context_build(db *d, int64_t conv_id, int64_t user_id, struct ask_context *c, buf *why)
+static bool is(const struct message *m, const char *role) { return strcmp(m->role, role) == 0 && strcmp(m->status, "ok") == 0; }
+
+/* Whether rows[i] goes to the model: complete exchanges only - a question directly
+ * followed by its answer, both ok - and the question being asked, so that the roles
+ * alternate around a question that failed, was interrupted or is still in flight in
+ * another tab. */
+static bool sent(const struct message *rows, size_t n, size_t i, int64_t question_id)
+{
+	const struct message *m = &rows[i];
+	if (m->id == question_id)
+		return true;
+	if (m->id > question_id)
+		return false; /* asked after this one, elsewhere */
+	if (is(m, "user"))
+		return i + 1 < n && rows[i + 1].id <= question_id && is(&rows[i + 1], "assistant");
+	return is(m, "assistant") && i > 0 && is(&rows[i - 1], "user");
+}
+
+int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_id, struct ask_context *c, buf *why)
 {
 	*c = (struct ask_context){0};
 	if (msg_list(d, conv_id, &c->rows, &c->nrows) < 0) {
@@ -24,7 +44,7 @@ int ask_context_build(db *d, int64_t conv_id, int64_t user_id, struct ask_contex
 	}
 	for (size_t i = 0; i < c->nrows; i++) {
 		struct message *m = &c->rows[i];
-		if (strcmp(m->status, "ok") != 0)
+		if (!sent(c->rows, c->nrows, i, question_id))
 			continue;
 		const char *content = m->content;
 		if (m->upload_id > 0) {

@@ -49,7 +49,8 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 	q.top_p = j->sent & LLM_TOP_P ? f->top_p : NAN;
 	char title[81];
 	utf8_title(title, sizeof title, f->question);
-	struct new_question nq = {.user_id = r->user.id, .conv_id = j->conv_id, .title = title, .source = "web", .msg = &q};
+	struct new_question nq = {.user_id = r->user.id, .conv_id = j->conv_id, .title = title, .source = "web",
+				  .instance_id = app_instance_id(), .msg = &q};
 	snprintf(nq.uuid, sizeof nq.uuid, "%s", j->uuid);
 	if (f->file) {
 		nq.file_name = f->file->filename;
@@ -71,7 +72,7 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 static int start_call(db *d, struct ask_job *j, const struct ask_form *f, buf *why)
 {
 	struct ask_context ctx;
-	int rc = ask_context_build(d, j->conv_id, j->user_id, &ctx, why);
+	int rc = ask_context_build(d, j->conv_id, j->user_id, j->question_id, &ctx, why);
 	if (rc == 0 && ctx.n == 0) {
 		buf_puts(why, "The conversation could not be read.");
 		rc = -1;

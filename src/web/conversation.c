@@ -92,7 +92,10 @@ void conv_render_message(buf *b, const struct message *m)
 				    m->file_type ? m->file_type : "", m->file_sha256 ? m->file_sha256 : "");
 		if (strcmp(m->status, "ok") != 0)
 			html_printf(b, "<p class=\"error\" role=\"alert\">This question %s. %s</p>\n",
-				    strcmp(m->status, "cancelled") == 0 ? "was cancelled" : "failed", m->error ? m->error : "");
+				    strcmp(m->status, "cancelled") == 0     ? "was cancelled"
+				    : strcmp(m->status, "interrupted") == 0 ? "was interrupted"
+									    : "failed",
+				    m->error ? m->error : "");
 	}
 	html_raw(b, "</article>\n");
 }

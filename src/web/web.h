@@ -15,6 +15,11 @@ void app_init(void);
 /* Ends what suspended requests wait on (provider calls, the heartbeat), so that
  * they are answered before the server stops; at shutdown, more than once is fine. */
 void app_stop(void);
+/* This server's lease and the sweep of questions orphaned by dead servers
+ * (instance.c): start before serving, stop after the last request. */
+int app_instance_start(void);
+void app_instance_stop(void);
+int64_t app_instance_id(void);
 /* The one handler the server calls: routing, session, CSRF, access, then the page. */
 void app_handle(http_req *r);
 /* The largest body a request may send: MAX_UPLOAD_BYTES for a logged-in user

@@ -1,0 +1,94 @@
+/* instance.c - this server's lease (model/instance.h): registered at start, renewed
+ * every RENEW_S seconds by a thread of its own, removed at a clean stop. At start,
+ * and at each renewal, questions left in flight by instances that are gone - this
+ * server before a crash or kill -9, or another instance whose lease ran out - are
+ * marked 'interrupted', so that they show as such and can be asked again. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/log.h"
+#include "../core/util.h"
+#include "../model/instance.h"
+#include "web.h"
+
+#define RENEW_S 10
+#define LEASE_S 60 /* a lease not renewed for this long belongs to a dead instance */
+
+static atomic_llong self;
+static char host[256];
+static pthread_t thread;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_up = PTHREAD_COND_INITIALIZER;
+static bool running, stopping;
+
+static bool pid_alive(int64_t pid) { return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM); }
+
+static void sweep(db *d)
+{
+	int64_t marked = 0;
+	if (instance_sweep(d, atomic_load(&self), host, now_ms() - LEASE_S * 1000, pid_alive, &marked) < 0)
+		log_error("instances: the sweep failed: %s", db_errmsg(d));
+	else if (marked)
+		log_warn("instances: %lld questions were left unanswered by a server that stopped: marked interrupted",
+			 (long long)marked);
+}
+
+static void *renew(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	while (!stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += RENEW_S;
+		if (pthread_cond_timedwait(&wake_up, &mu, &until) != ETIMEDOUT || stopping)
+			continue;
+		pthread_mutex_unlock(&mu);
+		db *d = db_thread();
+		if (d && instance_renew(d, atomic_load(&self), now_ms()) == 0)
+			sweep(d);
+		pthread_mutex_lock(&mu);
+	}
+	pthread_mutex_unlock(&mu);
+	db_thread_close();
+	return NULL;
+}
+
+int app_instance_start(void)
+{
+	db *d = db_thread();
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "unknown");
+	host[sizeof host - 1] = '\0';
+	int64_t id = 0;
+	if (!d || instance_register(d, host, (int64_t)getpid(), now_ms(), &id) < 0)
+		return -1;
+	atomic_store(&self, id);
+	sweep(d);
+	db_thread_close();
+	running = pthread_create(&thread, NULL, renew, NULL) == 0;
+	return running ? 0 : -1;
+}
+
+int64_t app_instance_id(void) { return atomic_load(&self); }
+
+void app_instance_stop(void)
+{
+	pthread_mutex_lock(&mu);
+	stopping = true;
+	bool join = running;
+	running = false;
+	pthread_cond_signal(&wake_up);
+	pthread_mutex_unlock(&mu);
+	if (!join)
+		return;
+	pthread_join(thread, NULL);
+	db *d = db_thread();
+	if (d)
+		instance_end(d, atomic_load(&self));
+}
