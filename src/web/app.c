@@ -30,6 +30,11 @@ static const struct route routes[] = {
 	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER | UPLOAD},
 	{"/prompts/<int>/delete/", HTTP_POST, page_prompt_delete, USER},
 	{"/uploads/<int>/", HTTP_GET, page_upload, USER},
+	{"/delete_conversation/<uuid>/", HTTP_GET | HTTP_POST, page_delete_conversation, USER},
+	{"/export/messages.csv", HTTP_GET, page_export, USER},
+	{"/export/messages.jsonl", HTTP_GET, page_export, USER},
+	/* Anonymous visitors may post 1 MiB here, logged-in users MAX_UPLOAD_BYTES. */
+	{"/json-viewer/", HTTP_GET | HTTP_POST, page_json_viewer, UPLOAD},
 	{"/accounts/signup/", HTTP_GET | HTTP_POST, page_signup, 0},
 	{"/accounts/login/", HTTP_GET | HTTP_POST, page_login, 0},
 	{"/accounts/logout/", HTTP_POST, page_logout, 0},
