@@ -3,6 +3,7 @@
 #   1. 1,000 questions in flight against a provider answering after 2 s (ask-load.mjs)
 #   2. wrk on llmmeta (static file, home page, /health/) next to nginx serving the same
 #      stylesheet from disk, on this machine, same client settings.
+#   3. the export of 1,000,000 messages (CLI and web) next to sqlite3 -csv (export.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -60,3 +61,6 @@ echo "llmmeta RSS after load: $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$lpid
 kill -TERM $lpid
 kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null
 wait 2>/dev/null
+
+echo "== export: 1,000,000 messages (bench/export.sh)"
+bench/export.sh "${BENCH_EXPORT_ROWS:-1000000}"
