@@ -10,6 +10,7 @@
  * The form's "Download" button (action=download) sends the edited text back as an
  * attachment, which works without JavaScript. */
 #include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,14 @@
 
 /* ---- writing JSON: 4-space indent for the text area, compact for table cells ---- */
 
-static void write_json(buf *b, const json_t *v, int indent, int depth)
+/* Writes v as JSON text into b. With html set, the text goes on into html escaped,
+ * 64 KiB at a time, so that a large document is never held twice as text. */
+static void write_json(buf *b, const json_t *v, int indent, int depth, buf *html)
 {
+	if (html && b->len >= 64 * 1024) {
+		html_textn(html, b->data, b->len);
+		buf_reset(b);
+	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 	case JSON_ARRAY: {
@@ -64,7 +71,7 @@ static void write_json(buf *b, const json_t *v, int indent, int depth)
 			} else {
 				item = json_array_get(v, i);
 			}
-			write_json(b, item, indent, depth + 1);
+			write_json(b, item, indent, depth + 1, html);
 		}
 		if (indent) {
 			buf_putc(b, '\n');
@@ -85,7 +92,8 @@ static void write_json(buf *b, const json_t *v, int indent, int depth)
 
 /* ---- the page ---- */
 
-static void form(buf *b, http_req *r, const char *text, const char *filename)
+/* The form; its text area holds text, or the document doc pretty-printed. */
+static void form(buf *b, http_req *r, const char *text, const json_t *doc, const char *filename)
 {
 	html_printf(b,
 		    "<form id=\"jv\" class=\"json-viewer\" method=\"post\" action=\"/json-viewer/\" "
@@ -97,11 +105,19 @@ static void form(buf *b, http_req *r, const char *text, const char *filename)
 		    "<div class=\"field\"><label for=\"jv-text\">JSON</label>\n"
 		    /* The newline after the tag is dropped by the HTML parser, so a document
 		     * that starts with one keeps it. */
-		    "<textarea id=\"jv-text\" name=\"json_text\" rows=\"20\" spellcheck=\"false\">\n%s</textarea></div>\n"
-		    "<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"format\">Format</button>\n"
-		    "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"download\">Download</button></div>\n"
-		    "</form>\n",
+		    "<textarea id=\"jv-text\" name=\"json_text\" rows=\"20\" spellcheck=\"false\">\n%s",
 		    auth_csrf_token(r), filename ? filename : "", text ? text : "");
+	if (doc) {
+		buf pretty = BUF_INIT;
+		write_json(&pretty, doc, 4, 0, b);
+		html_textn(b, pretty.data ? pretty.data : "", pretty.len);
+		if (pretty.oom)
+			b->oom = true;
+		buf_free(&pretty);
+	}
+	html_raw(b, "</textarea></div>\n<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"format\">Format</button>\n"
+		    "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"download\">Download</button></div>\n"
+		    "</form>\n");
 }
 
 static void begin(buf *b, http_req *r)
@@ -177,7 +193,7 @@ static void cell(buf *b, const json_t *v)
 		html_raw(b, "</td>");
 	} else {
 		buf j = BUF_INIT;
-		write_json(&j, v, 0, 0);
+		write_json(&j, v, 0, 0, NULL);
 		html_raw(b, json_is_object(v) || json_is_array(v) ? "<td><code>" : "<td class=\"scalar\">");
 		html_textn(b, j.data ? j.data : "", j.len);
 		html_raw(b, json_is_object(v) || json_is_array(v) ? "</code></td>" : "</td>");
@@ -287,7 +303,7 @@ void page_json_viewer(http_req *r)
 	buf b = BUF_INIT;
 	if (r->method != HTTP_POST) {
 		begin(&b, r);
-		form(&b, r, NULL, NULL);
+		form(&b, r, NULL, NULL, NULL);
 		page_end(&b);
 		page_send(r, 200, &b);
 		return;
@@ -311,7 +327,7 @@ void page_json_viewer(http_req *r)
 	begin(&b, r);
 	if (!len || str_blank(text)) {
 		form_errors(&b, "Choose a JSON file or paste a JSON document.");
-		form(&b, r, NULL, filename);
+		form(&b, r, NULL, NULL, filename);
 		page_end(&b);
 		page_send(r, 400, &b);
 		return;
@@ -331,19 +347,20 @@ void page_json_viewer(http_req *r)
 		/* The text as sent, so that the line and column point into it. */
 		buf raw = BUF_INIT;
 		buf_append(&raw, text, len);
-		form(&b, r, raw.data, filename);
+		form(&b, r, raw.data, NULL, filename);
 		buf_free(&raw);
 		page_end(&b);
 		page_send(r, 400, &b);
 		return;
 	}
-	buf pretty = BUF_INIT;
-	write_json(&pretty, doc, 4, 0);
 	html_raw(&b, "<p class=\"notice\" role=\"status\">The JSON is valid.</p>\n");
-	form(&b, r, pretty.data, filename);
-	buf_free(&pretty); /* the largest buffer: gone before the table is written */
+	form(&b, r, NULL, doc, filename);
 	table(&b, doc, http_form(r, "page"));
 	json_decref(doc);
+	/* A large document's tree was many small blocks, which the allocator would keep
+	 * in this thread's arena after they are freed: give them back. */
+	if (len > APP_SMALL_BODY)
+		malloc_trim(0);
 	page_end(&b);
 	if (b.oom)
 		http_error(r, 500, "The document is too large to show.");
