@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/config.h"
 #include "../core/jsonw.h"
 #include "../auth/auth.h"
 #include "../core/util.h"
@@ -122,13 +123,15 @@ static void form(buf *b, http_req *r, const char *text, const json_t *doc, const
 
 static void begin(buf *b, http_req *r)
 {
+	/* What app_body_limit allows this visitor to post here. */
+	size_t limit = r->user.id || cfg.max_upload_bytes < APP_SMALL_BODY ? cfg.max_upload_bytes : APP_SMALL_BODY;
 	page_begin(b, r, "JSON viewer", "json");
 	html_printf(b,
 		    "<h1>JSON viewer</h1>\n<script src=\"%s\" defer></script>\n"
-		    "<p class=\"lead\">Upload or paste a JSON document (up to %zu bytes%s): it is checked, "
+		    "<p class=\"lead\">Upload or paste a JSON document (up to %.1f MiB%s): it is checked, "
 		    "pretty-printed for editing, and an array of objects is also shown as a table.</p>\n",
-		    asset_url("/static/json-viewer.js"), app_body_limit(r),
-		    r->user.id ? "" : "; more when logged in");
+		    asset_url("/static/json-viewer.js"), (double)limit / (1024 * 1024),
+		    r->user.id || limit == cfg.max_upload_bytes ? "" : "; more when logged in");
 }
 
 /* The line `line` (1-based) of text, cut to ERROR_CONTEXT characters around

@@ -137,6 +137,8 @@ test('anonymous visitors may post 1 MiB, logged-in users MAX_UPLOAD_BYTES', asyn
     const s = `"${'a'.repeat(size - Buffer.byteLength(probe))}"`;
     return `--llmmetaboundary\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n${csrf_token}\r\n--llmmetaboundary\r\nContent-Disposition: form-data; name="json_text"\r\n\r\n${s}\r\n--llmmetaboundary--\r\n`;
   };
+  assert.match((await anon.get('/json-viewer/')).text, /up to 1\.0 MiB; more when logged in\)/);
+  assert.match((await alice.client.get('/json-viewer/')).text, /up to 30\.0 MiB\)/);
   const post = (c, body) => c.request('POST', '/json-viewer/', { headers: { 'Content-Type': 'multipart/form-data; boundary=llmmetaboundary' }, body });
   assert.equal(Buffer.byteLength(fill(MiB)), MiB);
   const ok = await post(anon, fill(MiB));
