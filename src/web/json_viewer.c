@@ -116,8 +116,8 @@ static void form(buf *b, http_req *r, const char *text, const json_t *doc, const
 			b->oom = true;
 		buf_free(&pretty);
 	}
-	html_raw(b, "</textarea></div>\n<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"format\">Format</button>\n"
-		    "<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"download\">Download</button></div>\n"
+	html_raw(b, "</textarea></div>\n<div class=\"actions\">"
+		    "<button type=\"submit\" name=\"action\" value=\"format\">Format</button>\n<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"download\">Download</button></div>\n"
 		    "</form>\n");
 }
 
@@ -347,11 +347,7 @@ void page_json_viewer(http_req *r)
 		if (err.line > 0)
 			error_excerpt(&b, text, len, err.line, err.column);
 		html_raw(&b, "</div>\n");
-		/* The text as sent, so that the line and column point into it. */
-		buf raw = BUF_INIT;
-		buf_append(&raw, text, len);
-		form(&b, r, raw.data, NULL, filename);
-		buf_free(&raw);
+		form(&b, r, text, NULL, filename); /* as sent: the line and column point into it */
 		page_end(&b);
 		page_send(r, 400, &b);
 		return;
