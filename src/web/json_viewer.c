@@ -261,7 +261,8 @@ static void table(buf *b, const json_t *doc, const char *page_param)
 		page = 1;
 	if (page > pages)
 		page = pages;
-	html_printf(b, "<h2 id=\"table\">Table</h2>\n<p class=\"sub\">%zu rows, %zu columns.", rows, total);
+	html_printf(b, "<h2 id=\"table\">Table</h2>\n<p class=\"sub\">%zu row%s, %zu column%s.", rows, rows == 1 ? "" : "s",
+		    total, total == 1 ? "" : "s");
 	if (total > MAX_COLUMNS)
 		html_printf(b, " The first %d columns are shown.", MAX_COLUMNS);
 	html_raw(b, "</p>\n");

@@ -170,3 +170,27 @@ test('a 25 MB array of 200,000 objects is shown 100 rows a page; page re-posts t
   const last = await view(alice.client, { page: '999999', json_text: JSON.stringify(rows.slice(0, 150)) });
   assert.deepEqual(table(last.text).rows.map((x) => x[0]), Array.from({ length: 50 }, (_, i) => String(101 + i)));
 });
+
+test('limits: 100 rows make one page and 101 two; 200 columns are all shown and the 201st is counted', async () => {
+  const rowsOf = (n) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ i })));
+  const one = await view(anon, { json_text: rowsOf(100) });
+  assert.equal(table(one.text).rows.length, 100);
+  assert.ok(!one.text.includes('class="pager"'), 'no pages for 100 rows');
+  const two = await view(anon, { json_text: rowsOf(101) });
+  assert.equal(table(two.text).rows.length, 100);
+  assert.match(two.text, /Page 1 of 2 \(rows 1–100 of 101\)/);
+  const wide = (n) => JSON.stringify([Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))]);
+  const w200 = await view(anon, { json_text: wide(200) });
+  assert.equal(table(w200.text).head.length, 201, '# and 200 columns');
+  assert.match(w200.text, /1 row, 200 columns\.<\/p>/);
+  const w201 = await view(anon, { json_text: wide(201) });
+  assert.equal(table(w201.text).head.length, 201, '# and the first 200 columns');
+  assert.equal(table(w201.text).head.at(-1), 'k199');
+  assert.match(w201.text, /1 row, 201 columns\. The first 200 columns are shown\.<\/p>/);
+  // Not an array of objects: no table.
+  for (const doc of ['[]', '[1, 2]', '[{"a": 1}, 2]', '"text"', '42']) {
+    const r = await view(anon, { json_text: doc });
+    assert.equal(r.status, 200, doc);
+    assert.equal(table(r.text), null, doc);
+  }
+});
