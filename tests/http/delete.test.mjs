@@ -88,7 +88,9 @@ test('POST deletes the conversation, its messages and its own files; a file anot
 });
 
 test('/uploads/<id>/: the stored type, an attachment with a safe name, owner only; names with markup are text', async () => {
-  const name = '<img src=x onerror=alert(1)> résumé;\\x.csv';
+  // (A backslash in a multipart file name is a path separator to some parsers; the
+  // JSON viewer's Download test covers it in Content-Disposition.)
+  const name = '<img src=x onerror=alert(1)> résumé;x.csv';
   const path = await ask(alice.client, { question: 'A file' }, [{ name: 'file_upload', filename: name, content: 'a,b\n1,2\n' }]);
   const page = await alice.client.get(path);
   assert.ok(!page.text.includes('<img src=x'), 'the file name is not markup');
@@ -100,7 +102,7 @@ test('/uploads/<id>/: the stored type, an attachment with a safe name, owner onl
   assert.equal(dl.headers.get('content-type'), 'text/csv; charset=utf-8', 'the stored type');
   assert.equal(dl.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(dl.headers.get('content-disposition'),
-    `attachment; filename="<img src=x onerror=alert(1)> r__sum__;_x.csv"; filename*=UTF-8''${encodeURIComponent(name).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())}`);
+    `attachment; filename="<img src=x onerror=alert(1)> r__sum__;x.csv"; filename*=UTF-8''${encodeURIComponent(name).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())}`);
   assert.equal((await bob.client.get(m[1])).status, 404, "another user's file");
   assert.equal((await bob.client.get(path)).status, 404, "another user's conversation");
   assert.equal((await alice.client.get('/uploads/999999/')).status, 404);

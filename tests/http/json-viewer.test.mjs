@@ -122,11 +122,11 @@ test('keys and values with markup are shown as text, in the table and the text a
 
 test('Download sends the edited text back as an attachment', async () => {
   const text = '{"edited": true,  "x": [1]}';
-  const r = await view(anon, { json_text: text, action: 'download', filename: 'my "data".json' });
+  const r = await view(anon, { json_text: text, action: 'download', filename: 'my "data"\\1 é.json' });
   assert.equal(r.status, 200);
   assert.equal(r.text, text, 'as typed, not re-formatted');
   assert.match(r.headers.get('content-type'), /^application\/json/);
-  assert.equal(r.headers.get('content-disposition'), 'attachment; filename="my _data_.json"; filename*=UTF-8\'\'my%20%22data%22.json');
+  assert.equal(r.headers.get('content-disposition'), 'attachment; filename="my _data__1 __.json"; filename*=UTF-8\'\'my%20%22data%22%5C1%20%C3%A9.json');
 });
 
 test('anonymous visitors may post 1 MiB, logged-in users MAX_UPLOAD_BYTES', async () => {
