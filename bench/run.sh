@@ -5,6 +5,7 @@
 #      next to nginx serving the same bytes from disk (the pages saved from llmmeta), on
 #      this machine, same client settings, with llmmeta's requests/s as a ratio of
 #      nginx's. BENCH_N=0 skips 1.
+#   3. the export of 1,000,000 messages (CLI and web) next to sqlite3 -csv (export.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -96,3 +97,6 @@ echo "llmmeta RSS after load: $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$lpid
 kill -TERM $lpid
 kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null
 wait 2>/dev/null
+
+echo "== export: 1,000,000 messages (bench/export.sh)"
+bench/export.sh "${BENCH_EXPORT_ROWS:-1000000}"

@@ -1,4 +1,4 @@
-/* main.c - the command line: serve, migrate, createuser, --help, --version. Each
+/* main.c - the command line: serve, migrate, createuser, export, --help, --version. Each
  * command exits 0 on success, or non-zero with one line saying what is wrong. */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -18,6 +18,7 @@
 #include "core/util.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "model/export.h"
 #include "html/layout.h"
 #include "llm/llm.h"
 #include "http/http.h"
@@ -33,6 +34,8 @@ static const char usage[] =
 	"  migrate                          apply the database migrations and exit\n"
 	"  createuser --username U --email E [--admin] [--password-stdin]\n"
 	"                                   create an account (the password is asked for)\n"
+	"  export --format csv|jsonl [--user U] [--since D] [--until D] [--model M]\n"
+	"                                   write the recorded messages to standard output\n"
 	"\n"
 	"Options:\n"
 	"  --help       this text; 'llmmeta COMMAND --help' describes one command\n"
@@ -52,6 +55,15 @@ static const char createuser_usage[] =
 	"Usage: llmmeta createuser --username U --email E [--admin] [--password-stdin]\n"
 	"Creates an account. The password is asked for on the terminal, or read from the\n"
 	"first line of standard input with --password-stdin. --admin makes an administrator.\n";
+
+static const char export_usage[] =
+	"Usage: llmmeta export --format csv|jsonl [--user U] [--since D] [--until D] [--model M]\n"
+	"Writes the recorded messages to standard output, oldest first: CSV (RFC 4180, a\n"
+	"header row, CRLF line ends; a text field starting with = + - @ tab or CR gets a\n"
+	"leading ' so that spreadsheets do not run it as a formula) or JSON lines.\n"
+	"Without --user, every user's messages. --since and --until take a date (YYYY-MM-DD,\n"
+	"UTC; --until includes that day) or an ISO 8601 time (2026-01-31T12:00:00Z).\n"
+	"--model keeps the messages asked of that model. See docs/export.md.\n";
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int die(const char *fmt, ...)
@@ -232,6 +244,80 @@ static int cmd_createuser(int argc, char **argv)
 	return rc;
 }
 
+struct cli_export {
+	buf out;
+	enum export_format fmt;
+};
+
+/* Writes the rows out 64 KiB at a time: memory stays flat whatever the size. */
+static int cli_row(void *ctx, const struct export_row *row)
+{
+	struct cli_export *e = ctx;
+	export_row_write(&e->out, e->fmt, row);
+	if (e->out.oom)
+		return -1;
+	if (e->out.len >= 64 * 1024) {
+		if (fwrite(e->out.data, 1, e->out.len, stdout) != e->out.len)
+			return -2;
+		buf_reset(&e->out);
+	}
+	return 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"format", required_argument, 0, 'f'}, {"user", required_argument, 0, 'u'},
+						 {"since", required_argument, 0, 's'}, {"until", required_argument, 0, 't'},
+						 {"model", required_argument, 0, 'm'}, {0}};
+	const char *format = NULL, *user = NULL;
+	struct export_filter f = {.since_ms = -1, .until_ms = -1};
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'u': user = optarg; break;
+		case 's':
+			if (!export_parse_time(optarg, false, &f.since_ms))
+				return die("--since %s: give a date (YYYY-MM-DD) or an ISO 8601 time", optarg);
+			break;
+		case 't':
+			if (!export_parse_time(optarg, true, &f.until_ms))
+				return die("--until %s: give a date (YYYY-MM-DD) or an ISO 8601 time", optarg);
+			break;
+		case 'm': f.model = optarg; break;
+		default: return fputs(export_usage, stderr), 2;
+		}
+	}
+	if (optind < argc || !format || (strcmp(format, "csv") != 0 && strcmp(format, "jsonl") != 0))
+		return fputs(export_usage, stderr), 2;
+	db *d = open_db(false);
+	if (!d)
+		return 1;
+	int rc = 0;
+	if (user) {
+		int found = export_user_id(d, user, &f.user_id);
+		if (found <= 0)
+			rc = die(found < 0 ? "cannot read the users: %s" : "no user named %s", found < 0 ? db_errmsg(d) : user);
+	}
+	struct cli_export e = {.fmt = strcmp(format, "csv") == 0 ? EXPORT_CSV : EXPORT_JSONL};
+	if (!rc) {
+		export_header(&e.out, e.fmt);
+		int n = export_each(d, &f, cli_row, &e);
+		if (n == 0 && e.out.len && fwrite(e.out.data, 1, e.out.len, stdout) != e.out.len)
+			n = -2;
+		if (n == 0 && fflush(stdout) != 0)
+			n = -2;
+		if (n == -2)
+			rc = die("%s", "cannot write to standard output");
+		else if (n < 0)
+			rc = die("the export failed: %s", e.out.oom ? "out of memory" : db_errmsg(d));
+	}
+	buf_free(&e.out);
+	db_close(d);
+	config_free(&cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	umask(077); /* the database, its journal and the secret are nobody else's */
@@ -247,7 +333,8 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		const char *help;
-	} cmds[] = {{"serve", serve_usage}, {"migrate", migrate_usage}, {"createuser", createuser_usage}};
+	} cmds[] = {{"serve", serve_usage}, {"migrate", migrate_usage}, {"createuser", createuser_usage},
+		    {"export", export_usage}};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmd, cmds[i].name) == 0 && wants_help(argc - 1, argv + 1))
 			return fputs(cmds[i].help, stdout), 0;
@@ -257,5 +344,7 @@ int main(int argc, char **argv)
 		return cmd_migrate();
 	if (strcmp(cmd, "createuser") == 0)
 		return cmd_createuser(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
 	return die("unknown command '%s' (see llmmeta --help)", cmd);
 }

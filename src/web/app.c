@@ -21,6 +21,7 @@ enum {
 	ADMIN = 2,      /* non-admins get 403 */
 	NO_CSRF = 4,    /* not a browser form: bearer-authenticated or harmless */
 	UPLOAD = 8,     /* a logged-in user may post MAX_UPLOAD_BYTES here */
+	WHOLE_FILES = 16, /* the page reads whole files (none cut at file_keep) and asks no model */
 };
 
 static const struct route routes[] = {
@@ -31,6 +32,11 @@ static const struct route routes[] = {
 	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER | UPLOAD},
 	{"/prompts/<int>/delete/", HTTP_POST, page_prompt_delete, USER},
 	{"/uploads/<int>/", HTTP_GET, page_upload, USER},
+	{"/delete_conversation/<uuid>/", HTTP_GET | HTTP_POST, page_delete_conversation, USER},
+	{"/export/messages.csv", HTTP_GET, page_export, USER},
+	{"/export/messages.jsonl", HTTP_GET, page_export, USER},
+	/* Anonymous visitors may post 1 MiB here, logged-in users MAX_UPLOAD_BYTES. */
+	{"/json-viewer/", HTTP_GET | HTTP_POST, page_json_viewer, UPLOAD | WHOLE_FILES},
 	{"/accounts/signup/", HTTP_GET | HTTP_POST, page_signup, 0},
 	{"/accounts/login/", HTTP_GET | HTTP_POST, page_login, 0},
 	{"/accounts/logout/", HTTP_POST, page_logout, 0},
@@ -145,6 +151,10 @@ size_t app_body_limit(http_req *r)
 	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) || !type ||
 	    strncasecmp(type, "multipart/form-data", 19) != 0 || app_session(r) < 0 || !r->user.id)
 		return small;
+	if (r->route->flags & WHOLE_FILES) {
+		r->file_keep = 0;
+		return cfg.max_upload_bytes;
+	}
 	/* Refused before a byte of the file is read: the user has as many questions in
 	 * flight as one may (the same check as ask_job_start's, which takes the place). */
 	if (ask_limit_full(r->user.id)) {

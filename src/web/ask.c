@@ -10,6 +10,7 @@
 #include "../core/util.h"
 #include "../html/html.h"
 #include "../html/layout.h"
+#include "../http/assets.h"
 #include "ask.h"
 #include "web.h"
 
@@ -33,7 +34,9 @@ static void show(http_req *r, db *d, struct ask_form *f, int status, const char 
 				    (long long)prompts[i].id, prompts[i].title, (long long)prompts[i].id, auth_csrf_token(r));
 		html_raw(&b, "</ul></details>\n");
 	}
-	html_raw(&b, "<section class=\"thread\" id=\"thread\"></section>\n");
+	/* answer.js gives the streamed answer's code blocks their Copy/Download/viewer tools. */
+	html_printf(&b, "<section class=\"thread\" id=\"thread\"></section>\n<script src=\"%s\" defer></script>\n",
+		    asset_url("/static/answer.js"));
 	ask_form_render(&b, r, f, "/ask/", prompts, np);
 	page_end(&b);
 	page_send(r, status, &b);

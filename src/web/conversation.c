@@ -10,6 +10,7 @@
 #include "../html/html.h"
 #include "../html/layout.h"
 #include "answer_html.h"
+#include "../http/assets.h"
 #include "ask.h"
 #include "web.h"
 
@@ -124,6 +125,18 @@ static void continue_settings(struct ask_form *f, const struct message *msgs, si
 		f->top_p = m->top_p;
 }
 
+/* Delete (a confirmation page, or assets/delete.js's dialog), the exports, and the
+ * scripts for the answers' code blocks (assets/answer.js) and the dialog. */
+static void conv_actions(buf *b, const char *uuid, const char *title)
+{
+	html_printf(b,
+		    "<p class=\"conv-actions\"><a class=\"button danger\" href=\"/delete_conversation/%s/\" "
+		    "data-delete-title=\"%s\">Delete</a> Export all my messages: <a href=\"/export/messages.csv\">CSV</a> "
+		    "· <a href=\"/export/messages.jsonl\">JSONL</a></p>\n<script src=\"%s\" defer></script>\n"
+		    "<script src=\"%s\" defer></script>\n",
+		    uuid, title, asset_url("/static/answer.js"), asset_url("/static/delete.js"));
+}
+
 /* Shows the conversation; f is the continue form: as the conversation left it on a
  * GET, as posted after a POST (with its errors, or after saving a prompt). */
 static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct ask_form *f, int status,
@@ -149,6 +162,7 @@ static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct a
 	page_begin(&b, r, shown, "ask");
 	html_printf(&b, "<h1 id=\"title\">%s</h1>\n<p class=\"sub\"><a href=\"/ask/\">New conversation</a></p>\n",
 		    shown);
+	conv_actions(&b, uuid, shown);
 	if (notice)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n", notice);
 	html_raw(&b, "<section class=\"thread\" id=\"thread\">\n");

@@ -1,15 +1,17 @@
-/* uploads.c - /uploads/<id>/: the owner downloads a file they attached. Always as
- * an attachment of type application/octet-stream, so a file that holds HTML is
- * never rendered by the browser; the stored name is only ever a suggestion in
- * Content-Disposition, never a path. */
+/* uploads.c - /uploads/<id>/: the owner downloads a file they attached, as an
+ * attachment with the type it was stored with (one of the few text types the ask
+ * form accepts, decided from the extension; anything else goes as
+ * application/octet-stream). With the disposition attachment and the global
+ * X-Content-Type-Options: nosniff, no browser renders a file as a page. The stored
+ * name is only ever a suggestion in Content-Disposition, never a path. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../core/util.h"
 #include "../model/conversation.h"
 #include "web.h"
 
-/* filename="ascii fallback"; filename*=UTF-8''percent-encoded (RFC 6266). */
-static void disposition(buf *b, const char *name)
+void web_disposition(buf *b, const char *name)
 {
 	buf_puts(b, "attachment; filename=\"");
 	for (const char *p = name; *p; p++) {
@@ -18,6 +20,22 @@ static void disposition(buf *b, const char *name)
 	}
 	buf_puts(b, "\"; filename*=UTF-8''");
 	url_encode(b, name);
+}
+
+/* The Content-Type for a stored type: only the types the ask form stores, as
+ * UTF-8 text (the form checked that it is). */
+static const char *served_type(const char *stored)
+{
+	static const char *const types[][2] = {
+		{"text/plain", "text/plain; charset=utf-8"},
+		{"text/csv", "text/csv; charset=utf-8"},
+		{"application/json", "application/json"},
+		{"text/markdown", "text/markdown; charset=utf-8"},
+	};
+	for (size_t i = 0; stored && i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(stored, types[i][0]) == 0)
+			return types[i][1];
+	return "application/octet-stream";
 }
 
 void page_upload(http_req *r)
@@ -33,12 +51,12 @@ void page_upload(http_req *r)
 		http_error(r, rc < 0 ? 500 : 404, NULL);
 	} else {
 		buf cd = BUF_INIT;
-		disposition(&cd, name);
+		web_disposition(&cd, name);
 		if (!cd.oom)
 			http_add_header(r, "Content-Disposition", cd.data);
 		buf_free(&cd);
 		http_add_header(r, "Cache-Control", "private, no-store");
-		http_send(r, 200, "application/octet-stream", &data);
+		http_send(r, 200, served_type(type), &data);
 	}
 	free(name);
 	free(type);

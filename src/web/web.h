@@ -53,5 +53,13 @@ void page_history(http_req *r);
 void page_prompt_delete(http_req *r);
 void page_upload(http_req *r);
 void page_health(http_req *r);
+void page_json_viewer(http_req *r);
+void page_delete_conversation(http_req *r);
+void page_export(http_req *r);
+
+/* Content-Disposition: attachment with name as an ASCII fallback (anything outside
+ * printable ASCII, quotes, backslashes and slashes replaced by '_') and as
+ * filename*=UTF-8''percent-encoded (RFC 6266). */
+void web_disposition(buf *b, const char *name);
 
 #endif

@@ -133,7 +133,7 @@ test("the file's text reaches the provider, marked as context, and the file is s
   assert.equal(dl.status, 200);
   assert.equal(dl.text, csv);
   assert.match(dl.headers.get('content-disposition'), /^attachment; filename="tensile\.csv"/);
-  assert.equal(dl.headers.get('content-type'), 'application/octet-stream');
+  assert.equal(dl.headers.get('content-type'), 'text/csv; charset=utf-8', 'the stored type (from the extension)');
   const bob = await signedUpClient(server.url, 'bob');
   assert.equal((await bob.client.get(href)).status, 404);
   assert.equal((await bob.client.get(r.location)).status, 404, "another user's conversation is 404");

@@ -1,0 +1,112 @@
+/* export_format.c - a message as a CSV record or a JSON line (see export.h). The
+ * one place both forms are written, for the web and the command line. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/jsonw.h"
+#include "../core/util.h"
+#include "export.h"
+
+const char *const export_columns[EXPORT_NCOLUMNS] = {
+	"id", "conversation_id", "created_at", "username", "role", "source", "provider", "model",
+	"status", "content", "max_tokens", "temperature", "top_k", "top_p", "prompt_tokens",
+	"completion_tokens", "total_tokens", "elapsed_ms", "ttft_ms", "finish_reason", "file_name",
+	"file_sha256", "error",
+};
+
+/* A field's value, whichever its type, so that both writers walk the same list. */
+enum kind { K_TEXT, K_INT, K_REAL };
+struct field {
+	enum kind kind;
+	const char *s; /* K_TEXT; NULL unknown */
+	int64_t i;     /* K_INT; < 0 unknown */
+	double r;      /* K_REAL; NAN unknown */
+};
+
+static void fields_of(const struct export_row *w, struct field f[EXPORT_NCOLUMNS], char created[32])
+{
+	fmt_iso8601(created, w->created_at);
+#define T(x) ((struct field){.kind = K_TEXT, .s = (x)})
+#define I(x) ((struct field){.kind = K_INT, .i = (x)})
+#define R(x) ((struct field){.kind = K_REAL, .r = (x)})
+	struct field all[EXPORT_NCOLUMNS] = {
+		I(w->id), T(w->conversation_id), T(created), T(w->username), T(w->role), T(w->source),
+		T(w->provider), T(w->model), T(w->status), T(w->content), I(w->max_tokens), R(w->temperature),
+		I(w->top_k), R(w->top_p), I(w->prompt_tokens), I(w->completion_tokens), I(w->total_tokens),
+		I(w->elapsed_ms), I(w->ttft_ms), T(w->finish_reason), T(w->file_name), T(w->file_sha256), T(w->error),
+	};
+#undef T
+#undef I
+#undef R
+	memcpy(f, all, sizeof all);
+}
+
+static void csv_text(buf *b, const char *s)
+{
+	/* OWASP's advice on CSV injection: a cell that starts with one of these is a
+	 * formula to a spreadsheet, so it is made text with a leading quote. */
+	bool guard = strchr("=+-@\t\r", s[0]) && s[0];
+	if (!guard && !strpbrk(s, ",\"\r\n")) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_putc(b, '"');
+	if (guard)
+		buf_putc(b, '\'');
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, "\"");
+		buf_append(b, p, n);
+		p += n;
+		if (*p == '"') {
+			buf_puts(b, "\"\"");
+			p++;
+		}
+	}
+	buf_putc(b, '"');
+}
+
+void export_header(buf *b, enum export_format fmt)
+{
+	if (fmt != EXPORT_CSV)
+		return;
+	for (int i = 0; i < EXPORT_NCOLUMNS; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_puts(b, export_columns[i]);
+	}
+	buf_puts(b, "\r\n");
+}
+
+void export_row_write(buf *b, enum export_format fmt, const struct export_row *row)
+{
+	struct field f[EXPORT_NCOLUMNS];
+	char created[32];
+	fields_of(row, f, created);
+	bool csv = fmt == EXPORT_CSV;
+	if (!csv)
+		buf_putc(b, '{');
+	for (int i = 0; i < EXPORT_NCOLUMNS; i++) {
+		if (i)
+			buf_putc(b, ',');
+		if (!csv) {
+			buf_putc(b, '"');
+			buf_puts(b, export_columns[i]);
+			buf_puts(b, "\":");
+		}
+		bool unknown = f[i].kind == K_TEXT ? !f[i].s : f[i].kind == K_INT ? f[i].i < 0 : !isfinite(f[i].r);
+		if (unknown) {
+			if (!csv)
+				buf_puts(b, "null");
+		} else if (f[i].kind == K_INT) {
+			buf_printf(b, "%lld", (long long)f[i].i);
+		} else if (f[i].kind == K_REAL) {
+			jsonw_real(b, f[i].r);
+		} else if (csv) {
+			csv_text(b, f[i].s);
+		} else {
+			jsonw_string(b, f[i].s, strlen(f[i].s));
+		}
+	}
+	buf_puts(b, csv ? "\r\n" : "}\n");
+}
