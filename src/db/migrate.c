@@ -109,6 +109,10 @@ static const char *const migrations[] = {
 	 * that changes). Opaque text to the database and the model. */
 	"ALTER TABLE messages ADD COLUMN rendered TEXT;"
 	"ALTER TABLE messages ADD COLUMN rendered_version INTEGER;",
+
+	/* 4: a counter that every change to a conversation's messages increments, so
+	 * that a page rendered from them can be kept and known stale (docs/architecture.md). */
+	"ALTER TABLE conversations ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
