@@ -31,7 +31,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry **buckets;
 static size_t nbuckets; /* 0 or a power of two */
 static size_t nentries, used;
-static size_t limit = THREAD_CACHE_DEFAULT_BYTES;
+static atomic_size_t limit = THREAD_CACHE_DEFAULT_BYTES; /* written under lock; read before it by put */
 static struct entry *newest, *oldest;
 
 static void block_release(struct html_block *h)
@@ -132,7 +132,7 @@ bool thread_cache_get(int64_t conv_id, int64_t revision, buf *b)
 void thread_cache_put(int64_t conv_id, int64_t revision, const char *html, size_t len)
 {
 	size_t cost = sizeof(struct entry) + sizeof(struct html_block) + len;
-	if (len > limit / 4)
+	if (len > atomic_load(&limit) / 4)
 		return;
 	/* Built outside the lock: the copy is the expensive part. */
 	struct html_block *h = malloc(sizeof *h + len);
