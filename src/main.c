@@ -2,6 +2,8 @@
  * command exits 0 on success, or non-zero with one line saying what is wrong. */
 #include <curl/curl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sodium.h>
@@ -129,6 +131,13 @@ static int cmd_serve(int argc, char **argv)
 		else
 			return fputs(serve_usage, stderr), 2;
 	}
+	/* SIGTERM and SIGINT are taken by http_serve's sigwait: every thread started from
+	 * here on (engine, lease, log) must have them blocked, or the signal kills it. */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	db *d = open_db(true);
 	if (!d)
 		return 1;
@@ -150,8 +159,7 @@ static int cmd_serve(int argc, char **argv)
 				 .max_connections = cfg.max_connections, .trust_proxy = cfg.trust_proxy, .handler = app_handle,
 				 .before_stop = app_stop};
 	int rc = http_serve(&o);
-	app_stop();
-	app_instance_stop();
+	app_shutdown();
 	db_thread_close();
 	llm_config_free();
 	config_free(&cfg);

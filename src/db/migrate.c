@@ -175,6 +175,10 @@ static const char *const migrations[] = {
 	" WHERE role = 'user' AND status = 'ok' AND COALESCE((SELECT n.role FROM messages n"
 	" WHERE n.conversation_id = messages.conversation_id AND n.id > messages.id ORDER BY n.id LIMIT 1), '')"
 	" <> 'assistant';",
+
+	/* 5: a counter that every change to a conversation's messages increments, so
+	 * that a page rendered from them can be kept and known stale (docs/architecture.md). */
+	"ALTER TABLE conversations ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -343,10 +343,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	if (r->stream_free)
 		r->stream_free(r->stream_cls);
 	long long ms = (long long)(mono_ms() - r->start_ms);
-	const char *how = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)";
-	log_info("%s %s %d %zuB %lldms %s%s", r->method_name ? r->method_name : "?",
-		 r->path ? r->path : "?", r->status, r->out.len, ms,
-		 r->user.name ? r->user.name : "-", how);
+	log_request(r->method_name, r->path, r->status, r->out.len, ms, r->user.name,
+		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	req_free(r);
 	atomic_fetch_sub(&inflight, 1);
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)

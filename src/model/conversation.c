@@ -73,13 +73,49 @@ int conv_create(db *d, int64_t user_id, const char *title, const char *source, c
 			    id) == 1 ? 0 : -1;
 }
 
+/* A URL's uuid as stored: lower case (a URL may spell it in capitals). */
+static void uuid_stored(char lower[37], const char *uuid)
+{
+	set_field(lower, 37, uuid);
+	str_lower(lower);
+}
+
 int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id)
 {
 	char lower[37];
-	snprintf(lower, sizeof lower, "%s", uuid);
-	str_lower(lower);
+	uuid_stored(lower, uuid);
 	return db_query_int(d, "SELECT id FROM conversations WHERE uuid = ? AND user_id = ?",
 			    DB_ARGS(db_v_text(lower), db_v_int(user_id)), id);
+}
+
+int conv_head(db *d, const char *uuid, int64_t user_id, struct conv_head *h)
+{
+	char lower[37];
+	uuid_stored(lower, uuid);
+	h->title = NULL;
+	db_rows *r = db_query(d, "SELECT id, revision, title FROM conversations WHERE uuid = ? AND user_id = ?",
+			      DB_ARGS(db_v_text(lower), db_v_int(user_id)));
+	if (!r)
+		return -1;
+	int rc = db_step(r);
+	if (rc == 1) {
+		h->id = db_int(r, 0);
+		h->revision = db_int(r, 1);
+		h->title = xstrdup(db_text(r, 2));
+		if (!h->title)
+			rc = -1;
+	}
+	db_done(r);
+	return rc;
+}
+
+/* The one place a conversation's revision changes: called by every function that
+ * changes its messages, after the change, so that whoever reads a revision and then
+ * the messages gets messages at least as new as that revision. */
+static int conv_bump(db *d, int64_t conv_id)
+{
+	return db_exec(d, "UPDATE conversations SET revision = revision + 1 WHERE id = ?",
+		       DB_ARGS(db_v_int(conv_id))) == 1 ? 0 : -1;
 }
 
 char *conv_title(db *d, int64_t id, int64_t user_id)
@@ -150,7 +186,7 @@ static db_val opt_real(double v) { return isnan(v) ? db_v_null() : db_v_real(v);
 
 int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id, int64_t *id)
 {
-	return db_query_int(
+	int rc = db_query_int(
 		       d,
 		       "INSERT INTO messages (conversation_id, user_id, role, content, created_at, provider, model,"
 		       " model_reported, max_tokens, temperature, top_k, top_p, prompt_tokens, completion_tokens,"
@@ -165,31 +201,38 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 			       db_v_text(m->error), db_v_text(m->source), m->upload_id > 0 ? db_v_int(m->upload_id) : db_v_null(),
 			       db_v_text(m->rendered), m->rendered ? opt_int(m->rendered_version) : db_v_null()),
 		       id) == 1 ? 0 : -1;
+	return rc == 0 ? conv_bump(d, conv_id) : -1;
 }
 
 int msg_set_status(db *d, int64_t id, const char *status, const char *error, int64_t elapsed_ms)
 {
 	/* A final status: the question is no longer in flight (instance.h). */
-	return db_exec(d, "UPDATE messages SET status = ?, error = ?, elapsed_ms = ?, instance_id = NULL WHERE id = ?",
-		       DB_ARGS(db_v_text(status), db_v_text(error), opt_int(elapsed_ms), db_v_int(id))) == 1 ? 0 : -1;
+	int64_t conv_id;
+	if (db_query_int(d,
+			 "UPDATE messages SET status = ?, error = ?, elapsed_ms = ?, instance_id = NULL WHERE id = ?"
+			 " RETURNING conversation_id",
+			 DB_ARGS(db_v_text(status), db_v_text(error), opt_int(elapsed_ms), db_v_int(id)), &conv_id) != 1)
+		return -1;
+	return conv_bump(d, conv_id);
 }
 
 static char *opt_text(db_rows *r, int col) { return db_null(r, col) ? NULL : xstrdup(db_text(r, col)); }
 static int64_t opt_i(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
 static double opt_r(db_rows *r, int col) { return db_null(r, col) ? NAN : db_real(r, col); }
 
-int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
+/* The columns every message read selects, in the order read_messages decodes them. */
+#define MSG_SELECT                                                                                                  \
+	"SELECT m.id, m.role, m.content, m.created_at, m.provider, m.model, m.model_reported,"                      \
+	" m.max_tokens, m.temperature, m.top_k, m.top_p, m.prompt_tokens, m.completion_tokens,"                     \
+	" m.total_tokens, m.elapsed_ms, m.ttft_ms, m.finish_reason, m.status, m.error, m.source,"                   \
+	" m.upload_id, u.name, u.sha256, u.content_type, u.size, m.rendered, m.rendered_version"                    \
+	" FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id"
+
+/* Decodes the rows of a MSG_SELECT query into *out (n of them) and ends it. */
+static int read_messages(db_rows *r, struct message **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	db_rows *r = db_query(d,
-			      "SELECT m.id, m.role, m.content, m.created_at, m.provider, m.model, m.model_reported,"
-			      " m.max_tokens, m.temperature, m.top_k, m.top_p, m.prompt_tokens, m.completion_tokens,"
-			      " m.total_tokens, m.elapsed_ms, m.ttft_ms, m.finish_reason, m.status, m.error, m.source,"
-			      " m.upload_id, u.name, u.sha256, u.content_type, u.size, m.rendered, m.rendered_version"
-			      " FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id"
-			      " WHERE m.conversation_id = ? ORDER BY m.id",
-			      DB_ARGS(db_v_int(conv_id)));
 	if (!r)
 		return -1;
 	int rc;
@@ -244,10 +287,32 @@ int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
 	return 0;
 }
 
+int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
+{
+	return read_messages(db_query(d, MSG_SELECT " WHERE m.conversation_id = ? ORDER BY m.id", DB_ARGS(db_v_int(conv_id))),
+			     out, n);
+}
+
+int msg_list_tail(db *d, int64_t conv_id, int64_t k, struct message **out, size_t *n)
+{
+	int rc = read_messages(db_query(d, MSG_SELECT " WHERE m.conversation_id = ? ORDER BY m.id DESC LIMIT ?",
+					DB_ARGS(db_v_int(conv_id), db_v_int(k))),
+			       out, n);
+	for (size_t i = 0; rc == 0 && i < *n / 2; i++) { /* newest first, turned into order */
+		struct message t = (*out)[i];
+		(*out)[i] = (*out)[*n - 1 - i];
+		(*out)[*n - 1 - i] = t;
+	}
+	return rc;
+}
+
 int msg_set_rendered(db *d, int64_t id, const char *rendered, int64_t version)
 {
-	return db_exec(d, "UPDATE messages SET rendered = ?, rendered_version = ? WHERE id = ?",
-		       DB_ARGS(db_v_text(rendered), db_v_int(version), db_v_int(id))) == 1 ? 0 : -1;
+	int64_t conv_id;
+	if (db_query_int(d, "UPDATE messages SET rendered = ?, rendered_version = ? WHERE id = ? RETURNING conversation_id",
+			 DB_ARGS(db_v_text(rendered), db_v_int(version), db_v_int(id)), &conv_id) != 1)
+		return -1;
+	return conv_bump(d, conv_id);
 }
 
 void msg_list_free(struct message *m, size_t n)

@@ -4,10 +4,17 @@
  *
  * Whatever a request names (a conversation's uuid, an upload's or a prompt's id) is
  * looked up with the user id, and only that user's rows come back: conv_find,
- * conv_list, upload_fetch, upload_text and the prompt functions. The functions that
- * take a conversation or message id - conv_touch, msg_insert, msg_set_status,
- * msg_list, msg_set_rendered - trust it: the caller has checked it first (the
- * conversation's id comes from conv_find, a message's from msg_insert or msg_list). */
+ * conv_head, conv_list, upload_fetch, upload_text and the prompt functions. The
+ * functions that take a conversation or message id - conv_touch, msg_insert,
+ * msg_set_status, msg_list, msg_list_tail, msg_set_rendered - trust it: the caller
+ * has checked it first (the conversation's id comes from conv_find or conv_head, a
+ * message's from msg_insert or msg_list).
+ *
+ * A conversation has a revision that every function changing its messages
+ * increments (msg_insert, msg_set_status, msg_set_rendered, and so the exchange
+ * functions), after the change: a page made from the messages read after the
+ * revision can be kept under it, and is stale once the revision moves, whichever
+ * instance moved it (docs/architecture.md). */
 #ifndef LLMMETA_CONVERSATION_H
 #define LLMMETA_CONVERSATION_H
 
@@ -49,7 +56,19 @@ void message_clear(struct message *m);
 int conv_create(db *d, int64_t user_id, const char *title, const char *source, char uuid[37], int64_t *id);
 /* The id of the user's conversation uuid: 1 found, 0 not (or not theirs), -1 error. */
 int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id);
+/* Sets the conversation's activity time (the history's order). Not a change to its
+ * messages: the revision stays. */
 int conv_touch(db *d, int64_t id);
+
+/* What a view of a conversation needs before its messages. */
+struct conv_head {
+	int64_t id;
+	int64_t revision;
+	char *title; /* "" when it has none; the caller frees it */
+};
+/* The user's conversation uuid, in one query: 1 found, 0 not (or not theirs), -1
+ * error. */
+int conv_head(db *d, const char *uuid, int64_t user_id, struct conv_head *h);
 /* The title of the user's conversation id (caller frees; "" when it has none), or
  * NULL when it is not found or not theirs, or on error. */
 char *conv_title(db *d, int64_t id, int64_t user_id);
@@ -68,6 +87,9 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 int msg_set_status(db *d, int64_t id, const char *status, const char *error, int64_t elapsed_ms);
 /* The conversation's messages in order; free with msg_list_free. */
 int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n);
+/* The conversation's last k messages (or all, when fewer), in order; free with
+ * msg_list_free. */
+int msg_list_tail(db *d, int64_t conv_id, int64_t k, struct message **out, size_t *n);
 /* Stores the rendering of message id's content (a newer version of it). 0 or -1. */
 int msg_set_rendered(db *d, int64_t id, const char *rendered, int64_t version);
 void msg_list_free(struct message *m, size_t n);

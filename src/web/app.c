@@ -58,6 +58,13 @@ void app_stop(void)
 	ask_heartbeat_stop();
 }
 
+void app_shutdown(void)
+{
+	app_stop();
+	ask_pending_stop();
+	app_instance_stop();
+}
+
 db *app_db(http_req *r)
 {
 	db *d = db_thread();

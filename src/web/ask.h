@@ -77,6 +77,13 @@ bool ask_limit_full(int64_t user_id);
 	"You already have as many questions waiting for answers as one person may. Wait for one to finish, then " \
 	"ask again."
 
+/* Keeps an answer the database did not take, and writes it when the database is
+ * back (ask_pending.c). 0, or -1 when the queue is full (the answer is lost then). */
+int ask_pending_add(int64_t conv_id, int64_t user_id, int64_t question_id, const struct message *m, bool has_answer);
+size_t ask_pending_count(void);
+/* Tries once more, then stops; at shutdown, after the last request. */
+void ask_pending_stop(void);
+
 /* Stops the heartbeat of streamed answers (ask_heartbeat.c); at shutdown. */
 void ask_heartbeat_stop(void);
 

@@ -85,7 +85,8 @@ void job_on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, cons
 void job_on_close(http_req *r, bool completed);
 
 /* ask_record.c: writes the outcome, once, by whoever claimed it. m receives the
- * answer as stored, for display. 0, or -1 when it could not be written. */
+ * answer as stored, for display. 0; 1 when the database did not take it and it waits
+ * to be written (ask_pending.c); -1 when it is lost. */
 int job_record(struct ask_job *j, struct message *m);
 
 /* ask_stream.c */

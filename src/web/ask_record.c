@@ -48,15 +48,18 @@ int job_record(struct ask_job *j, struct message *m)
 	answer_message(j, m);
 	db *d = db_thread();
 	bool has_answer = j->res.status == LLM_OK || j->answer.len;
-	int rc = d ? exchange_answer(d, j->conv_id, j->user_id, j->question_id, m->status, j->res.error,
-				     j->res.elapsed_ms, has_answer ? m : NULL, &m->id)
-		   : -1;
-	if (rc < 0 && d) {
-		log_error("ask: the answer to message %lld could not be recorded: %s", (long long)j->question_id,
-			  db_errmsg(d));
-		/* Never leave a question that looks answered-to-be: the next one would
-		 * follow it without an answer between them. */
+	if (d && exchange_answer(d, j->conv_id, j->user_id, j->question_id, m->status, j->res.error, j->res.elapsed_ms,
+				 has_answer ? m : NULL, &m->id) == 0)
+		return 0;
+	/* The database did not take it (down, restarting): the answer waits in memory
+	 * and is written when the database is back. */
+	if (ask_pending_add(j->conv_id, j->user_id, j->question_id, m, has_answer) == 0)
+		return 1;
+	log_error("ask: the answer to message %lld could not be recorded: %s", (long long)j->question_id,
+		  d ? db_errmsg(d) : db_thread_error());
+	/* Never leave a question that looks answered-to-be: the next one would follow it
+	 * without an answer between them. */
+	if (d)
 		msg_set_status(d, j->question_id, "error", "The answer could not be saved.", j->res.elapsed_ms);
-	}
-	return rc;
+	return -1;
 }

@@ -5,7 +5,8 @@
  *   {"type":"wait"}                                                 after silence
  *   {"type":"done","html":...} or {"type":"error","message":...,"html":...}
  * The last line is written after the record is, so "done" means saved; a
- * "warning" field says when saving failed. */
+ * "warning" field says when it is not: not saved yet (the database is down and the
+ * answer waits to be written, ask_pending.c) or not saved at all. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,9 @@ static void final_line(struct ask_job *j)
 		json_object_set_new(line, "message", json_string(j->res.error ? j->res.error : "The provider failed."));
 	if (line && rc < 0)
 		json_object_set_new(line, "warning", json_string("The answer could not be saved."));
+	else if (line && rc > 0)
+		json_object_set_new(line, "warning", json_string("The answer is complete but not saved yet: the database "
+								 "is unavailable. It will be saved when it is back."));
 	buf_free(&html);
 	job_lock(j);
 	job_line(j, line);

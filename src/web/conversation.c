@@ -12,6 +12,7 @@
 #include "answer_html.h"
 #include "../http/assets.h"
 #include "ask.h"
+#include "thread_cache.h"
 #include "web.h"
 
 /* The metadata list is most of a long conversation's page: written piece by piece
@@ -137,27 +138,35 @@ static void conv_actions(buf *b, const char *uuid, const char *title)
 		    uuid, title, asset_url("/static/answer.js"), asset_url("/static/delete.js"));
 }
 
+/* The form needs only the last messages: the settings of the last question (with
+ * its answer, the last two carry them) and whether the last one failed. */
+#define FORM_TAIL 2
+
+/* Appends the thread of conversation h at its revision: kept, or read, written and
+ * kept (thread_cache.h). *msgs receives what the form needs: the last FORM_TAIL
+ * messages, or all of them when they had to be read anyway. 0, or -1 when the
+ * database failed. */
+static int thread(buf *b, db *d, const struct conv_head *h, struct message **msgs, size_t *n)
+{
+	if (thread_cache_get(h->id, h->revision, b))
+		return msg_list_tail(d, h->id, FORM_TAIL, msgs, n);
+	if (msg_list(d, h->id, msgs, n) < 0)
+		return -1;
+	size_t mark = b->len;
+	for (size_t i = 0; i < *n; i++)
+		conv_render_message(b, &(*msgs)[i]);
+	/* The messages were read after the revision, so they are at least that new. */
+	if (!b->oom)
+		thread_cache_put(h->id, h->revision, b->data + mark, b->len - mark);
+	return 0;
+}
+
 /* Shows the conversation; f is the continue form: as the conversation left it on a
  * GET, as posted after a POST (with its errors, or after saving a prompt). */
-static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct ask_form *f, int status,
+static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid, struct ask_form *f, int status,
 		 const char *notice)
 {
-	struct message *msgs;
-	size_t n;
-	if (msg_list(d, conv_id, &msgs, &n) < 0) {
-		http_error(r, 500, "The conversation could not be read.");
-		return;
-	}
-	char *title = conv_title(d, conv_id, r->user.id);
-	const char *shown = title && *title ? title : "(untitled)";
-	if (r->method != HTTP_POST)
-		continue_settings(f, msgs, n);
-	/* Offer a failed last question again. */
-	if (!f->question && n && strcmp(msgs[n - 1].role, "user") == 0 && strcmp(msgs[n - 1].status, "ok") != 0)
-		f->question = xstrdup(msgs[n - 1].content);
-	struct prompt *prompts = NULL;
-	size_t np = 0;
-	prompt_list(d, r->user.id, &prompts, &np);
+	const char *shown = *h->title ? h->title : "(untitled)";
 	buf b = BUF_INIT;
 	page_begin(&b, r, shown, "ask");
 	html_printf(&b, "<h1 id=\"title\">%s</h1>\n<p class=\"sub\"><a href=\"/ask/\">New conversation</a></p>\n",
@@ -166,9 +175,22 @@ static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct a
 	if (notice)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n", notice);
 	html_raw(&b, "<section class=\"thread\" id=\"thread\">\n");
-	for (size_t i = 0; i < n; i++)
-		conv_render_message(&b, &msgs[i]);
+	struct message *msgs;
+	size_t n;
+	if (thread(&b, d, h, &msgs, &n) < 0) {
+		buf_free(&b);
+		http_error(r, 500, "The conversation could not be read.");
+		return;
+	}
 	html_raw(&b, "</section>\n<h2>Continue</h2>\n");
+	if (r->method != HTTP_POST)
+		continue_settings(f, msgs, n);
+	/* Offer a failed last question again. */
+	if (!f->question && n && strcmp(msgs[n - 1].role, "user") == 0 && strcmp(msgs[n - 1].status, "ok") != 0)
+		f->question = xstrdup(msgs[n - 1].content);
+	struct prompt *prompts = NULL;
+	size_t np = 0;
+	prompt_list(d, r->user.id, &prompts, &np);
 	char action[80];
 	snprintf(action, sizeof action, "/conversation/%s/", uuid);
 	ask_form_render(&b, r, f, action, prompts, np);
@@ -176,7 +198,6 @@ static void show(http_req *r, db *d, int64_t conv_id, const char *uuid, struct a
 	page_send_cached(r, status, &b);
 	prompt_list_free(prompts, np);
 	msg_list_free(msgs, n);
-	free(title);
 }
 
 void page_conversation(http_req *r)
@@ -185,8 +206,8 @@ void page_conversation(http_req *r)
 	if (!d)
 		return;
 	const char *uuid = r->params[0];
-	int64_t conv_id;
-	int found = conv_find(d, uuid, r->user.id, &conv_id);
+	struct conv_head h;
+	int found = conv_head(d, uuid, r->user.id, &h);
 	if (found <= 0) {
 		http_error(r, found < 0 ? 500 : 404, NULL);
 		return;
@@ -195,15 +216,16 @@ void page_conversation(http_req *r)
 	ask_form_init(&f);
 	const char *intent = http_form(r, "intent");
 	if (r->method != HTTP_POST) {
-		show(r, d, conv_id, uuid, &f, 200, NULL);
+		show(r, d, &h, uuid, &f, 200, NULL);
 	} else if (intent && strcmp(intent, "save_prompt") == 0) {
 		int status = ask_save_prompt(r, d, &f);
 		if (status)
-			show(r, d, conv_id, uuid, &f, status, status == 200 ? ask_saved_notice : NULL);
+			show(r, d, &h, uuid, &f, status, status == 200 ? ask_saved_notice : NULL);
 	} else if (!ask_form_read(r, &f)) {
-		show(r, d, conv_id, uuid, &f, 400, NULL);
+		show(r, d, &h, uuid, &f, 400, NULL);
 	} else {
-		ask_job_start(r, &f, conv_id, uuid);
+		ask_job_start(r, &f, h.id, uuid);
 	}
 	ask_form_free(&f);
+	free(h.title);
 }

@@ -13,8 +13,11 @@ extern const struct asset app_assets[];
  * files, and whether the site is https (from PUBLIC_URL). Call once before serving. */
 void app_init(void);
 /* Ends what suspended requests wait on (provider calls, the heartbeat), so that
- * they are answered before the server stops; at shutdown, more than once is fine. */
+ * they are answered before the server stops; more than once is fine. */
 void app_stop(void);
+/* After the last request: app_stop, the answers waiting for the database written
+ * if it can be, and this server's lease given back. */
+void app_shutdown(void);
 /* This server's lease and the sweep of questions orphaned by dead servers
  * (instance.c): start before serving, stop after the last request. */
 int app_instance_start(void);

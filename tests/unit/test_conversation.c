@@ -7,7 +7,12 @@
  * NULL/-1; setting them on a missing message fails; answer_html_fill renders what
  * markdown_html renders; a current rendering is shown as kept (no Markdown work), a
  * stale or missing one is rendered afresh and stored back, and a message not yet
- * stored is never written. */
+ * stored is never written. The revision: each function that changes a
+ * conversation's messages (msg_insert, msg_set_status, msg_set_rendered,
+ * exchange_question, exchange_answer) moves it, and only that conversation's, a
+ * failed one does not, and conv_touch (not a change to the messages) does not;
+ * conv_head finds the user's own conversation (any case of its uuid) with its
+ * revision and title. msg_list_tail: the last k in order, or all when fewer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +28,7 @@
 #include "../../src/db/migrate.h"
 #include "../../src/html/markdown.h"
 #include "../../src/model/conversation.h"
+#include "../../src/model/exchange.h"
 #include "../../src/model/user.h"
 #include "../../src/web/answer_html.h"
 
@@ -246,6 +252,101 @@ static void test_unstored_message_is_not_written(void **state)
 	assert_int_equal(after, before);
 }
 
+static int64_t revision(int64_t id)
+{
+	int64_t rev = -1;
+	assert_int_equal(db_query_int(d, "SELECT revision FROM conversations WHERE id = ?", DB_ARGS(db_v_int(id)), &rev), 1);
+	return rev;
+}
+
+static void test_revision_moves_with_the_messages(void **state)
+{
+	(void)state;
+	char uuid[37], other_uuid[37];
+	int64_t cid, other;
+	assert_int_equal(conv_create(d, user_id, "rev", "web", uuid, &cid), 0);
+	assert_int_equal(conv_create(d, user_id, "other", "web", other_uuid, &other), 0);
+	assert_int_equal(revision(cid), 0);
+	int64_t r = 0, id, answer_id;
+
+	struct message q;
+	message_init(&q, "user");
+	q.content = "question";
+	assert_int_equal(msg_insert(d, &q, cid, user_id, &id), 0);
+	assert_true(revision(cid) > r);
+	r = revision(cid);
+	assert_int_equal(msg_set_status(d, id, "error", "why", 5), 0);
+	assert_true(revision(cid) > r);
+	r = revision(cid);
+	assert_int_equal(msg_set_rendered(d, id, "<p>q</p>", 1), 0);
+	assert_true(revision(cid) > r);
+	r = revision(cid);
+	assert_int_equal(conv_touch(d, cid), 0);
+	assert_int_equal(revision(cid), r);
+	/* A failure changes nothing. */
+	assert_int_equal(msg_set_status(d, id + 1000, "error", "why", 5), -1);
+	assert_int_equal(msg_set_rendered(d, id + 1000, "x", 1), -1);
+	assert_int_equal(revision(cid), r);
+
+	struct new_question nq = {.user_id = user_id, .conv_id = cid, .source = "web", .msg = &q};
+	memcpy(nq.uuid, uuid, sizeof uuid);
+	assert_int_equal(exchange_question(d, &nq, &id), 0);
+	assert_true(revision(cid) > r);
+	r = revision(cid);
+	struct message a;
+	message_init(&a, "assistant");
+	a.content = "answer";
+	assert_int_equal(exchange_answer(d, cid, user_id, id, "ok", NULL, 10, &a, &answer_id), 0);
+	assert_true(revision(cid) > r);
+	r = revision(cid);
+	assert_int_equal(exchange_answer(d, cid, user_id, id, "cancelled", "stopped", 10, NULL, NULL), 0);
+	assert_true(revision(cid) > r);
+	assert_int_equal(revision(other), 0); /* the other conversation did not move */
+
+	struct conv_head h;
+	char upper[37];
+	for (size_t i = 0; i < sizeof uuid; i++)
+		upper[i] = (char)(uuid[i] >= 'a' && uuid[i] <= 'f' ? uuid[i] - 32 : uuid[i]);
+	assert_int_equal(conv_head(d, upper, user_id, &h), 1);
+	assert_int_equal(h.id, cid);
+	assert_int_equal(h.revision, revision(cid));
+	assert_string_equal(h.title, "rev");
+	free(h.title);
+	assert_int_equal(conv_head(d, uuid, user_id + 1000, &h), 0);
+	assert_null(h.title);
+}
+
+static void test_tail(void **state)
+{
+	(void)state;
+	char uuid[37];
+	int64_t cid, id;
+	assert_int_equal(conv_create(d, user_id, "tail", "web", uuid, &cid), 0);
+	struct message *t;
+	size_t n;
+	assert_int_equal(msg_list_tail(d, cid, 2, &t, &n), 0);
+	assert_int_equal(n, 0);
+	msg_list_free(t, n);
+	const char *texts[] = {"one", "two", "three"};
+	for (size_t i = 0; i < 3; i++) {
+		struct message m;
+		message_init(&m, i % 2 ? "assistant" : "user");
+		m.content = (char *)texts[i];
+		assert_int_equal(msg_insert(d, &m, cid, user_id, &id), 0);
+	}
+	assert_int_equal(msg_list_tail(d, cid, 2, &t, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(t[0].content, "two");
+	assert_string_equal(t[1].content, "three");
+	assert_int_equal(t[1].id, id);
+	msg_list_free(t, n);
+	assert_int_equal(msg_list_tail(d, cid, 5, &t, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(t[0].content, "one");
+	assert_string_equal(t[2].content, "three");
+	msg_list_free(t, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +356,8 @@ int main(void)
 		cmocka_unit_test(test_current_rendering_is_shown_as_kept),
 		cmocka_unit_test(test_stale_or_missing_rendering_is_redone_and_stored),
 		cmocka_unit_test(test_unstored_message_is_not_written),
+		cmocka_unit_test(test_revision_moves_with_the_messages),
+		cmocka_unit_test(test_tail),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,81 @@
+// PostgreSQL only: answers that arrive while the database is down are not thrown
+// away. 20 questions wait on a slow model; the cluster stops for 5 s while their
+// answers arrive; each answer waits in memory (the page is told "not saved yet") and
+// is written once the database is back - all 20 recorded, llmmeta never restarted.
+// Stops the cluster in PG_CLUSTER_DIR (run with --test-concurrency=1) or a private one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, dbQuery, getCsrf, REPO_ROOT, PG_BASE, PSQL, freePort, sleep, uniq } from '../lib/server.mjs';
+import { signedUpClient } from '../lib/flows.mjs';
+import { startFakeProvider } from '../lib/fake-provider.mjs';
+
+const SCRIPT = join(REPO_ROOT, 'scripts', 'pg-cluster.sh');
+const cluster = (cmd, dir, port) => execFileSync('bash', [SCRIPT, cmd, dir, String(port)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+test('20 answers arriving during a 5 s database outage are all recorded once it is back', { timeout: 180000 }, async (t) => {
+  if (!PG_BASE) { t.skip('TEST_DATABASE_URL_BASE is not set'); return; }
+  let dir = process.env.PG_CLUSTER_DIR, port, base, own = false;
+  if (dir) {
+    port = new URL(PG_BASE).port || '5432';
+    base = PG_BASE;
+  } else {
+    own = true;
+    dir = mkdtempSync(join(tmpdir(), 'llmmeta-pg-'));
+    port = await freePort();
+    base = cluster('start', dir, port);
+  }
+  const fake = await startFakeProvider();
+  let server;
+  try {
+    const name = uniq('llmmeta_answers_');
+    execFileSync(PSQL, [`${base}/postgres`, '-q', '-c', `CREATE DATABASE ${name}`]);
+    const db = { url: `${base}/${name}`, backend: 'postgres', cleanup() { try { execFileSync(PSQL, [`${base}/postgres`, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); } catch { /* down */ } } };
+    server = await startServer({ db, env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-3000' } });
+    const { client } = await signedUpClient(server.url, 'outage');
+    const csrf_token = getCsrf((await client.get('/ask/')).text);
+    const sent = fake.requests.length;
+    const asks = Array.from({ length: 20 }, (_, i) => client.request('POST', '/ask/', {
+      headers: { Accept: 'application/x-ndjson', 'X-CSRF-Token': csrf_token, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf_token, question: `During the outage ${i}`, model: 'slow-3000' }).toString(),
+    }).catch((e) => ({ status: 'failed', text: String(e) })));
+    const deadline = Date.now() + 20000;
+    while (fake.requests.length < sent + 20 && Date.now() < deadline) await sleep(50);
+    assert.equal(fake.requests.length, sent + 20, 'the questions did not all reach the model');
+
+    cluster('stop', dir, port); // the answers come in about 3 s, while it is down
+    let streams;
+    try {
+      streams = await Promise.all(asks);
+      await sleep(Math.max(0, 5000 - 3000));
+    } finally {
+      cluster('start', dir, port);
+    }
+    for (const s of streams) {
+      assert.equal(s.status, 200, String(s.text).slice(0, 300));
+      const last = JSON.parse(s.text.trim().split('\n').at(-1));
+      assert.equal(last.type, 'done');
+      assert.match(last.warning, /not saved yet/);
+    }
+    let rows = [];
+    for (let i = 0; i < 60; i++) {
+      rows = dbQuery(server, `SELECT q.status, (SELECT count(*) FROM messages a WHERE a.conversation_id = q.conversation_id AND a.role = 'assistant') AS answers FROM messages q WHERE q.role = 'user' AND q.content LIKE 'During the outage %'`);
+      if (rows.length === 20 && rows.every((r) => r.answers === 1)) break;
+      await sleep(500);
+    }
+    assert.equal(rows.length, 20);
+    assert.ok(rows.every((r) => r.answers === 1 && r.status === 'ok'), JSON.stringify(rows));
+    assert.equal(server.proc.exitCode, null, 'llmmeta stopped');
+    assert.match(server.stderr(), /20 answers that had waited for the database are recorded|answers that had waited/);
+  } finally {
+    try {
+      await server?.stop();
+    } finally {
+      await fake.close();
+      if (own) { try { cluster('stop', dir, port); } catch { /* already down */ } rmSync(dir, { recursive: true, force: true }); }
+    }
+  }
+});
