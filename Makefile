@@ -3,6 +3,7 @@
 #   make run      install what is missing, build, migrate, serve on SQLite
 #   make test     install what the tests need, run every test; ends "N passed, N failed"
 #   make bench    load and latency figures, side by side with nginx
+#   make faults   the fault suite: what llmmeta survives, and that it loses nothing
 # V=1 shows the compiler command lines.
 VERSION := 0.1.0
 CC ?= cc
@@ -29,7 +30,7 @@ ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o) build/asan/obj/assets.o
 ASAN_OBJ := $(ASAN_LIB_OBJ) build/asan/obj/src/main.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all asan unit run test bench clean
+.PHONY: all asan unit run test bench faults clean
 all: build/llmmeta
 
 build/llmmeta: $(OBJ)
@@ -86,6 +87,11 @@ bench:
 	@scripts/bootstrap.sh bench
 	@$(MAKE) --no-print-directory -j2 all
 	@bench/run.sh
+
+faults:
+	@scripts/bootstrap.sh test
+	@$(MAKE) --no-print-directory -j2 all
+	@bash -c '. scripts/node-env.sh && { test -d tests/node_modules || (cd tests && npm ci --no-audit --no-fund --loglevel=error); } && node tests/faults/faults.mjs' 
 
 clean:
 	rm -rf build

@@ -118,5 +118,17 @@ rm -rf "$pgdir"
 
 LLMMETA_BIN=$root/build/llmmeta node_suite browser tests/browser/
 
+# The fault suite's fast subset (make faults runs it whole), on the release binary.
+echo "== faults (quick)"
+LLMMETA_BIN=$root/build/llmmeta timeout 600 node tests/faults/faults.mjs --quick >"$out/faults.log" 2>&1
+rc=$?
+fp=$(grep -oP '^\K[0-9]+(?= passed, [0-9]+ failed$)' "$out/faults.log" | tail -1)
+ff=$(grep -oP '^[0-9]+ passed, \K[0-9]+(?= failed$)' "$out/faults.log" | tail -1)
+fp=${fp:-0} ff=${ff:-0}
+if [ $rc -ne 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi
+count "$fp" "$ff"
+grep -E '^(fault|provider|[0-9]+ |kill|database|uploads:|kill -9:)' "$out/faults.log" | grep -v 'passed, ' | sed 's/^/  /'
+printf '  %d passed, %d failed\n' "$fp" "$ff"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,6 +16,8 @@
 //   hang                     accepts and never answers
 //   html                     an answer with <script>, a javascript: link and Markdown
 //   whole                    answers with plain JSON even when asked to stream
+//   rate-429                 429 Too Many Requests with Retry-After, as OpenAI's rate limit
+//   endless                  a stream that never ends: 64 KiB pieces until the client leaves
 //
 // Standalone: node fake-provider.mjs [--port N]  (prints "fake provider on URL")
 import http from 'node:http';
@@ -144,6 +146,26 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
     if (model === 'garbage') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       return res.end('data: {this is not json\n\ndata: [DONE]\n\n');
+    }
+    if (model === 'rate-429') {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '20' });
+      return res.end(JSON.stringify({ error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }));
+    }
+    if (model === 'endless') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const piece = `data: ${JSON.stringify({ id: 'e', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta: { content: 'x'.repeat(65536) } }] })}\n\n`;
+      let open = true;
+      res.on('close', () => { open = false; });
+      while (open && !res.destroyed) {
+        if (!res.write(piece)) {
+          await new Promise((r) => {
+            const done = () => { res.off('drain', done); res.off('close', done); r(); };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+        }
+      }
+      return;
     }
     if (model === 'garbage-json') {
       res.writeHead(200, { 'content-type': 'application/json' });
