@@ -19,7 +19,7 @@ declare -A allowed=(
 	[web]="core db http html auth model llm"
 )
 # Statements and transactions belong to model/ (and db/ itself).
-sql_calls='\bdb_(query|query_int|exec|exec_script|begin|commit|rollback|step)\('
+sql_calls='\bdb_(query|query_int|query_text|exec|exec_script|begin|commit|rollback|step)\('
 
 bad=0
 report() { echo "layers: $*"; bad=1; }

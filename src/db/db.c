@@ -86,6 +86,16 @@ int db_query_int(db *d, const char *sql, int n, const db_val *v, int64_t *out)
 	return rc;
 }
 
+char *db_query_text(db *d, const char *sql, int n, const db_val *v)
+{
+	db_rows *r = db_query(d, sql, n, v);
+	char *t = NULL;
+	if (r && db_step(r) == 1)
+		t = xstrdup(db_text(r, 0));
+	db_done(r);
+	return t;
+}
+
 int db_begin(db *d) { return db_exec(d, d->ops->begin_sql, DB_NOARGS) < 0 ? -1 : 0; }
 int db_commit(db *d) { return db_exec(d, "COMMIT", DB_NOARGS) < 0 ? -1 : 0; }
 

@@ -75,6 +75,10 @@ void db_done(db_rows *r);
 /* The first column of the first row as an integer: 1 found, 0 no row (or NULL), -1 error. */
 int db_query_int(db *d, const char *sql, int n, const db_val *v, int64_t *out);
 
+/* The first column of the first row as a fresh string (caller frees); NULL when
+ * there is no row, on error, or out of memory. */
+char *db_query_text(db *d, const char *sql, int n, const db_val *v);
+
 /* BEGIN (IMMEDIATE on SQLite, so writers queue instead of deadlocking), COMMIT,
  * ROLLBACK. Return 0 or -1. */
 int db_begin(db *d);

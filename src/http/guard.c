@@ -14,14 +14,13 @@
  * half the connection limit allows - idle kept-alive ones first, then the oldest
  * new ones - so the other half is always free for clients that send their requests.
  * A client that closes its side is seen by libmicrohttpd itself (end of stream). */
-#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "../core/log.h"
+#include "../core/ticker.h"
 #include "../core/util.h"
 #include "guard.h"
 
@@ -38,11 +37,9 @@ struct queue {
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake_up = PTHREAD_COND_INITIALIZER;
 static struct queue fresh, idle; /* new connections; kept-alive ones */
 static size_t nwaiting, max_waiting;
-static pthread_t sweeper;
-static bool running, stopping;
+static struct ticker sweeper = TICKER_INIT;
 static unsigned long cut_total;
 
 static void unlink_locked(struct waiting *w)
@@ -99,23 +96,12 @@ static void cut_locked(int64_t now)
 			cut(qs[i]->oldest);
 }
 
-static void *sweep(void *arg)
+static void sweep(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&mu);
-	while (!stopping) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 250 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		if (pthread_cond_timedwait(&wake_up, &mu, &until) == ETIMEDOUT)
-			cut_locked(mono_ms());
-	}
+	cut_locked(mono_ms());
 	pthread_mutex_unlock(&mu);
-	return NULL;
 }
 
 int guard_start(unsigned connection_limit, unsigned head_timeout_s, unsigned keepalive_s)
@@ -123,21 +109,12 @@ int guard_start(unsigned connection_limit, unsigned head_timeout_s, unsigned kee
 	max_waiting = connection_limit / 2;
 	fresh.timeout_ms = (int64_t)head_timeout_s * 1000;
 	idle.timeout_ms = (int64_t)keepalive_s * 1000;
-	stopping = false;
-	running = pthread_create(&sweeper, NULL, sweep, NULL) == 0;
-	return running ? 0 : -1;
+	return ticker_start(&sweeper, 250, sweep, NULL);
 }
 
 void guard_stop(void)
 {
-	pthread_mutex_lock(&mu);
-	stopping = true;
-	pthread_cond_signal(&wake_up);
-	bool join = running;
-	running = false;
-	pthread_mutex_unlock(&mu);
-	if (join)
-		pthread_join(sweeper, NULL);
+	ticker_stop(&sweeper);
 	if (cut_total)
 		log_info("cut %lu connections that did not send a request in time", cut_total);
 }

@@ -120,13 +120,8 @@ static int conv_bump(db *d, int64_t conv_id)
 
 char *conv_title(db *d, int64_t id, int64_t user_id)
 {
-	db_rows *r = db_query(d, "SELECT title FROM conversations WHERE id = ? AND user_id = ?",
-			      DB_ARGS(db_v_int(id), db_v_int(user_id)));
-	char *t = NULL;
-	if (r && db_step(r) == 1)
-		t = xstrdup(db_text(r, 0));
-	db_done(r);
-	return t;
+	return db_query_text(d, "SELECT title FROM conversations WHERE id = ? AND user_id = ?",
+			     DB_ARGS(db_v_int(id), db_v_int(user_id)));
 }
 
 int conv_touch(db *d, int64_t id)
@@ -431,11 +426,6 @@ int prompt_delete(db *d, int64_t user_id, int64_t id)
 
 char *prompt_text(db *d, int64_t user_id, int64_t id)
 {
-	db_rows *r = db_query(d, "SELECT text FROM saved_prompts WHERE id = ? AND user_id = ?",
-			      DB_ARGS(db_v_int(id), db_v_int(user_id)));
-	char *t = NULL;
-	if (r && db_step(r) == 1)
-		t = xstrdup(db_text(r, 0));
-	db_done(r);
-	return t;
+	return db_query_text(d, "SELECT text FROM saved_prompts WHERE id = ? AND user_id = ?",
+			     DB_ARGS(db_v_int(id), db_v_int(user_id)));
 }

@@ -4,21 +4,19 @@
  * a closed connection usually succeeds; the second fails: a departure is noticed
  * within two beats.) One thread beats for all streams; it starts with the first
  * stream and stops at shutdown (ask_heartbeat_stop). */
-#include <errno.h>
-#include <time.h>
-
+#include "../core/ticker.h"
 #include "../core/util.h"
 #include "ask_job.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake_up = PTHREAD_COND_INITIALIZER;
 static struct ask_job *streams;
-static pthread_t thread;
-static bool running, stopping;
+static struct ticker beat = TICKER_INIT;
 
-static void beat_all(void)
+static void beat_all(void *arg)
 {
+	(void)arg;
 	int64_t now = mono_ms();
+	pthread_mutex_lock(&mu);
 	for (struct ask_job *j = streams; j; j = j->next) {
 		job_lock(j);
 		if (!j->finished && !j->recorded && j->conn && now - j->last_line >= HEARTBEAT_MS) {
@@ -27,33 +25,14 @@ static void beat_all(void)
 		}
 		job_unlock(j);
 	}
-}
-
-static void *beat(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&mu);
-	while (!stopping) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 500 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		if (pthread_cond_timedwait(&wake_up, &mu, &until) == ETIMEDOUT && !stopping)
-			beat_all();
-	}
 	pthread_mutex_unlock(&mu);
-	return NULL;
 }
 
 void heartbeat_add(struct ask_job *j)
 {
+	ticker_start(&beat, 500, beat_all, NULL);
 	pthread_mutex_lock(&mu);
 	assert(!j->listed);
-	if (!running && !stopping)
-		running = pthread_create(&thread, NULL, beat, NULL) == 0;
 	j->prev = NULL;
 	j->next = streams;
 	if (streams)
@@ -78,14 +57,4 @@ void heartbeat_remove(struct ask_job *j)
 	pthread_mutex_unlock(&mu);
 }
 
-void ask_heartbeat_stop(void)
-{
-	pthread_mutex_lock(&mu);
-	stopping = true;
-	bool join = running;
-	running = false;
-	pthread_cond_signal(&wake_up);
-	pthread_mutex_unlock(&mu);
-	if (join)
-		pthread_join(thread, NULL);
-}
+void ask_heartbeat_stop(void) { ticker_stop(&beat); }

@@ -9,9 +9,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../core/log.h"
+#include "../core/ticker.h"
 #include "../core/util.h"
 #include "../model/exchange.h"
 #include "ask.h"
@@ -54,13 +54,7 @@ static void *retry(void *arg)
 			pthread_cond_wait(&wake_up, &mu);
 			continue;
 		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += RETRY_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = deadline_in(RETRY_MS);
 		if (!stopping && pthread_cond_timedwait(&wake_up, &mu, &until) != ETIMEDOUT)
 			continue;
 		/* Write in order, the lock released for the database's sake. */

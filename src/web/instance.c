@@ -4,14 +4,13 @@
  * server before a crash or kill -9, or another instance whose lease ran out - are
  * marked 'interrupted', so that they show as such and can be asked again. */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdatomic.h>
-#include <time.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "../core/log.h"
+#include "../core/ticker.h"
 #include "../core/util.h"
 #include "../model/instance.h"
 #include "web.h"
@@ -21,10 +20,7 @@
 
 static atomic_llong self;
 static char host[256];
-static pthread_t thread;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake_up = PTHREAD_COND_INITIALIZER;
-static bool running, stopping;
+static struct ticker lease = TICKER_INIT;
 
 static bool pid_alive(int64_t pid) { return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM); }
 
@@ -38,25 +34,12 @@ static void sweep(db *d)
 			 (long long)marked);
 }
 
-static void *renew(void *arg)
+static void renew(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&mu);
-	while (!stopping) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += RENEW_S;
-		if (pthread_cond_timedwait(&wake_up, &mu, &until) != ETIMEDOUT || stopping)
-			continue;
-		pthread_mutex_unlock(&mu);
-		db *d = db_thread();
-		if (d && instance_renew(d, atomic_load(&self), now_ms()) == 0)
-			sweep(d);
-		pthread_mutex_lock(&mu);
-	}
-	pthread_mutex_unlock(&mu);
-	db_thread_close();
-	return NULL;
+	db *d = db_thread();
+	if (d && instance_renew(d, atomic_load(&self), now_ms()) == 0)
+		sweep(d);
 }
 
 int app_instance_start(void)
@@ -71,24 +54,15 @@ int app_instance_start(void)
 	atomic_store(&self, id);
 	sweep(d);
 	db_thread_close();
-	running = pthread_create(&thread, NULL, renew, NULL) == 0;
-	return running ? 0 : -1;
+	return ticker_start(&lease, RENEW_S * 1000, renew, NULL);
 }
 
 int64_t app_instance_id(void) { return atomic_load(&self); }
 
 void app_instance_stop(void)
 {
-	pthread_mutex_lock(&mu);
-	stopping = true;
-	bool join = running;
-	running = false;
-	pthread_cond_signal(&wake_up);
-	pthread_mutex_unlock(&mu);
-	if (!join)
-		return;
-	pthread_join(thread, NULL);
-	db *d = db_thread();
+	ticker_stop(&lease);
+	db *d = atomic_load(&self) ? db_thread() : NULL;
 	if (d)
 		instance_end(d, atomic_load(&self));
 }

@@ -5,36 +5,18 @@
 // Stops the cluster in PG_CLUSTER_DIR (run with --test-concurrency=1) or a private one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer, dbQuery, getCsrf, REPO_ROOT, PG_BASE, PSQL, freePort, sleep, uniq } from '../lib/server.mjs';
+import { startServer, dbQuery, getCsrf, PG_BASE, sleep } from '../lib/server.mjs';
+import { pgCluster } from '../lib/pg-cluster.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
-const SCRIPT = join(REPO_ROOT, 'scripts', 'pg-cluster.sh');
-const cluster = (cmd, dir, port) => execFileSync('bash', [SCRIPT, cmd, dir, String(port)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-
 test('20 answers arriving during a 5 s database outage are all recorded once it is back', { timeout: 180000 }, async (t) => {
   if (!PG_BASE) { t.skip('TEST_DATABASE_URL_BASE is not set'); return; }
-  let dir = process.env.PG_CLUSTER_DIR, port, base, own = false;
-  if (dir) {
-    port = new URL(PG_BASE).port || '5432';
-    base = PG_BASE;
-  } else {
-    own = true;
-    dir = mkdtempSync(join(tmpdir(), 'llmmeta-pg-'));
-    port = await freePort();
-    base = cluster('start', dir, port);
-  }
+  const cluster = await pgCluster();
   const fake = await startFakeProvider();
   let server;
   try {
-    const name = uniq('llmmeta_answers_');
-    execFileSync(PSQL, [`${base}/postgres`, '-q', '-c', `CREATE DATABASE ${name}`]);
-    const db = { url: `${base}/${name}`, backend: 'postgres', cleanup() { try { execFileSync(PSQL, [`${base}/postgres`, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); } catch { /* down */ } } };
-    server = await startServer({ db, env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-3000' } });
+    server = await startServer({ db: cluster.fresh('llmmeta_answers_'), env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-3000' } });
     const { client } = await signedUpClient(server.url, 'outage');
     const csrf_token = getCsrf((await client.get('/ask/')).text);
     const sent = fake.requests.length;
@@ -46,13 +28,13 @@ test('20 answers arriving during a 5 s database outage are all recorded once it 
     while (fake.requests.length < sent + 20 && Date.now() < deadline) await sleep(50);
     assert.equal(fake.requests.length, sent + 20, 'the questions did not all reach the model');
 
-    cluster('stop', dir, port); // the answers come in about 3 s, while it is down
+    cluster.stop(); // the answers come in about 3 s, while it is down
     let streams;
     try {
       streams = await Promise.all(asks);
       await sleep(Math.max(0, 5000 - 3000));
     } finally {
-      cluster('start', dir, port);
+      cluster.start();
     }
     for (const s of streams) {
       assert.equal(s.status, 200, String(s.text).slice(0, 300));
@@ -75,7 +57,7 @@ test('20 answers arriving during a 5 s database outage are all recorded once it 
       await server?.stop();
     } finally {
       await fake.close();
-      if (own) { try { cluster('stop', dir, port); } catch { /* already down */ } rmSync(dir, { recursive: true, force: true }); }
+      cluster.close();
     }
   }
 });

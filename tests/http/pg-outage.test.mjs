@@ -6,14 +6,8 @@
 // makes a private throwaway cluster instead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer, Client, REPO_ROOT, PG_BASE, PSQL, freePort, sleep, uniq } from '../lib/server.mjs';
-
-const SCRIPT = join(REPO_ROOT, 'scripts', 'pg-cluster.sh');
-const cluster = (cmd, dir, port) => execFileSync('bash', [SCRIPT, cmd, dir, String(port)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+import { startServer, Client, PG_BASE, sleep } from '../lib/server.mjs';
+import { pgCluster } from '../lib/pg-cluster.mjs';
 
 async function health(c, method = 'GET') {
   const r = await c.request(method, '/health/');
@@ -24,28 +18,17 @@ async function health(c, method = 'GET') {
 
 test('health is 500 "error" while PostgreSQL is down and healthy after it restarts', { timeout: 180000 }, async (t) => {
   if (!PG_BASE) { t.skip('TEST_DATABASE_URL_BASE is not set'); return; }
-  let dir = process.env.PG_CLUSTER_DIR, port, base, own = false;
-  if (dir) {
-    port = new URL(PG_BASE).port || '5432';
-    base = PG_BASE;
-  } else {
-    own = true;
-    dir = mkdtempSync(join(tmpdir(), 'llmmeta-pg-'));
-    port = await freePort();
-    base = cluster('start', dir, port);
-  }
+  const cluster = await pgCluster();
+  const port = cluster.port;
   let server;
   try {
-    const name = uniq('llmmeta_outage_');
-    execFileSync(PSQL, [`${base}/postgres`, '-q', '-c', `CREATE DATABASE ${name}`]);
-    const db = { url: `${base}/${name}`, backend: 'postgres', cleanup() { try { execFileSync(PSQL, [`${base}/postgres`, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); } catch { /* down */ } } };
-    server = await startServer({ db });
+    server = await startServer({ db: cluster.fresh('llmmeta_outage_') });
     const c = new Client(server.url);
     let h = await health(c);
     assert.equal(h.status, 200, h.text);
     assert.equal(h.json.database.backend, 'postgres');
 
-    cluster('stop', dir, port);
+    cluster.stop();
     try {
       for (const method of ['GET', 'POST']) {
         h = await health(c, method);
@@ -62,7 +45,7 @@ test('health is 500 "error" while PostgreSQL is down and healthy after it restar
       assert.ok(page.status < 600, 'the server still answers other pages');
       assert.equal(server.proc.exitCode, null, 'the server died while the database was down');
     } finally {
-      cluster('start', dir, port);
+      cluster.start();
     }
 
     let ok = null;
@@ -79,7 +62,7 @@ test('health is 500 "error" while PostgreSQL is down and healthy after it restar
     try {
       await server?.stop();
     } finally {
-      if (own) { try { cluster('stop', dir, port); } catch { /* already down */ } rmSync(dir, { recursive: true, force: true }); }
+      cluster.close();
     }
   }
 });
