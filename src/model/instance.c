@@ -31,7 +31,8 @@ static int bury(db *d, int64_t id, int64_t now, int64_t *marked)
 		return -1;
 	int64_t n;
 	if (db_exec(d,
-		    "UPDATE conversations SET updated_at = ? WHERE id IN"
+		    /* the messages change: the revision moves (conversation.h) */
+		    "UPDATE conversations SET updated_at = ?, revision = revision + 1 WHERE id IN"
 		    " (SELECT conversation_id FROM messages WHERE instance_id = ?)",
 		    DB_ARGS(db_v_int(now), db_v_int(id))) < 0 ||
 	    (n = db_exec(d, "UPDATE messages SET status = 'interrupted', error = ?, instance_id = NULL WHERE instance_id = ?",
