@@ -14,7 +14,7 @@ test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps)
       # Node.js: any recent one will do; Debian's only when none is installed, since
       # Debian's npm package conflicts with NodeSource's nodejs.
       if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need+=(nodejs npm); fi ;;
-bench) need+=(wrk nginx-light procps sqlite3) ;;
+bench) need+=(wrk nginx-light procps sqlite3 time) ;;
 *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
 
