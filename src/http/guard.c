@@ -12,7 +12,8 @@
  * head is complete; it is cut (shutdown(), which libmicrohttpd sees as the client
  * leaving) when its time is up, or at once when more connections wait for heads than
  * half the connection limit allows - idle kept-alive ones first, then the oldest
- * new ones - so the other half is always free for clients that send their requests.
+ * new ones, once they have had a second to send their heads - so the other half is
+ * always free for clients that send their requests.
  * A client that closes its side is seen by libmicrohttpd itself (end of stream). */
 #include <microhttpd.h>
 #include <pthread.h>
@@ -23,6 +24,9 @@
 #include "../core/ticker.h"
 #include "../core/util.h"
 #include "guard.h"
+
+/* Cut for pressure only after waiting this long for its head. */
+#define MIN_WAIT_MS 1000
 
 struct waiting {
 	int fd;
@@ -91,17 +95,26 @@ static void cut_locked(int64_t now)
 	for (size_t i = 0; i < 2; i++)
 		while (qs[i]->oldest && now - qs[i]->oldest->since >= qs[i]->timeout_ms)
 			cut(qs[i]->oldest);
+	/* Under pressure, only connections that have had time to send their heads: a
+	 * burst of clients that just connected is not an attack. */
 	for (size_t i = 0; i < 2; i++)
-		while (qs[i]->oldest && nwaiting > max_waiting)
+		while (qs[i]->oldest && nwaiting > max_waiting && now - qs[i]->oldest->since >= MIN_WAIT_MS)
 			cut(qs[i]->oldest);
 }
 
 static void sweep(void *arg)
 {
 	(void)arg;
+	static unsigned long reported;
 	pthread_mutex_lock(&mu);
 	cut_locked(mono_ms());
+	unsigned long cut_now = cut_total;
+	size_t waiting = nwaiting;
 	pthread_mutex_unlock(&mu);
+	if (cut_now != reported) /* at most one line a sweep, for operators and failing tests */
+		log_warn("http: cut %lu connections that did not send a request in time (%zu still waiting)",
+			 cut_now - reported, waiting);
+	reported = cut_now;
 }
 
 int guard_start(unsigned connection_limit, unsigned head_timeout_s, unsigned keepalive_s)

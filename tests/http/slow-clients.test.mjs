@@ -45,7 +45,7 @@ test('when half the connection limit waits for request heads, the oldest waiting
   const server = await startServer({ env: { MAX_CONNECTIONS: '100' } });
   try {
     const first = await hostile(server.port, 40, 'hold');
-    await sleep(200);
+    await sleep(1200); // only connections that had a second to send their heads are cut
     const second = await hostile(server.port, 40, 'hold');
     await sleep(500);
     // 80 waiting, 50 allowed: 30 cut, all from the first (older) batch.

@@ -40,6 +40,8 @@ test('100 parallel 29 MiB uploads: each refused clearly, peak RSS far below the 
     const by = {};
     for (const r of results) by[r.status] = (by[r.status] || 0) + 1;
     t.diagnostic(`answers ${JSON.stringify(by)}; peak RSS ${rssBefore.toFixed(1)} -> ${peak.toFixed(1)} MiB for ${(100 * 29)} MiB sent`);
+    const early = server.stderr().split('\n').filter((l) => /closed early|warn|error/.test(l));
+    if (early.length) t.diagnostic(early.slice(0, 20).join('\n'));
     for (const r of results) {
       if (r.status === 429) assert.match(r.text, /as many questions waiting/);
       else if (r.status === 400) assert.match(r.text, /longer than the limit of 200000 characters \(the file is 30408704 bytes\)/);
