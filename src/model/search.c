@@ -152,8 +152,7 @@ static const char *const sqlite_sql =
 static const char *const pg_sql =
 	"SELECT s.id, s.uuid, s.title, s.role, s.model, s.created_at,"
 	" ts_headline('simple', s.content, to_tsquery('simple', ?),"
-	" 'StartSel=\"' || chr(1) || '\", StopSel=\"' || chr(2) || '\", MaxWords=40, MinWords=15,"
-	" MaxFragments=2, FragmentDelimiter=\" … \"')"
+	" 'StartSel=\"' || chr(1) || '\", StopSel=\"' || chr(2) || '\", MaxWords=35, MinWords=15')"
 	" FROM (SELECT m.id, c.uuid, c.title, m.role, m.model, m.created_at, m.content, ts_rank(m.search, q) AS rank"
 	" FROM messages m JOIN conversations c ON c.id = m.conversation_id, to_tsquery('simple', ?) q"
 	" WHERE m.user_id = ? AND m.search @@ q ORDER BY rank DESC, m.id DESC LIMIT ?) s"
@@ -206,11 +205,13 @@ int search_messages(db *d, int64_t user_id, const char *text, struct search_hit 
 	db_rows *r = pg ? db_query(d, pg_sql,
 				   DB_ARGS(db_v_text(engine), db_v_text(engine), db_v_int(user_id), db_v_int(SEARCH_MAX_HITS)))
 			: db_query(d, sqlite_sql, DB_ARGS(db_v_text(engine), db_v_int(user_id), db_v_int(SEARCH_MAX_HITS)));
-	free(engine);
-	if (!r)
+	if (!r) {
+		free(engine);
 		return -1;
+	}
 	int rc = read_hits(r, out, n);
 	db_done(r);
+	free(engine); /* bound without a copy: it lives as long as the rows */
 	if (rc < 0) {
 		search_free(*out, *n);
 		*out = NULL;
