@@ -20,7 +20,7 @@ static int read_convs(db *d, int64_t user_id, int64_t before_at, int64_t before_
 {
 	db_rows *r = db_query(d,
 			      "SELECT id, uuid, title, updated_at FROM conversations WHERE user_id = ?"
-			      " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+			      " AND updated_at <= ? AND (updated_at < ? OR id < ?)" /* a range on the index */
 			      " ORDER BY updated_at DESC, id DESC LIMIT ?",
 			      DB_ARGS(db_v_int(user_id), db_v_int(before_at), db_v_int(before_at), db_v_int(before_id),
 				      db_v_int(HIST_PAGE + 1)));
@@ -69,7 +69,10 @@ static int add_msg(struct hist_conv *h, size_t *cap, db_rows *r)
 
 /* The messages of the page's conversations in one query: the ids are bound into a
  * list of HIST_PAGE placeholders (the unused ones bound to 0, which no row has), so
- * that the statement's text, and thus its cache entry, is always the same. */
+ * that the statement's text, and thus its cache entry, is always the same. The user
+ * is checked again, but written +user_id so that SQLite does not pick the user's
+ * index over the conversations' (it would read every message of the user: 45 ms
+ * instead of 0.2 for a user with 100,000). */
 static int read_msgs(db *d, int64_t user_id, struct hist_conv *c, size_t n)
 {
 	db_val v[HIST_PAGE + 3];
@@ -79,7 +82,7 @@ static int read_msgs(db *d, int64_t user_id, struct hist_conv *c, size_t n)
 		v[i + 3] = db_v_int(i < n ? c[i].id : 0);
 	buf sql = BUF_INIT;
 	buf_puts(&sql, "SELECT conversation_id, id, role, status, substr(content, 1, ?), CASE WHEN length(content) > ? THEN 1 ELSE 0 END,"
-		       " model, total_tokens, elapsed_ms, created_at FROM messages WHERE user_id = ? AND conversation_id IN (");
+		       " model, total_tokens, elapsed_ms, created_at FROM messages WHERE +user_id = ? AND conversation_id IN (");
 	for (size_t i = 0; i < HIST_PAGE; i++)
 		buf_puts(&sql, i ? ", ?" : "?");
 	buf_puts(&sql, ") ORDER BY conversation_id, id");

@@ -94,9 +94,11 @@ test('paging by a cursor: a new conversation does not shift page 2; ?page= redir
   const { client } = await signedUpClient(server.url, 'pager');
   const uuids = [];
   for (let i = 0; i < 23; i++) uuids.push(uuidOf(await ask(server, client, { question: `conversation ${i}` })));
-  // Distinct times, the last asked the newest; two share a time (the id breaks the tie).
+  // The last asked the newest; where two share a time the id breaks the tie, also
+  // across the pages' boundary (the last of page 1 and the first of page 2).
   uuids.forEach((u, i) => setUpdated(u, 1700000000000 + i * 1000));
   setUpdated(uuids[1], 1700000000000);
+  setUpdated(uuids[2], 1700000000000 + 3000);
   const expected = [...uuids].reverse();
   const first = await client.get('/conversation/');
   assert.deepEqual(convIds(first.text), expected.slice(0, 20));
