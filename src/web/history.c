@@ -55,12 +55,15 @@ static void cut_text(buf *b, const char *s, size_t max, bool more)
 /* The text of Markdown in one line, roughly: the marks of code, emphasis, headings,
  * quotes and lists dropped and every run of white space made one space. Enough to
  * recognise an answer by its start; the conversation page shows it rendered. In
- * place. */
-static void plain_line(char *s)
+ * place, and only as far as the first max characters and one more (what cut_text
+ * needs to see that there is more): true when the text went on beyond that. */
+static bool plain_line(char *s, size_t max)
 {
 	char *o = s;
 	bool line_start = true;
-	for (char *p = s; *p; p++) {
+	size_t chars = 0;
+	char *p = s;
+	for (; *p && chars <= max; p++) {
 		char c = *p;
 		if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
 			if (c == '\n')
@@ -74,11 +77,16 @@ static void plain_line(char *s)
 		line_start = false;
 		if (c == '`' || c == '*')
 			continue;
+		chars += (c & 0xC0) != 0x80;
 		*o++ = c;
 	}
+	while (*p && (*p & 0xC0) == 0x80) /* the rest of the last character */
+		*o++ = *p++;
+	bool more = *p != '\0';
 	while (o > s && o[-1] == ' ')
 		o--;
 	*o = '\0';
+	return more;
 }
 
 /* "07:12 UTC" (the history, under its day) or "2026-11-26 07:12 UTC" (search). */
@@ -127,9 +135,9 @@ static void answer_meta(buf *b, const struct hist_msg *a)
 
 static void excerpt(buf *b, const char *cls, struct hist_msg *m)
 {
-	plain_line(m->content);
+	bool more = plain_line(m->content, EXCERPT_CHARS);
 	html_printf(b, "<p class=\"%s\">", cls);
-	cut_text(b, m->content, EXCERPT_CHARS, m->cut);
+	cut_text(b, m->content, EXCERPT_CHARS, m->cut || more);
 	html_raw(b, "</p>");
 }
 
