@@ -7,13 +7,7 @@
 
 #include "../core/buf.h"
 #include "../core/util.h"
-
-static void copy_field(char *dst, size_t n, const char *src)
-{
-	size_t k = strnlen(src, n - 1);
-	memcpy(dst, src, k);
-	dst[k] = '\0';
-}
+#include "field.h"
 
 /* The conversations of the page, one more than a page to tell whether more follow. */
 static int read_convs(db *d, int64_t user_id, int64_t before_at, int64_t before_id, struct hist_conv *c, size_t *n)

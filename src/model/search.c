@@ -8,6 +8,7 @@
 
 #include "../core/buf.h"
 #include "../core/util.h"
+#include "field.h"
 
 /* A term of the query: one word or a phrase (words in a row), the last word
  * possibly a prefix. Words point into the query. */
@@ -161,13 +162,6 @@ static const char *const pg_sql =
 	" FROM messages m JOIN conversations c ON c.id = m.conversation_id, to_tsquery('simple', ?) q"
 	" WHERE m.user_id = ? AND m.search @@ q ORDER BY rank DESC, m.id DESC LIMIT ?) s"
 	" ORDER BY s.rank DESC, s.id DESC";
-
-static void copy_field(char *dst, size_t n, const char *src)
-{
-	size_t k = strnlen(src, n - 1);
-	memcpy(dst, src, k);
-	dst[k] = '\0';
-}
 
 static int read_hits(db_rows *r, struct search_hit **out, size_t *n)
 {
