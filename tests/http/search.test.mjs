@@ -5,7 +5,7 @@
 // SQLite, tsvector on PostgreSQL).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, getCsrf, errorTexts, dbQuery, dbExec, decodeEntities } from '../lib/server.mjs';
+import { startServer, getCsrf, errorTexts, dbQuery, dbExec, decodeEntities, runCli } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
@@ -173,4 +173,21 @@ test('the index follows edits and deletions', async () => {
   assert.equal(hits((await search(client, 'burrow')).text).length, 0);
   if (server.db.backend === 'sqlite')
     assert.equal(dbQuery(server, "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'burrow'")[0].n, 0, 'no stale index rows');
+});
+
+test('migration 6 indexes the messages already there', async () => {
+  const { client } = await signedUpClient(server.url, 'old');
+  await ask(client, { question: 'pangolin from before the index' });
+  // Back to schema 5 (the index and its triggers gone), a message written then, and
+  // the migration run again as on an upgrade.
+  dbExec(server, server.db.backend === 'sqlite'
+    ? 'DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update; DROP TABLE messages_fts; DELETE FROM schema_migrations WHERE version = 6;'
+    : 'ALTER TABLE messages DROP COLUMN search; DELETE FROM schema_migrations WHERE version = 6;');
+  dbExec(server, "UPDATE messages SET content = 'pangolin written at schema 5' WHERE content = 'Answer to: pangolin from before the index'");
+  const m = await runCli(['migrate'], { env: { DATABASE_URL: server.db.url } });
+  assert.equal(m.code, 0, m.stderr);
+  assert.match(m.stderr, /applied migration 6/);
+  const h = hits((await search(client, 'pangolin')).text);
+  assert.equal(h.length, 2);
+  assert.equal(hits((await search(client, '"written at schema"')).text).length, 1);
 });
