@@ -13,7 +13,7 @@
 static int read_convs(db *d, int64_t user_id, int64_t before_at, int64_t before_id, struct hist_conv *c, size_t *n)
 {
 	db_rows *r = db_query(d,
-			      "SELECT id, uuid, title, updated_at FROM conversations WHERE user_id = ?"
+			      "SELECT id, uuid, title, updated_at, revision FROM conversations WHERE user_id = ?"
 			      " AND updated_at <= ? AND (updated_at < ? OR id < ?)" /* a range on the index */
 			      " ORDER BY updated_at DESC, id DESC LIMIT ?",
 			      DB_ARGS(db_v_int(user_id), db_v_int(before_at), db_v_int(before_at), db_v_int(before_id),
@@ -26,6 +26,8 @@ static int read_convs(db *d, int64_t user_id, int64_t before_at, int64_t before_
 		h->id = db_int(r, 0);
 		copy_field(h->uuid, sizeof h->uuid, db_text(r, 1));
 		h->updated_at = db_int(r, 3);
+		h->revision = db_int(r, 4);
+		h->want = true;
 		if (!(h->title = xstrdup(db_text(r, 2)))) {
 			rc = -1;
 			break;
@@ -61,19 +63,24 @@ static int add_msg(struct hist_conv *h, size_t *cap, db_rows *r)
 	return m->content ? 0 : -1;
 }
 
-/* The messages of the page's conversations in one query: the ids are bound into a
+/* The messages in one query: the ids are bound into a
  * list of HIST_PAGE placeholders (the unused ones bound to 0, which no row has), so
  * that the statement's text, and thus its cache entry, is always the same. The user
  * is checked again, but written +user_id so that SQLite does not pick the user's
  * index over the conversations' (it would read every message of the user: 45 ms
  * instead of 0.2 for a user with 100,000). */
-static int read_msgs(db *d, int64_t user_id, struct hist_conv *c, size_t n)
+int hist_messages(db *d, int64_t user_id, struct hist_conv *c, size_t n)
 {
+	size_t wanted = 0;
+	for (size_t i = 0; i < n; i++)
+		wanted += c[i].want;
+	if (!wanted)
+		return 0;
 	db_val v[HIST_PAGE + 3];
 	v[0] = v[1] = db_v_int(HIST_CONTENT_CHARS);
 	v[2] = db_v_int(user_id);
 	for (size_t i = 0; i < HIST_PAGE; i++)
-		v[i + 3] = db_v_int(i < n ? c[i].id : 0);
+		v[i + 3] = db_v_int(i < n && c[i].want ? c[i].id : 0);
 	buf sql = BUF_INIT;
 	buf_puts(&sql, "SELECT conversation_id, id, role, status, substr(content, 1, ?), CASE WHEN length(content) > ? THEN 1 ELSE 0 END,"
 		       " model, total_tokens, elapsed_ms, created_at FROM messages WHERE +user_id = ? AND conversation_id IN (");
@@ -92,7 +99,7 @@ static int read_msgs(db *d, int64_t user_id, struct hist_conv *c, size_t n)
 	while ((rc = db_step(r)) == 1) {
 		int64_t conv = db_int(r, 0);
 		size_t at = 0;
-		while (at < n && c[at].id != conv)
+		while (at < n && (c[at].id != conv || !c[at].want))
 			at++;
 		if (at < n && add_msg(&c[at], &cap[at], r) < 0) {
 			rc = -1;
@@ -121,10 +128,6 @@ int hist_page(db *d, int64_t user_id, int64_t before_at, int64_t before_id, stru
 		*more = true;
 		free(c[HIST_PAGE].title);
 		k = HIST_PAGE;
-	}
-	if (k && read_msgs(d, user_id, c, k) < 0) {
-		hist_free(c, k);
-		return -1;
 	}
 	*out = c;
 	*n = k;

@@ -17,6 +17,7 @@
 #include "../http/assets.h"
 #include "../model/history.h"
 #include "../model/search.h"
+#include "thread_cache.h"
 #include "web.h"
 
 #define TITLE_CHARS 80
@@ -145,8 +146,6 @@ static void excerpt(buf *b, const char *cls, struct hist_msg *m)
  * total tokens (the sum of those reported; "not reported" when none was). */
 static void conv_summary(buf *b, const struct hist_conv *c)
 {
-	html_raw(b, "<p class=\"hist-meta\">");
-	time_tag(b, c->updated_at, false);
 	size_t shown = 0;
 	long long tokens = 0;
 	bool reported = false;
@@ -170,13 +169,10 @@ static void conv_summary(buf *b, const struct hist_conv *c)
 	html_raw(b, "</p>\n");
 }
 
-static void conv_entry(buf *b, struct hist_conv *c)
+/* What the entry shows of the conversation's messages: made from them, and kept by
+ * the conversation's revision (see page_history). */
+static void conv_body(buf *b, struct hist_conv *c)
 {
-	const char *title = *c->title ? c->title : "(untitled)";
-	html_printf(b, "<article class=\"hist-conv\" data-at=\"%lld\"><h3><a href=\"/conversation/%s/\">",
-		    (long long)c->updated_at, c->uuid);
-	cut_text(b, title, TITLE_CHARS, false);
-	html_raw(b, "</a></h3>\n");
 	conv_summary(b, c);
 	html_raw(b, "<ol class=\"exchanges\">\n");
 	for (size_t i = 0; i < c->nmsgs; i++) {
@@ -200,8 +196,21 @@ static void conv_entry(buf *b, struct hist_conv *c)
 		}
 		html_raw(b, "</li>\n");
 	}
+	html_raw(b, "</ol>\n");
+}
+
+/* The entry: its title, time and actions written on each view around its body. */
+static void conv_entry(buf *b, const struct hist_conv *c, const buf *body)
+{
+	const char *title = *c->title ? c->title : "(untitled)";
+	html_printf(b, "<article class=\"hist-conv\" data-at=\"%lld\"><h3><a href=\"/conversation/%s/\">",
+		    (long long)c->updated_at, c->uuid);
+	cut_text(b, title, TITLE_CHARS, false);
+	html_raw(b, "</a></h3>\n<p class=\"hist-meta\">");
+	time_tag(b, c->updated_at, false);
+	html_rawn(b, body->data, body->len);
 	html_printf(b,
-		    "</ol>\n<p class=\"conv-actions\"><a href=\"/conversation/%s/\">Open and continue</a> "
+		    "<p class=\"conv-actions\"><a href=\"/conversation/%s/\">Open and continue</a> "
 		    "<a class=\"button danger\" href=\"/delete_conversation/%s/\" data-delete-title=\"%s\">Delete</a></p>\n"
 		    "</article>\n",
 		    c->uuid, c->uuid, title);
@@ -349,6 +358,29 @@ void page_history(http_req *r)
 		http_error(r, 500, "Your conversations could not be read.");
 		return;
 	}
+	/* Each entry's body is kept in the thread cache under the conversation's id
+	 * negated (its thread is under the id itself) and its revision, which moves
+	 * with every change to its messages: only the conversations not kept at their
+	 * current revision have their messages read and written. */
+	buf body[HIST_PAGE];
+	for (size_t i = 0; i < n; i++) {
+		body[i] = BUF_INIT;
+		list[i].want = !thread_cache_get(-list[i].id, list[i].revision, &body[i]);
+	}
+	if (hist_messages(d, r->user.id, list, n) < 0) {
+		for (size_t i = 0; i < n; i++)
+			buf_free(&body[i]);
+		hist_free(list, n);
+		http_error(r, 500, "Your conversations could not be read.");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i].want)
+			continue;
+		conv_body(&body[i], &list[i]);
+		if (!body[i].oom)
+			thread_cache_put(-list[i].id, list[i].revision, body[i].data, body[i].len);
+	}
 	buf b = BUF_INIT;
 	page_begin(&b, r, "History", "history");
 	page_top(&b, r, NULL);
@@ -364,7 +396,8 @@ void page_history(http_req *r)
 			day_heading(&b, d_i, today);
 			day = d_i;
 		}
-		conv_entry(&b, &list[i]);
+		conv_entry(&b, &list[i], &body[i]);
+		buf_free(&body[i]);
 	}
 	if (n)
 		html_raw(&b, "</section>\n");
