@@ -160,3 +160,21 @@ test('the page is revalidated: ETag and 304', async () => {
   await ask(server, client, { question: 'a change' });
   assert.equal((await client.get('/conversation/', { headers: { 'If-None-Match': etag } })).status, 200);
 });
+
+test("an entry is kept by its conversation's revision: not read again until that moves", async () => {
+  const { client } = await signedUpClient(server.url, 'kept');
+  const uuid = uuidOf(await ask(server, client, { question: 'kept question' }));
+  assert.match(entryOf((await client.get('/conversation/')).text, uuid), /<p class="q">kept question<\/p>/);
+  // Changed behind the model's back, revision unmoved: the kept entry is shown...
+  dbExec(server, `UPDATE messages SET content = 'changed question' WHERE content = 'kept question'`);
+  const kept = entryOf((await client.get('/conversation/')).text, uuid);
+  assert.match(kept, /<p class="q">kept question<\/p>/);
+  // ...but the title and time around it are read on every view.
+  dbExec(server, `UPDATE conversations SET title = 'new title', updated_at = ${Date.UTC(2025, 0, 2, 3, 4)} WHERE uuid = '${uuid}'`);
+  const page = (await client.get('/conversation/')).text;
+  assert.match(page, new RegExp(`<a href="/conversation/${uuid}/">new title</a></h3>\\n<p class="hist-meta"><time datetime="2025-01-02T03:04:00.000Z" class="t-time">03:04 UTC</time> · echo`));
+  assert.match(page, new RegExp(`href="/delete_conversation/${uuid}/" data-delete-title="new title"`));
+  // Once the revision moves (as every change through the model moves it), it is read again.
+  dbExec(server, `UPDATE conversations SET revision = revision + 1 WHERE uuid = '${uuid}'`);
+  assert.match(entryOf((await client.get('/conversation/')).text, uuid), /<p class="q">changed question<\/p>/);
+});
