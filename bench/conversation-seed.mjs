@@ -12,14 +12,14 @@ export const UUID = '0b0e5c4a-6a1e-4c1e-9e1a-000000000200';
 
 const q = (s) => `'${s.replace(/'/g, "''")}'`;
 
-function question(i) {
+export function question(i) {
   return `Question ${i}: I have a C program that reads "records" from a file & writes them to a socket; ` +
     `when the input is larger than 64 KiB, the output is truncated at <exactly> 65,536 bytes. ` +
     `I use fread() in a loop and send() with the count it returned. Is it the socket buffer, ` +
     `the loop's condition, or something about partial writes that I'm missing? What's the usual fix?`;
 }
 
-function answer(i) {
+export function answer(i) {
   return `The truncation comes from **partial writes**: \`send()\` may accept fewer bytes than you ` +
     `asked for, and your loop (answer ${i}) treats the return value as if it were the whole chunk.\n\n` +
     `Things to check:\n\n` +

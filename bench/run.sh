@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - `make bench`: speed and memory figures, never pass/fail.
 #   1. 1,000 questions in flight against a provider answering after 2 s (ask-load.mjs)
-#   2. wrk on llmmeta (static file, home page, a conversation of 200 messages, /health/)
+#   2. wrk on llmmeta (static file, home page, a conversation of 200 messages, the
+#      history of a user with 200 messages, a search over 100,000 messages, /health/)
 #      next to nginx serving the same bytes from disk (the pages saved from llmmeta), on
 #      this machine, same client settings, with llmmeta's requests/s as a ratio of
 #      nginx's. BENCH_N=0 skips 1.
@@ -29,11 +30,18 @@ export DATABASE_URL="sqlite://$dir/w.db" SECRET_KEY=bench-secret-bench-secret-be
 	LLM_API_URL=http://127.0.0.1:9/v1 LLM_MODELS=none
 "$bin" migrate >/dev/null 2>&1 || { echo "bench: migrate failed" >&2; exit 1; }
 node bench/conversation-seed.mjs | sqlite3 "$dir/w.db" || exit 1
+# Two more users: a history of 200 messages, and 100,000 messages to search (history-seed.mjs).
+node bench/history-seed.mjs | sqlite3 "$dir/w.db" || exit 1
 PORT=$lport "$bin" serve >/dev/null 2>"$dir/llmmeta.log" &
 lpid=$!
 read -r token uuid < <(node --input-type=module -e \
 	'import("./bench/conversation-seed.mjs").then((m) => console.log(m.TOKEN, m.UUID))')
 cookie="Cookie: llmmeta_session=$token"
+read -r hist_token search_token search_word < <(node --input-type=module -e \
+	'import("./bench/history-seed.mjs").then((m) => console.log(m.HIST_TOKEN, m.SEARCH_TOKEN, m.SEARCH_WORD))')
+hist_cookie="Cookie: llmmeta_session=$hist_token"
+search_cookie="Cookie: llmmeta_session=$search_token"
+search_prefix="${search_word%?}*" # w424*: eleven words, some 13,000 messages to rank
 conv=/conversation/$uuid/
 
 # nginx serving the same stylesheet, and the same bytes as llmmeta's home page and
@@ -51,6 +59,9 @@ save() { # url file [header]
 }
 save "http://127.0.0.1:$lport/" "$dir/www/index.html" || exit 1
 save "http://127.0.0.1:$lport$conv" "$dir/www/conversation.html" "$cookie" || exit 1
+save "http://127.0.0.1:$lport/conversation/" "$dir/www/history.html" "$hist_cookie" || exit 1
+save "http://127.0.0.1:$lport/conversation/?q=$search_word" "$dir/www/search.html" "$search_cookie" || exit 1
+save "http://127.0.0.1:$lport/conversation/?q=$search_prefix" "$dir/www/search-prefix.html" "$search_cookie" || exit 1
 chmod -R a+rX "$dir"
 cat >"$dir/nginx/nginx.conf" <<CONF
 worker_processes 2;
@@ -91,6 +102,12 @@ pair "/static/style.css" "http://127.0.0.1:$nport/static/style.css" "http://127.
 pair "/ (home page, $(wc -c <"$dir/www/index.html") B)" "http://127.0.0.1:$nport/index.html" "http://127.0.0.1:$lport/"
 pair "conversation, 200 msgs ($(wc -c <"$dir/www/conversation.html") B)" \
 	"http://127.0.0.1:$nport/conversation.html" "http://127.0.0.1:$lport$conv" "$cookie"
+pair "history, 200 msgs ($(wc -c <"$dir/www/history.html") B)" \
+	"http://127.0.0.1:$nport/history.html" "http://127.0.0.1:$lport/conversation/" "$hist_cookie"
+pair "search $search_word in 100k msgs ($(wc -c <"$dir/www/search.html") B)" \
+	"http://127.0.0.1:$nport/search.html" "http://127.0.0.1:$lport/conversation/?q=$search_word" "$search_cookie"
+pair "search $search_prefix in 100k msgs ($(wc -c <"$dir/www/search-prefix.html") B)" \
+	"http://127.0.0.1:$nport/search-prefix.html" "http://127.0.0.1:$lport/conversation/?q=$search_prefix" "$search_cookie"
 run_wrk "llmmeta  GET /health/ (3 queries)" "http://127.0.0.1:$lport/health/"
 echo
 echo "llmmeta RSS after load: $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$lpid/status), threads: $(awk '/Threads/ {print $2}' /proc/$lpid/status)"

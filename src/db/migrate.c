@@ -179,6 +179,28 @@ static const char *const migrations[] = {
 	/* 5: a counter that every change to a conversation's messages increments, so
 	 * that a page rendered from them can be kept and known stale (docs/architecture.md). */
 	"ALTER TABLE conversations ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;",
+
+	/* 6: full-text search of the messages (docs/search.md). SQLite: an FTS5 table
+	 * reading its text from messages (external content), kept in step by triggers,
+	 * and built once here from the existing rows. PostgreSQL: a tsvector column the
+	 * database computes from the content ('simple': no stemming, no stop words, as
+	 * FTS5's unicode61), with a GIN index. */
+	"{SQLITE}"
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='id',"
+	" tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+	" INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content); END;"
+	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+	" INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content); END;"
+	"CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN"
+	" INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);"
+	" INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content); END;"
+	"INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');"
+	"{END}"
+	"{POSTGRES}"
+	"ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', content)) STORED;"
+	"CREATE INDEX messages_search ON messages USING GIN (search);"
+	"{END}",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
