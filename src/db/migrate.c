@@ -179,6 +179,15 @@ static const char *const migrations[] = {
 	/* 5: a counter that every change to a conversation's messages increments, so
 	 * that a page rendered from them can be kept and known stale (docs/architecture.md). */
 	"ALTER TABLE conversations ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;",
+
+	/* 6: what the import from the Django app keeps (docs/import.md): an answer's old
+	 * `token_usage`, which was a count of words and so is never put with the tokens a
+	 * provider reports; and the Django row each imported user and message came from,
+	 * so that importing again adds nothing. */
+	"ALTER TABLE messages ADD COLUMN words INTEGER;"
+	"ALTER TABLE messages ADD COLUMN import_id BIGINT;"
+	"ALTER TABLE users ADD COLUMN import_id BIGINT;"
+	"CREATE UNIQUE INDEX messages_import ON messages (user_id, import_id) WHERE import_id IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
