@@ -18,7 +18,7 @@ bool import_parse_time(const char *s, int64_t *ms)
 {
 	/* Brought to the ISO 8601 form export_parse_time reads: 'T' between the date and
 	 * the time, and an offset of hours alone ("+02", PostgreSQL's) given its minutes. */
-	char iso[48];
+	char iso[48]; /* at most 44 characters in, room for ":00" */
 	size_t n = s ? strlen(s) : 0;
 	if (n < 10 || n > sizeof iso - 4)
 		return false;
@@ -43,6 +43,7 @@ bool import_uuid(const char *s, char out[37])
 		if (len == 36 && d < 4 && (int)i == dash[d]) {
 			if (s[i] != '-')
 				return false;
+			out[o++] = '-';
 			d++;
 			continue;
 		}

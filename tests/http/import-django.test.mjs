@@ -30,12 +30,14 @@ const CONV2 = 'fedcba98765432100123456789abcdef';
 const CSV = 'force,elongation\n1,2\n';
 
 // Users: alice (staff, 1,000,000 iterations), bob (inactive, 260,000), dave (a
-// username that exists here already), erin (superuser, no messages).
+// username that exists here already), erin (superuser, no messages), frank (the
+// e-mail address of the Dave here, and a file path that leaves the media directory).
 const users = () => [
   [1, djangoHash(pw.alice, 1000000), '2024-05-02 08:00:00.5', false, 'alice', 'alice@dj.test', true, true, '2024-01-01 10:00:00'],
   [2, djangoHash(pw.bob, 260000), null, false, 'bob', 'bob@dj.test', false, false, '2024-01-02 10:00:00'],
   [3, djangoHash(pw.dave, 260000), null, false, 'dave', 'dave@dj.test', false, true, '2024-01-03 10:00:00'],
   [4, djangoHash('x', 260000), null, true, 'erin', '', false, true, '2024-01-04 10:00:00'],
+  [5, '!unusable', null, false, 'frank', 'DAVE@here.test', false, true, '2024-01-05 10:00:00'],
 ];
 // [id, role, content, model, token_usage, elapsed s, time (UTC), username, conversation, temperature, top_k, top_p, file]
 const messages = [
@@ -44,6 +46,7 @@ const messages = [
   [12, 'user', 'Second conversation', 'mistral', null, null, '2024-06-01 09:00:00', 'alice', CONV2, null, null, null, 'file_uploads/gone.txt'],
   [13, 'user', 'bob asks', 'mistral', null, null, '2024-06-02 09:00:00', 'bob', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 0.2, 5, 0.5, null],
   [14, 'user', 'dave asks', 'mistral', null, null, '2024-06-03 09:00:00', 'dave', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', null, null, null, null],
+  [16, 'user', 'frank asks', 'mistral', null, null, '2024-06-05 09:00:00', 'frank', 'dddddddddddddddddddddddddddddddd', null, null, null, '../secret.txt'],
 ];
 
 const q = (v) => (v === null ? 'NULL' : typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v));
@@ -106,6 +109,7 @@ before(async () => {
   media = join(dir, 'media');
   mkdirSync(join(media, 'file_uploads'), { recursive: true });
   writeFileSync(join(media, 'file_uploads', 'tensile.csv'), CSV);
+  writeFileSync(join(dir, 'secret.txt'), 'not for frank');
   django = djangoDatabase(dir);
   server = await startServer();
   // dave already has an account here: the Django dave must not be merged into it.
@@ -132,12 +136,18 @@ test('the import succeeds and says what it imported and skipped', () => {
   assert.match(out, /^skipped dave: a user of that name already exists here/m);
   assert.match(out, /^skipped 1 messages of ghost: no such user in auth_user$/m);
   assert.match(out, /alice: message 12: file file_uploads\/gone\.txt not imported: not found/);
-  assert.match(out, /^llmmeta: imported 3 users, 3 conversations, 4 messages, 1 files; skipped 1 users, 1 messages; 1 files not found; 0 users failed$/m);
+  assert.match(out, /^  frank: imported without the e-mail address DAVE@here\.test, which Dave has here$/m);
+  assert.match(out, /^  frank: no usable password: they need a new one to log in$/m);
+  assert.match(out, /^  frank: message 16: file \.\.\/secret\.txt not imported: the path leaves the media directory$/m);
+  assert.match(out, /^imported frank \(id \d+ here\): 1 conversations, 1 messages, 0 files$/m);
+  assert.match(out, /^llmmeta: imported 4 users, 4 conversations, 5 messages, 1 files; skipped 1 users, 1 messages; 2 files not found; 0 users failed$/m);
+  assert.equal(dbQuery(server, "SELECT email FROM users WHERE username = 'frank'")[0].email, '');
   const u = dbQuery(server, "SELECT username, created_at, last_login FROM users WHERE import_id IS NOT NULL ORDER BY import_id");
   assert.deepEqual(u.map((x) => [x.username, Number(x.created_at), x.last_login === null ? null : Number(x.last_login)]), [
     ['alice', Date.parse('2024-01-01T10:00:00Z'), Date.parse('2024-05-02T08:00:00.500Z')],
     ['bob', Date.parse('2024-01-02T10:00:00Z'), null],
     ['erin', Date.parse('2024-01-04T10:00:00Z'), null],
+    ['frank', Date.parse('2024-01-05T10:00:00Z'), null],
   ]);
 });
 
@@ -234,7 +244,7 @@ test('importing again adds nothing', async () => {
   assert.match(again.stdout, /^skipped alice: imported before \(user id \d+ here\)$/m);
   assert.match(again.stdout, /^skipped bob: imported before/m);
   assert.match(again.stdout, /^skipped dave: a user of that name already exists here/m);
-  assert.match(again.stdout, /^llmmeta: imported 0 users, 0 conversations, 0 messages, 0 files; skipped 4 users/m);
+  assert.match(again.stdout, /^llmmeta: imported 0 users, 0 conversations, 0 messages, 0 files; skipped 5 users/m);
 });
 
 test('import-django refuses a missing database and a bad URL with one line', async () => {
