@@ -5,7 +5,8 @@
 // password (then stored as Argon2id) and sees their conversation with its original
 // times, model, parameters and word count; a second import adds nothing; a username
 // taken here is reported and skipped; a missing upload is reported; inactive stays
-// inactive; staff becomes administrator; the source is not changed.
+// inactive; staff becomes administrator; the source is not changed; a user whose
+// transaction fails leaves nothing behind and comes over when the import runs again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,8 @@ import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, freshDatabase, runCli, createUser, dbQuery, Client, PSQL, assertNoSanitizerReport } from '../lib/server.mjs';
+import { startServer, freshDatabase, runCli, createUser, dbQuery, dbExec, failingInsertSql, dropFailingInsertSql, Client, PSQL,
+  assertNoSanitizerReport } from '../lib/server.mjs';
 import { login, isLoggedIn, goodPassword } from '../lib/flows.mjs';
 
 /** Django's stored form of a password. */
@@ -259,4 +261,33 @@ test('import-django refuses a missing database and a bad URL with one line', asy
   assert.match(help.stdout, /--media DIR/);
   const none = await runCli(['import-django'], { env: server.env });
   assert.notEqual(none.code, 0);
+});
+
+test('a user whose import fails leaves nothing behind, and comes over when the import runs again', async () => {
+  const other = await startServer();
+  try {
+    // Storing a file fails: alice (who has one) fails, the others do not.
+    dbExec(other, failingInsertSql(other.db.backend, 'uploads'));
+    const run = () => runCli(['import-django', '--media', media, django.url], { env: other.env, timeout: 60000 });
+    const r = await run();
+    assertNoSanitizerReport(r.stderr, 'llmmeta import-django');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^FAILED alice: nothing of theirs imported: .*injected failure/m);
+    assert.match(r.stdout, /^imported bob, inactive/m);
+    assert.match(r.stdout, /; 1 users failed$/m);
+    assert.deepEqual(dbQuery(other, "SELECT username FROM users WHERE import_id IS NOT NULL ORDER BY import_id").map((u) => u.username),
+      ['bob', 'dave', 'erin', 'frank']);
+    assert.equal(dbQuery(other, `SELECT count(*) AS n FROM conversations WHERE uuid = '${CONV_URL}'`)[0].n, 0, 'half of alice kept');
+    assert.equal(dbQuery(other, 'SELECT count(*) AS n FROM messages WHERE import_id IN (10, 11, 12)')[0].n, 0, 'half of alice kept');
+
+    dbExec(other, dropFailingInsertSql(other.db.backend, 'uploads'));
+    const again = await run();
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /^imported alice, administrator \(id \d+ here\): 2 conversations, 3 messages, 1 files$/m);
+    assert.match(again.stdout, /^skipped bob: imported before/m);
+    assert.match(again.stdout, /^llmmeta: imported 1 users, 2 conversations, 3 messages, 1 files; skipped 4 users/m);
+    assert.equal(dbQuery(other, 'SELECT count(*) AS n FROM messages')[0].n, 6);
+  } finally {
+    await other.stop();
+  }
 });
