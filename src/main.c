@@ -1,6 +1,8 @@
-/* main.c - the command line: serve, migrate, createuser, export, --help, --version. Each
+/* main.c - the command line: serve, migrate, createuser, setadmin, export,
+ * import-django, --help, --version. Each
  * command exits 0 on success, or non-zero with one line saying what is wrong. */
 #include <curl/curl.h>
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,10 +22,13 @@
 #include "core/util.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "model/admin_flag.h"
 #include "model/export.h"
+#include "model/import.h"
 #include "html/layout.h"
 #include "llm/llm.h"
 #include "http/http.h"
+#include "web/ask.h"
 #include "web/web.h"
 
 static const char usage[] =
@@ -36,8 +41,10 @@ static const char usage[] =
 	"  migrate                          apply the database migrations and exit\n"
 	"  createuser --username U --email E [--admin] [--password-stdin]\n"
 	"                                   create an account (the password is asked for)\n"
+	"  setadmin USERNAME on|off         grant or take away the administrator right\n"
 	"  export --format csv|jsonl [--user U] [--since D] [--until D] [--model M]\n"
 	"                                   write the recorded messages to standard output\n"
+	"  import-django [--media DIR] URL  import the Django app's users and messages\n"
 	"\n"
 	"Options:\n"
 	"  --help       this text; 'llmmeta COMMAND --help' describes one command\n"
@@ -57,6 +64,20 @@ static const char createuser_usage[] =
 	"Usage: llmmeta createuser --username U --email E [--admin] [--password-stdin]\n"
 	"Creates an account. The password is asked for on the terminal, or read from the\n"
 	"first line of standard input with --password-stdin. --admin makes an administrator.\n";
+
+static const char setadmin_usage[] =
+	"Usage: llmmeta setadmin USERNAME on|off\n"
+	"Grants (on) or takes away (off) the administrator right of the user USERNAME, for\n"
+	"when no administrator can log in to do it.\n";
+
+static const char import_usage[] =
+	"Usage: llmmeta import-django [--media DIR] DATABASE_URL\n"
+	"Imports the users (auth_user) and messages (conversations) of the Django app's\n"
+	"database, sqlite:///path/to/db.sqlite3 or postgres://..., which is only read.\n"
+	"Users keep their passwords; a user imported before is skipped, and so is a\n"
+	"username that exists here (never merged). Uploaded files are read from DIR (the\n"
+	"Django app's MEDIA_ROOT); a file not found is reported. Each user is imported in\n"
+	"one transaction: an interrupted import can be run again. See docs/import.md.\n";
 
 static const char export_usage[] =
 	"Usage: llmmeta export --format csv|jsonl [--user U] [--since D] [--until D] [--model M]\n"
@@ -252,6 +273,133 @@ static int cmd_createuser(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_setadmin(int argc, char **argv)
+{
+	if (argc != 3 || (strcmp(argv[2], "on") != 0 && strcmp(argv[2], "off") != 0))
+		return die("%s", "setadmin takes a USERNAME and on or off (see llmmeta setadmin --help)");
+	const char *name = argv[1];
+	bool on = strcmp(argv[2], "on") == 0;
+	db *d = open_db(false);
+	if (!d)
+		return 1;
+	int rc = user_set_admin_by_name(d, name, on);
+	if (rc == 1)
+		printf("llmmeta: %s %s\n", name, on ? "is now an administrator" : "is no longer an administrator");
+	else if (rc == 0)
+		printf("llmmeta: %s %s: nothing changed\n", name, on ? "was already an administrator" : "was not an administrator");
+	else if (rc == -2)
+		die("no user named %s", name);
+	else
+		die("cannot change the user: %s", db_errmsg(d));
+	db_close(d);
+	config_free(&cfg);
+	return rc >= 0 ? 0 : 1;
+}
+
+/* Where import-django finds the Django app's uploaded files (its MEDIA_ROOT), as a
+ * resolved path: NULL when --media was not given. */
+struct media {
+	char *root;
+};
+
+/* import_file_fn: the file at the Django path `path` under the media directory, as
+ * an upload would be kept: its name, the content type the ask form gives its
+ * extension, its bytes. Only files inside the directory are read, and none larger
+ * than an upload may be. */
+static int media_file(void *ctx, const char *path, buf *data, const char **name, const char **type, buf *why)
+{
+	struct media *m = ctx;
+	if (!m->root)
+		return buf_puts(why, "not found (no --media directory given)"), 0;
+	if (*path == '/' || strcmp(path, "..") == 0 || str_starts(path, "../") || strstr(path, "/../") ||
+	    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
+		return buf_puts(why, "the path leaves the media directory"), 0;
+	buf full = BUF_INIT;
+	buf_printf(&full, "%s/%s", m->root, path);
+	if (full.oom)
+		return -1;
+	char *real = realpath(full.data, NULL);
+	buf_free(&full);
+	size_t rl = strlen(m->root);
+	if (!real)
+		return buf_printf(why, "not found in %s (%s)", m->root, strerror(errno)), 0;
+	int rc = 0;
+	struct stat sb;
+	FILE *f = NULL;
+	if (strncmp(real, m->root, rl) != 0 || real[rl] != '/')
+		buf_puts(why, "a link out of the media directory");
+	else if (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode))
+		buf_puts(why, "not a regular file");
+	else if ((uint64_t)sb.st_size > cfg.max_upload_bytes)
+		buf_printf(why, "%lld bytes, more than MAX_UPLOAD_BYTES (%zu)", (long long)sb.st_size, cfg.max_upload_bytes);
+	else if (!(f = fopen(real, "rb")))
+		buf_printf(why, "cannot be read (%s)", strerror(errno));
+	else {
+		char chunk[65536];
+		size_t got;
+		while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_append(data, chunk, got);
+		rc = data->oom ? -1 : ferror(f) ? (buf_puts(why, "read error"), 0) : 1;
+		fclose(f);
+	}
+	free(real);
+	const char *slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : path;
+	*type = ask_file_type(*name);
+	return rc;
+}
+
+static void print_note(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("%s\n", line);
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"media", required_argument, 0, 'm'}, {0}};
+	struct media media = {0};
+	const char *media_dir = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'm')
+			media_dir = optarg;
+		else
+			return fputs(import_usage, stderr), 2;
+	}
+	if (optind != argc - 1)
+		return fputs(import_usage, stderr), 2;
+	if (media_dir && !(media.root = realpath(media_dir, NULL)))
+		return die("--media %s: %s", media_dir, strerror(errno));
+	char err[512];
+	db *src = import_open_source(argv[optind], err, sizeof err);
+	if (!src) {
+		free(media.root);
+		return die("the Django database: %s", err);
+	}
+	db *d = open_db(false);
+	int rc = 1;
+	if (d) {
+		struct import_stats st;
+		if (import_django(d, src, media_file, print_note, &media, &st) < 0) {
+			die("%s", db_errmsg(d));
+		} else {
+			printf("llmmeta: imported %lld users, %lld conversations, %lld messages, %lld files; skipped %lld users, "
+			       "%lld messages; %lld files not found; %lld users failed\n",
+			       (long long)st.users, (long long)st.conversations, (long long)st.messages, (long long)st.files,
+			       (long long)st.users_skipped, (long long)st.messages_skipped, (long long)st.files_missing,
+			       (long long)st.users_failed);
+			rc = st.users_failed ? 1 : 0;
+		}
+	}
+	fflush(stdout);
+	db_close(d);
+	db_close(src);
+	free(media.root);
+	config_free(&cfg);
+	return rc;
+}
+
 struct cli_export {
 	buf out;
 	enum export_format fmt;
@@ -342,7 +490,7 @@ int main(int argc, char **argv)
 		const char *name;
 		const char *help;
 	} cmds[] = {{"serve", serve_usage}, {"migrate", migrate_usage}, {"createuser", createuser_usage},
-		    {"export", export_usage}};
+		    {"export", export_usage}, {"setadmin", setadmin_usage}, {"import-django", import_usage}};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmd, cmds[i].name) == 0 && wants_help(argc - 1, argv + 1))
 			return fputs(cmds[i].help, stdout), 0;
@@ -354,5 +502,9 @@ int main(int argc, char **argv)
 		return cmd_createuser(argc - 1, argv + 1);
 	if (strcmp(cmd, "export") == 0)
 		return cmd_export(argc - 1, argv + 1);
+	if (strcmp(cmd, "setadmin") == 0)
+		return cmd_setadmin(argc - 1, argv + 1);
+	if (strcmp(cmd, "import-django") == 0)
+		return cmd_import(argc - 1, argv + 1);
 	return die("unknown command '%s' (see llmmeta --help)", cmd);
 }

@@ -18,23 +18,29 @@ int password_hash(const char *pw, char out[128])
 
 void pbkdf2_sha256(const char *pw, const char *salt, unsigned iterations, unsigned char out[32])
 {
-	/* One block is all a 32-byte key needs: U1 = HMAC(pw, salt || INT(1)). */
-	crypto_auth_hmacsha256_state st;
+	/* One block is all a 32-byte key needs: U1 = HMAC(pw, salt || INT(1)). The key's
+	 * inner and outer pads are hashed once, into `keyed`; each iteration starts from a
+	 * copy of it, so it costs two SHA-256 compressions instead of four, which is what
+	 * keeps Django's 1,000,000 iterations well under a second at login. */
+	crypto_auth_hmacsha256_state keyed, st;
 	unsigned char u[32];
 	const unsigned char one[4] = {0, 0, 0, 1};
-	crypto_auth_hmacsha256_init(&st, (const unsigned char *)pw, strlen(pw));
+	crypto_auth_hmacsha256_init(&keyed, (const unsigned char *)pw, strlen(pw));
+	st = keyed;
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)salt, strlen(salt));
 	crypto_auth_hmacsha256_update(&st, one, 4);
 	crypto_auth_hmacsha256_final(&st, u);
 	memcpy(out, u, 32);
 	for (unsigned i = 1; i < iterations; i++) {
-		crypto_auth_hmacsha256_init(&st, (const unsigned char *)pw, strlen(pw));
+		st = keyed;
 		crypto_auth_hmacsha256_update(&st, u, 32);
 		crypto_auth_hmacsha256_final(&st, u);
 		for (int k = 0; k < 32; k++)
 			out[k] ^= u[k];
 	}
 	sodium_memzero(u, sizeof u);
+	sodium_memzero(&keyed, sizeof keyed);
+	sodium_memzero(&st, sizeof st);
 }
 
 /* pbkdf2_sha256$<iterations>$<salt>$<base64 hash> */

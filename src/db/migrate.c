@@ -201,6 +201,15 @@ static const char *const migrations[] = {
 	"ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', content)) STORED;"
 	"CREATE INDEX messages_search ON messages USING GIN (search);"
 	"{END}",
+
+	/* 7: what the import from the Django app keeps (docs/import.md): an answer's old
+	 * `token_usage`, which was a count of words and so is never put with the tokens a
+	 * provider reports; and the Django row each imported user and message came from,
+	 * so that importing again adds nothing. */
+	"ALTER TABLE messages ADD COLUMN words INTEGER;"
+	"ALTER TABLE messages ADD COLUMN import_id BIGINT;"
+	"ALTER TABLE users ADD COLUMN import_id BIGINT;"
+	"CREATE UNIQUE INDEX messages_import ON messages (user_id, import_id) WHERE import_id IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -25,7 +25,7 @@ void message_init(struct message *m, const char *role)
 	set_field(m->status, sizeof m->status, "ok");
 	set_field(m->source, sizeof m->source, "web");
 	m->max_tokens = m->top_k = m->prompt_tokens = m->completion_tokens = m->total_tokens = -1;
-	m->elapsed_ms = m->ttft_ms = m->upload_id = m->file_size = -1;
+	m->elapsed_ms = m->ttft_ms = m->upload_id = m->file_size = m->words = -1;
 	m->temperature = m->top_p = NAN;
 	m->rendered_version = -1;
 }
@@ -220,7 +220,7 @@ static double opt_r(db_rows *r, int col) { return db_null(r, col) ? NAN : db_rea
 	"SELECT m.id, m.role, m.content, m.created_at, m.provider, m.model, m.model_reported,"                      \
 	" m.max_tokens, m.temperature, m.top_k, m.top_p, m.prompt_tokens, m.completion_tokens,"                     \
 	" m.total_tokens, m.elapsed_ms, m.ttft_ms, m.finish_reason, m.status, m.error, m.source,"                   \
-	" m.upload_id, u.name, u.sha256, u.content_type, u.size, m.rendered, m.rendered_version"                    \
+	" m.upload_id, u.name, u.sha256, u.content_type, u.size, m.rendered, m.rendered_version, m.words"           \
 	" FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id"
 
 /* Decodes the rows of a MSG_SELECT query into *out (n of them) and ends it. */
@@ -267,6 +267,7 @@ static int read_messages(db_rows *r, struct message **out, size_t *n)
 		m->file_size = opt_i(r, 24);
 		m->rendered = opt_text(r, 25);
 		m->rendered_version = m->rendered ? opt_i(r, 26) : -1;
+		m->words = opt_i(r, 27);
 		if (!m->content) {
 			rc = -1;
 			break;

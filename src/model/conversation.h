@@ -35,6 +35,7 @@ struct message {
 	double temperature, top_p;
 	int64_t prompt_tokens, completion_tokens, total_tokens;
 	int64_t elapsed_ms, ttft_ms;
+	int64_t words; /* the Django app's word count of an imported answer, not tokens */
 	char *finish_reason;
 	char status[16]; /* ok | error | cancelled | interrupted */
 	char *error;

@@ -63,6 +63,8 @@ static void metadata(buf *b, const struct message *m)
 	meta_int(b, "Prompt tokens", m->prompt_tokens, "", "not reported");
 	meta_int(b, "Completion tokens", m->completion_tokens, "", "not reported");
 	meta_int(b, "Total tokens", m->total_tokens, "", "not reported");
+	if (m->words >= 0) /* imported from the Django app, which counted words */
+		meta_int(b, "Words", m->words, "", "");
 	meta_int(b, "Elapsed", m->elapsed_ms, " ms", "unknown");
 	meta_int(b, "First token", m->ttft_ms, " ms", "unknown");
 	meta_real(b, "Temperature", m->temperature);

@@ -98,6 +98,23 @@ static void test_verify_django(void **state)
 	assert_false(password_verify("correct horse ", py));
 }
 
+/* Django's default since 5.2 is 1,000,000 iterations: the key computed outside this
+ * code (Python's hashlib.pbkdf2_hmac('sha256', b'pw', b'salt', 1000000)), then a
+ * whole stored string verified. The login that depends on it must stay well under a
+ * second, which the HMAC pads computed once per password give (src/auth/password.c). */
+static void test_pbkdf2_million(void **state)
+{
+	(void)state;
+	unsigned char out[32];
+	char b64[64];
+	pbkdf2_sha256("pw", "salt", 1000000, out);
+	sodium_bin2base64(b64, sizeof b64, out, sizeof out, sodium_base64_VARIANT_ORIGINAL);
+	assert_string_equal(b64, "cT950mATSKvH2DqbwQMcBWYk7wpvxmKVpi4VIjTc128=");
+	const char *py = "pbkdf2_sha256$1000000$Zq81nVbT4kLx$5v/d81HcyOv6R82Qh9lvvTj+Fb4HeYuESWqfO5Pud0Q=";
+	assert_true(password_verify("tensile-Schema-42", py));
+	assert_false(password_verify("tensile-schema-42", py));
+}
+
 static void test_verify_malformed(void **state)
 {
 	(void)state;
@@ -216,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_needs_rehash),
 		cmocka_unit_test(test_pbkdf2_vectors),
 		cmocka_unit_test(test_verify_django),
+		cmocka_unit_test(test_pbkdf2_million),
 		cmocka_unit_test(test_verify_malformed),
 		cmocka_unit_test(test_check_short_and_numeric),
 		cmocka_unit_test(test_check_common),
