@@ -3,6 +3,7 @@
 #   make run      install what is missing, build, migrate, serve on SQLite
 #   make test     install what the tests need, run every test; ends "N passed, N failed"
 #   make bench    load and latency figures, side by side with nginx
+#   make fuzz     runs every libFuzzer harness for FUZZ_SECONDS (default 60) each
 # V=1 shows the compiler command lines.
 VERSION := 0.1.0
 CC ?= cc
@@ -29,7 +30,19 @@ ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o) build/asan/obj/assets.o
 ASAN_OBJ := $(ASAN_LIB_OBJ) build/asan/obj/src/main.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all asan unit run test bench clean
+# libFuzzer harnesses (docs/fuzzing.md): clang, the code under test instrumented for
+# coverage and checked by ASan+UBSan, in an archive so that a harness links only the
+# objects it uses (no database or web layer where none is needed).
+FUZZ_CC := clang
+# clang, unlike gcc, warns of a vprintf-style call whose format is a va_list
+# function's parameter (log.c, server.c's libmicrohttpd logger): gcc's rule is kept.
+FUZZ_SAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wno-format-nonliteral
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/assets.o
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all asan unit run test bench clean fuzz fuzz-build
 all: build/llmmeta
 
 build/llmmeta: $(OBJ)
@@ -56,6 +69,25 @@ build/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "CC $< (asan)"
 	$(Q)$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
+
+fuzz-build: $(FUZZ_BIN)
+build/fuzz/libllmmeta.a: $(FUZZ_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libllmmeta.a
+	@echo "LD $@ (libFuzzer)"
+	$(Q)$(FUZZ_CC) $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer -Wno-missing-prototypes -o $@ $< build/fuzz/libllmmeta.a $(LIBS)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "CC $< (fuzz)"
+	$(Q)$(FUZZ_CC) $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/obj/assets.o: build/assets.c
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+fuzz:
+	@scripts/bootstrap.sh fuzz
+	@$(MAKE) --no-print-directory -j2 fuzz-build
+	@scripts/fuzz.sh run $(FUZZ_SECONDS)
 
 # Static files are compiled in: tools/embed writes their bytes and ETags as C.
 build/embed: tools/embed.c
