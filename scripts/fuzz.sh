@@ -53,10 +53,10 @@ fuzz_one() {
 	build/fuzz/"$h" -max_total_time="$seconds" -max_len="$(max_len "$name")" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art/$h-" "$corpus" >"$log" 2>&1
 	local rc=$?
-	runs=$(grep -oP '^stat::number_of_executed_units: \K[0-9]+' "$log" | tail -1)
+	runs=$(grep -oP '^stat::number_of_executed_units: *\K[0-9]+' "$log" | tail -1)
 	runs=${runs:-$(grep -oP '^#\K[0-9]+' "$log" | tail -1)}
 	runs=${runs:-0}
-	rate=$(grep -oP '^stat::average_exec_per_sec: \K[0-9]+' "$log" | tail -1)
+	rate=$(grep -oP '^stat::average_exec_per_sec: *\K[0-9]+' "$log" | tail -1)
 	rate=${rate:-0}
 	found=$(($(findings "$h") - before))
 	# A sanitizer report or a failed property without an artifact is a finding too.

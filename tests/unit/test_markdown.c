@@ -5,7 +5,7 @@
  * javascript: links, autolinks and images dropped or turned into links; fenced code
  * with an escaped language class; tables; GFM permissive autolinks; NUL bytes;
  * output appended after what the buffer held; a 1 MB answer; tags that balance when
- * md4c's span callbacks do not pair. */
+ * md4c's span callbacks do not pair; the byte after the text never read as part of it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -228,6 +228,22 @@ static void test_unpaired_spans_balanced(void **state)
 	      "<p>a <em>b</em> [<a href=\"http://c\" " REL ">c</a>](javascript:y)</p>\n");
 }
 
+/* Once a bug, now fixed (found by tests/fuzz/fuzz_markdown.c): md4c 0.4.8 reads the
+ * byte after the text, and takes a ')' there as the end of an inline link that the
+ * text leaves open, whose span then runs past the end (by gigabytes on some inputs).
+ * Only the len bytes given may count: the ')' after them must not close the link. */
+static void test_byte_after_text_ignored(void **state)
+{
+	(void)state;
+	static const char text[] = "[a](b)";
+	buf b = BUF_INIT;
+	assert_int_equal(markdown_html(&b, text, 5), 0);
+	assert_non_null(b.data);
+	if (strcmp(b.data, "<p>[a](b</p>\n") != 0)
+		fail_msg("\"[a](b\" gave \"%s\"", b.data);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_entity_in_link_destination),
 		cmocka_unit_test(test_task_list_state_lost),
 		cmocka_unit_test(test_unpaired_spans_balanced),
+		cmocka_unit_test(test_byte_after_text_ignored),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
