@@ -16,7 +16,8 @@
  * enters one it never leaves: found by tests/fuzz/fuzz_markdown.c), so the closing
  * tags are written from this stack, never from md4c's word alone: a leave with
  * no open span of its type writes nothing, a leave closes what was opened inside
- * its span, and the end of a block closes what is still open. */
+ * its span, and the start or end of a block closes what is still open ("7) *[](*)"
+ * followed by a nested list opened the list inside an <em>). */
 struct span {
 	MD_SPANTYPE type;
 	bool a_written; /* links and images: the <a> was written (its URL is allowed) */
@@ -93,6 +94,8 @@ static bool safe_url(const char *u)
 static int enter_block(MD_BLOCKTYPE t, void *detail, void *ud)
 {
 	struct md *m = ud;
+	while (m->nopen) /* a span is inside one block: md4c may start another in it */
+		close_span(m);
 	buf *b = m->b;
 	switch (t) {
 	case MD_BLOCK_DOC: break;

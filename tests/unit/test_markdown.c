@@ -224,6 +224,8 @@ static void test_unpaired_spans_balanced(void **state)
 	check("**[*a*](http://x)** ![*i*](http://i)",
 	      "<p><strong><a href=\"http://x\" " REL "><em>a</em></a></strong> "
 	      "<a href=\"http://i\" " REL ">[image: <em>i</em>]</a></p>\n");
+	/* md4c starts the nested list inside the <em> it never leaves. */
+	check("7) *[](*)\n\t-\t", "<ol start=\"7\">\n<li><em></em><ul>\n<li></li>\n</ul>\n</li>\n</ol>\n");
 	check("[a](javascript:x) *b* [[c](http://c)](javascript:y)",
 	      "<p>a <em>b</em> [<a href=\"http://c\" " REL ">c</a>](javascript:y)</p>\n");
 }
