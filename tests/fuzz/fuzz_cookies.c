@@ -3,7 +3,9 @@
  * The header reaches it as a C string (libmicrohttpd stops at a NUL), so the input
  * is cut at its first NUL. Checks, beyond memory safety: success, with every name
  * non-empty, without ';' or a leading blank, every value without ';' and with its
- * recorded length; the bytes of every name and value come from the header. */
+ * recorded length; the bytes of every name and value come from the header. Not
+ * checked: UTF-8. The parser keeps any bytes (cookie values are ASCII by RFC 6265,
+ * and its only users, the session and CSRF cookies, check the token's shape). */
 #include "fuzz.h"
 
 #include "../../src/http/http.h"
