@@ -87,7 +87,7 @@ build/fuzz/obj/assets.o: build/assets.c
 fuzz:
 	@scripts/bootstrap.sh fuzz
 	@$(MAKE) --no-print-directory -j2 fuzz-build
-	@scripts/fuzz.sh run $(FUZZ_SECONDS)
+	@FUZZ_ONLY="$(FUZZ_ONLY)" scripts/fuzz.sh run $(FUZZ_SECONDS)
 
 # Static files are compiled in: tools/embed writes their bytes and ETags as C.
 build/embed: tools/embed.c

@@ -8,6 +8,7 @@
 #                                 crashes stay fixed), then each harness for SECONDS
 #                                 (default 3) from the seeds alone; one line per
 #                                 harness, then "N passed, N failed".
+# FUZZ_ONLY="markdown sse" (names without fuzz_) limits either to those harnesses.
 # Crash inputs go to build/fuzz/artifacts/<harness>-crash-<sha1> (also leak-, timeout-,
 # oom-); reproduce one with build/fuzz/<harness> <file>. A harness stops at its first
 # finding, so the crash count is 0 or 1 per run. Exits non-zero on any finding.
@@ -39,7 +40,10 @@ logs=build/fuzz/logs
 mkdir -p "$art" "$logs"
 harnesses=()
 for b in build/fuzz/fuzz_*; do
-	[ -x "$b" ] && [ -f "$b" ] && harnesses+=("$(basename "$b")")
+	[ -x "$b" ] && [ -f "$b" ] || continue
+	# FUZZ_ONLY="markdown sse" runs only those.
+	[ -z "${FUZZ_ONLY:-}" ] || [[ " $FUZZ_ONLY " == *" ${b#build/fuzz/fuzz_} "* ]] || continue
+	harnesses+=("$(basename "$b")")
 done
 [ ${#harnesses[@]} -gt 0 ] || { echo "fuzz: no harness in build/fuzz (make fuzz-build)"; exit 1; }
 
