@@ -2,8 +2,8 @@
 #   make          build/llmmeta (release, hardened)
 #   make run      install what is missing, build, migrate, serve on SQLite
 #   make test     install what the tests need, run every test; ends "N passed, N failed"
-#   make bench    load and latency figures, side by side with nginx
 #   make fuzz     runs every libFuzzer harness for FUZZ_SECONDS (default 60) each
+#   make bench    load and latency figures, side by side with nginx
 # V=1 shows the compiler command lines.
 VERSION := 0.1.0
 CC ?= cc
@@ -42,7 +42,7 @@ FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/assets.o
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all asan unit run test bench clean fuzz fuzz-build
+.PHONY: all asan unit run test bench clean
 all: build/llmmeta
 
 build/llmmeta: $(OBJ)
@@ -70,6 +70,7 @@ build/asan/obj/%.o: %.c
 	@echo "CC $< (asan)"
 	$(Q)$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
 
+.PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BIN)
 build/fuzz/libllmmeta.a: $(FUZZ_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bootstrap.sh - installs the Debian packages llmmeta needs, and nothing when all
 # are there (quiet, idempotent). Usage: scripts/bootstrap.sh [build|test|bench|fuzz]
+#   fuzz:  build + clang and its runtime libraries (libFuzzer, ASan, UBSan); test has them too
 #   build: compiler and the -dev libraries the binary links
-#   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium, and the fuzz set
-#   fuzz:  build + clang and its runtime libraries (libFuzzer, ASan, UBSan)
+#   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium
 #   bench: build + wrk and nginx
 set -euo pipefail
 

@@ -29,8 +29,6 @@ struct md {
 	size_t nopen, cap;
 };
 
-static void close_span(struct md *m);
-
 /* Appends the character an entity names (&amp; &#233; &#x2192;), or the entity
  * itself when it names none this knows. */
 static void entity(buf *out, const char *s, size_t n)
@@ -89,6 +87,25 @@ static bool safe_url(const char *u)
 {
 	return strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0 ||
 	       strncasecmp(u, "mailto:", 7) == 0;
+}
+
+/* Writes the closing markup of the innermost open span and drops it. */
+static void close_span(struct md *m)
+{
+	const struct span *sp = &m->open[--m->nopen];
+	switch (sp->type) {
+	case MD_SPAN_EM: html_raw(m->b, "</em>"); break;
+	case MD_SPAN_STRONG: html_raw(m->b, "</strong>"); break;
+	case MD_SPAN_CODE: html_raw(m->b, "</code>"); break;
+	case MD_SPAN_DEL: html_raw(m->b, "</del>"); break;
+	case MD_SPAN_U: html_raw(m->b, "</u>"); break;
+	case MD_SPAN_IMG: html_raw(m->b, "]"); /* fall through */
+	case MD_SPAN_A:
+		if (sp->a_written)
+			html_raw(m->b, "</a>");
+		break;
+	default: break;
+	}
 }
 
 static int enter_block(MD_BLOCKTYPE t, void *detail, void *ud)
@@ -211,25 +228,6 @@ static int enter_span(MD_SPANTYPE t, void *detail, void *ud)
 	default: break; /* math and wiki links: their text only */
 	}
 	return 0;
-}
-
-/* Writes the closing markup of the innermost open span and drops it. */
-static void close_span(struct md *m)
-{
-	const struct span *sp = &m->open[--m->nopen];
-	switch (sp->type) {
-	case MD_SPAN_EM: html_raw(m->b, "</em>"); break;
-	case MD_SPAN_STRONG: html_raw(m->b, "</strong>"); break;
-	case MD_SPAN_CODE: html_raw(m->b, "</code>"); break;
-	case MD_SPAN_DEL: html_raw(m->b, "</del>"); break;
-	case MD_SPAN_U: html_raw(m->b, "</u>"); break;
-	case MD_SPAN_IMG: html_raw(m->b, "]"); /* fall through */
-	case MD_SPAN_A:
-		if (sp->a_written)
-			html_raw(m->b, "</a>");
-		break;
-	default: break;
-	}
 }
 
 static int leave_span(MD_SPANTYPE t, void *detail, void *ud)
