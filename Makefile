@@ -30,18 +30,6 @@ ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o) build/asan/obj/assets.o
 ASAN_OBJ := $(ASAN_LIB_OBJ) build/asan/obj/src/main.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-# libFuzzer harnesses (docs/fuzzing.md): clang, the code under test instrumented for
-# coverage and checked by ASan+UBSan, in an archive so that a harness links only the
-# objects it uses (no database or web layer where none is needed).
-FUZZ_CC := clang
-# clang, unlike gcc, warns of a vprintf-style call whose format is a va_list
-# function's parameter (log.c, server.c's libmicrohttpd logger): gcc's rule is kept.
-FUZZ_SAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wno-format-nonliteral
-FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/assets.o
-FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_SECONDS ?= 60
-
 .PHONY: all asan unit run test bench clean
 all: build/llmmeta
 
@@ -69,6 +57,18 @@ build/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "CC $< (asan)"
 	$(Q)$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
+
+# libFuzzer harnesses (docs/fuzzing.md): clang, the code under test instrumented for
+# coverage and checked by ASan+UBSan, in an archive so that a harness links only the
+# objects it uses (no database or web layer where none is needed).
+FUZZ_CC := clang
+# clang, unlike gcc, warns of a vprintf-style call whose format is a va_list
+# function's parameter (log.c, server.c's libmicrohttpd logger): gcc's rule is kept.
+FUZZ_SAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wno-format-nonliteral
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/assets.o
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BIN)
