@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - `make test`: installs what the tests need, builds the release and the
 # sanitizer (ASan+UBSan) binaries, then runs
-#   1. the cmocka unit tests (sanitized),
+#   1. the cmocka unit tests (sanitized), then the fuzz smoke run (every libFuzzer
+#      harness on its committed seeds, then 3 s each: scripts/fuzz.sh),
 #   2. the black-box HTTP tests against the sanitized binary on SQLite,
 #   3. on a throwaway PostgreSQL cluster: the unit tests that need one
 #      (LLMMETA_TEST_PG_URL), then the same HTTP tests,
@@ -68,6 +69,21 @@ for t in build/asan/tests/test_*; do
 	[ -x "$t" ] || continue
 	unit_binary "$t" "$(basename "$t")"
 done
+
+echo "== fuzz smoke (libFuzzer, ASan+UBSan)"
+# One pass per harness that ran clean, one fail per harness with a finding.
+if make --no-print-directory -j2 fuzz-build >"$out/fuzz-build.log" 2>&1; then
+	scripts/fuzz.sh smoke 3 >"$out/fuzz.log" 2>&1
+	grep -v ' passed, .* failed$' "$out/fuzz.log"
+	fp=$(grep -oP '^\K[0-9]+(?= passed, [0-9]+ failed$)' "$out/fuzz.log" | tail -1)
+	ff=$(grep -oP ' passed, \K[0-9]+(?= failed$)' "$out/fuzz.log" | tail -1)
+	if [ -z "$fp" ] || [ -z "$ff" ]; then fp=0 ff=1; fi
+	count "$fp" "$ff"
+	printf '  %d passed, %d failed\n' "$fp" "$ff"
+else
+	echo "  the harnesses did not build:"; tail -20 "$out/fuzz-build.log" | sed 's/^/    /'
+	count 0 1
+fi
 
 # Runs node's test runner on $@, counting from its TAP output.
 node_suite() {

@@ -196,6 +196,42 @@ static void test_entity_in_link_destination(void **state)
 	check("[x](https://e.org/?a=1&amp;b=2)", "<p><a href=\"https://e.org/?a=1&amp;b=2\" " REL ">x</a></p>\n");
 }
 
+/* Once a bug, now fixed (found by tests/fuzz/fuzz_markdown.c): md4c 0.4.8 does not
+ * always pair its span callbacks around an empty link whose destination is "*", and
+ * the renderer wrote a closing tag for every leave: "[](*)*" gave "<p></em></p>", and
+ * "*[](*)*" an <em> never closed, which runs on into the rest of the page. The tags
+ * must balance whatever md4c reports, and spans md4c does pair stay as they were. */
+static void test_unpaired_spans_balanced(void **state)
+{
+	(void)state;
+	check("[](*)*", "<p></p>\n");
+	check("*[](*)*", "<p><em>*</em></p>\n");
+	check("*a [](*)* b*", "<p><em>a * b*</em></p>\n");
+	check("**[*a*](http://x)** ![*i*](http://i)",
+	      "<p><strong><a href=\"http://x\" " REL "><em>a</em></a></strong> "
+	      "<a href=\"http://i\" " REL ">[image: <em>i</em>]</a></p>\n");
+	/* md4c starts the nested list inside the <em> it never leaves. */
+	check("7) *[](*)\n\t-\t", "<ol start=\"7\">\n<li><em></em><ul>\n<li></li>\n</ul>\n</li>\n</ol>\n");
+	check("[a](javascript:x) *b* [[c](http://c)](javascript:y)",
+	      "<p>a <em>b</em> [<a href=\"http://c\" " REL ">c</a>](javascript:y)</p>\n");
+}
+
+/* Once a bug, now fixed (found by tests/fuzz/fuzz_markdown.c): md4c 0.4.8 reads the
+ * byte after the text, and takes a ')' there as the end of an inline link that the
+ * text leaves open, whose span then runs past the end (by gigabytes on some inputs).
+ * Only the len bytes given may count: the ')' after them must not close the link. */
+static void test_byte_after_text_ignored(void **state)
+{
+	(void)state;
+	static const char text[] = "[a](b)";
+	buf b = BUF_INIT;
+	assert_int_equal(markdown_html(&b, text, 5), 0);
+	assert_non_null(b.data);
+	if (strcmp(b.data, "<p>[a](b</p>\n") != 0)
+		fail_msg("\"[a](b\" gave \"%s\"", b.data);
+	buf_free(&b);
+}
+
 /* Once a bug, now fixed: GFM task list items lose their state: md4c (MD_FLAG_TASKLISTS, part of
  * MD_DIALECT_GITHUB) takes "[x]" / "[ ]" out of the text and reports them in
  * MD_BLOCK_LI_DETAIL.is_task/task_mark, which enter_block() ignores, so
@@ -256,6 +292,8 @@ int main(void)
 		cmocka_unit_test(test_nul_and_append),
 		cmocka_unit_test(test_one_megabyte),
 		cmocka_unit_test(test_entity_in_link_destination),
+		cmocka_unit_test(test_unpaired_spans_balanced),
+		cmocka_unit_test(test_byte_after_text_ignored),
 		cmocka_unit_test(test_task_list_state_lost),
 		cmocka_unit_test(test_named_references),
 		cmocka_unit_test(test_entity_table),
