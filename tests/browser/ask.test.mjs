@@ -7,53 +7,18 @@
 // "Save question as prompt" on a conversation page saves without asking.
 // Screenshots: tests/out/browser-ask-streaming.png, tests/out/browser-ask-done.png,
 // tests/out/browser-ask-waiting.png, tests/out/browser-ask-stopped.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, dbQuery, sleep, REPO_ROOT } from '../lib/server.mjs';
-import { signedUpClient } from '../lib/flows.mjs';
-import { startFakeProvider } from '../lib/fake-provider.mjs';
+import { dbQuery, sleep } from '../lib/server.mjs';
+import { browserSuite, OUT } from '../lib/browser.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const OUT = join(REPO_ROOT, 'tests', 'out');
-
-let fake, server, browser;
-before(async () => {
-  mkdirSync(OUT, { recursive: true });
-  fake = await startFakeProvider();
-  server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'drip,echo,html,slow-3000' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await fake?.close();
-});
-
-/** A logged-in browser context: the session cookie of a user signed up over HTTP. */
-async function loggedInPage(javaScriptEnabled = true) {
-  const { client } = await signedUpClient(server.url, 'web');
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, javaScriptEnabled });
-  const { hostname } = new URL(server.url);
-  await context.addCookies([...client.cookies].map(([name, value]) => ({ name, value, domain: hostname, path: '/' })));
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return { page, problems, context };
-}
+const suite = browserSuite('drip,echo,html,slow-3000');
+const loggedInPage = (javaScriptEnabled = true) => suite.loggedInPage({ javaScriptEnabled });
 
 test('the answer streams in as it is generated, then shows with its metadata', { timeout: 120000 }, async () => {
   const { page, problems, context } = await loggedInPage();
-  await page.goto(`${server.url}/ask/`);
+  await page.goto(`${suite.server.url}/ask/`);
   await page.fill('textarea[name="question"]', 'Describe a tensile test, slowly.');
   await page.selectOption('select[name="model"]', 'drip');
   await page.fill('input[name="temperature"]', '0.3');
@@ -86,7 +51,7 @@ test('the answer streams in as it is generated, then shows with its metadata', {
   await page.selectOption('select[name="model"]', 'echo');
   await page.click('form.ask button[type="submit"]:not([name])');
   await page.locator('#thread .msg.assistant dl.meta').nth(1).waitFor();
-  const last = fake.requests.at(-1).body.messages;
+  const last = suite.fake.requests.at(-1).body.messages;
   assert.equal(last.length, 3, 'the second question carried the first exchange');
   await page.reload();
   assert.equal(await page.locator('#thread .msg').count(), 4, 'both exchanges are on the conversation page');
@@ -100,7 +65,7 @@ test('an answer with <script> does not run, streamed or reloaded', { timeout: 60
   const { page, context } = await loggedInPage();
   let dialogs = 0;
   page.on('dialog', (d) => { dialogs++; d.dismiss(); });
-  await page.goto(`${server.url}/ask/`);
+  await page.goto(`${suite.server.url}/ask/`);
   await page.fill('textarea[name="question"]', 'html please');
   await page.selectOption('select[name="model"]', 'html');
   await page.click('form.ask button[type="submit"]:not([name])');
@@ -114,7 +79,7 @@ test('an answer with <script> does not run, streamed or reloaded', { timeout: 60
 
 test('without JavaScript the same form answers with a full page load', { timeout: 60000 }, async () => {
   const { page, context } = await loggedInPage(false);
-  await page.goto(`${server.url}/ask/`);
+  await page.goto(`${suite.server.url}/ask/`);
   await page.fill('textarea[name="question"]', 'No script here');
   await page.selectOption('select[name="model"]', 'echo');
   await Promise.all([page.waitForNavigation(), page.click('form.ask button[type="submit"]:not([name])')]);
@@ -124,12 +89,12 @@ test('without JavaScript the same form answers with a full page load', { timeout
   await context.close();
 });
 
-const messagesOf = (uuid) => dbQuery(server, `SELECT m.role, m.status, m.content, m.error FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}' ORDER BY m.id`);
+const messagesOf = (uuid) => dbQuery(suite.server, `SELECT m.role, m.status, m.content, m.error FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}' ORDER BY m.id`);
 const uuidOfPage = (page) => /\/conversation\/([0-9a-f-]{36})\/$/.exec(new URL(page.url()).pathname)?.[1];
 
 test('while the model is silent the answer says so; the page becomes the conversation, titled', { timeout: 60000 }, async () => {
   const { page, problems, context } = await loggedInPage();
-  await page.goto(`${server.url}/ask/`);
+  await page.goto(`${suite.server.url}/ask/`);
   assert.equal(await page.locator('main h1').textContent(), 'Ask a question');
   await page.fill('textarea[name="question"]', '  Tensile <b>yield</b> & strain\nsecond line');
   await page.selectOption('select[name="model"]', 'slow-3000');
@@ -164,7 +129,7 @@ test('while the model is silent the answer says so; the page becomes the convers
 test('the waiting indicator keeps still for those who asked for less motion', { timeout: 60000 }, async () => {
   const { page, context } = await loggedInPage();
   await page.emulateMedia({ reducedMotion: 'reduce' });
-  await page.goto(`${server.url}/ask/`);
+  await page.goto(`${suite.server.url}/ask/`);
   await page.fill('textarea[name="question"]', 'Still, please');
   await page.selectOption('select[name="model"]', 'slow-3000');
   await page.click('form.ask button[type="submit"]:not([name])');
@@ -177,7 +142,7 @@ test('the waiting indicator keeps still for those who asked for less motion', { 
 
 test('Stop cancels the answer: kept as far as it came, recorded cancelled, the question back in the form', { timeout: 60000 }, async () => {
   const { page, problems, context } = await loggedInPage();
-  await page.goto(`${server.url}/ask/`);
+  await page.goto(`${suite.server.url}/ask/`);
   await page.fill('textarea[name="question"]', 'Drip, then stop');
   await page.selectOption('select[name="model"]', 'drip');
   await page.click('form.ask button[type="submit"]:not([name])');
@@ -206,28 +171,28 @@ test('Stop cancels the answer: kept as far as it came, recorded cancelled, the q
   assert.equal(rows[1].status, 'cancelled');
   assert.match(rows[1].content, /^drop0 drop1 drop2 /);
   assert.ok(!rows[1].content.includes('drop39'), 'stopped before the end');
-  const before = fake.requests.length;
+  const before = suite.fake.requests.length;
   await sleep(500);
-  assert.equal(fake.requests.length, before, 'nothing asked again');
+  assert.equal(suite.fake.requests.length, before, 'nothing asked again');
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('"Save question as prompt" on a conversation page saves it and asks nothing', { timeout: 60000 }, async () => {
   const { page, problems, context } = await loggedInPage();
-  await page.goto(`${server.url}/ask/`);
+  await page.goto(`${suite.server.url}/ask/`);
   await page.fill('textarea[name="question"]', 'First of all');
   await page.selectOption('select[name="model"]', 'echo');
   await page.click('form.ask button[type="submit"]:not([name])');
   await page.locator('#thread .msg.assistant dl.meta').waitFor();
   const uuid = uuidOfPage(page);
   await page.fill('textarea[name="question"]', 'Keep this one for later');
-  const sent = fake.requests.length;
+  const sent = suite.fake.requests.length;
   await Promise.all([page.waitForNavigation(), page.click('form.ask button[name="intent"][value="save_prompt"]')]);
   assert.equal(new URL(page.url()).pathname, `/conversation/${uuid}/`);
   assert.equal(await page.locator('p.notice').textContent(), 'The question was saved as a prompt.');
   assert.equal(await page.locator('main h1').textContent(), 'First of all');
-  assert.equal(fake.requests.length, sent, 'nothing sent to the model');
+  assert.equal(suite.fake.requests.length, sent, 'nothing sent to the model');
   assert.equal(messagesOf(uuid).length, 2, 'no message recorded');
   assert.equal(await page.locator('.prompts a', { hasText: 'Keep this one for later' }).count(), 1);
   assert.deepEqual(problems, []);
@@ -238,13 +203,13 @@ test("the start line's title, when the server sends one, names the page", { time
   const { page, problems, context } = await loggedInPage();
   const url = '/conversation/00000000-0000-4000-8000-000000000000/';
   // A stand-in answer, so that this holds whatever the question's first line is.
-  await page.route(`${server.url}/ask/`, (route) => (route.request().method() !== 'POST' ? route.continue() : route.fulfill({
+  await page.route(`${suite.server.url}/ask/`, (route) => (route.request().method() !== 'POST' ? route.continue() : route.fulfill({
     status: 200, contentType: 'application/x-ndjson',
     body: [{ type: 'start', conversation: url.slice(14, 50), url, title: 'The server <title>' },
       { type: 'done', html: '<article class="msg assistant status-ok"><div class="answer"><p>ok</p></div></article>' }]
       .map((l) => JSON.stringify(l)).join('\n') + '\n',
   })));
-  await page.goto(`${server.url}/ask/`);
+  await page.goto(`${suite.server.url}/ask/`);
   await page.fill('textarea[name="question"]', 'Not this line');
   await page.click('form.ask button[type="submit"]:not([name])');
   await page.waitForFunction((u) => location.pathname === u, url);

@@ -4,49 +4,15 @@
 // others stay). assets/history.js shows times in the browser's time zone and
 // regroups the days there. No console errors or CSP violations.
 // Screenshot: tests/out/browser-history.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, dbQuery, dbExec, getCsrf, REPO_ROOT } from '../lib/server.mjs';
-import { signedUpClient } from '../lib/flows.mjs';
-import { startFakeProvider } from '../lib/fake-provider.mjs';
+import { dbQuery, dbExec, getCsrf } from '../lib/server.mjs';
+import { browserSuite, OUT } from '../lib/browser.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const OUT = join(REPO_ROOT, 'tests', 'out');
 const DAY = 86400000;
-
-let fake, server, browser;
-before(async () => {
-  mkdirSync(OUT, { recursive: true });
-  fake = await startFakeProvider();
-  server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'echo' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await fake?.close();
-});
-
-async function loggedInPage({ timezoneId } = {}) {
-  const user = await signedUpClient(server.url, 'web');
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, timezoneId });
-  const { hostname } = new URL(server.url);
-  await context.addCookies([...user.client.cookies].map(([name, value]) => ({ name, value, domain: hostname, path: '/' })));
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return { page, problems, context, user };
-}
+const suite = browserSuite('echo');
+const loggedInPage = (options) => suite.loggedInPage(options);
 
 async function ask(client, question) {
   const csrf_token = getCsrf((await client.get('/ask/')).text);
@@ -64,7 +30,7 @@ test('search: type a query, see the highlighted result, follow it to the message
   const { page, problems, context, user } = await loggedInPage();
   await ask(user.client, 'Where do <b>narwhals</b> live?');
   await ask(user.client, 'Something else entirely');
-  await page.goto(`${server.url}/conversation/`);
+  await page.goto(`${suite.server.url}/conversation/`);
   await page.fill('#q', 'narwhal*');
   await Promise.all([page.waitForURL(/\/conversation\/\?q=narwhal\*/), page.press('#q', 'Enter')]);
   const results = page.locator('ol.search-results > li');
@@ -81,7 +47,7 @@ test('search: type a query, see the highlighted result, follow it to the message
   await noProblems(page, problems);
   // A query the engine would refuse: a message on the page (answered 400, which
   // Chromium reports on the console).
-  await page.goto(`${server.url}/conversation/?q=${encodeURIComponent('"narwhal')}`);
+  await page.goto(`${suite.server.url}/conversation/?q=${encodeURIComponent('"narwhal')}`);
   assert.match(await page.locator('#search-error').textContent(), /A quotation mark is not closed/);
   assert.equal(await page.inputValue('#q'), '"narwhal', 'the query kept in the box to fix it');
   await context.close();
@@ -91,19 +57,19 @@ test('Delete from the history asks in a dialog: dismissed, nothing happens; acce
   const { page, problems, context, user } = await loggedInPage();
   const keep = await ask(user.client, 'Keep this one');
   const gone = await ask(user.client, 'Delete <this> one');
-  const exists = (uuid) => dbQuery(server, `SELECT count(*) AS n FROM conversations WHERE uuid = '${uuid}'`)[0].n;
-  await page.goto(`${server.url}/conversation/`);
+  const exists = (uuid) => dbQuery(suite.server, `SELECT count(*) AS n FROM conversations WHERE uuid = '${uuid}'`)[0].n;
+  await page.goto(`${suite.server.url}/conversation/`);
   const button = page.locator(`a.danger[href="/delete_conversation/${gone}/"]`);
   const messages = [];
   page.once('dialog', (d) => { messages.push(d.message()); d.dismiss(); });
   await button.click();
   await page.waitForTimeout(300);
-  assert.equal(page.url(), `${server.url}/conversation/`);
+  assert.equal(page.url(), `${suite.server.url}/conversation/`);
   assert.equal(exists(gone), 1, 'dismissed: nothing deleted');
   assert.match(messages[0], /Delete “Delete <this> one” with its messages and files\?/);
   page.once('dialog', (d) => d.accept());
   await Promise.all([page.waitForNavigation(), button.click()]);
-  assert.equal(page.url(), `${server.url}/conversation/`);
+  assert.equal(page.url(), `${suite.server.url}/conversation/`);
   assert.equal(exists(gone), 0, 'accepted: deleted');
   assert.equal(exists(keep), 1, 'the other stays');
   assert.equal(await page.locator(`a[href="/delete_conversation/${gone}/"]`).count(), 0);
@@ -119,11 +85,11 @@ test("times and day headings follow the browser's time zone", { timeout: 120000 
   const a = await ask(user.client, 'just after UTC midnight');
   const b = await ask(user.client, 'the UTC afternoon before');
   const today0 = Math.floor(Date.now() / DAY) * DAY;
-  dbExec(server, `UPDATE conversations SET updated_at = ${today0 + 1000} WHERE uuid = '${a}'`);
-  dbExec(server, `UPDATE conversations SET updated_at = ${today0 - 11 * 3600000} WHERE uuid = '${b}'`);
+  dbExec(suite.server, `UPDATE conversations SET updated_at = ${today0 + 1000} WHERE uuid = '${a}'`);
+  dbExec(suite.server, `UPDATE conversations SET updated_at = ${today0 - 11 * 3600000} WHERE uuid = '${b}'`);
   const html = await (await user.client.get('/conversation/')).text;
   assert.deepEqual([...html.matchAll(/<section class="day"><h2>([^<]*)</g)].map((m) => m[1]), ['Today', 'Yesterday'], 'UTC without JavaScript');
-  await page.goto(`${server.url}/conversation/`);
+  await page.goto(`${suite.server.url}/conversation/`);
   await page.waitForFunction(() => document.querySelectorAll('#history section.day').length === 1);
   // The local day of both (14:00:01 and 03:00 there) is today's UTC date; locally
   // that is today or yesterday depending on the hour.

@@ -6,55 +6,22 @@
 // accepted: deleted, on to the history); without JavaScript Delete opens the
 // confirmation page. No console errors or CSP violations.
 // Screenshots: tests/out/browser-json-viewer.png, tests/out/browser-code-tools.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, dbQuery, getCsrf, REPO_ROOT } from '../lib/server.mjs';
-import { signedUpClient } from '../lib/flows.mjs';
-import { startFakeProvider } from '../lib/fake-provider.mjs';
+import { dbQuery, getCsrf } from '../lib/server.mjs';
+import { browserSuite, OUT } from '../lib/browser.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const OUT = join(REPO_ROOT, 'tests', 'out');
-
-let fake, server, browser;
-before(async () => {
-  mkdirSync(OUT, { recursive: true });
-  fake = await startFakeProvider();
-  server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'html,echo' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await fake?.close();
-});
-
-async function loggedInPage(javaScriptEnabled = true) {
-  const user = await signedUpClient(server.url, 'web');
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, javaScriptEnabled, acceptDownloads: true });
-  const { hostname } = new URL(server.url);
-  await context.addCookies([...user.client.cookies].map(([name, value]) => ({ name, value, domain: hostname, path: '/' })));
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return { page, problems, context, user };
-}
+const suite = browserSuite('html,echo');
+const loggedInPage = (javaScriptEnabled = true) => suite.loggedInPage({ javaScriptEnabled, acceptDownloads: true });
 
 /** A conversation with an answer holding a ```json block, asked over HTTP. */
 async function conversationWithJson(client) {
   const csrf_token = getCsrf((await client.get('/ask/')).text);
   const r = await client.postMultipart('/ask/', { csrf_token, model: 'html', question: 'Give me JSON' });
   assert.equal(r.status, 303);
-  return new URL(r.location, server.url).pathname;
+  return new URL(r.location, suite.server.url).pathname;
 }
 
 async function noProblems(page, problems) {
@@ -64,9 +31,9 @@ async function noProblems(page, problems) {
 
 test("an answer's JSON code block opens in the JSON viewer; Copy and Download work", { timeout: 120000 }, async () => {
   const { page, problems, context, user } = await loggedInPage();
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.server.url });
   const path = await conversationWithJson(user.client);
-  await page.goto(server.url + path);
+  await page.goto(suite.server.url + path);
   const tools = page.locator('#thread .answer .code-tools');
   await tools.first().waitFor();
   assert.deepEqual(await tools.first().locator('button').allTextContents(), ['Copy', 'Download', 'Open in JSON viewer']);
@@ -80,7 +47,7 @@ test("an answer's JSON code block opens in the JSON viewer; Copy and Download wo
   assert.equal(dl.suggestedFilename(), 'answer.json');
   assert.equal(readFileSync(await dl.path(), 'utf8').trim(), '{"a": 1}');
 
-  await Promise.all([page.waitForURL(`${server.url}/json-viewer/`), tools.first().getByText('Open in JSON viewer').click()]);
+  await Promise.all([page.waitForURL(`${suite.server.url}/json-viewer/`), tools.first().getByText('Open in JSON viewer').click()]);
   assert.equal(await page.inputValue('#jv-text'), '{\n    "a": 1\n}');
   assert.match(await page.locator('p.notice').textContent(), /The JSON is valid/);
   await noProblems(page, problems);
@@ -91,7 +58,7 @@ test('an answer streamed into a conversation page gets its tools too', { timeout
   const { page, problems, context, user } = await loggedInPage();
   const csrf_token = getCsrf((await user.client.get('/ask/')).text);
   const first = await user.client.postMultipart('/ask/', { csrf_token, model: 'echo', question: 'No code here' });
-  await page.goto(new URL(first.location, server.url).href);
+  await page.goto(new URL(first.location, suite.server.url).href);
   assert.equal(await page.locator('#thread .code-tools').count(), 0, 'no code block yet');
   await page.fill('textarea[name="question"]', 'JSON please');
   await page.selectOption('select[name="model"]', 'html');
@@ -104,7 +71,7 @@ test('an answer streamed into a conversation page gets its tools too', { timeout
 
 test('the JSON viewer: table pages re-post the edited document; Download saves the text area', { timeout: 120000 }, async () => {
   const { page, problems, context } = await loggedInPage();
-  await page.goto(`${server.url}/json-viewer/`);
+  await page.goto(`${suite.server.url}/json-viewer/`);
   const rows = Array.from({ length: 250 }, (_, i) => ({ id: i + 1, big: '9007199254740993', n: `row ${i + 1}` }));
   const text = JSON.stringify(rows).replace(/"9007199254740993"/g, '9007199254740993');
   await page.fill('#jv-text', text);
@@ -134,17 +101,17 @@ test('Delete asks in a dialog: dismissed, nothing happens; accepted, the convers
   const { page, problems, context, user } = await loggedInPage();
   const path = await conversationWithJson(user.client);
   const uuid = /\/conversation\/([0-9a-f-]{36})\//.exec(path)[1];
-  const exists = () => dbQuery(server, `SELECT count(*) AS n FROM conversations WHERE uuid = '${uuid}'`)[0].n;
-  await page.goto(server.url + path);
+  const exists = () => dbQuery(suite.server, `SELECT count(*) AS n FROM conversations WHERE uuid = '${uuid}'`)[0].n;
+  await page.goto(suite.server.url + path);
   const messages = [];
   page.once('dialog', (d) => { messages.push(d.message()); d.dismiss(); });
   await page.click('.conv-actions a.danger');
   await page.waitForTimeout(300);
-  assert.equal(page.url(), server.url + path, 'still on the conversation');
+  assert.equal(page.url(), suite.server.url + path, 'still on the conversation');
   assert.equal(exists(), 1, 'dismissed: nothing deleted');
   assert.match(messages[0], /Delete “Give me JSON” with its messages and files\?/);
   page.once('dialog', (d) => d.accept());
-  await Promise.all([page.waitForURL(`${server.url}/conversation/`), page.click('.conv-actions a.danger')]);
+  await Promise.all([page.waitForURL(`${suite.server.url}/conversation/`), page.click('.conv-actions a.danger')]);
   assert.equal(exists(), 0, 'accepted: deleted');
   await noProblems(page, problems);
   await context.close();
@@ -154,10 +121,10 @@ test('without JavaScript, Delete opens the confirmation page, whose button delet
   const { page, context, user } = await loggedInPage(false);
   const path = await conversationWithJson(user.client);
   const uuid = /\/conversation\/([0-9a-f-]{36})\//.exec(path)[1];
-  await page.goto(server.url + path);
-  await Promise.all([page.waitForURL(`${server.url}/delete_conversation/${uuid}/`), page.click('.conv-actions a.danger')]);
+  await page.goto(suite.server.url + path);
+  await Promise.all([page.waitForURL(`${suite.server.url}/delete_conversation/${uuid}/`), page.click('.conv-actions a.danger')]);
   assert.match(await page.locator('main').textContent(), /“Give me JSON” and its 2 messages will be deleted/);
-  await Promise.all([page.waitForURL(`${server.url}/conversation/`), page.click('form.delete-confirm button.danger')]);
-  assert.equal(dbQuery(server, `SELECT count(*) AS n FROM conversations WHERE uuid = '${uuid}'`)[0].n, 0);
+  await Promise.all([page.waitForURL(`${suite.server.url}/conversation/`), page.click('form.delete-confirm button.danger')]);
+  assert.equal(dbQuery(suite.server, `SELECT count(*) AS n FROM conversations WHERE uuid = '${uuid}'`)[0].n, 0);
   await context.close();
 });
