@@ -8,22 +8,14 @@
 #include <string.h>
 
 #include "../core/util.h"
-
-/* Copies src into the n-byte field dst, cut to fit: snprintf("%s") without the
- * printf machinery, which msg_list would otherwise run several times per row. */
-static void set_field(char *dst, size_t n, const char *src)
-{
-	size_t k = strnlen(src, n - 1);
-	memcpy(dst, src, k);
-	dst[k] = '\0';
-}
+#include "field.h"
 
 void message_init(struct message *m, const char *role)
 {
 	memset(m, 0, sizeof *m);
-	set_field(m->role, sizeof m->role, role);
-	set_field(m->status, sizeof m->status, "ok");
-	set_field(m->source, sizeof m->source, "web");
+	copy_field(m->role, sizeof m->role, role);
+	copy_field(m->status, sizeof m->status, "ok");
+	copy_field(m->source, sizeof m->source, "web");
 	m->max_tokens = m->top_k = m->prompt_tokens = m->completion_tokens = m->total_tokens = -1;
 	m->elapsed_ms = m->ttft_ms = m->upload_id = m->file_size = m->words = -1;
 	m->temperature = m->top_p = NAN;
@@ -45,22 +37,6 @@ void message_clear(struct message *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* The array p of n elements of `size` bytes, with room for one more: grown (the
- * capacity *cap doubling, from 16) only when full. NULL when memory ran out, p being
- * then unchanged. The one growth rule of the list functions below. */
-static void *room_for_one(void *p, size_t n, size_t *cap, size_t size)
-{
-	if (n < *cap)
-		return p;
-	size_t c = *cap ? *cap * 2 : 16;
-	if (c > SIZE_MAX / size)
-		return NULL;
-	void *q = realloc(p, c * size);
-	if (q)
-		*cap = c;
-	return q;
-}
-
 int conv_create(db *d, int64_t user_id, const char *title, const char *source, char uuid[37], int64_t *id)
 {
 	uuid_v4(uuid);
@@ -76,7 +52,7 @@ int conv_create(db *d, int64_t user_id, const char *title, const char *source, c
 /* A URL's uuid as stored: lower case (a URL may spell it in capitals). */
 static void uuid_stored(char lower[37], const char *uuid)
 {
-	set_field(lower, 37, uuid);
+	copy_field(lower, 37, uuid);
 	str_lower(lower);
 }
 
@@ -150,7 +126,7 @@ int conv_list(db *d, int64_t user_id, int64_t limit, int64_t offset, struct conv
 		}
 		*out = grown;
 		struct conv_summary *c = &(*out)[(*n)++];
-		set_field(c->uuid, sizeof c->uuid, db_text(r, 0));
+		copy_field(c->uuid, sizeof c->uuid, db_text(r, 0));
 		c->title = xstrdup(db_text(r, 1));
 		c->updated_at = db_int(r, 2);
 		c->messages = db_int(r, 3);
@@ -257,9 +233,9 @@ static int read_messages(db_rows *r, struct message **out, size_t *n)
 		m->elapsed_ms = opt_i(r, 14);
 		m->ttft_ms = opt_i(r, 15);
 		m->finish_reason = opt_text(r, 16);
-		set_field(m->status, sizeof m->status, db_text(r, 17));
+		copy_field(m->status, sizeof m->status, db_text(r, 17));
 		m->error = opt_text(r, 18);
-		set_field(m->source, sizeof m->source, db_text(r, 19));
+		copy_field(m->source, sizeof m->source, db_text(r, 19));
 		m->upload_id = opt_i(r, 20);
 		m->file_name = opt_text(r, 21);
 		m->file_sha256 = opt_text(r, 22);

@@ -40,14 +40,10 @@ static int read_convs(db *d, int64_t user_id, int64_t before_at, int64_t before_
 /* Appends the row's message to h, whose array holds *cap. */
 static int add_msg(struct hist_conv *h, size_t *cap, db_rows *r)
 {
-	if (h->nmsgs == *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
-		struct hist_msg *g = realloc(h->msgs, c * sizeof *g);
-		if (!g)
-			return -1;
-		h->msgs = g;
-		*cap = c;
-	}
+	struct hist_msg *g = room_for_one(h->msgs, h->nmsgs, cap, sizeof *g);
+	if (!g)
+		return -1;
+	h->msgs = g;
 	struct hist_msg *m = &h->msgs[h->nmsgs++];
 	memset(m, 0, sizeof *m);
 	m->id = db_int(r, 1);

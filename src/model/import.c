@@ -13,6 +13,7 @@
 #include "../core/util.h"
 #include "conversation.h"
 #include "export.h"
+#include "field.h"
 
 bool import_parse_time(const char *s, int64_t *ms)
 {
@@ -306,17 +307,13 @@ static int import_messages(struct run *r, const struct src_user *u, int64_t user
 			free(uuid);
 			uuid = xstrdup(this_uuid);
 		}
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct src_msg *g = uuid ? realloc(group, nc * sizeof *g) : NULL;
-			if (!g) {
-				rc = -1;
-				db_set_err(r->dst, "out of memory");
-				break;
-			}
-			group = g;
-			cap = nc;
+		struct src_msg *g = uuid ? room_for_one(group, n, &cap, sizeof *g) : NULL;
+		if (!g) {
+			rc = -1;
+			db_set_err(r->dst, "out of memory");
+			break;
 		}
+		group = g;
 		struct src_msg *m = &group[n++];
 		*m = (struct src_msg){.id = db_int(rows, 0), .at = -1};
 		snprintf(m->role, sizeof m->role, "%s", db_text(rows, 1));
@@ -460,17 +457,13 @@ static int read_users(struct run *r, struct src_user **out, size_t *n)
 	size_t cap = 0;
 	int rc;
 	while ((rc = db_step(rows)) == 1) {
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct src_user *g = realloc(*out, nc * sizeof *g);
-			if (!g) {
-				rc = -1;
-				db_set_err(r->src, "out of memory");
-				break;
-			}
-			*out = g;
-			cap = nc;
+		struct src_user *g = room_for_one(*out, *n, &cap, sizeof *g);
+		if (!g) {
+			rc = -1;
+			db_set_err(r->src, "out of memory");
+			break;
 		}
+		*out = g;
 		struct src_user *u = &(*out)[(*n)++];
 		*u = (struct src_user){.id = db_int(rows, 0), .admin = db_int(rows, 4) != 0, .active = db_int(rows, 5) != 0,
 				       .joined = -1, .last_login = -1};

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/util.h"
+#include "field.h"
 
 int instance_register(db *d, const char *host, int64_t pid, int64_t now, int64_t *id)
 {
@@ -53,13 +54,13 @@ int instance_sweep(db *d, int64_t self, const char *host, int64_t stale_before, 
 	if (!r)
 		return -1;
 	int64_t *dead = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int rc;
 	while ((rc = db_step(r)) == 1) {
 		bool gone = db_int(r, 3) < stale_before || (strcmp(db_text(r, 1), host) == 0 && !alive(db_int(r, 2)));
 		if (!gone)
 			continue;
-		int64_t *grown = realloc(dead, (n + 1) * sizeof *grown);
+		int64_t *grown = room_for_one(dead, n, &cap, sizeof *grown);
 		if (!grown) {
 			rc = -1;
 			break;
