@@ -155,13 +155,13 @@ size_t app_body_limit(http_req *r)
 	size_t small = cfg.max_upload_bytes < APP_SMALL_BODY ? cfg.max_upload_bytes : APP_SMALL_BODY;
 	const char *type = http_header(r, "Content-Type");
 	route(r);
+	if (r->route_result == ROUTE_FOUND && (r->route->flags & WHOLE_FILES))
+		r->file_keep = 0; /* whoever posts, within their limit, the file is read whole */
 	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) || !type ||
 	    strncasecmp(type, "multipart/form-data", 19) != 0 || app_session(r) < 0 || !r->user.id)
 		return small;
-	if (r->route->flags & WHOLE_FILES) {
-		r->file_keep = 0;
+	if (r->route->flags & WHOLE_FILES)
 		return cfg.max_upload_bytes;
-	}
 	/* Refused before a byte of the file is read: the user has as many questions in
 	 * flight as one may (the same check as ask_job_start's, which takes the place). */
 	if (ask_limit_full(r->user.id)) {
