@@ -60,8 +60,10 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 	}
 	if (exchange_question(d, &nq, &j->question_id) < 0)
 		return -1;
-	/* The stream's first line names the conversation for the page's heading. */
-	j->title = j->conv_id ? conv_title(d, nq.conv_id, r->user.id) : xstrdup(title);
+	/* The stream's first line names the conversation for the page's heading (a page
+	 * without JavaScript has no use for it: no query then). */
+	if (j->streaming)
+		j->title = j->conv_id ? conv_title(d, nq.conv_id, r->user.id) : xstrdup(title);
 	j->conv_id = nq.conv_id;
 	snprintf(j->uuid, sizeof j->uuid, "%s", nq.uuid);
 	return 0;
