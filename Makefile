@@ -9,7 +9,7 @@
 VERSION := 0.1.0
 CC ?= cc
 Q := $(if $(V),,@)
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl inih md4c
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl inih md4c cjose
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -3,18 +3,18 @@
 # are there (quiet, idempotent). Usage: scripts/bootstrap.sh [build|test|bench|fuzz]
 #   fuzz:  build + clang and its runtime libraries (libFuzzer, ASan, UBSan); test has them too
 #   build: compiler and the -dev libraries the binary links
-#   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium
+#   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium, promtool (prometheus)
 #   bench: build + wrk, nginx, and sqlite3 (to seed its database)
 set -euo pipefail
 
 need=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
-      libcurl4-openssl-dev libinih-dev libmd4c-dev)
+      libcurl4-openssl-dev libinih-dev libmd4c-dev libcjose-dev)
 # Debian 12's clang is 14; libFuzzer and the sanitizer runtimes come apart from it.
 fuzz=(clang libclang-rt-14-dev)
 case "${1:-build}" in
 build) ;;
 fuzz) need+=("${fuzz[@]}") ;;
-test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps "${fuzz[@]}")
+test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps prometheus "${fuzz[@]}")
       # Node.js: any recent one will do; Debian's only when none is installed, since
       # Debian's npm package conflicts with NodeSource's nodejs.
       if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need+=(nodejs npm); fi ;;
