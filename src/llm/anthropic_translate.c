@@ -33,8 +33,22 @@ __attribute__((format(printf, 3, 4))) static void *refuse_at(struct req *q, cons
 	q->failed = true;
 	va_list ap;
 	va_start(ap, pathfmt);
-	if (q->paramlen)
-		vsnprintf(q->param, q->paramlen, pathfmt, ap);
+	if (q->paramlen) {
+		int n = vsnprintf(q->param, q->paramlen, pathfmt, ap);
+		/* A path cut short (a very long key) must not end inside a UTF-8
+		 * character: the caller puts it in a JSON string. */
+		if (n > 0 && (size_t)n >= q->paramlen) {
+			const unsigned char *p = (const unsigned char *)q->param;
+			size_t len = strlen(q->param), lead = len;
+			while (lead && (p[lead - 1] & 0xC0) == 0x80)
+				lead--;
+			if (lead && p[lead - 1] >= 0xC0) {
+				size_t need = p[lead - 1] >= 0xF0 ? 4 : p[lead - 1] >= 0xE0 ? 3 : 2;
+				if (len - (lead - 1) < need)
+					q->param[lead - 1] = '\0';
+			}
+		}
+	}
 	va_end(ap);
 	if (q->errlen)
 		snprintf(q->err, q->errlen, "%s", msg);
@@ -895,6 +909,12 @@ int llm_anthropic_stream_event(struct llm_anthropic_stream *s, const char *event
 	if (!type)
 		type = event ? event : "";
 	int rc = 0;
+	/* Anthropic sends no content after message_delta's stop_reason: a stream that
+	 * does is not one this code understands. */
+	if (s->finished && str_starts(type, "content_block_")) {
+		json_decref(j);
+		return -1;
+	}
 	if (strcmp(type, "message_start") == 0) {
 		json_t *m = json_object_get(j, "message");
 		if (!json_is_object(m)) {

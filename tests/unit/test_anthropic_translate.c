@@ -358,6 +358,15 @@ static void test_request_refusals(void **state)
 	assert_int_equal(strlen(err), 7);
 	assert_null(llm_anthropic_request(in, "m", NULL, 0, NULL, 0));
 	json_decref(in);
+	/* A path cut inside a UTF-8 character ends before it (the caller puts it in
+	 * JSON); one cut after a whole character keeps it. */
+	in = parse("{" HI ",\"\xC3\xA9\xC3\xA9\xC3\xA9\":1}");
+	assert_null(llm_anthropic_request(in, "m", err, sizeof err, param, sizeof param));
+	assert_string_equal(param, "\xC3\xA9\xC3\xA9");
+	char param5[5];
+	assert_null(llm_anthropic_request(in, "m", err, sizeof err, param5, sizeof param5));
+	assert_string_equal(param5, "\xC3\xA9\xC3\xA9");
+	json_decref(in);
 }
 
 /* ----------------------------------------------------------------- response */
@@ -717,6 +726,21 @@ static void test_stream_malformed(void **state)
 		json_t *o = feed(s, evs, 3, &rc);
 		assert_int_equal(rc, 0);
 		assert_int_equal(llm_anthropic_stream_event(s, "", bad_tool[i], strlen(bad_tool[i]), out), -1);
+		json_decref(o);
+		json_decref(out);
+		llm_anthropic_stream_free(s);
+	}
+	/* Content after the stop reason: Anthropic never sends it. */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const late[] = {TDELTA(0, "late"), STOP(0), TBLOCK(1)};
+		struct llm_anthropic_stream *s = llm_anthropic_stream_new("m", "i", 0, false);
+		const struct ev evs[] = {{"", START}, {"", TBLOCK(0)}, {"", MDELTA("end_turn", 1)}};
+		int rc;
+		json_t *o = feed(s, evs, 3, &rc);
+		json_t *out = json_array();
+		assert_int_equal(llm_anthropic_stream_event(s, "", late[i], strlen(late[i]), out), -1);
+		assert_int_equal(json_array_size(out), 0);
+		assert_string_equal(llm_anthropic_stream_summary(s)->text, "");
 		json_decref(o);
 		json_decref(out);
 		llm_anthropic_stream_free(s);
