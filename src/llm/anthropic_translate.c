@@ -313,7 +313,11 @@ static int tools(struct req *q, json_t *in, json_t *body)
 	if (!json_is_array(in))
 		return refuse_at(q, "tools must be an array", "tools"), -1;
 	json_t *out = json_array();
-	json_object_set_new(body, "tools", out);
+	/* An empty list is no tools (and tool_choice is then refused, as without). */
+	if (json_array_size(in))
+		json_object_set_new(body, "tools", out);
+	else
+		json_decref(out);
 	size_t i;
 	json_t *t;
 	json_array_foreach(in, i, t) {
@@ -770,11 +774,21 @@ static void text_out(struct llm_anthropic_stream *s, json_t *t, json_t *out)
 	json_array_append_new(out, chunk(s, json_pack("{s:O}", "content", t), NULL));
 }
 
+/* Blocks are kept in the order of their strictly increasing indexes (block_start
+ * refuses any other), so a lookup is a binary search: a provider sending a hundred
+ * thousand blocks costs no quadratic time. */
 static struct block *find_block(struct llm_anthropic_stream *s, int64_t index)
 {
-	for (size_t i = 0; i < s->nblocks; i++)
-		if (s->blocks[i].index == index)
-			return &s->blocks[i];
+	size_t lo = 0, hi = s->nblocks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->blocks[mid].index == index)
+			return &s->blocks[mid];
+		if (s->blocks[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -813,7 +827,8 @@ static int block_start(struct llm_anthropic_stream *s, json_t *j, json_t *out)
 {
 	json_t *idx = json_object_get(j, "index"), *cb = json_object_get(j, "content_block");
 	const char *type = json_string_value(json_object_get(cb, "type"));
-	if (!json_is_integer(idx) || !type || find_block(s, json_integer_value(idx)))
+	/* Anthropic numbers blocks 0, 1, 2...: an index not above the last is not its stream. */
+	if (!json_is_integer(idx) || !type || (s->nblocks && json_integer_value(idx) <= s->blocks[s->nblocks - 1].index))
 		return -1;
 	int64_t index = json_integer_value(idx);
 	if (strcmp(type, "text") == 0) {

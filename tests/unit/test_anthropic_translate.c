@@ -259,6 +259,9 @@ static void test_request_tools(void **state)
 	/* parallel_tool_calls without tools means nothing, as at OpenAI. */
 	maps_to("{" HI ",\"parallel_tool_calls\":false}", "{" HI_OUT "}");
 	refused("{" HI ",\"tool_choice\":\"auto\"}", "tool_choice");
+	/* An empty tools list is no tools. */
+	maps_to("{" HI ",\"tools\":[],\"parallel_tool_calls\":false}", "{" HI_OUT "}");
+	refused("{" HI ",\"tools\":[],\"tool_choice\":\"none\"}", "tool_choice");
 	refused("{" HI "," TOOLS ",\"tool_choice\":\"sometimes\"}", "tool_choice");
 	refused("{" HI "," TOOLS ",\"tool_choice\":{\"type\":\"allowed_tools\",\"allowed_tools\":{}}}", "tool_choice");
 	refused("{" HI "," TOOLS ",\"tool_choice\":{\"type\":\"function\",\"function\":{}}}", "tool_choice.function.name");
@@ -697,6 +700,7 @@ static void test_stream_malformed(void **state)
 		"{\"type\":\"content_block_start\",\"index\":5,\"content_block\":{\"type\":\"tool_use\",\"name\":\"f\"}}",
 		"{\"type\":\"content_block_start\",\"index\":5,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\"}}",
 		TBLOCK(0), /* index 0 again */
+		"{\"type\":\"content_block_start\",\"index\":-1,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}",
 		TDELTA(7, "x"), /* a block never started */
 		"{\"type\":\"content_block_delta\",\"index\":0}",
 		"{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"text\":\"x\"}}",
