@@ -250,6 +250,12 @@ static void finish(struct call *c, CURLcode rc)
 		free(res->error);
 		res->error = why;
 	}
+	llm_metrics_ended(c->prov, c->model,
+			  !failed					       ? LLM_OUTCOME_OK
+			  : res->status == LLM_CANCELLED			       ? LLM_OUTCOME_CANCELLED
+			  : c->ended == END_FIRST_TOKEN || rc == CURLE_OPERATION_TIMEDOUT ? LLM_OUTCOME_TIMEOUT
+											  : LLM_OUTCOME_ERROR,
+			  res);
 	c->fn(c->ctx, failed ? LLM_FAIL : LLM_DONE, NULL, 0, res);
 	call_free(c);
 }
@@ -474,6 +480,7 @@ uint64_t llm_start(const struct llm_request *req, llm_fn fn, void *ctx)
 		c->next = incoming;
 		incoming = c;
 		curl_multi_wakeup(multi);
+		llm_metrics_started(); /* finish() counts its end */
 	}
 	pthread_mutex_unlock(&mu);
 	if (!open) {
