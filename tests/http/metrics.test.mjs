@@ -235,6 +235,8 @@ test('promtool check metrics accepts the output', async (t) => {
   assert.match(text, /^llmmeta_llm_duration_seconds_bucket\{/m);
   assert.match(text, /^llmmeta_http_request_duration_seconds_bucket\{/m);
   assert.match(text, /^process_resident_memory_bytes \d+$/m);
+  assert.match(text, /^llmmeta_answers_waiting_for_database 0$/m);
+  assert.match(text, /^llmmeta_db_errors_total [1-9]\d*$/m);
   const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
   assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
   assert.equal(`${r.stdout}${r.stderr}`.trim(), '', 'no lint warnings');
