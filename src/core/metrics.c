@@ -59,9 +59,17 @@ static bool family_ok(const struct metric_family *f)
 	return true;
 }
 
+static bool listed_locked(const struct metric_family *f)
+{
+	for (const struct metric_family *g = first; g; g = g->next)
+		if (g == f)
+			return true;
+	return false;
+}
+
 int metrics_register(struct metric_family *f)
 {
-	if (!family_ok(f) || f->cells)
+	if (!family_ok(f))
 		return -1;
 	size_t n = 1;
 	for (size_t i = 0; i < f->ndims; i++)
@@ -75,6 +83,11 @@ int metrics_register(struct metric_family *f)
 			atomic_init(&cells[i], 0);
 	}
 	pthread_mutex_lock(&mu);
+	if (listed_locked(f)) { /* registered twice: its cells would be lost, the list looped */
+		pthread_mutex_unlock(&mu);
+		free(cells);
+		return -1;
+	}
 	f->nseries = f->read ? 1 : n;
 	f->stride = stride;
 	f->cells = cells;

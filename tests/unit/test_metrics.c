@@ -221,11 +221,22 @@ static void test_bad_families_refused(void **state)
 	};
 	for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
 		assert_int_equal(metrics_register(&fs[i]), -1);
-	/* A family cannot be registered twice (its cells would be lost). */
+	/* A family cannot be registered twice (its cells would be lost), nor a read
+	 * gauge, which has no cells (the list would loop). */
 	struct metric_family ok = {.name = "t_ok:total", .help = "x", .kind = METRIC_COUNTER};
 	assert_int_equal(metrics_register(&ok), 0);
+	metric_add(&ok, 0, 2);
 	assert_int_equal(metrics_register(&ok), -1);
+	assert_int_equal(metric_value(&ok, 0), 2);
 	metrics_unregister(&ok);
+	struct metric_family rd = {.name = "t_rd", .help = "x", .kind = METRIC_GAUGE, .read = read_seven};
+	assert_int_equal(metrics_register(&rd), 0);
+	assert_int_equal(metrics_register(&rd), -1);
+	char *t = scrape();
+	assert_non_null(strstr(t, "t_rd 7\n"));
+	assert_null(strstr(strstr(t, "t_rd 7\n") + 1, "t_rd 7\n"));
+	free(t);
+	metrics_unregister(&rd);
 }
 
 static void test_process_metrics(void **state)
