@@ -149,6 +149,18 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	if (!parse_int64(mapu, 1, 1000000, &n))
 		return errf(err, errlen, "MAX_ASKS_PER_USER: not a whole number from 1 to 1000000: '%s'", mapu);
 	c->max_asks_per_user = (unsigned)n;
+	/* Sent by Prometheus in an Authorization header: printable ASCII, and long
+	 * enough not to be guessed. */
+	const char *mt = env_or("METRICS_TOKEN", NULL, NULL);
+	if (mt) {
+		bool ok = strlen(mt) >= 16 && strlen(mt) <= 256;
+		for (const char *p = mt; ok && *p; p++)
+			ok = *p > 0x20 && *p < 0x7f;
+		if (!ok)
+			return errf(err, errlen, "METRICS_TOKEN: 16 to 256 printable ASCII characters without spaces");
+		if (!(c->metrics_token = xstrdup(mt)))
+			return errf(err, errlen, "out of memory");
+	}
 	if (!c->bind || !c->data_dir || !c->database_url || !c->public_url)
 		return errf(err, errlen, "out of memory");
 	return load_secret(c, need_secret, err, errlen);
@@ -160,6 +172,10 @@ void config_free(struct config *c)
 	free(c->database_url);
 	free(c->public_url);
 	free(c->data_dir);
+	if (c->metrics_token) {
+		sodium_memzero(c->metrics_token, strlen(c->metrics_token));
+		free(c->metrics_token);
+	}
 	sodium_memzero(c->secret, sizeof c->secret);
 	memset(c, 0, sizeof *c);
 }

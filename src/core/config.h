@@ -26,6 +26,7 @@ struct config {
 	unsigned per_ip_connections; /* 0: no limit (behind a proxy every client is the proxy) */
 	unsigned max_connections;    /* 0: half the descriptors the process may open, at most 10000 */
 	unsigned max_asks_per_user;  /* questions one user may have in flight at once */
+	char *metrics_token; /* METRICS_TOKEN: bearer token of /metrics; NULL: admins only */
 };
 
 extern struct config cfg;

@@ -8,9 +8,11 @@
 
 #include "buf.h"
 
-/* Milliseconds since the Unix epoch (wall clock) and a monotonic clock in ms. */
+/* Milliseconds since the Unix epoch (wall clock) and a monotonic clock in ms (and
+ * in microseconds, for timing requests that take less than one). */
 int64_t now_ms(void);
 int64_t mono_ms(void);
+int64_t mono_us(void);
 /* "2026-11-25T20:31:43.123Z"; out must hold 32 bytes. */
 void fmt_iso8601(char out[32], int64_t ms);
 

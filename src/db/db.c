@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "../core/log.h"
+#include "../core/metrics.h"
 #include "../core/util.h"
 
 db *db_open(const char *url, char *err, size_t errlen)
@@ -26,6 +27,18 @@ void db_close(db *d)
 		d->ops->close(d);
 }
 
+/* Statements that failed and connections that could not be opened, all threads. */
+static struct metric_family errors = {
+	.name = "llmmeta_db_errors_total",
+	.help = "Database statements that failed (constraint violations included) and connections that could not be "
+		"opened.",
+	.kind = METRIC_COUNTER,
+};
+
+int db_metrics_init(void) { return metrics_register(&errors); }
+
+static void count_error(void) { metric_add(&errors, 0, 1); }
+
 enum db_backend db_backend(const db *d) { return d->backend; }
 const char *db_backend_name(const db *d) { return d->backend == DB_SQLITE ? "sqlite" : "postgres"; }
 const char *db_errmsg(const db *d) { return d->err; }
@@ -41,22 +54,38 @@ void db_set_err(db *d, const char *fmt, ...)
 int64_t db_exec(db *d, const char *sql, int n, const db_val *v)
 {
 	int64_t rc = d->ops->exec(d, sql, n, v);
-	if (rc < 0)
+	if (rc < 0) {
+		count_error();
 		log_error("db: %s (in: %.80s)", d->err, sql);
+	}
 	return rc;
 }
 
-int db_exec_script(db *d, const char *sql) { return d->ops->exec_script(d, sql); }
+int db_exec_script(db *d, const char *sql)
+{
+	int rc = d->ops->exec_script(d, sql);
+	if (rc < 0)
+		count_error();
+	return rc;
+}
 
 db_rows *db_query(db *d, const char *sql, int n, const db_val *v)
 {
 	db_rows *r = d->ops->query(d, sql, n, v);
-	if (!r)
+	if (!r) {
+		count_error();
 		log_error("db: %s (in: %.80s)", d->err, sql);
+	}
 	return r;
 }
 
-int db_step(db_rows *r) { return r->db->ops->step(r); }
+int db_step(db_rows *r)
+{
+	int rc = r->db->ops->step(r);
+	if (rc < 0)
+		count_error();
+	return rc;
+}
 int db_columns(db_rows *r) { return r->db->ops->columns(r); }
 bool db_null(db_rows *r, int col) { return r->db->ops->is_null(r, col); }
 int64_t db_int(db_rows *r, int col) { return r->db->ops->integer(r, col); }
@@ -268,6 +297,7 @@ db *db_thread(void)
 		return d;
 	d = db_open(thread_url, open_err, sizeof open_err);
 	if (!d) {
+		count_error();
 		log_error("database: %s", open_err);
 		return NULL;
 	}

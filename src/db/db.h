@@ -94,5 +94,8 @@ void db_thread_close(void);
 const char *db_thread_error(void);
 /* Sets the URL db_thread() connects to; call once before any thread uses it. */
 int db_thread_init(const char *url);
+/* Registers llmmeta_db_errors_total (docs/metrics.md): failed statements and failed
+ * connections of every thread. Call once before serving; 0 or -1. */
+int db_metrics_init(void);
 
 #endif

@@ -24,6 +24,7 @@
 #include "../core/ticker.h"
 #include "../core/util.h"
 #include "guard.h"
+#include "http_metrics.h"
 
 /* Cut for pressure only after waiting this long for its head. */
 #define MIN_WAIT_MS 1000
@@ -85,6 +86,7 @@ static void cut(struct waiting *w)
 	unlink_locked(w);
 	shutdown(w->fd, SHUT_RDWR);
 	cut_total++;
+	http_metrics_cut(1);
 }
 
 /* Cuts the connections whose time is up, then, while too many wait, the idle
@@ -135,6 +137,8 @@ void guard_stop(void)
 void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
 {
 	(void)cls;
+	/* Every connection is told once started and once closed, guarded or not. */
+	http_metrics_connection(code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		struct waiting *w = calloc(1, sizeof *w);

@@ -75,6 +75,7 @@ typedef struct http_req {
 	bool routed;
 	char addr[64];  /* the client's address */
 	int64_t start_ms;
+	int64_t start_us; /* the same moment, for the duration metric */
 
 	struct http_user user;
 	char *session;     /* the raw session token from the cookie, if valid */

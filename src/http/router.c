@@ -95,6 +95,8 @@ enum route_result router_match(const struct route *routes, size_t n, int method,
 		if (!match(routes[i].pattern, path, spans, &np))
 			continue;
 		if (!(routes[i].methods & want)) {
+			if (!*allowed)
+				*out = &routes[i]; /* the path's route, for the metrics' label */
 			*allowed |= routes[i].methods;
 			continue;
 		}

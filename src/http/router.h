@@ -25,7 +25,8 @@ enum route_result {
 
 /* Finds the route for method and path. On ROUTE_FOUND, *out is the route and params
  * hold freshly allocated copies of the parameters (the caller frees them); on
- * ROUTE_BAD_METHOD, *allowed has the methods the path takes. */
+ * ROUTE_BAD_METHOD, *allowed has the methods the path takes and *out is the first
+ * route whose pattern the path matched (to name it in metrics, never to run it). */
 enum route_result router_match(const struct route *routes, size_t n, int method, const char *path,
 			       const struct route **out, char *params[HTTP_MAX_PARAMS], int *nparams, int *allowed);
 

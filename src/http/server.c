@@ -25,12 +25,15 @@
 #include "../core/util.h"
 #include "body.h"
 #include "guard.h"
+#include "http_metrics.h"
 
 /* Beyond this, an oversized body is not drained but answered at once (see below). */
 #define DRAIN_MAX (256ULL * 1024 * 1024)
 
 static struct http_options opts;
 static atomic_int inflight;
+
+int64_t http_requests_in_flight(void) { return atomic_load(&inflight); }
 
 static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -277,6 +280,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		guard_head_complete(c);
 		r->conn = c;
 		r->start_ms = mono_ms();
+		r->start_us = mono_us();
 		r->method = http_method_of(method);
 		r->method_name = xstrdup(method);
 		r->path = xstrdup(url);
@@ -343,6 +347,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	if (r->stream_free)
 		r->stream_free(r->stream_cls);
 	long long ms = (long long)(mono_ms() - r->start_ms);
+	http_metrics_request(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, mono_us() - r->start_us);
 	log_request(r->method_name, r->path, r->status, r->out.len, ms, r->user.name,
 		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	req_free(r);

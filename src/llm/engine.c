@@ -237,6 +237,19 @@ static bool outcome(struct call *c, CURLcode rc, char **msg)
 	return true;
 }
 
+/* The outcome label of a call that ended (docs/metrics.md): a timeout is the
+ * engine's first-token timeout or curl's connect or total timeout. */
+static enum llm_outcome metric_outcome(const struct call *c, CURLcode rc, bool failed)
+{
+	if (!failed)
+		return LLM_OUTCOME_OK;
+	if (c->ended == END_CANCELLED || c->ended == END_SHUTDOWN)
+		return LLM_OUTCOME_CANCELLED;
+	if (c->ended == END_FIRST_TOKEN || rc == CURLE_OPERATION_TIMEDOUT)
+		return LLM_OUTCOME_TIMEOUT;
+	return LLM_OUTCOME_ERROR;
+}
+
 static void finish(struct call *c, CURLcode rc)
 {
 	struct llm_result *res = &c->acc.res;
@@ -250,6 +263,7 @@ static void finish(struct call *c, CURLcode rc)
 		free(res->error);
 		res->error = why;
 	}
+	llm_metrics_ended(c->prov, c->model, metric_outcome(c, rc, failed), res);
 	c->fn(c->ctx, failed ? LLM_FAIL : LLM_DONE, NULL, 0, res);
 	call_free(c);
 }
@@ -474,6 +488,7 @@ uint64_t llm_start(const struct llm_request *req, llm_fn fn, void *ctx)
 		c->next = incoming;
 		incoming = c;
 		curl_multi_wakeup(multi);
+		llm_metrics_started(); /* finish() counts its end */
 	}
 	pthread_mutex_unlock(&mu);
 	if (!open) {

@@ -74,6 +74,16 @@ const char *llm_model_at(size_t i);
 const struct llm_provider *llm_provider_for(const char *model);
 /* Which LLM_* parameters a request to p carries. */
 unsigned llm_sent_params(const struct llm_provider *p);
+/* The configured providers, in configuration order. */
+size_t llm_provider_count(void);
+const struct llm_provider *llm_provider_at(size_t i);
+
+/* ---- metrics (llm_metrics.c, docs/metrics.md) ---- */
+/* Registers the provider calls' metrics, labelled with the configured providers and
+ * models: call after llm_config_load and before the engine's first call; 0 or -1. */
+int llm_metrics_init(void);
+/* Unregisters them (after the engine stopped). */
+void llm_metrics_free(void);
 
 /* ---- the engine (engine.c) ---- */
 int llm_engine_start(void);

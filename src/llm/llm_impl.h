@@ -34,6 +34,13 @@ extern const struct llm_adapter llm_openai, llm_anthropic;
  * tests use it to show that a cancellation still ends the call as cancelled. */
 extern bool (*llm_engine_alloc_fails)(void);
 
+/* How a call ended, as the metrics count it (llm_metrics.c). */
+enum llm_outcome { LLM_OUTCOME_OK, LLM_OUTCOME_ERROR, LLM_OUTCOME_CANCELLED, LLM_OUTCOME_TIMEOUT };
+/* The engine started a call, or ended one (with what the provider reported). */
+void llm_metrics_started(void);
+void llm_metrics_ended(const struct llm_provider *p, const char *model, enum llm_outcome outcome,
+		       const struct llm_result *res);
+
 /* Adds the provider's authentication headers to h. */
 struct curl_slist *llm_auth_headers(const struct llm_provider *p, struct curl_slist *h);
 /* The human message in an error body ({"error":{"message":...}} and the like), or

@@ -297,6 +297,7 @@ int llm_config_load(char *err, size_t errlen)
 
 void llm_config_free(void)
 {
+	llm_metrics_free(); /* its labels are the providers' names */
 	for (size_t i = 0; i < nproviders; i++) {
 		struct llm_provider *p = &providers[i];
 		for (size_t k = 0; k < p->nmodels; k++)
@@ -342,3 +343,6 @@ unsigned llm_sent_params(const struct llm_provider *p)
 {
 	return (LLM_MAX_TOKENS | LLM_TEMPERATURE | LLM_TOP_K | LLM_TOP_P) & ~p->unsupported;
 }
+
+size_t llm_provider_count(void) { return nproviders; }
+const struct llm_provider *llm_provider_at(size_t i) { return i < nproviders ? &providers[i] : NULL; }

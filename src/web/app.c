@@ -11,7 +11,9 @@
 #include "../auth/auth.h"
 #include "../core/config.h"
 #include "../core/log.h"
+#include "../core/metrics.h"
 #include "../core/util.h"
+#include "../http/http_metrics.h"
 #include "../http/router.h"
 #include "../llm/llm.h"
 #include "ask.h"
@@ -43,6 +45,8 @@ static const struct route routes[] = {
 	{"/accounts/password/change/", HTTP_GET | HTTP_POST, page_password_change, USER},
 	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF},
 	{"/static/<path>", HTTP_GET, http_send_asset, 0},
+	/* Metrics (issue 10): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
+	{"/metrics", HTTP_GET, page_metrics, 0},
 };
 
 void app_init(void)
@@ -50,6 +54,9 @@ void app_init(void)
 	http_set_error_renderer(app_error_page);
 	http_set_assets(app_assets);
 	http_set_https(cfg.https);
+	/* Metrics are not needed to serve: without memory for them, serve without. */
+	if (http_metrics_init(routes, sizeof routes / sizeof routes[0]) < 0 || app_metrics_init() < 0)
+		log_error("metrics: out of memory at start-up; /metrics will be incomplete");
 }
 
 void app_stop(void)
@@ -63,6 +70,7 @@ void app_shutdown(void)
 	app_stop();
 	ask_pending_stop();
 	app_instance_stop();
+	metrics_unregister_all();
 }
 
 db *app_db(http_req *r)
@@ -185,7 +193,9 @@ void app_handle(http_req *r)
 	case ROUTE_FOUND: break;
 	default: http_error(r, 404, NULL); return;
 	}
-	if (rt->handler != http_send_asset && rt->handler != page_health && app_session(r) < 0) {
+	/* /metrics loads the session itself, only without a valid bearer token. */
+	if (rt->handler != http_send_asset && rt->handler != page_health && rt->handler != page_metrics &&
+	    app_session(r) < 0) {
 		http_error(r, 500, "The database cannot be reached.");
 		return;
 	}

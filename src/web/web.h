@@ -60,6 +60,11 @@ void page_json_viewer(http_req *r);
 void page_delete_conversation(http_req *r);
 void page_export(http_req *r);
 
+/* Metrics (issue 10, metrics_page.c, docs/metrics.md): registers the metrics of
+ * db/, llm/ and web/ (after llm_config_load, before serving); 0 or -1. */
+int app_metrics_init(void);
+void page_metrics(http_req *r);
+
 /* Content-Disposition: attachment with name as an ASCII fallback (anything outside
  * printable ASCII, quotes, backslashes and slashes replaced by '_') and as
  * filename*=UTF-8''percent-encoded (RFC 6266). */

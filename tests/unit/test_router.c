@@ -3,7 +3,7 @@
  *
  * Covers: literal and typed patterns (<uuid> <int> <word> <token> <path>), the
  * parameters handed back (in pattern order, freshly allocated), ROUTE_NOT_FOUND,
- * ROUTE_BAD_METHOD with the allowed methods, ROUTE_ADD_SLASH, HEAD on GET routes,
+ * ROUTE_BAD_METHOD with the allowed methods and the path's first route, ROUTE_ADD_SLASH, HEAD on GET routes,
  * and the rejection of malformed parameters and of ".." in <path>. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -191,6 +191,9 @@ static void test_bad_method(void **state)
 	x = run(HTTP_PUT, "/item/3/");
 	assert_int_equal(x.rc, ROUTE_BAD_METHOD);
 	assert_int_equal(x.allowed, HTTP_GET | HTTP_DELETE);
+	/* The path's first route is named (the metrics count the 405 under its pattern). */
+	assert_ptr_equal(x.route, &routes[8]);
+	assert_string_equal(x.route->pattern, "/item/<int>/");
 	expect_found(HTTP_DELETE, "/item/3/", h_item_delete, "3");
 	expect_found(HTTP_GET, "/item/3/", h_item_get, "3");
 	/* A wrong method on a path that does not exist is still "not found". */
