@@ -96,14 +96,14 @@ static bool ascii_printable(const char *s)
 	return true;
 }
 
-/* s as RFC 2047 "B" encoded words, each of at most 45 bytes of whole UTF-8
- * characters (60 base64 characters, 72 with the markers), folded onto
- * continuation lines. */
+/* s as RFC 2047 "B" encoded words, each of at most 39 bytes of whole UTF-8
+ * characters (52 base64 characters, 64 with the markers: a line of "Subject: " and
+ * one word stays under 78), folded onto continuation lines. */
 static void encoded_words(buf *b, const char *s)
 {
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
-		size_t k = n - i < 45 ? n - i : 45;
+		size_t k = n - i < 39 ? n - i : 39;
 		while (i + k < n && k > 0 && ((unsigned char)s[i + k] & 0xC0) == 0x80)
 			k--; /* do not cut a character in two */
 		char out[64];
@@ -210,7 +210,8 @@ int mailmsg_format(buf *out, const struct mailmsg *m)
 		buf_puts(out, "\r\nFrom: ");
 		if (name.len) {
 			display_name(out, name.data);
-			buf_putc(out, ' ');
+			/* after encoded words, the address on a line of its own keeps lines short */
+			buf_puts(out, ascii_printable(name.data) ? " " : "\r\n ");
 		}
 		buf_printf(out, "<%s>\r\nTo: <%s>\r\nSubject: ", from.data, m->to);
 		if (ascii_printable(m->subject) && slen <= 900)
