@@ -275,3 +275,63 @@ test('without SMTP_URL the link is written to the log with a warning, and works'
     await s2.stop();
   }
 });
+
+/** A server mailing through smtpUrl; asks one reset; returns { mail, log }. */
+async function oneReset(env, mailServer, waitMs = 10000) {
+  const { server: s2 } = await serverWith({ SMTP_FROM: FROM, ...env });
+  try {
+    const { user } = await signedUpClient(s2.url, 'tls');
+    assert.equal((await askReset(s2.url, user.email, nextIp())).status, 302);
+    const mail = await mailServer.nextMessage(waitMs);
+    for (let i = 0; i < 100 && !mail && !/mail: not sent/.test(s2.stderr()); i++) await sleep(100);
+    return { mail, log: s2.stderr(), user };
+  } finally {
+    await s2.stop();
+  }
+}
+
+test('smtps:// delivers over TLS; ?starttls refuses a server without STARTTLS; an untrusted certificate is refused', async () => {
+  const implicit = await startSmtpServer({ tls: 'implicit' });
+  const plain = await startSmtpServer({ tls: 'none' });
+  try {
+    const a = await oneReset({ SMTP_URL: implicit.url(), SMTP_CA_FILE: implicit.caFile }, implicit);
+    assert.ok(a.mail, `no mail over smtps:\n${a.log.slice(-1500)}`);
+    assert.equal(a.mail.secure, true);
+    assert.equal(a.mail.user, 'llmmeta');
+
+    // Required STARTTLS and a server that does not offer it: nothing sent, the password never offered.
+    const b = await oneReset({ SMTP_URL: plain.url({ starttls: true }) }, plain, 1500);
+    assert.equal(b.mail, null);
+    assert.match(b.log, /mail: not sent/);
+    assert.equal(plain.authFailures.length, 0);
+
+    // The self-signed certificate without SMTP_CA_FILE: not trusted, nothing sent.
+    const c = await oneReset({ SMTP_URL: implicit.url() }, implicit, 1500);
+    assert.equal(c.mail, null);
+    assert.match(c.log, /mail: not sent/);
+
+    // Plain smtp:// without ?starttls is a clear connection (for a local relay), by choice.
+    const d = await oneReset({ SMTP_URL: plain.url() }, plain);
+    assert.ok(d.mail, `no mail over plain smtp:\n${d.log.slice(-1500)}`);
+    assert.equal(d.mail.secure, false);
+    assert.equal(d.mail.user, 'llmmeta');
+  } finally {
+    await implicit.close();
+    await plain.close();
+  }
+});
+
+test('a bad SMTP setting stops start-up with a line naming the variable', async () => {
+  const { runCli } = await import('../lib/server.mjs');
+  for (const [env, variable] of [
+    [{ SMTP_URL: 'http://mail.test', SMTP_FROM: FROM }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://u:Very-Secret-9@mail.test?tls', SMTP_FROM: FROM }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://mail.test' }, 'SMTP_FROM'],
+    [{ SMTP_URL: 'smtp://mail.test', SMTP_FROM: 'nobody' }, 'SMTP_FROM'],
+  ]) {
+    const r = await runCli(['serve'], { env: { ...env, DATABASE_URL: 'sqlite:///nonexistent/x.db' } });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, new RegExp(`${variable}:`), JSON.stringify(env));
+    assert.ok(!r.stderr.includes('Very-Secret-9'), 'the password is in the message');
+  }
+});
