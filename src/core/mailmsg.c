@@ -113,10 +113,17 @@ static void encoded_words(buf *b, const char *s)
 	}
 }
 
-/* The display name as a quoted-string, or encoded words when it is not ASCII. */
+/* A display name longer than this goes as encoded words, folded, so that the From
+ * line stays within 998 bytes (quoting may double it; the address adds 256). */
+#define NAME_QUOTED_MAX 200
+
+static bool name_quoted(const char *name) { return ascii_printable(name) && strlen(name) <= NAME_QUOTED_MAX; }
+
+/* The display name as a quoted-string, or encoded words when it is not ASCII or
+ * long. */
 static void display_name(buf *b, const char *name)
 {
-	if (!ascii_printable(name)) {
+	if (!name_quoted(name)) {
 		encoded_words(b, name);
 		return;
 	}
@@ -211,7 +218,7 @@ int mailmsg_format(buf *out, const struct mailmsg *m)
 		if (name.len) {
 			display_name(out, name.data);
 			/* after encoded words, the address on a line of its own keeps lines short */
-			buf_puts(out, ascii_printable(name.data) ? " " : "\r\n ");
+			buf_puts(out, name_quoted(name.data) ? " " : "\r\n ");
 		}
 		buf_printf(out, "<%s>\r\nTo: <%s>\r\nSubject: ", from.data, m->to);
 		if (ascii_printable(m->subject) && slen <= 900)

@@ -247,6 +247,27 @@ static void test_encoded_words(void **state)
 	decode_words(v, dec, sizeof dec);
 	assert_string_equal(dec, "Zoë Müller");
 	free(m);
+	/* So is a display name too long for one line, even in ASCII (a fuzzer's find: a
+	 * 1000-byte name made a From line past the 998-byte limit). */
+	char longname[1100];
+	memset(longname, 'n', 1000);
+	strcpy(longname + 1000, " <z@example.org>");
+	m = format(longname, "alice@example.org", "s", "b");
+	assert_non_null(m);
+	lines_ok(m, 78);
+	assert_true(header(m, "From", v, sizeof v));
+	assert_non_null(strstr(v, "?=\r\n <z@example.org>"));
+	decode_words(v, dec, sizeof dec);
+	assert_int_equal(strlen(dec), 1000);
+	free(m);
+	/* 200 characters still go quoted, on one line. */
+	longname[200] = '\0';
+	strcat(longname, " <z@example.org>");
+	m = format(longname, "alice@example.org", "s", "b");
+	assert_true(header(m, "From", v, sizeof v));
+	assert_int_equal(v[0], '"');
+	assert_int_equal(strlen(v), 200 + 2 + 16);
+	free(m);
 	/* An ASCII subject too long for a line is encoded (and folded) too. */
 	char longsub[1000];
 	memset(longsub, 's', 950);
