@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/config.h"
+#include "../core/mailmsg.h"
 #include "../core/util.h"
 #include "mail.h"
 
@@ -79,5 +81,24 @@ out:
 	free(to);
 	free(from);
 	free(url);
+	return rc;
+}
+
+int mail_send(const char *to, const char *subject, const char *body, char *err, size_t errlen)
+{
+	if (!cfg.smtp_url)
+		return errf(err, errlen, "SMTP_URL is not set");
+	buf name = BUF_INIT, from = BUF_INIT, msg = BUF_INIT;
+	struct mailmsg m = {.from = cfg.smtp_from, .to = to, .subject = subject, .body = body, .date_ms = now_ms()};
+	int rc;
+	if (mailmsg_mailbox(cfg.smtp_from, &name, &from) < 0 || mailmsg_format(&msg, &m) < 0) {
+		rc = errf(err, errlen, "no message could be made (an unusable address or text, or out of memory)");
+	} else {
+		struct mail_server s = {.url = cfg.smtp_url, .ca_file = cfg.smtp_ca_file};
+		rc = mail_smtp_send(&s, from.data, to, msg.data, msg.len, err, errlen);
+	}
+	buf_free(&name);
+	buf_free(&from);
+	buf_free(&msg);
 	return rc;
 }

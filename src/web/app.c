@@ -14,7 +14,6 @@
 #include "../core/util.h"
 #include "../http/router.h"
 #include "../llm/llm.h"
-#include "../mail/mail.h"
 #include "ask.h"
 
 enum {
@@ -67,7 +66,7 @@ void app_stop(void)
 void app_shutdown(void)
 {
 	app_stop();
-	mail_stop(); /* the password reset mails still queued */
+	app_reset_stop(); /* the password reset mails still queued */
 	ask_pending_stop();
 	app_instance_stop();
 }

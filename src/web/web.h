@@ -56,6 +56,8 @@ void page_password_reset(http_req *r);
 void page_password_reset_done(http_req *r);
 void page_password_reset_key(http_req *r);
 void page_password_reset_key_done(http_req *r);
+/* Sends the reset mails still queued (for at most 10 s) and stops their thread. */
+void app_reset_stop(void);
 void page_conversation(http_req *r);
 void page_history(http_req *r);
 void page_prompt_delete(http_req *r);
