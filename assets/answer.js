@@ -2,7 +2,9 @@
 // including answers that arrive later (streamed in by ask.js): "Copy", "Download"
 // and, when the block's text is a JSON object or array, "Open in JSON viewer",
 // which posts the block to /json-viewer/ (a form post, so large blocks work) with
-// the page's CSRF token. Without JavaScript the blocks are plain text.
+// the page's CSRF token. Without JavaScript the blocks are plain text, and the
+// server's "Open in JSON viewer" buttons under each answer (conversation.c) post
+// the answer's id instead.
 'use strict';
 (function () {
   const thread = document.getElementById('thread');
@@ -90,7 +92,15 @@
       const json = isJson(code.textContent);
       button('Copy', bar, (b) => copy(code.textContent, b));
       button('Download', bar, () => download(code.textContent, json ? 'json' : 'txt'));
-      if (json) button('Open in JSON viewer', bar, () => openInViewer(code.textContent));
+      if (json) {
+        button('Open in JSON viewer', bar, () => openInViewer(code.textContent));
+        // The server's buttons under the answer (for browsers without JavaScript)
+        // would say the same again; they stay for an answer that is JSON outside a
+        // code block.
+        const art = pre.closest('article');
+        const plain = art && art.querySelector('.open-json');
+        if (plain) plain.hidden = true;
+      }
       pre.parentNode.insertBefore(bar, pre);
     }
   }

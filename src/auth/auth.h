@@ -30,6 +30,11 @@ int auth_login(db *d, http_req *r, int64_t user_id, const char *username, bool a
 int auth_logout(db *d, http_req *r);
 /* Ends every session of user_id except keep_token's (NULL: all). */
 int auth_end_sessions(db *d, int64_t user_id, const char *keep_token);
+/* Tokens (sessions, password resets) are 32 random bytes in base64url: 43
+ * characters. True when t has that shape; anything else is refused unread. */
+bool auth_token_shape(const char *t);
+/* The SHA-256 of a token, as stored. */
+void auth_token_hash(char out[65], const char *token);
 
 /* This request's CSRF token (for the hidden csrf_token field and the X-CSRF-Token
  * header), setting the anonymous cookie when there is none yet. */
@@ -55,6 +60,34 @@ int auth_attempt_succeeded(db *d, const char *account, int64_t attempt);
  * accounts that do not exist are throttled too). out holds at least 32 bytes. */
 const char *auth_account_key(char *out, size_t outlen, int64_t user_id, const char *login);
 
+/* Password reset by e-mail (reset.c, docs/accounts.md), throttled per address typed
+ * and per client over an hour (throttle.c). Every request is counted, whether the
+ * address has an account or not, so the throttle tells nothing about accounts. */
+#define RESET_TTL_MS (60 * 60 * 1000)
+#define RESET_WINDOW_MS (60 * 60 * 1000)
+#define RESET_MAX_EMAIL 3
+#define RESET_MAX_ADDR 10
+/* Counts a reset request for e-mail from addr: 1 allowed (and counted), 0 refused
+ * (no more this hour), -1 on a database failure. */
+int auth_reset_allow(db *d, const char *email, const char *addr);
+/* The user a reset mail goes to and the token its link carries. */
+struct reset_mail {
+	int64_t user_id;
+	char *username, *email; /* caller frees both (auth_reset_mail_free) */
+	char token[48];
+};
+/* Makes and stores a token for the active user with this e-mail. 1 (*m filled),
+ * 0 no such active user (nothing stored), -1 error. */
+int auth_reset_start(db *d, const char *email, struct reset_mail *m);
+void auth_reset_mail_free(struct reset_mail *m);
+/* The user of a live token: 1 (*user_id set), 0 not live (malformed, unknown,
+ * used, expired, user inactive), -1 error. */
+int auth_reset_check(db *d, const char *token, int64_t *user_id);
+/* Spends the token and sets the password it was asked for, ending every session of
+ * the user and every other token (model/password_reset.h). 1 done (*user_id set),
+ * 0 not live (including a use that lost a race), -1 error. */
+int auth_reset_finish(db *d, const char *token, const char *password_hash, int64_t *user_id);
+
 /* A new account as typed: password2 is the confirmation (NULL: none to compare). */
 struct new_account {
 	const char *username, *email, *password1, *password2;
@@ -64,6 +97,11 @@ struct new_account {
 struct account_errors {
 	buf username, email, password1, password2;
 };
+/* The password rules of signup, change and reset in one place: required, Django's
+ * validators (password.h), and the confirmation p2 equal to p1 (NULL: none). Appends
+ * the reasons to e1 and e2; true when the password may be used. */
+bool auth_new_password_ok(const char *p1, const char *p2, const char *username, const char *email, buf *e1,
+			  buf *e2);
 /* Validates and creates an account (account.c). 1 created (*id set), 0 refused
  * (the reasons in e), -1 on a database or memory failure. */
 int auth_create_account(db *d, const struct new_account *a, struct account_errors *e, int64_t *id);

@@ -9,8 +9,7 @@
 #include "../model/session.h"
 #include "auth.h"
 
-/* Tokens are 32 random bytes in base64url: 43 characters. */
-static bool token_shape(const char *t)
+bool auth_token_shape(const char *t)
 {
 	size_t n = strlen(t);
 	if (n != 43)
@@ -23,19 +22,18 @@ static bool token_shape(const char *t)
 	return true;
 }
 
-/* The SHA-256 of a token, as stored. */
-static void token_hash(char out[65], const char *token) { sha256_hex(out, token, strlen(token)); }
+void auth_token_hash(char out[65], const char *token) { sha256_hex(out, token, strlen(token)); }
 
 int auth_load_session(db *d, http_req *r)
 {
 	const char *csrf = http_cookie(r, CSRF_COOKIE);
-	if (csrf && token_shape(csrf))
+	if (csrf && auth_token_shape(csrf))
 		r->csrf_cookie = xstrdup(csrf);
 	const char *tok = http_cookie(r, SESSION_COOKIE);
-	if (!tok || !token_shape(tok))
+	if (!tok || !auth_token_shape(tok))
 		return 0;
 	char hash[65];
-	token_hash(hash, tok);
+	auth_token_hash(hash, tok);
 	struct session_user u = {0};
 	int rc = session_find(d, hash, now_ms(), &u);
 	if (rc == 1) {
@@ -53,9 +51,9 @@ int auth_login(db *d, http_req *r, int64_t user_id, const char *username, bool a
 {
 	char tok[64], hash[65], old[65];
 	rand_token(tok, sizeof tok, 32);
-	token_hash(hash, tok);
+	auth_token_hash(hash, tok);
 	if (r->session) /* a new login replaces the old session (fixation) */
-		token_hash(old, r->session);
+		auth_token_hash(old, r->session);
 	int64_t now = now_ms();
 	int rc = session_create(d, hash, user_id, now, now + (int64_t)SESSION_DAYS * 86400 * 1000, r->session ? old : NULL);
 	if (rc == 0) {
@@ -78,7 +76,7 @@ int auth_logout(db *d, http_req *r)
 	int rc = 0;
 	if (r->session) {
 		char hash[65];
-		token_hash(hash, r->session);
+		auth_token_hash(hash, r->session);
 		rc = session_delete(d, hash);
 		free(r->session);
 		r->session = NULL;
@@ -94,6 +92,6 @@ int auth_end_sessions(db *d, int64_t user_id, const char *keep_token)
 {
 	char hash[65];
 	if (keep_token)
-		token_hash(hash, keep_token);
+		auth_token_hash(hash, keep_token);
 	return session_delete_user(d, user_id, keep_token ? hash : NULL);
 }

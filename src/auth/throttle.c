@@ -1,14 +1,18 @@
-/* throttle.c - login throttling in the database, so that every instance sees the
- * same failures. A failure is a row (scope, time) in model/session.c's table; scopes
- * are "acct:<login>" and "addr:<ip>". An attempt is written as a failure before its
- * password is checked and erased when the password was right, so a failed write
- * fails closed. */
+/* throttle.c - login and password-reset throttling in the database, so that every
+ * instance sees the same counts. A failure is a row (scope, time) in
+ * model/session.c's table; scopes are "acct:<login>" and "addr:<ip>" for logins,
+ * "reset:<e-mail>" and "resetaddr:<ip>" for reset requests. A login attempt is
+ * written as a failure before its password is checked and erased when the password
+ * was right, so a failed write fails closed; a reset request is simply counted. */
 #include <stdio.h>
 
 #include "../core/buf.h"
 #include "../core/util.h"
 #include "../model/session.h"
 #include "auth.h"
+
+/* Rows older than the longest window count for nothing: whoever writes purges them. */
+#define PURGE_MS (RESET_WINDOW_MS > THROTTLE_WINDOW_MS ? RESET_WINDOW_MS : THROTTLE_WINDOW_MS)
 
 const char *auth_account_key(char *out, size_t outlen, int64_t user_id, const char *login)
 {
@@ -46,7 +50,7 @@ int auth_attempt_begin(db *d, const char *account, const char *addr, int64_t *at
 	int64_t now = now_ms(), ids[2] = {0, 0};
 	int rc = -1;
 	if (scopes[0] && scopes[1])
-		rc = failures_add(d, scopes, 2, now, now - THROTTLE_WINDOW_MS, ids);
+		rc = failures_add(d, scopes, 2, now, now - PURGE_MS, ids);
 	*attempt = ids[1]; /* the address's row: the account's are all cleared on success */
 	buf_free(&acct);
 	buf_free(&ip);
@@ -59,5 +63,24 @@ int auth_attempt_succeeded(db *d, const char *account, int64_t attempt)
 	const char *a = scope_of(&acct, "acct", account);
 	int rc = a ? failures_clear(d, a, attempt) : -1;
 	buf_free(&acct);
+	return rc;
+}
+
+int auth_reset_allow(db *d, const char *email, const char *addr)
+{
+	buf mail = BUF_INIT, ip = BUF_INIT;
+	const char *scopes[2] = {scope_of(&mail, "reset", email), scope_of(&ip, "resetaddr", addr)};
+	int64_t now = now_ms(), since = now - RESET_WINDOW_MS, nm = 0, ni = 0, ids[2];
+	int rc = -1;
+	if (scopes[0] && scopes[1] && failures_count(d, scopes[0], since, &nm) == 0 &&
+	    failures_count(d, scopes[1], since, &ni) == 0) {
+		/* A refused request is not counted, so refusals do not prolong the wait. */
+		if (nm >= RESET_MAX_EMAIL || ni >= RESET_MAX_ADDR)
+			rc = 0;
+		else
+			rc = failures_add(d, scopes, 2, now, now - PURGE_MS, ids) == 0 ? 1 : -1;
+	}
+	buf_free(&mail);
+	buf_free(&ip);
 	return rc;
 }

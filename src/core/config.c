@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mailmsg.h"
 #include "util.h"
 
 struct config cfg;
@@ -88,6 +89,47 @@ static int load_size(const char *name, const char *def, int64_t max, size_t *out
 	return 0;
 }
 
+/* SMTP_URL: smtp://[user:password@]host[:port][/helo-name][?starttls] or smtps://...
+ * (docs/accounts.md). Only the shape is checked here; the server is first reached
+ * when a mail is sent. */
+static int load_smtp(struct config *c, char *err, size_t errlen)
+{
+	const char *url = env_or("SMTP_URL", NULL, NULL);
+	if (!url)
+		return 0;
+	/* The URL holds the password: the messages below never repeat it. */
+	const char *rest = str_starts(url, "smtp://") ? url + 7 : str_starts(url, "smtps://") ? url + 8 : NULL;
+	if (!rest)
+		return errf(err, errlen, "SMTP_URL: must start with smtp:// or smtps://");
+	const char *host = strrchr(rest, '@'), *q = strchr(rest, '?');
+	host = host && (!q || host < q) ? host + 1 : rest;
+	if (!*host || *host == '/' || *host == ':' || *host == '?')
+		return errf(err, errlen, "SMTP_URL: no host");
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return errf(err, errlen, "SMTP_URL: white space or a control character in the URL");
+	if (q && strcmp(q, "?starttls") != 0)
+		return errf(err, errlen, "SMTP_URL: the only option is ?starttls");
+	if (q && rest == url + 8)
+		return errf(err, errlen, "SMTP_URL: ?starttls is for smtp://; smtps:// is TLS from the start");
+	const char *from = env_or("SMTP_FROM", "MAIL_FROM", NULL);
+	if (!from)
+		return errf(err, errlen, "SMTP_FROM: required with SMTP_URL (e.g. \"llmmeta <noreply@example.org>\")");
+	buf name = BUF_INIT, addr = BUF_INIT;
+	int ok = mailmsg_mailbox(from, &name, &addr);
+	buf_free(&name);
+	buf_free(&addr);
+	if (ok < 0)
+		return errf(err, errlen, "SMTP_FROM: not an address or \"Name <address>\": '%s'", from);
+	const char *ca = env_or("SMTP_CA_FILE", NULL, NULL);
+	if (ca && access(ca, R_OK) != 0)
+		return errf(err, errlen, "SMTP_CA_FILE: cannot read %s: %s", ca, strerror(errno));
+	c->smtp_url = xstrdup(url);
+	c->smtp_from = xstrdup(from);
+	c->smtp_ca_file = ca ? xstrdup(ca) : NULL;
+	return c->smtp_url && c->smtp_from && (!ca || c->smtp_ca_file) ? 0 : errf(err, errlen, "out of memory");
+}
+
 int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
@@ -161,6 +203,8 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 		if (!(c->metrics_token = xstrdup(mt)))
 			return errf(err, errlen, "out of memory");
 	}
+	if (load_smtp(c, err, errlen) < 0)
+		return -1;
 	if (!c->bind || !c->data_dir || !c->database_url || !c->public_url)
 		return errf(err, errlen, "out of memory");
 	return load_secret(c, need_secret, err, errlen);
@@ -176,6 +220,11 @@ void config_free(struct config *c)
 		sodium_memzero(c->metrics_token, strlen(c->metrics_token));
 		free(c->metrics_token);
 	}
+	if (c->smtp_url)
+		sodium_memzero(c->smtp_url, strlen(c->smtp_url));
+	free(c->smtp_url);
+	free(c->smtp_from);
+	free(c->smtp_ca_file);
 	sodium_memzero(c->secret, sizeof c->secret);
 	memset(c, 0, sizeof *c);
 }

@@ -27,6 +27,10 @@ struct config {
 	unsigned max_connections;    /* 0: half the descriptors the process may open, at most 10000 */
 	unsigned max_asks_per_user;  /* questions one user may have in flight at once */
 	char *metrics_token; /* METRICS_TOKEN: bearer token of /metrics; NULL: admins only */
+	/* Outgoing mail (docs/accounts.md): NULL smtp_url means none, links are logged. */
+	char *smtp_url;      /* smtp:// or smtps://, credentials inside; never logged */
+	char *smtp_from;     /* the From mailbox, checked by mailmsg_mailbox */
+	char *smtp_ca_file;  /* PEM CA certificates for the SMTP server; NULL: the system's */
 };
 
 extern struct config cfg;

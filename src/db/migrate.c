@@ -210,6 +210,18 @@ static const char *const migrations[] = {
 	"ALTER TABLE messages ADD COLUMN import_id BIGINT;"
 	"ALTER TABLE users ADD COLUMN import_id BIGINT;"
 	"CREATE UNIQUE INDEX messages_import ON messages (user_id, import_id) WHERE import_id IS NOT NULL;",
+
+	/* 8: password reset by e-mail (docs/accounts.md): a single-use token per request,
+	 * of which only the SHA-256 is kept; used_at is set once, by the use that wins. */
+	"CREATE TABLE password_resets ("
+	" id {ID},"
+	" user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" token_hash TEXT NOT NULL UNIQUE,"
+	" created_at BIGINT NOT NULL,"
+	" expires_at BIGINT NOT NULL,"
+	" used_at BIGINT);"
+	"CREATE INDEX password_resets_user ON password_resets (user_id);"
+	"CREATE INDEX password_resets_expires ON password_resets (expires_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

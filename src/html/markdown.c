@@ -261,6 +261,24 @@ static int text(MD_TEXTTYPE t, const MD_CHAR *s, MD_SIZE n, void *ud)
 	return 0;
 }
 
+/* md_parse on a copy of s: md4c 0.4.8 (Debian 12's) reads the byte after the text:
+ * an inline link at the very end is closed by a ')' found there, and its span then
+ * runs past the end, up to gigabytes (found by tests/fuzz/fuzz_markdown.c; fixed in
+ * md4c 0.5.0). So md4c parses a copy that ends in a NUL, whatever follows the
+ * caller's text. */
+static int parse(const char *s, size_t len, const MD_PARSER *p, void *ud)
+{
+	char *copy = malloc(len + 1);
+	int rc = -1;
+	if (copy) {
+		memcpy(copy, s, len);
+		copy[len] = '\0';
+		rc = md_parse(copy, (MD_SIZE)len, p, ud);
+		free(copy);
+	}
+	return rc;
+}
+
 int markdown_html(buf *b, const char *s, size_t len)
 {
 	struct md m = {.b = b};
@@ -273,18 +291,7 @@ int markdown_html(buf *b, const char *s, size_t len)
 		.text = text,
 	};
 	size_t mark = b->len;
-	/* md4c 0.4.8 (Debian 12's) reads the byte after the text: an inline link at the
-	 * very end is closed by a ')' found there, and its span then runs past the end,
-	 * up to gigabytes (found by tests/fuzz/fuzz_markdown.c; fixed in md4c 0.5.0). So
-	 * md4c parses a copy that ends in a NUL, whatever follows the caller's text. */
-	char *copy = malloc(len + 1);
-	int rc = -1;
-	if (copy) {
-		memcpy(copy, s, len);
-		copy[len] = '\0';
-		rc = md_parse(copy, (MD_SIZE)len, &p, &m);
-		free(copy);
-	}
+	int rc = parse(s, len, &p, &m);
 	free(m.open);
 	if (rc == 0)
 		return 0;
@@ -293,4 +300,84 @@ int markdown_html(buf *b, const char *s, size_t len)
 	html_textn(b, s, len);
 	html_raw(b, "</pre>");
 	return -1;
+}
+
+/* ---- code blocks, for tools that take them out of an answer ---- */
+
+struct blocks {
+	int (*fn)(const char *code, size_t n, void *arg);
+	void *arg;
+	buf code;   /* the block being read */
+	bool in;    /* inside a code block */
+	int stop;   /* what fn returned, when not 0 */
+};
+
+static int blocks_enter(MD_BLOCKTYPE t, void *detail, void *ud)
+{
+	(void)detail;
+	struct blocks *k = ud;
+	if (t == MD_BLOCK_CODE) {
+		k->in = true;
+		buf_reset(&k->code);
+	}
+	return 0;
+}
+
+static int blocks_leave(MD_BLOCKTYPE t, void *detail, void *ud)
+{
+	(void)detail;
+	struct blocks *k = ud;
+	if (t != MD_BLOCK_CODE || !k->in)
+		return 0;
+	k->in = false;
+	/* md4c 0.4.8 does not stop when this returns non-zero: once stopped, the blocks
+	 * that follow are skipped here instead. */
+	if (k->stop)
+		return k->stop;
+	k->stop = k->code.oom ? -1 : k->fn(k->code.data ? k->code.data : "", k->code.len, k->arg);
+	return k->stop;
+}
+
+static int blocks_span(MD_SPANTYPE t, void *detail, void *ud)
+{
+	(void)t;
+	(void)detail;
+	(void)ud;
+	return 0;
+}
+
+static int blocks_text(MD_TEXTTYPE t, const MD_CHAR *s, MD_SIZE n, void *ud)
+{
+	struct blocks *k = ud;
+	if (!k->in || k->stop)
+		return 0;
+	if (t == MD_TEXT_NULLCHAR) {
+		buf_append(&k->code, "\xEF\xBF\xBD", 3);
+		return 0;
+	}
+	/* md4c 0.4.8 reports a NUL as NULLCHAR and then again inside the next text:
+	 * NULs are dropped here, the replacement character stands for them. */
+	for (const MD_CHAR *e = s + n; s < e;) {
+		const MD_CHAR *z = memchr(s, '\0', (size_t)(e - s));
+		buf_append(&k->code, s, (size_t)((z ? z : e) - s));
+		s = z ? z + 1 : e;
+	}
+	return 0;
+}
+
+int markdown_code_blocks(const char *s, size_t len, int (*fn)(const char *code, size_t n, void *arg), void *arg)
+{
+	struct blocks k = {.fn = fn, .arg = arg};
+	MD_PARSER p = {
+		.flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML,
+		.enter_block = blocks_enter,
+		.leave_block = blocks_leave,
+		.enter_span = blocks_span,
+		.leave_span = blocks_span,
+		.text = blocks_text,
+	};
+	int rc = parse(s, len, &p, &k);
+	buf_free(&k.code);
+	/* md4c returns what a callback returned to stop it: fn's choice is no failure. */
+	return k.stop > 0 || rc == 0 ? 0 : -1;
 }

@@ -19,4 +19,10 @@
  * the text is appended escaped inside <pre>, so nothing is ever lost). */
 int markdown_html(buf *b, const char *text, size_t len);
 
+/* Calls fn with the text of each code block of text (fenced or indented), in order,
+ * as it appears inside the block's <pre><code> (what a reader copies); fn returns 0
+ * to go on, a positive number to stop. Returns 0, or -1 when the parser gave up or
+ * memory ran out. */
+int markdown_code_blocks(const char *text, size_t len, int (*fn)(const char *code, size_t n, void *arg), void *arg);
+
 #endif

@@ -47,6 +47,13 @@ int user_by_login(db *d, const char *login, struct user *u)
 			u);
 }
 
+int user_by_email(db *d, const char *email, struct user *u)
+{
+	return read_one(db_query(d, USER_COLUMNS "WHERE email <> '' AND lower(email) = lower(?) LIMIT 1",
+				 DB_ARGS(db_v_text(email))),
+			u);
+}
+
 int user_by_id(db *d, int64_t id, struct user *u)
 {
 	return read_one(db_query(d, USER_COLUMNS "WHERE id = ?", DB_ARGS(db_v_int(id))), u);
@@ -91,12 +98,19 @@ int user_set_password(db *d, int64_t id, const char *password_hash)
 		       DB_ARGS(db_v_text(password_hash), db_v_int(id))) == 1 ? 0 : -1;
 }
 
+int user_replace_password(db *d, int64_t id, const char *password_hash)
+{
+	return user_set_password(d, id, password_hash) < 0 ||
+			       db_exec(d, "DELETE FROM sessions WHERE user_id = ?", DB_ARGS(db_v_int(id))) < 0
+		       ? -1
+		       : 0;
+}
+
 int user_change_password(db *d, int64_t id, const char *password_hash)
 {
 	if (db_begin(d) < 0)
 		return -1;
-	if (user_set_password(d, id, password_hash) < 0 ||
-	    db_exec(d, "DELETE FROM sessions WHERE user_id = ?", DB_ARGS(db_v_int(id))) < 0 || db_commit(d) < 0) {
+	if (user_replace_password(d, id, password_hash) < 0 || db_commit(d) < 0) {
 		db_rollback(d);
 		return -1;
 	}

@@ -123,6 +123,7 @@ static void login_form(http_req *r, int status, const char *login, const char *e
 	form_field(&b, &(struct field){.name = "password", .label = "Password", .type = "password",
 				       .autocomplete = "current-password", .required = true});
 	form_end(&b, "Log in");
+	html_raw(&b, "<p><a href=\"/accounts/password/reset/\">Forgot password?</a></p>\n");
 	html_raw(&b, "<p>No account yet? <a href=\"/accounts/signup/\">Sign up</a>.</p>\n");
 	page_end(&b);
 	page_send(r, status, &b);

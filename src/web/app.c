@@ -43,6 +43,11 @@ static const struct route routes[] = {
 	{"/accounts/login/", HTTP_GET | HTTP_POST, page_login, 0},
 	{"/accounts/logout/", HTTP_POST, page_logout, 0},
 	{"/accounts/password/change/", HTTP_GET | HTTP_POST, page_password_change, USER},
+	/* Password reset by e-mail (password_reset.c); key/done/ before key/<token>/. */
+	{"/accounts/password/reset/", HTTP_GET | HTTP_POST, page_password_reset, 0},
+	{"/accounts/password/reset/done/", HTTP_GET, page_password_reset_done, 0},
+	{"/accounts/password/reset/key/done/", HTTP_GET, page_password_reset_key_done, 0},
+	{"/accounts/password/reset/key/<token>/", HTTP_GET | HTTP_POST, page_password_reset_key, 0},
 	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF},
 	{"/static/<path>", HTTP_GET, http_send_asset, 0},
 	/* Metrics (issue 10): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
@@ -68,6 +73,7 @@ void app_stop(void)
 void app_shutdown(void)
 {
 	app_stop();
+	app_reset_stop(); /* the password reset mails still queued */
 	ask_pending_stop();
 	app_instance_stop();
 	metrics_unregister_all();

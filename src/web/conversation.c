@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../auth/auth.h"
 #include "../core/util.h"
 #include "../html/html.h"
 #include "../html/layout.h"
 #include "answer_html.h"
+#include "answer_json.h"
 #include "../http/assets.h"
 #include "ask.h"
 #include "thread_cache.h"
@@ -75,6 +77,27 @@ static void metadata(buf *b, const struct message *m)
 		    m->finish_reason ? m->finish_reason : "-", ts);
 }
 
+/* "Open in JSON viewer" for each JSON document in answer m (answer_json.h): buttons
+ * of the page's one #open-json form (written outside the kept thread, since it holds
+ * the session's CSRF token), so that they work without JavaScript; answer.js hides
+ * them and puts its own on each code block. */
+static void open_json_buttons(buf *b, const struct message *m)
+{
+	int n = m->id > 0 && m->content ? answer_json(m->content, -1, NULL) : 0;
+	if (n <= 0)
+		return;
+	html_raw(b, "<p class=\"open-json\">");
+	for (int i = 0; i < n; i++) {
+		html_printf(b, "<button type=\"submit\" form=\"open-json\" name=\"answer\" value=\"%lld-%d\" "
+			       "class=\"secondary small\">Open ",
+			    (long long)m->id, i);
+		if (n > 1)
+			html_printf(b, "JSON %d ", i + 1);
+		html_raw(b, "in JSON viewer</button>");
+	}
+	html_raw(b, "</p>\n");
+}
+
 void conv_render_message(buf *b, const struct message *m)
 {
 	html_printf(b, "<article class=\"msg %s status-%s\" id=\"m-%lld\">\n", m->role, m->status, (long long)m->id);
@@ -82,6 +105,7 @@ void conv_render_message(buf *b, const struct message *m)
 		html_raw(b, "<div class=\"answer\">");
 		answer_html(b, m);
 		html_raw(b, "</div>\n");
+		open_json_buttons(b, m);
 		if (strcmp(m->status, "ok") != 0)
 			html_printf(b, "<p class=\"error\" role=\"alert\">The answer is incomplete (%s). %s</p>\n", m->status,
 				    m->error ? m->error : "");
@@ -184,7 +208,10 @@ static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid
 		http_error(r, 500, "The conversation could not be read.");
 		return;
 	}
-	html_raw(&b, "</section>\n<h2>Continue</h2>\n");
+	html_raw(&b, "</section>\n");
+	html_printf(&b, "<form id=\"open-json\" method=\"post\" action=\"/json-viewer/\">"
+			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\"></form>\n<h2>Continue</h2>\n",
+		    auth_csrf_token(r));
 	if (r->method != HTTP_POST)
 		continue_settings(f, msgs, n);
 	/* Offer a failed last question again. */

@@ -8,7 +8,9 @@
  * Paging re-posts the document: the page buttons belong to the same form as the
  * text area and send `page`, so nothing is kept on the server between requests.
  * The form's "Download" button (action=download) sends the edited text back as an
- * attachment, which works without JavaScript. */
+ * attachment, which works without JavaScript. A post with `answer` instead (the
+ * conversation page's "Open in JSON viewer") shows a JSON document of one of the
+ * user's answers, read from the database (docs/json-viewer.md). */
 #include <jansson.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@
 #include "../html/html.h"
 #include "../html/layout.h"
 #include "../http/assets.h"
+#include "../model/answer.h"
+#include "answer_json.h"
 #include "web.h"
 
 #define ROWS_PER_PAGE 100
@@ -302,32 +306,46 @@ static void download(http_req *r, const char *text, size_t len, const char *file
 	buf_free(&body);
 }
 
-void page_json_viewer(http_req *r)
+/* The JSON document `answer` names ("<message id>-<k>": the k-th JSON document of
+ * that answer, answer_json.h), from the conversation page's "Open in JSON viewer",
+ * into out. Only the answer's owner finds it: for anyone else, as for an answer that
+ * does not exist or holds no such document, false after answering 404. */
+static bool answer_document(http_req *r, const char *answer, buf *out)
 {
-	buf b = BUF_INIT;
-	if (r->method != HTTP_POST) {
-		begin(&b, r);
-		form(&b, r, NULL, NULL, NULL);
-		page_end(&b);
-		page_send(r, 200, &b);
-		return;
+	const char *dash = strchr(answer, '-');
+	int64_t id = 0, k = -1;
+	char *content = NULL;
+	int rc = 0;
+	char idtext[24];
+	if (r->user.id && dash && (size_t)(dash - answer) < sizeof idtext) {
+		memcpy(idtext, answer, (size_t)(dash - answer));
+		idtext[dash - answer] = '\0';
+		if (parse_int64(idtext, 1, INT64_MAX, &id) && parse_int64(dash + 1, 0, ANSWER_JSON_MAX - 1, &k)) {
+			db *d = app_db(r);
+			if (!d)
+				return false;
+			rc = answer_content(d, r->user.id, id, &content);
+		}
 	}
-	const http_file *f = http_file_get(r, "jsonFile");
-	const char *text, *filename = http_form(r, "filename");
-	size_t len;
-	if (f && f->data.len) {
-		text = f->data.data;
-		len = f->data.len;
-		filename = f->filename;
-	} else {
-		text = http_form(r, "json_text");
-		len = text ? strlen(text) : 0;
-	}
+	if (rc == 1)
+		rc = answer_json(content, (int)k, out);
+	free(content);
+	if (rc < 0)
+		http_error(r, 500, "The answer could not be read.");
+	else if (rc == 0)
+		http_error(r, 404, NULL);
+	return rc == 1;
+}
+
+/* A posted document: sent back as a file (action=download), or checked and shown. */
+static void show_posted(http_req *r, const char *text, size_t len, const char *filename)
+{
 	const char *action = http_form(r, "action");
 	if (action && strcmp(action, "download") == 0 && len) {
 		download(r, text, len, filename);
 		return;
 	}
+	buf b = BUF_INIT;
 	begin(&b, r);
 	if (!len || str_blank(text)) {
 		form_errors(&b, "Choose a JSON file or paste a JSON document.");
@@ -367,4 +385,29 @@ void page_json_viewer(http_req *r)
 	else
 		page_send(r, 200, &b);
 	buf_free(&b);
+}
+
+void page_json_viewer(http_req *r)
+{
+	if (r->method != HTTP_POST) {
+		buf b = BUF_INIT;
+		begin(&b, r);
+		form(&b, r, NULL, NULL, NULL);
+		page_end(&b);
+		page_send(r, 200, &b);
+		return;
+	}
+	const char *answer = http_form(r, "answer");
+	const http_file *f = http_file_get(r, "jsonFile");
+	if (answer) {
+		buf doc = BUF_INIT;
+		if (answer_document(r, answer, &doc))
+			show_posted(r, doc.data, doc.len, "answer.json");
+		buf_free(&doc);
+	} else if (f && f->data.len) {
+		show_posted(r, f->data.data, f->data.len, f->filename);
+	} else {
+		const char *text = http_form(r, "json_text");
+		show_posted(r, text, text ? strlen(text) : 0, http_form(r, "filename"));
+	}
 }

@@ -51,16 +51,7 @@ static void change_post(http_req *r, db *d, struct change *c)
 		buf_puts(&c->e_old, "Please type your current password.");
 		ok = false;
 	}
-	if (!*p1) {
-		buf_puts(&c->e_new1, "This field is required.");
-		ok = false;
-	} else if (password_check(p1, u.username, u.email, &c->e_new1) > 0) {
-		ok = false;
-	}
-	if (strcmp(p1, p2) != 0) {
-		buf_puts(&c->e_new2, "You must type the same password each time.");
-		ok = false;
-	}
+	ok &= auth_new_password_ok(p1, p2, u.username, u.email, &c->e_new1, &c->e_new2);
 	char hash[128];
 	if (!ok) {
 		change_form(r, 400, c);

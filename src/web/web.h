@@ -51,6 +51,13 @@ void page_signup(http_req *r);
 void page_login(http_req *r);
 void page_logout(http_req *r);
 void page_password_change(http_req *r);
+/* Password reset by e-mail (password_reset.c). */
+void page_password_reset(http_req *r);
+void page_password_reset_done(http_req *r);
+void page_password_reset_key(http_req *r);
+void page_password_reset_key_done(http_req *r);
+/* Sends the reset mails still queued (for at most 10 s) and stops their thread. */
+void app_reset_stop(void);
 void page_conversation(http_req *r);
 void page_history(http_req *r);
 void page_prompt_delete(http_req *r);

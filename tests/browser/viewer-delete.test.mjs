@@ -4,7 +4,8 @@
 // viewer's Download saves the edited text; a table page re-posts the document;
 // Delete on a conversation page asks in a dialog (dismissed: nothing deleted;
 // accepted: deleted, on to the history); without JavaScript Delete opens the
-// confirmation page. No console errors or CSP violations.
+// confirmation page, and the answer's own "Open in JSON viewer" button (hidden when
+// the script runs) posts the answer's id. No console errors or CSP violations.
 // Screenshots: tests/out/browser-json-viewer.png, tests/out/browser-code-tools.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,4 +128,24 @@ test('without JavaScript, Delete opens the confirmation page, whose button delet
   await Promise.all([page.waitForURL(`${suite.server.url}/conversation/`), page.click('form.delete-confirm button.danger')]);
   assert.equal(dbQuery(suite.server, `SELECT count(*) AS n FROM conversations WHERE uuid = '${uuid}'`)[0].n, 0);
   await context.close();
+});
+
+test('without JavaScript, an answer\'s "Open in JSON viewer" button opens its JSON; with it, only the code block\'s button shows', { timeout: 120000 }, async () => {
+  const { page, context, user } = await loggedInPage(false);
+  const path = await conversationWithJson(user.client);
+  await page.goto(suite.server.url + path);
+  const plain = page.locator('#thread .open-json button');
+  assert.equal(await plain.count(), 1);
+  assert.equal(await plain.textContent(), 'Open in JSON viewer');
+  await Promise.all([page.waitForURL(`${suite.server.url}/json-viewer/`), plain.click()]);
+  assert.equal(await page.inputValue('#jv-text'), '{\n    "a": 1\n}');
+  assert.match(await page.locator('p.notice').textContent(), /The JSON is valid/);
+  await context.close();
+
+  const js = await loggedInPage(true);
+  await js.page.goto(suite.server.url + (await conversationWithJson(js.user.client)));
+  await js.page.locator('#thread .answer .code-tools').first().waitFor();
+  assert.equal(await js.page.locator('#thread .open-json').isHidden(), true, 'the server\'s button shows next to the script\'s');
+  await noProblems(js.page, js.problems);
+  await js.context.close();
 });

@@ -1,0 +1,47 @@
+/* password_reset.c - password reset tokens in the database (see password_reset.h). */
+#include "password_reset.h"
+
+#include "user.h"
+
+int reset_create(db *d, int64_t user_id, const char *token_hash, int64_t now, int64_t expires)
+{
+	if (db_begin(d) < 0)
+		return -1;
+	if (db_exec(d, "INSERT INTO password_resets (user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+		    DB_ARGS(db_v_int(user_id), db_v_text(token_hash), db_v_int(now), db_v_int(expires))) != 1 ||
+	    /* Keep the table small: rows are worthless once expired, used or not. */
+	    db_exec(d, "DELETE FROM password_resets WHERE expires_at < ?", DB_ARGS(db_v_int(now))) < 0 ||
+	    db_commit(d) < 0) {
+		db_rollback(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* The condition for a live token; binds token_hash, then now. */
+#define LIVE " token_hash = ? AND used_at IS NULL AND expires_at > ?" \
+	     " AND user_id IN (SELECT id FROM users WHERE is_active = 1)"
+
+int reset_find(db *d, const char *token_hash, int64_t now, int64_t *user_id)
+{
+	return db_query_int(d, "SELECT user_id FROM password_resets WHERE" LIVE,
+			    DB_ARGS(db_v_text(token_hash), db_v_int(now)), user_id);
+}
+
+int reset_use(db *d, const char *token_hash, int64_t now, const char *password_hash, int64_t *user_id)
+{
+	if (db_begin(d) < 0)
+		return -1;
+	int rc = db_query_int(d, "UPDATE password_resets SET used_at = ? WHERE" LIVE " RETURNING user_id",
+			      DB_ARGS(db_v_int(now), db_v_text(token_hash), db_v_int(now)), user_id);
+	if (rc == 1 &&
+	    (user_replace_password(d, *user_id, password_hash) < 0 ||
+	     db_exec(d, "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
+		     DB_ARGS(db_v_int(now), db_v_int(*user_id))) < 0))
+		rc = -1;
+	if (rc != 1 || db_commit(d) < 0) {
+		db_rollback(d);
+		return rc == 0 ? 0 : -1;
+	}
+	return 1;
+}

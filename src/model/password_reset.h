@@ -1,0 +1,24 @@
+/* password_reset.h - the SQL of password resets by e-mail (docs/accounts.md): one
+ * row per link sent, holding only the SHA-256 of its token. auth/reset.c makes the
+ * tokens and decides; these functions only read and write. */
+#ifndef LLMMETA_MODEL_PASSWORD_RESET_H
+#define LLMMETA_MODEL_PASSWORD_RESET_H
+
+#include <stdint.h>
+
+#include "../db/db.h"
+
+/* Stores a token for user_id, valid until `expires`, and purges the rows that
+ * expired before `now`, in one transaction. 0 or -1. */
+int reset_create(db *d, int64_t user_id, const char *token_hash, int64_t now, int64_t expires);
+/* The user of a live token: unused, unexpired at `now`, its user active.
+ * 1 (*user_id set), 0 none, -1 error. */
+int reset_find(db *d, const char *token_hash, int64_t now, int64_t *user_id);
+/* Spends the token and sets the new password, in one transaction: the token is
+ * marked used by a conditional UPDATE (... WHERE used_at IS NULL), so of two uses at
+ * once exactly one wins; then the password is replaced, every session of the user
+ * ends, and the user's other unused tokens are spent too. 1 done (*user_id set),
+ * 0 the token is not live (unknown, used, expired, user inactive), -1 error. */
+int reset_use(db *d, const char *token_hash, int64_t now, const char *password_hash, int64_t *user_id);
+
+#endif
