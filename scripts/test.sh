@@ -106,8 +106,13 @@ node_suite() {
 LLMMETA_BIN=$root/build/asan/llmmeta node_suite http-sqlite tests/http/
 
 pgdir=$(mktemp -d /tmp/llmmeta-pg.XXXXXX)
-pgport=$((20000 + RANDOM % 20000))
-if scripts/pg-cluster.sh start "$pgdir" "$pgport" >"$out/pg.log" 2>&1; then
+# A random port may be taken (by another test run on a shared machine): try a few.
+pg_started=0
+for _ in 1 2 3 4 5; do
+	pgport=$((20000 + RANDOM % 20000))
+	if scripts/pg-cluster.sh start "$pgdir" "$pgport" >>"$out/pg.log" 2>&1; then pg_started=1; break; fi
+done
+if [ "$pg_started" -eq 1 ]; then
 	pgbase=$(scripts/pg-cluster.sh url "$pgdir" "$pgport")
 	# The statement cache's PostgreSQL test (skipped in the unit stage) in a database
 	# of its own.
