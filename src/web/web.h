@@ -33,6 +33,10 @@ size_t app_body_limit(http_req *r);
 /* Renders the error pages (400, 401, 403, 404, 405, 413, 429, 500, 503): HTML, or
  * JSON in the OpenAI error shape when app_wants_json. */
 void app_error_page(http_req *r, int status, const char *detail);
+/* An error in the OpenAI shape {"error":{"message","type","param","code"}}; type
+ * and message NULL take the status's defaults, param and code NULL are null. */
+void app_api_error(http_req *r, int status, const char *type, const char *code, const char *param,
+		   const char *message);
 /* True for the API (/v1/...) and for clients whose Accept names JSON and not HTML. */
 bool app_wants_json(http_req *r);
 /* Loads the visitor's session once per request (idempotent). 0, or -1 when the
@@ -59,6 +63,15 @@ void page_health(http_req *r);
 void page_json_viewer(http_req *r);
 void page_delete_conversation(http_req *r);
 void page_export(http_req *r);
+
+/* ---- the OpenAI-compatible API and its keys (issue 10, docs/api.md) ---- */
+void page_api_keys(http_req *r);
+void page_api_key_revoke(http_req *r);
+void page_api_models(http_req *r);
+void page_api_chat(http_req *r);
+/* The writer that records API calls in batches (api_writer.c): started on first
+ * use, stopped after the last request (app_shutdown) once its queue is written. */
+void api_writer_stop(void);
 
 /* Content-Disposition: attachment with name as an ASCII fallback (anything outside
  * printable ASCII, quotes, backslashes and slashes replaced by '_') and as
