@@ -29,7 +29,7 @@ esac
 max_len() {
 	case "$1" in
 	router) echo 5000 ;;
-	sse | openai | anthropic | markdown) echo 8192 ;;
+	sse | openai | anthropic | anthropic_translate | markdown) echo 8192 ;;
 	html | config | password) echo 1024 ;;
 	*) echo 4096 ;;
 	esac

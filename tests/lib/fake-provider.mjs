@@ -24,6 +24,12 @@
 //   bad-400                  (OpenAI) 400 invalid_request_error naming a param, as OpenAI refuses a request
 // Every OpenAI answer carries system_fingerprint "fp_fake" and, with response_format
 // json_object or json_schema, content that is a JSON object ({"answer": ...}).
+// On the Anthropic route (/v1/messages) only, which also checks requests as Anthropic
+// does and answers tools (see "The Anthropic Messages API" below):
+//   overloaded               529 overloaded_error
+//   fail-400                 400 invalid_request_error
+//   overloaded-stream        an error event (overloaded_error) after the first piece of text
+//   parallel                 calls every tool given, unless disable_parallel_tool_use
 //
 // Standalone: node fake-provider.mjs [--port N]  (prints "fake provider on URL")
 import http from 'node:http';
@@ -121,37 +127,225 @@ async function openai(req, res, body, model) {
   res.end();
 }
 
-async function anthropic(req, res, body, model) {
-  const messages = body.messages || [];
-  const answer = answerFor(model, messages);
-  const input = messages.reduce((n, m) => n + words(m.content), 0) + words(body.system || '');
+// ---- The Anthropic Messages API (/v1/messages) -------------------------------------
+// As Anthropic behaves, so that a translation to it is tested against the same rules:
+// the anthropic-version header, max_tokens required, a top-level system (no system
+// role), user/assistant roles only, non-empty text blocks, a tool_result for every
+// tool_use of the turn before (and none without), tools with an input_schema, no
+// unknown fields, temperature 0-1; each refusal a 400 invalid_request_error in
+// Anthropic's error shape. Answers stop at the first stop sequence (stop_reason
+// stop_sequence) or at max_tokens words (max_tokens). Given tools (and tool_choice not
+// none), the fake always calls one (tool_choice's, else the first; every tool for the
+// model "parallel" unless disable_parallel_tool_use), after a short text; given tool
+// results, it answers "Tool results: <their text>". Streams send Anthropic's events in
+// its order: message_start, then per block content_block_start (a ping after the
+// first), deltas (input_json_delta for tool input, in pieces), content_block_stop,
+// then message_delta and message_stop.
+// Models with Anthropic-only behaviour: overloaded (529 overloaded_error),
+// fail-400 (400 invalid_request_error), overloaded-stream (an error event mid-stream).
+const ANTHROPIC_FIELDS = new Set(['model', 'messages', 'max_tokens', 'system', 'stop_sequences', 'stream',
+  'temperature', 'top_p', 'top_k', 'metadata', 'tools', 'tool_choice', 'thinking', 'service_tier']);
+
+function anthropicError(res, status, type, message, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_fake' }));
+}
+
+// The text of a content (a string or blocks), tool results' content included.
+function anthropicText(content) {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((b) => (b.type === 'text' ? b.text : b.type === 'tool_result' ? anthropicText(b.content ?? '') : ''))
+    .filter(Boolean).join(' ');
+}
+
+// Why Anthropic would refuse this body (a message as Anthropic words it), or null.
+function anthropicInvalid(req, body) {
+  if (!req.headers['anthropic-version']) return 'anthropic-version: header is required';
+  if ('unparsable' in body) return 'There was an issue with the JSON in your request body';
+  for (const k of Object.keys(body)) if (!ANTHROPIC_FIELDS.has(k)) return `${k}: Extra inputs are not permitted`;
+  if (typeof body.model !== 'string') return 'model: Field required';
+  if (body.max_tokens === undefined) return 'max_tokens: Field required';
+  if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) return 'max_tokens: Input should be a valid positive integer';
+  if (body.temperature !== undefined && !(body.temperature >= 0 && body.temperature <= 1)) return 'temperature: Input should be less than or equal to 1';
+  if (body.system !== undefined && typeof body.system !== 'string' &&
+      !(Array.isArray(body.system) && body.system.every((b) => b.type === 'text' && b.text))) return 'system: Input should be a valid string or list of text blocks';
+  if (body.stop_sequences !== undefined && !(Array.isArray(body.stop_sequences) && body.stop_sequences.every((s) => typeof s === 'string' && s.trim()))) {
+    return 'stop_sequences: each stop sequence must be a string with non-whitespace characters';
+  }
+  if (body.metadata !== undefined && Object.keys(body.metadata).some((k) => k !== 'user_id')) return 'metadata: Extra inputs are not permitted';
+  const tools = body.tools ?? [];
+  for (const [i, t] of tools.entries()) {
+    if (typeof t.name !== 'string') return `tools.${i}.name: Field required`;
+    if (t.input_schema?.type !== 'object') return `tools.${i}.input_schema: Input should be a JSON Schema of type object`;
+  }
+  const tc = body.tool_choice;
+  if (tc !== undefined) {
+    if (!['auto', 'any', 'tool', 'none'].includes(tc.type)) return "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'";
+    if (tc.type === 'tool' && !tools.some((t) => t.name === tc.name)) return `tool_choice.name: no tool named ${tc.name}`;
+    if (!tools.length && tc.type !== 'none') return 'tool_choice: may only be specified while providing tools';
+  }
+  const msgs = body.messages;
+  if (!Array.isArray(msgs) || !msgs.length) return 'messages: at least one message is required';
+  let pendingToolUses = [];
+  for (const [i, m] of msgs.entries()) {
+    if (m.role === 'system') return 'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, not "system" as an input message role.';
+    if (m.role !== 'user' && m.role !== 'assistant') return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
+    if (!Array.isArray(blocks) || !blocks.length) return `messages.${i}.content: Input should be a valid string or a non-empty list`;
+    for (const [j, b] of blocks.entries()) {
+      if (b.type === 'text' && !b.text) return 'messages: text content blocks must be non-empty';
+      if (b.type === 'tool_use' && (m.role !== 'assistant' || !b.id || typeof b.input !== 'object')) return `messages.${i}.content.${j}: tool_use needs an assistant turn, an id and an input object`;
+      if (b.type === 'tool_result' && m.role !== 'user') return `messages.${i}.content.${j}: tool_result blocks belong in user turns`;
+      if (b.type === 'image' && !(b.source?.type === 'base64' && b.source.media_type && b.source.data) && !(b.source?.type === 'url' && b.source.url)) {
+        return `messages.${i}.content.${j}.source: an image needs a base64 or url source`;
+      }
+      if (!['text', 'image', 'tool_use', 'tool_result'].includes(b.type)) return `messages.${i}.content.${j}.type: unknown block type ${b.type}`;
+    }
+    const results = blocks.filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id);
+    for (const id of results) {
+      if (!pendingToolUses.includes(id)) return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+    }
+    const missing = pendingToolUses.filter((id) => !results.includes(id));
+    if (missing.length) return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}`;
+    if (results.length && blocks.findIndex((b) => b.type !== 'tool_result') >= 0 &&
+        blocks.findIndex((b) => b.type !== 'tool_result') < blocks.findLastIndex((b) => b.type === 'tool_result')) {
+      return `messages.${i}.content: tool_result blocks must come first`;
+    }
+    pendingToolUses = m.role === 'assistant' ? blocks.filter((b) => b.type === 'tool_use').map((b) => b.id) : [];
+  }
+  return null;
+}
+
+// A value of a JSON Schema's type, for the fake's tool inputs.
+function fakeValue(schema, name) {
+  switch (schema?.type) {
+    case 'number': case 'integer': return 1;
+    case 'boolean': return true;
+    case 'array': return [];
+    case 'object': return {};
+    default: return `fake-${name}`;
+  }
+}
+
+// The blocks of the answer, its stop reason and stop sequence.
+function anthropicAnswer(body, model) {
+  const msgs = body.messages;
+  const last = msgs.at(-1);
+  const results = Array.isArray(last.content) ? last.content.filter((b) => b.type === 'tool_result') : [];
+  const tools = body.tools ?? [];
+  const choice = body.tool_choice ?? { type: 'auto' };
+  if (last.role === 'user' && !results.length && tools.length && choice.type !== 'none') {
+    let called = choice.type === 'tool' ? tools.filter((t) => t.name === choice.name) : [tools[0]];
+    if (model === 'parallel' && choice.type !== 'tool' && !choice.disable_parallel_tool_use) called = tools;
+    const blocks = [{ type: 'text', text: `Calling ${called.map((t) => t.name).join(', ')}.` }];
+    called.forEach((t, i) => {
+      const input = Object.fromEntries(Object.entries(t.input_schema.properties ?? {}).map(([k, v]) => [k, fakeValue(v, k)]));
+      blocks.push({ type: 'tool_use', id: `toolu_fake${i + 1}`, name: t.name, input });
+    });
+    return { blocks, stop_reason: 'tool_use', stop_sequence: null };
+  }
+  let text = results.length ? `Tool results: ${results.map((b) => anthropicText(b.content ?? '')).join('; ')}`
+    : answerFor(model, msgs.map((m) => ({ role: m.role, content: anthropicText(m.content) })));
+  let stop_reason = 'end_turn', stop_sequence = null;
+  let cut = -1;
+  for (const s of body.stop_sequences ?? []) {
+    const at = text.indexOf(s);
+    if (at >= 0 && (cut < 0 || at < cut)) { cut = at; stop_sequence = s; }
+  }
+  if (cut >= 0) { text = text.slice(0, cut); stop_reason = 'stop_sequence'; }
+  const w = text.split(/(\s+)/);
+  if (words(text) > body.max_tokens) {
+    let n = 0, i = 0;
+    for (; i < w.length && n < body.max_tokens; i++) if (w[i].trim()) n++;
+    text = w.slice(0, i).join('');
+    stop_reason = 'max_tokens';
+    stop_sequence = null;
+  }
+  return { blocks: text ? [{ type: 'text', text }] : [], stop_reason, stop_sequence };
+}
+
+async function anthropic(req, res, body, model, key) {
+  // Failures first, each in Anthropic's shape.
+  if (model === 'fail-500') return anthropicError(res, 500, 'api_error', 'internal failure in the fake model');
+  if (model === 'fail-401') return anthropicError(res, 401, 'authentication_error', `invalid x-api-key: ${key}`);
+  if (model === 'fail-400') return anthropicError(res, 400, 'invalid_request_error', 'fake: this model refuses every request');
+  if (model === 'overloaded') return anthropicError(res, 529, 'overloaded_error', 'Overloaded');
+  if (model === 'rate-429') {
+    return anthropicError(res, 429, 'rate_limit_error', 'This request would exceed the rate limit for your organization', { 'retry-after': '20' });
+  }
+  if (model === 'garbage-json') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end('<html>Bad gateway</html>');
+  }
+  if (model === 'garbage') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    return res.end('event: message_start\r\ndata: {this is not json\r\n\r\n');
+  }
+  const invalid = anthropicInvalid(req, body);
+  if (invalid) return anthropicError(res, 400, 'invalid_request_error', invalid);
+
+  const { blocks, stop_reason, stop_sequence } = anthropicAnswer(body, model);
+  const input = body.messages.reduce((n, m) => n + words(anthropicText(m.content)), 0) +
+    words(typeof body.system === 'string' ? body.system : anthropicText(body.system ?? []));
+  const output = blocks.reduce((n, b) => n + (b.type === 'text' ? words(b.text) : words(JSON.stringify(b.input))), 0);
   const reported = `${model}-2026`;
+  const usage = model === 'no-usage' ? {} : { input_tokens: input, output_tokens: output };
   if (!body.stream || model === 'whole') {
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end(JSON.stringify({ id: 'msg_fake', type: 'message', role: 'assistant', model: reported,
-      content: [{ type: 'text', text: answer }], stop_reason: 'end_turn',
-      usage: { input_tokens: input, output_tokens: words(answer) } }));
+      content: blocks, stop_reason, stop_sequence, usage }));
   }
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const chunky = model === 'chunky';
   const ev = (type, obj) => writeSlowly(res, `event: ${type}\r\ndata: ${JSON.stringify({ type, ...obj })}\r\n\r\n`, chunky);
   await ev('message_start', { message: { id: 'msg_fake', type: 'message', role: 'assistant', model: reported, content: [],
-    usage: model === 'no-usage' ? {} : { input_tokens: input, output_tokens: 1 } } });
-  await ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-  await ev('ping', {});
-  const parts = pieces(answer, model);
-  for (let i = 0; i < parts.length; i++) {
-    if (model === 'cut' && i === Math.floor(parts.length / 2)) return res.destroy();
-    if (model === 'drip') await sleep(200);
-    if (res.destroyed) return;
-    await ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: parts[i] } });
+    stop_reason: null, stop_sequence: null, usage: model === 'no-usage' ? {} : { input_tokens: input, output_tokens: 1 } } });
+  if (model === 'endless') {
+    await ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+    const piece = `event: content_block_delta\r\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x'.repeat(65536) } })}\r\n\r\n`;
+    while (!res.destroyed) {
+      if (!res.write(piece)) {
+        await new Promise((r) => {
+          const done = () => { res.off('drain', done); res.off('close', done); r(); };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    return;
   }
-  await ev('content_block_stop', { index: 0 });
-  await ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null },
-    usage: model === 'no-usage' ? {} : { output_tokens: words(answer) } });
+  if (!blocks.length) blocks.push({ type: 'text', text: '' }); // Anthropic still opens a block
+  for (const [index, b] of blocks.entries()) {
+    await ev('content_block_start', { index, content_block: b.type === 'text' ? { type: 'text', text: '' } : { ...b, input: {} } });
+    if (index === 0) await ev('ping', {});
+    if (b.type === 'text') {
+      const parts = pieces(b.text, model);
+      for (let i = 0; i < parts.length; i++) {
+        if (model === 'cut' && i === Math.floor(parts.length / 2)) return res.destroy();
+        if (model === 'drip') await sleep(200);
+        if (res.destroyed) return;
+        await ev('content_block_delta', { index, delta: { type: 'text_delta', text: parts[i] } });
+        if (model === 'overloaded-stream') {
+          return res.end(`event: error\r\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\r\n\r\n`);
+        }
+      }
+    } else {
+      // Anthropic starts a tool's input with an empty fragment, then splits the JSON
+      // anywhere, mid-string included.
+      const json = JSON.stringify(b.input);
+      await ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
+      for (let i = 0; i < json.length; i += 5) {
+        await ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 5) } });
+      }
+    }
+    await ev('content_block_stop', { index });
+  }
+  await ev('message_delta', { delta: { stop_reason, stop_sequence }, usage: model === 'no-usage' ? {} : { output_tokens: output } });
   await ev('message_stop', {});
   res.end();
 }
+// ---- end of the Anthropic Messages API ---------------------------------------------
 
 export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 'html'] } = {}) {
   const requests = [];
@@ -170,6 +364,8 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
     const key = req.headers['x-api-key'] || (req.headers.authorization || '').replace(/^Bearer /, '');
     if (model.startsWith('slow')) await sleep(Number(model.split('-')[1] || 2000));
     if (model === 'hang') return; // never answers
+    // Anthropic's route answers its failures in its own shape (see the Anthropic part).
+    if (req.url === '/v1/messages') return anthropic(req, res, body, model, key);
     if (model === 'fail-500') {
       res.writeHead(500, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: { message: 'internal failure in the fake model', type: 'server_error' } }));
@@ -207,7 +403,6 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
       return res.end('<html>Bad gateway</html>');
     }
     if (req.url === '/v1/chat/completions') return openai(req, res, body, model);
-    if (req.url === '/v1/messages') return anthropic(req, res, body, model);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
   });
