@@ -163,8 +163,6 @@ static char *anthropic_body(http_req *r, json_t *req, struct api_call *c)
 		bad(r, *param ? param : NULL, *err ? err : "The request cannot be sent to this model.");
 		return NULL;
 	}
-	if (c->stream)
-		json_object_set_new(out, "stream", json_true());
 	char *s = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(out);
 	if (!s)
