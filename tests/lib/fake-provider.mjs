@@ -359,7 +359,7 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
     }
     let body = {};
     try { body = raw ? JSON.parse(raw) : {}; } catch { body = { unparsable: raw }; }
-    requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+    requests.push({ method: req.method, url: req.url, headers: req.headers, body, raw });
     const model = String(body.model || '');
     const key = req.headers['x-api-key'] || (req.headers.authorization || '').replace(/^Bearer /, '');
     if (model.startsWith('slow')) await sleep(Number(model.split('-')[1] || 2000));
