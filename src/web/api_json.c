@@ -75,8 +75,8 @@ bool api_json_member(const char *s, size_t len, const char *key, size_t *start, 
 		while (i < len && space(s[i]))
 			i++;
 		size_t vend = value_end(s, len, i);
-		if (vend > len)
-			return false;
+		if (vend > len || vend == i)
+			return false; /* cut short, or no value */
 		if (hit) {
 			*start = i;
 			*end = vend;
