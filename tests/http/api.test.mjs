@@ -324,3 +324,25 @@ test('a client that leaves mid-stream cancels the provider call; what came is re
   assert.ok(msgs[1].content.startsWith('drop0 '), msgs[1].content);
   assert.ok(msgs[1].content.length < 40 * 6, 'the provider call was stopped');
 });
+
+test('API calls show in the history, on the conversation page and in the export, marked as API', async () => {
+  const { Client } = await import('../lib/server.mjs');
+  const { login } = await import('../lib/flows.mjs');
+  const web = new Client(server.url);
+  const r = await login(web, alice.username, 'a-long-password-42');
+  assert.equal(r.status, 302);
+  await alice.client.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'shown in history <b>' }] });
+  const { conv } = lastCall(alice.username);
+  const history = await web.get('/conversation/');
+  const entry = history.text.split('<article class="hist-conv"').find((a) => a.includes(`/conversation/${conv.uuid}/`));
+  assert.ok(entry, 'the call is in the history');
+  assert.match(entry, /shown in history &lt;b&gt;/);
+  assert.match(entry, /<abbr class="via-api"[^>]*>API<\/abbr>/);
+  const page = await web.get(`/conversation/${conv.uuid}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<dt>Via<\/dt><dd>API<\/dd>/);
+  assert.match(page.text, /Answer to: shown in history &lt;b&gt;/);
+  const csv = await web.get('/export/messages.csv');
+  const line = csv.text.split('\r\n').find((l) => l.includes('Answer to: shown in history <b>'));
+  assert.ok(line && line.includes(',api,'), line);
+});
