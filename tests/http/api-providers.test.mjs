@@ -68,3 +68,36 @@ test('the client\'s JSON goes through byte for byte but for the model: numbers a
   const [q] = dbQuery(server, "SELECT request_json FROM messages WHERE role = 'user' ORDER BY id DESC LIMIT 1");
   assert.equal(q.request_json, raw, 'recorded as the client sent it');
 });
+
+test('the body and context limits at the last accepted and first refused value; no key, no body read', async () => {
+  const fake = await startFakeProvider();
+  const small = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'echo', MAX_UPLOAD_BYTES: '4096', MAX_CONTEXT_CHARS: '100' } });
+  try {
+    const username = uniq('lim');
+    await createUser(small, { username, email: `${username}@example.org`, password: 'a-long-password-42' });
+    const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: small.env })).stdout.trim();
+    const post = (body, auth = `Bearer ${key}`) => fetch(`${small.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body });
+    const sized = (n) => { // a body of exactly n bytes, its text within MAX_CONTEXT_CHARS
+      const base = JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'é'.repeat(50) }], pad: '' });
+      return base.replace('"pad":""', `"pad":"${'x'.repeat(n - Buffer.byteLength(base))}"`);
+    };
+    assert.equal(Buffer.byteLength(sized(4096)), 4096);
+    assert.equal((await post(sized(4096))).status, 200);
+    const over = await post(sized(4097));
+    assert.equal(over.status, 413);
+    assert.equal((await over.json()).error.code, 'request_too_large');
+    // 100 characters of text (the é are two bytes each) are the last accepted
+    const text = (n) => JSON.stringify({ model: 'echo', messages: [{ role: 'system', content: 'é'.repeat(40) }, { role: 'user', content: 'é'.repeat(n - 40) }] });
+    assert.equal((await post(text(100))).status, 200);
+    const long = await post(text(101));
+    assert.equal(long.status, 400);
+    const e = (await long.json()).error;
+    assert.equal(e.code, 'context_length_exceeded');
+    assert.equal(e.param, 'messages');
+    // Without a key, a large body is refused before it is read: 401, not 413.
+    assert.equal((await post(sized(100000), 'Bearer nope')).status, 401);
+  } finally {
+    await small.stop();
+    await fake.close();
+  }
+});
