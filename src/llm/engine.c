@@ -263,6 +263,10 @@ static void finish(struct call *c, CURLcode rc)
 		free(res->error);
 		res->error = why;
 	}
+	/* A whole (non-streamed) answer is parsed after its last byte was timed: its
+	 * first token came with the last byte, not after it. */
+	if (res->ttft_ms > res->elapsed_ms)
+		res->ttft_ms = res->elapsed_ms;
 	if (c->acc.tool_calls && json_array_size(c->acc.tool_calls) && !res->tool_calls)
 		res->tool_calls = json_dumps(c->acc.tool_calls, JSON_COMPACT);
 	if (!failed && c->on_raw && c->mode == MODE_WHOLE)

@@ -55,6 +55,7 @@ struct api_call {
 	const struct llm_provider *prov;
 	const char *prov_model;      /* the provider's name of the model */
 	buf out;                     /* bytes for the client not sent yet */
+	buf tail;                    /* an error event that ends the stream: sent after the record, as [DONE] is */
 	size_t out_off;
 	buf answer;                  /* the text, for the record */
 	buf body;                    /* a whole (non-streamed) answer, as the client gets it */

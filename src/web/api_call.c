@@ -50,6 +50,7 @@ void api_call_unref(struct api_call *c)
 		ask_limit_give(c->rec.user_id);
 	pthread_mutex_destroy(&c->mu);
 	buf_free(&c->out);
+	buf_free(&c->tail);
 	buf_free(&c->answer);
 	buf_free(&c->body);
 	json_decref(c->whole);
@@ -79,15 +80,19 @@ static void queue_event(struct api_call *c, const char *data, size_t len)
 	buf_puts(&c->out, "\n\n");
 }
 
-/* An error event mid-stream, the shape OpenAI itself sends; no [DONE] follows. */
+/* An error event mid-stream, the shape OpenAI itself sends, into the stream's
+ * tail; no [DONE] follows. */
 static void queue_error(struct api_call *c, const char *type, const char *message)
 {
 	json_t *e = json_pack("{s:{s:s, s:s, s:n, s:n}}", "error", "message", message ? message : "The call failed.", "type",
 			      type, "param", "code");
 	char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
 	json_decref(e);
-	if (s)
-		queue_event(c, s, strlen(s));
+	if (s) {
+		buf_puts(&c->tail, "data: ");
+		buf_puts(&c->tail, s);
+		buf_puts(&c->tail, "\n\n");
+	}
 	free(s);
 	c->error_sent = true;
 }
@@ -155,12 +160,15 @@ static void on_raw(void *ctx, const char *event, const char *data, size_t len, b
 	} else if (!c->usage_asked && usage_only(data, len)) {
 		/* asked for the record only */
 	} else {
-		buf_puts(&c->out, "data: ");
-		api_json_set_string(&c->out, data, len, "model", c->client_model);
-		buf_puts(&c->out, "\n\n");
+		/* The provider's own error event ends the stream: it waits for the record,
+		 * as [DONE] does, and no error of ours follows it. */
 		size_t a, b;
-		if (api_json_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0))
-			c->error_sent = true; /* the provider's own error event went through */
+		bool error = api_json_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0);
+		buf *to = error ? &c->tail : &c->out;
+		buf_puts(to, "data: ");
+		api_json_set_string(to, data, len, "model", c->client_model);
+		buf_puts(to, "\n\n");
+		c->error_sent |= error;
 	}
 	if (c->out.len - c->out_off > API_MAX_PENDING && !c->too_large) {
 		c->too_large = true;
@@ -263,18 +271,23 @@ static void on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, c
 
 /* ---- the end ---- */
 
-/* Queues the stream's end: [DONE] once the record is in, else an error. */
+/* Queues the stream's end, once the record is in: [DONE], or the error event. */
 static void queue_end(struct api_call *c)
 {
 	if (c->ended)
 		return;
 	c->ended = true;
-	if (c->res.status == LLM_OK && c->record_rc == 0)
+	if (c->res.status == LLM_OK && c->record_rc == 0) {
 		buf_puts(&c->out, "data: [DONE]\n\n");
-	else if (c->record_rc < 0)
+		return;
+	}
+	if (c->record_rc < 0 && c->res.status == LLM_OK) {
+		buf_reset(&c->tail);
 		queue_error(c, "server_error", "The answer could not be recorded, so it is not complete: try again.");
-	else if (!c->error_sent)
+	} else if (!c->error_sent) {
 		queue_error(c, c->res.timeout ? "timeout" : "api_error", c->res.error);
+	}
+	buf_append(&c->out, c->tail.data ? c->tail.data : "", c->tail.len);
 }
 
 void api_call_committed(struct api_call *c, int rc)
