@@ -14,7 +14,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-dir=$(mktemp -d /tmp/llmmeta-bench-api.XXXXXX)
+dir=$(mktemp -d "${BENCH_TMP:-/tmp}/llmmeta-bench-api.XXXXXX") # BENCH_TMP=/dev/shm: no fsync cost
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
 free_port() { node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 

@@ -13,7 +13,8 @@ static int write_call(db *d, struct apicall *c)
 	int rc = c->uuid[0] ? conv_find_or_create(d, c->uuid, c->user_id, c->title, "api", &c->conv_id) : 0;
 	if (rc < 0)
 		return -1;
-	if (rc == 0) {
+	bool fresh = rc == 0;
+	if (fresh) {
 		/* No id given, or (a race past the check at the call's start) the id became
 		 * another user's: the call is recorded anyway, in a conversation of its own. */
 		char uuid[37];
@@ -25,7 +26,8 @@ static int write_call(db *d, struct apicall *c)
 		return -1;
 	if (c->answer && msg_insert(d, c->answer, c->conv_id, c->user_id, &c->answer_id) < 0)
 		return -1;
-	return conv_touch(d, c->conv_id);
+	/* A conversation created here is as new as its activity time says already. */
+	return fresh ? 0 : conv_touch(d, c->conv_id);
 }
 
 int apicall_record(db *d, struct apicall *const *calls, size_t n)
