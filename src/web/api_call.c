@@ -143,6 +143,33 @@ static void translate_event(struct api_call *c, const char *event, const char *d
 	}
 }
 
+/* A whole answer to a client that asked for a stream (some servers do not stream):
+ * sent as one chunk per choice, the message as its delta, so that the client's
+ * stream reads it as it would have come. */
+static void whole_as_chunks(struct api_call *c, const char *data, size_t len)
+{
+	json_t *whole = c->anthropic ? json_incref(c->whole) : json_loadb(data, len, 0, NULL);
+	size_t i;
+	json_t *choice;
+	json_array_foreach(json_object_get(whole, "choices"), i, choice) {
+		json_t *delta = json_deep_copy(json_object_get(choice, "message"));
+		json_t *calls = json_object_get(delta, "tool_calls");
+		size_t k;
+		json_t *call;
+		json_array_foreach(calls, k, call) json_object_set_new(call, "index", json_integer((json_int_t)k));
+		json_t *chunk = json_pack("{s:O?, s:s, s:O?, s:s, s:[{s:O?, s:o?, s:O?}]}", "id", json_object_get(whole, "id"),
+					  "object", "chat.completion.chunk", "created", json_object_get(whole, "created"),
+					  "model", c->client_model, "choices", "index", json_object_get(choice, "index"), "delta",
+					  delta, "finish_reason", json_object_get(choice, "finish_reason"));
+		if (chunk && c->usage_asked && json_object_get(whole, "usage"))
+			json_object_set(chunk, "usage", json_object_get(whole, "usage"));
+		if (chunk)
+			queue_json(c, chunk);
+		json_decref(chunk);
+	}
+	json_decref(whole);
+}
+
 /* The engine's raw events, on the engine thread. */
 static void on_raw(void *ctx, const char *event, const char *data, size_t len, bool is_body)
 {
@@ -153,6 +180,8 @@ static void on_raw(void *ctx, const char *event, const char *data, size_t len, b
 			translate_whole(c, data, len);
 		else
 			api_json_set_string(&c->body, data, len, "model", c->client_model);
+		if (c->stream)
+			whole_as_chunks(c, data, len);
 	} else if (c->anthropic) {
 		translate_event(c, event, data, len);
 	} else if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {

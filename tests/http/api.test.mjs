@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { startServer, dbQuery, createUser, runCli, sleep, uniq } from '../lib/server.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
-const MODELS = 'echo,tool,received,fail-500,bad-400,hang,drip,cut';
+const MODELS = 'echo,tool,received,fail-500,bad-400,hang,drip,cut,whole';
 let fake, server, alice, bob;
 
 async function newKey(username, name = 'test') {
@@ -116,6 +116,18 @@ test('a streamed completion arrives chunk by chunk, ends with [DONE] after the r
   assert.equal(a.finish_reason, 'stop');
   assert.equal(a.completion_tokens, 9); // the fake counts words
   assert.equal(a.status, 'ok');
+});
+
+test('a provider that answers a stream request with a whole answer: the client still gets a stream', async () => {
+  let text = '', finish = null;
+  for await (const c of await alice.client.chat.completions.create({ model: 'whole', stream: true, messages: [{ role: 'user', content: 'not streamed' }] })) {
+    assert.equal(c.model, 'whole');
+    text += c.choices[0]?.delta?.content ?? '';
+    finish = c.choices[0]?.finish_reason ?? finish;
+  }
+  assert.equal(text, 'Answer to: not streamed');
+  assert.equal(finish, 'stop');
+  assert.equal(lastCall(alice.username).msgs[1].content, text);
 });
 
 test('stream_options.include_usage from the client: the usage chunk reaches it', async () => {
