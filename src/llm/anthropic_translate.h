@@ -20,8 +20,10 @@
 /* OpenAI chat.completions request -> Anthropic /v1/messages request body, with
  * model = the provider's model name (the client's "model" is not read). NULL when
  * something cannot be mapped: err names what (one line for the client), param the
- * field path ("messages[2].content[0].type", "temperature"). Also NULL, with param
- * "" and err saying so, when out of memory. The caller owns the result.
+ * field path ("messages[2].content[0].type", "temperature"); param is "" when the
+ * body is not a JSON object, or err is "out of memory" when the body itself could
+ * not be allocated (later allocations are jansson's, not checked one by one, as
+ * elsewhere in llm/). The caller owns the result.
  * stream_options is accepted and not sent: the caller reads include_usage. */
 json_t *llm_anthropic_request(const json_t *openai_req, const char *model, char *err, size_t errlen, char *param,
 			      size_t paramlen);
