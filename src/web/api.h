@@ -8,6 +8,8 @@
  *                 ended, many per transaction, and only then lets each call send
  *                 its last byte
  *   api_json.c    editing one member of a JSON text in place (the model's name)
+ *   api_heartbeat.c  a comment line on streams after API_HEARTBEAT_MS of silence,
+ *                 so that a client that left is noticed while the model thinks
  *   api_models.c  GET /v1/models
  *   api_keys.c    the keys page, /accounts/keys/
  * A call is shared by the request, the engine and the writer (a reference each),
@@ -47,6 +49,9 @@ struct api_call {
 	bool error_sent;             /* an error event went to the client mid-stream */
 	bool too_large;              /* past API_MAX_PENDING: stopped */
 	bool counted;                /* holds one of the user's in-flight places */
+	int64_t last_out;            /* monotonic ms when bytes were last queued for the client */
+	struct api_call *hb_prev, *hb_next; /* in the heartbeat's list (streams only) */
+	bool hb_listed;
 	uint64_t id;                 /* the engine's call */
 	int64_t t0;
 	int64_t created;             /* seconds, for the ids and "created" of translated answers */
@@ -82,6 +87,12 @@ void api_call_wake(struct api_call *c);
 bool api_call_start(http_req *r, struct api_call *c, const char *body);
 /* Called by the writer once the record is written (rc 0) or not (-1). */
 void api_call_committed(struct api_call *c, int rc);
+
+/* api_heartbeat.c: streams are listed from their start to the request's end. */
+#define API_HEARTBEAT_MS 2000
+void api_heartbeat_add(struct api_call *c);
+void api_heartbeat_remove(struct api_call *c);
+void api_heartbeat_stop(void);
 
 /* api_writer.c: queues the call's record (takes a reference). */
 void api_writer_add(struct api_call *c);

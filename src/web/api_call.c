@@ -75,6 +75,7 @@ void api_call_wake(struct api_call *c)
 
 static void queue_event(struct api_call *c, const char *data, size_t len)
 {
+	c->last_out = mono_ms();
 	buf_puts(&c->out, "data: ");
 	buf_append(&c->out, data, len);
 	buf_puts(&c->out, "\n\n");
@@ -189,6 +190,7 @@ static void on_raw(void *ctx, const char *event, const char *data, size_t len, b
 	} else if (!c->usage_asked && usage_only(data, len)) {
 		/* asked for the record only */
 	} else {
+		c->last_out = mono_ms();
 		/* The provider's own error event ends the stream: it waits for the record,
 		 * as [DONE] does, and no error of ours follows it. */
 		size_t a, b;
@@ -426,6 +428,7 @@ static void on_close(http_req *r, bool completed)
 	bool cancel = !c->finished;
 	uint64_t id = c->id;
 	api_call_unlock(c);
+	api_heartbeat_remove(c);
 	if (cancel)
 		llm_cancel(id); /* the engine's last word records what had come, as cancelled */
 	api_call_unref(c);
@@ -451,7 +454,10 @@ bool api_call_start(http_req *r, struct api_call *c, const char *body)
 	r->on_close = on_close;
 	r->on_resume = on_resume;
 	c->waiting = true;
+	c->last_out = mono_ms();
 	http_suspend(r);
 	api_call_unlock(c);
+	if (c->stream)
+		api_heartbeat_add(c);
 	return true;
 }

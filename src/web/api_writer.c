@@ -103,8 +103,9 @@ void api_writer_add(struct api_call *c)
 	}
 }
 
-void api_writer_stop(void)
+void api_stop(void)
 {
+	api_heartbeat_stop();
 	pthread_mutex_lock(&mu);
 	stopping = true;
 	bool join = running;

@@ -67,7 +67,7 @@ void app_stop(void)
 void app_shutdown(void)
 {
 	app_stop();
-	api_writer_stop(); /* after the last request: every call's record is written */
+	api_stop(); /* after the last request: every call's record is written */
 	ask_pending_stop();
 	app_instance_stop();
 }

@@ -69,9 +69,10 @@ void page_api_keys(http_req *r);
 void page_api_key_revoke(http_req *r);
 void page_api_models(http_req *r);
 void page_api_chat(http_req *r);
-/* The writer that records API calls in batches (api_writer.c): started on first
- * use, stopped after the last request (app_shutdown) once its queue is written. */
-void api_writer_stop(void);
+/* Stops what the API's calls use after the last request (app_shutdown): the
+ * streams' heartbeat, and the writer that records the calls in batches once its
+ * queue is written (api_writer.c). */
+void api_stop(void);
 
 /* Content-Disposition: attachment with name as an ASCII fallback (anything outside
  * printable ASCII, quotes, backslashes and slashes replaced by '_') and as

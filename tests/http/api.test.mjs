@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { startServer, dbQuery, createUser, runCli, sleep, uniq } from '../lib/server.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
-const MODELS = 'echo,tool,received,fail-500,bad-400,hang,drip,cut,whole';
+const MODELS = 'echo,tool,received,fail-500,bad-400,hang,drip,cut,whole,slow-3000,slow-6000';
 let fake, server, alice, bob;
 
 async function newKey(username, name = 'test') {
@@ -30,7 +30,7 @@ async function account(prefix) {
 before(async () => {
   fake = await startFakeProvider();
   server = await startServer({ env: { LLM_API_URL: fake.url, LLM_API_KEY: 'sk-provider-secret-4242', LLM_MODELS: MODELS,
-    LLM_FIRST_TOKEN_TIMEOUT: '2', MAX_ASKS_PER_USER: '2' } });
+    LLM_FIRST_TOKEN_TIMEOUT: '8', MAX_ASKS_PER_USER: '2' } });
   alice = await account('alice');
   bob = await account('bob');
 });
@@ -357,4 +357,35 @@ test('API calls show in the history, on the conversation page and in the export,
   const csv = await web.get('/export/messages.csv');
   const line = csv.text.split('\r\n').find((l) => l.includes('Answer to: shown in history <b>'));
   assert.ok(line && line.includes(',api,'), line);
+});
+
+test('a stream whose model is silent gets keep-alive comments, which the client skips', async () => {
+  let text = '';
+  for await (const c of await alice.client.chat.completions.create({ model: 'slow-3000', stream: true, messages: [{ role: 'user', content: 'think first' }] })) {
+    text += c.choices[0]?.delta?.content ?? '';
+  }
+  assert.equal(text, 'Answer to: think first');
+  const raw = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${alice.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'slow-3000', stream: true, messages: [{ role: 'user', content: 'raw' }] }) });
+  const body = await raw.text();
+  assert.match(body, /^: keep-alive\n\n/);
+  assert.ok(body.endsWith('data: [DONE]\n\n'));
+});
+
+test('a client that leaves while the model is still silent is noticed: the call is cancelled before the model answers', async () => {
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const p = alice.client.chat.completions.create({ model: 'slow-6000', stream: true, messages: [{ role: 'user', content: 'silent then gone' }] }, { signal: ac.signal })
+    .then(async (s) => { for await (const c of s) void c; }).catch(() => {});
+  setTimeout(() => ac.abort(), 500);
+  await p;
+  let q;
+  for (let i = 0; i < 100; i++) {
+    [q] = dbQuery(server, "SELECT * FROM messages WHERE content = 'silent then gone'");
+    if (q) break;
+    await sleep(50);
+  }
+  assert.ok(q, 'recorded');
+  assert.equal(q.status, 'cancelled');
+  assert.ok(Date.now() - t0 < 5500, `noticed after ${Date.now() - t0} ms, before the model's first word at 6 s`);
 });
