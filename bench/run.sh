@@ -7,6 +7,8 @@
 #      this machine, same client settings, with llmmeta's requests/s as a ratio of
 #      nginx's. BENCH_N=0 skips 1.
 #   3. the export of 1,000,000 messages (CLI and web) next to sqlite3 -csv (export.sh)
+#   4. the API: added latency next to nginx proxy_pass (api-latency.sh), and 10,000
+#      streaming calls in flight (api-stream-load.mjs)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -117,3 +119,11 @@ wait 2>/dev/null
 
 echo "== export: 1,000,000 messages (bench/export.sh)"
 bench/export.sh "${BENCH_EXPORT_ROWS:-1000000}"
+
+# The OpenAI-compatible API (docs/api.md): its added latency next to nginx's, every
+# call recorded; then BENCH_API_STREAMS streaming calls in flight (0 skips it).
+bench/api-latency.sh
+if [ "${BENCH_API_STREAMS:-10000}" != 0 ]; then
+	echo "== the API: ${BENCH_API_STREAMS:-10000} streaming calls in flight"
+	node bench/api-stream-load.mjs --n "${BENCH_API_STREAMS:-10000}" --delay "${BENCH_DELAY:-2000}"
+fi

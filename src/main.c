@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "model/admin_flag.h"
+#include "model/user.h"
 #include "model/export.h"
 #include "model/import.h"
 #include "html/layout.h"
@@ -45,6 +47,8 @@ static const char usage[] =
 	"  export --format csv|jsonl [--user U] [--since D] [--until D] [--model M]\n"
 	"                                   write the recorded messages to standard output\n"
 	"  import-django [--media DIR] URL  import the Django app's users and messages\n"
+	"  apikey --username U --name N [--expires-days D]\n"
+	"                                   create an API key for U and print it\n"
 	"\n"
 	"Options:\n"
 	"  --help       this text; 'llmmeta COMMAND --help' describes one command\n"
@@ -87,6 +91,13 @@ static const char export_usage[] =
 	"Without --user, every user's messages. --since and --until take a date (YYYY-MM-DD,\n"
 	"UTC; --until includes that day) or an ISO 8601 time (2026-01-31T12:00:00Z).\n"
 	"--model keeps the messages asked of that model. See docs/export.md.\n";
+
+static const char apikey_usage[] =
+	"Usage: llmmeta apikey --username U --name N [--expires-days D]\n"
+	"Creates an API key for the user U (for the OpenAI-compatible API at /v1/, see\n"
+	"docs/api.md), named N, expiring after D days (1 to 3650; default never), and\n"
+	"prints it on standard output, alone on its line. It is not shown again: only its\n"
+	"SHA-256 is kept. Users make and revoke their own keys at /accounts/keys/.\n";
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int die(const char *fmt, ...)
@@ -296,6 +307,57 @@ static int cmd_setadmin(int argc, char **argv)
 	return rc >= 0 ? 0 : 1;
 }
 
+static int cmd_apikey(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"username", required_argument, 0, 'u'},
+						 {"name", required_argument, 0, 'n'},
+						 {"expires-days", required_argument, 0, 'e'},
+						 {0}};
+	const char *username = NULL, *name = NULL;
+	int64_t days = -1;
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': username = optarg; break;
+		case 'n': name = optarg; break;
+		case 'e':
+			if (!parse_int64(optarg, 1, 3650, &days))
+				return die("--expires-days %s: a whole number of days from 1 to 3650", optarg);
+			break;
+		default: return fputs(apikey_usage, stderr), 2;
+		}
+	}
+	if (optind < argc || !username || !name)
+		return die("%s", "apikey needs --username and --name (see llmmeta apikey --help)");
+	if (!*name || strlen(name) > 100)
+		return die("%s", "--name: from 1 to 100 characters");
+	db *d = open_db(false);
+	if (!d)
+		return 1;
+	struct user u = {0};
+	int found = user_by_login(d, username, &u);
+	int rc = 1;
+	char key[APIKEY_LEN + 1];
+	int64_t id;
+	if (found < 0)
+		die("cannot read the users: %s", db_errmsg(d));
+	else if (found == 0 || strcasecmp(u.username, username) != 0)
+		die("no user named %s", username);
+	else if (!u.is_active)
+		die("%s is not active: a key of theirs would be refused", username);
+	else if (auth_apikey_create(d, u.id, name, days > 0 ? now_ms() + days * 86400000LL : -1, key, &id) < 0)
+		die("cannot save the key: %s", db_errmsg(d));
+	else if (printf("%s\n", key) < 0 || fflush(stdout) != 0)
+		die("%s", "cannot write to standard output");
+	else
+		rc = 0;
+	sodium_memzero(key, sizeof key);
+	user_clear(&u);
+	db_close(d);
+	config_free(&cfg);
+	return rc;
+}
+
 /* Where import-django finds the Django app's uploaded files (its MEDIA_ROOT), as a
  * resolved path: NULL when --media was not given. */
 struct media {
@@ -490,7 +552,8 @@ int main(int argc, char **argv)
 		const char *name;
 		const char *help;
 	} cmds[] = {{"serve", serve_usage}, {"migrate", migrate_usage}, {"createuser", createuser_usage},
-		    {"export", export_usage}, {"setadmin", setadmin_usage}, {"import-django", import_usage}};
+		    {"export", export_usage}, {"setadmin", setadmin_usage}, {"import-django", import_usage},
+		    {"apikey", apikey_usage}};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmd, cmds[i].name) == 0 && wants_help(argc - 1, argv + 1))
 			return fputs(cmds[i].help, stdout), 0;
@@ -506,5 +569,7 @@ int main(int argc, char **argv)
 		return cmd_setadmin(argc - 1, argv + 1);
 	if (strcmp(cmd, "import-django") == 0)
 		return cmd_import(argc - 1, argv + 1);
+	if (strcmp(cmd, "apikey") == 0)
+		return cmd_apikey(argc - 1, argv + 1);
 	return die("unknown command '%s' (see llmmeta --help)", cmd);
 }

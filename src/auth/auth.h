@@ -109,4 +109,19 @@ int auth_create_account(db *d, const struct new_account *a, struct account_error
 const char *account_first_error(const struct account_errors *e);
 void account_errors_free(struct account_errors *e);
 
+/* API keys (apikey.c, docs/api.md): "llmk-" and 256 random bits in base64url. The
+ * database keeps only the key's SHA-256: a key is a random 256-bit secret, not a
+ * password, so a fast hash is enough - nobody can guess their way back from it - and
+ * it lets a key be found by its hash in one indexed lookup per request. */
+#define APIKEY_PREFIX "llmk-"
+#define APIKEY_LEN 48     /* "llmk-" + 43 characters of base64url */
+#define APIKEY_SHOWN 12   /* the first characters, kept to tell keys apart */
+/* Creates a key for user_id (expires_at -1: never); the key, shown once, goes to
+ * key (APIKEY_LEN + 1 bytes). 0 and *id, or -1. */
+int auth_apikey_create(db *d, int64_t user_id, const char *name, int64_t expires_at, char *key, int64_t *id);
+/* Authenticates the request by its "Authorization: Bearer <key>": fills r->user
+ * (with key_id) when the key is live and its user active. 1 yes, 0 no (no key, a
+ * wrong, revoked or expired key, an inactive user), -1 on a database failure. */
+int auth_apikey_load(db *d, http_req *r);
+
 #endif

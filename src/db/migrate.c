@@ -222,6 +222,26 @@ static const char *const migrations[] = {
 	" used_at BIGINT);"
 	"CREATE INDEX password_resets_user ON password_resets (user_id);"
 	"CREATE INDEX password_resets_expires ON password_resets (expires_at);",
+	/* 9: the OpenAI-compatible API (docs/api.md). API keys, stored as the SHA-256
+	 * of the key (the key itself is shown once); calls and last use counted by the
+	 * writer that records the calls. A call's question keeps the whole request body
+	 * as the client sent it (request_json), its answer the tool calls (JSON), and
+	 * both the key that made it. */
+	"CREATE TABLE api_keys ("
+	" id {ID},"
+	" user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" prefix TEXT NOT NULL,"
+	" key_hash TEXT NOT NULL UNIQUE,"
+	" created_at BIGINT NOT NULL,"
+	" expires_at BIGINT,"
+	" last_used_at BIGINT,"
+	" calls BIGINT NOT NULL DEFAULT 0,"
+	" revoked_at BIGINT);"
+	"CREATE INDEX api_keys_user ON api_keys (user_id, id);"
+	"ALTER TABLE messages ADD COLUMN request_json TEXT;"
+	"ALTER TABLE messages ADD COLUMN tool_calls TEXT;"
+	"ALTER TABLE messages ADD COLUMN api_key_id BIGINT REFERENCES api_keys(id) ON DELETE SET NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -48,6 +48,7 @@ struct http_user {
 	int64_t id; /* 0 = anonymous */
 	char *name;
 	bool admin;
+	int64_t key_id; /* the API key that authenticated the request; 0 for a session */
 };
 
 #define HTTP_MAX_PARAMS 4

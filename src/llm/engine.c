@@ -54,6 +54,7 @@ struct call {
 	int ended;      /* END_*: decided by the engine */
 	bool cancel;    /* llm_cancel asked for it; under mu */
 	llm_fn fn;
+	void (*on_raw)(void *ctx, const char *event, const char *data, size_t len, bool is_body);
 	void *ctx;
 	struct call *next;
 };
@@ -73,19 +74,27 @@ static struct call *call_of(struct llm_acc *a)
 	return (struct call *)(void *)((char *)a - offsetof(struct call, acc));
 }
 
-static void on_delta(struct llm_acc *a, const char *text, size_t len)
+static void on_token(struct llm_acc *a)
 {
 	struct call *c = call_of(a);
 	if (!c->got_first) {
 		c->got_first = true;
 		c->acc.res.ttft_ms = mono_ms() - c->t0;
 	}
+}
+
+static void on_delta(struct llm_acc *a, const char *text, size_t len)
+{
+	struct call *c = call_of(a);
+	on_token(a);
 	c->fn(c->ctx, LLM_DELTA, text, len, NULL);
 }
 
 static int on_event(void *ctx, const char *event, const char *data, size_t len)
 {
 	struct call *c = ctx;
+	if (c->on_raw)
+		c->on_raw(c->ctx, event, data, len, false);
 	if (c->ad->event(&c->acc, event, data, len) < 0) {
 		c->malformed = true;
 		return -1;
@@ -130,6 +139,7 @@ static void call_free(struct call *c)
 	buf_free(&c->raw);
 	llm_result_free(&c->acc.res);
 	free(c->acc.stream_error);
+	json_decref(c->acc.tool_calls);
 	free(c);
 }
 
@@ -193,13 +203,16 @@ static bool outcome(struct call *c, CURLcode rc, char **msg)
 		what = "was stopped";
 		buf_puts(&why, "the server is shutting down");
 	} else if (c->ended == END_FIRST_TOKEN) {
+		c->acc.res.timeout = true;
 		buf_printf(&why, "nothing came within %ld s (the first-token timeout)", c->prov->first_token_ms / 1000);
 	} else if (c->malformed) {
 		what = "sent a malformed answer";
 		buf_puts(&why, "it is not the stream or JSON this API sends");
 	} else if (rc != CURLE_OK) {
+		c->acc.res.timeout = rc == CURLE_OPERATION_TIMEDOUT;
 		what = transport_error(c, rc, &why);
 	} else if (c->mode == MODE_ERROR) {
+		c->acc.res.http_status = c->status;
 		char *said = llm_error_message(c->raw.data ? c->raw.data : "", c->raw.len);
 		const char *text = said ? said : c->raw.data;
 		if (text && *text)
@@ -263,6 +276,14 @@ static void finish(struct call *c, CURLcode rc)
 		free(res->error);
 		res->error = why;
 	}
+	/* A whole (non-streamed) answer is parsed after its last byte was timed: its
+	 * first token came with the last byte, not after it. */
+	if (res->ttft_ms > res->elapsed_ms)
+		res->ttft_ms = res->elapsed_ms;
+	if (c->acc.tool_calls && json_array_size(c->acc.tool_calls) && !res->tool_calls)
+		res->tool_calls = json_dumps(c->acc.tool_calls, JSON_COMPACT);
+	if (!failed && c->on_raw && c->mode == MODE_WHOLE)
+		c->on_raw(c->ctx, NULL, c->raw.data ? c->raw.data : "", c->raw.len, true);
 	llm_metrics_ended(c->prov, c->model, metric_outcome(c, rc, failed), res);
 	c->fn(c->ctx, failed ? LLM_FAIL : LLM_DONE, NULL, 0, res);
 	call_free(c);
@@ -443,15 +464,17 @@ static struct call *prepare(const struct llm_request *req, llm_fn fn, void *ctx)
 	c->model = req->model ? xstrdup(req->model) : NULL;
 	c->ad = req->provider->type == LLM_ANTHROPIC ? &llm_anthropic : &llm_openai;
 	c->fn = fn;
+	c->on_raw = req->on_raw;
 	c->ctx = ctx;
 	c->acc.delta = on_delta;
+	c->acc.token = on_token;
 	c->acc.res.prompt_tokens = c->acc.res.completion_tokens = c->acc.res.total_tokens = -1;
 	c->acc.res.ttft_ms = -1;
 	sse_init(&c->sse, MAX_EVENT, on_event, c);
 	buf url = BUF_INIT;
 	buf_printf(&url, "%s%s", c->prov->url, c->ad->path);
 	c->url = buf_detach(&url, NULL);
-	c->body = c->ad->body(req);
+	c->body = req->raw_body ? xstrdup(req->raw_body) : c->ad->body(req);
 	c->easy = curl_easy_init();
 	c->headers = llm_auth_headers(c->prov, curl_slist_append(NULL, "Content-Type: application/json"));
 	if (!c->url || !c->body || !c->easy || !c->headers) {

@@ -51,5 +51,6 @@ void llm_result_free(struct llm_result *r)
 	free(r->model);
 	free(r->finish_reason);
 	free(r->error);
+	free(r->tool_calls);
 	memset(r, 0, sizeof *r);
 }

@@ -44,6 +44,15 @@ struct llm_request {
 	double temperature;
 	int64_t top_k;
 	double top_p;
+	/* Raw mode, for the OpenAI-compatible API (docs/api.md): when raw_body is set it
+	 * is sent as the request body as it is (msgs and the parameters are not read);
+	 * when on_raw is set it gets, on the engine thread, every server-sent event as
+	 * it arrives (event name or NULL, data) and, for an answer that was not
+	 * streamed, the whole body once before LLM_DONE (event NULL, data the body,
+	 * is_body true). The callback still gets LLM_DELTA with the text and LLM_DONE
+	 * or LLM_FAIL with what was parsed, for the record. */
+	const char *raw_body;
+	void (*on_raw)(void *ctx, const char *event, const char *data, size_t len, bool is_body);
 };
 
 enum llm_status { LLM_OK, LLM_ERROR, LLM_CANCELLED };
@@ -57,6 +66,9 @@ struct llm_result {
 	int64_t elapsed_ms;  /* from request to last byte */
 	int64_t ttft_ms;     /* to the first piece of text; -1 if none came */
 	char *error;         /* for LLM_ERROR/LLM_CANCELLED: for people, names the provider */
+	char *tool_calls;    /* the tool calls of the answer, a JSON array in OpenAI's shape; NULL: none */
+	long http_status;    /* the provider's HTTP status when it answered with an error, else 0 */
+	bool timeout;        /* LLM_ERROR because a timeout (connect, first token, total) passed */
 };
 
 enum llm_event { LLM_DELTA, LLM_DONE, LLM_FAIL };
@@ -72,6 +84,14 @@ size_t llm_model_count(void);
 const char *llm_model_at(size_t i);
 /* The provider serving model, or NULL for an unknown model. */
 const struct llm_provider *llm_provider_for(const char *model);
+/* The provider of the i-th model (as llm_model_at), and whether another provider
+ * offers a model of the same name (the API then names it "provider/model"). */
+const struct llm_provider *llm_model_provider_at(size_t i);
+bool llm_model_shared(size_t i);
+/* A model as the API names it: "model" (the first provider offering it) or
+ * "provider/model". The provider, with the provider's own name of the model in
+ * *model (pointing into the configuration), or NULL when unknown. */
+const struct llm_provider *llm_resolve(const char *name, const char **model);
 /* Which LLM_* parameters a request to p carries. */
 unsigned llm_sent_params(const struct llm_provider *p);
 /* The configured providers, in configuration order. */

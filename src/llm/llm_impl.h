@@ -14,7 +14,10 @@ struct llm_acc {
 	struct llm_result res;
 	bool complete;      /* the provider said the answer is whole */
 	char *stream_error; /* an error the provider sent inside the stream */
+	json_t *tool_calls; /* OpenAI's tool calls as they accumulate (an array), or NULL */
 	void (*delta)(struct llm_acc *a, const char *text, size_t len);
+	/* A token that is not text (a tool call's piece): counts for the first token. */
+	void (*token)(struct llm_acc *a);
 };
 
 struct llm_adapter {

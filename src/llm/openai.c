@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/buf.h"
 #include "../core/util.h"
 #include "llm_impl.h"
 
@@ -58,6 +59,55 @@ static json_t *common(struct llm_acc *a, json_t *j)
 	return choice;
 }
 
+/* Appends to string member key of o the string piece (a tool call's arguments come
+ * in pieces); sets it when absent. */
+static void append_str(json_t *o, const char *key, json_t *piece)
+{
+	if (!json_is_string(piece))
+		return;
+	json_t *cur = json_object_get(o, key);
+	if (!json_is_string(cur)) {
+		json_object_set(o, key, piece);
+		return;
+	}
+	buf b = BUF_INIT;
+	buf_append(&b, json_string_value(cur), json_string_length(cur));
+	buf_append(&b, json_string_value(piece), json_string_length(piece));
+	if (!b.oom)
+		json_object_set_new(o, key, json_stringn(b.data ? b.data : "", b.len));
+	buf_free(&b);
+}
+
+/* Streamed tool calls come as pieces by index (the position in the array): the
+ * first piece names the id, type and function, the next ones add to its arguments. */
+static void tool_call_pieces(struct llm_acc *a, json_t *pieces)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(pieces, i, p) {
+		json_t *ix = json_object_get(p, "index");
+		size_t at = json_is_integer(ix) && json_integer_value(ix) >= 0 ? (size_t)json_integer_value(ix) : i;
+		if (!a->tool_calls && !(a->tool_calls = json_array()))
+			return;
+		json_t *call = json_array_get(a->tool_calls, at);
+		if (!call) {
+			call = json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", "", "type", "function", "function", "name", "",
+					 "arguments", "");
+			if (!call || json_array_append_new(a->tool_calls, call) < 0)
+				return;
+		}
+		json_t *id = json_object_get(p, "id"), *type = json_object_get(p, "type");
+		if (json_is_string(id) && json_string_length(id))
+			json_object_set(call, "id", id);
+		if (json_is_string(type))
+			json_object_set(call, "type", type);
+		json_t *fn = json_object_get(p, "function"), *into = json_object_get(call, "function");
+		append_str(into, "name", json_object_get(fn, "name"));
+		append_str(into, "arguments", json_object_get(fn, "arguments"));
+		a->token(a);
+	}
+}
+
 static int event(struct llm_acc *a, const char *ev, const char *data, size_t len)
 {
 	(void)ev;
@@ -71,9 +121,13 @@ static int event(struct llm_acc *a, const char *ev, const char *data, size_t len
 		return -1;
 	}
 	json_t *choice = common(a, j);
-	json_t *content = json_object_get(json_object_get(choice, "delta"), "content");
+	json_t *delta = json_object_get(choice, "delta");
+	json_t *content = json_object_get(delta, "content");
 	if (json_is_string(content) && json_string_length(content))
 		a->delta(a, json_string_value(content), json_string_length(content));
+	json_t *calls = json_object_get(delta, "tool_calls");
+	if (json_is_array(calls))
+		tool_call_pieces(a, calls);
 	json_decref(j);
 	return 0;
 }
@@ -82,10 +136,18 @@ static int whole(struct llm_acc *a, const char *data, size_t len)
 {
 	json_t *j = json_loadb(data, len, 0, NULL);
 	json_t *choice = json_is_object(j) ? common(a, j) : NULL;
-	json_t *content = json_object_get(json_object_get(choice, "message"), "content");
-	int rc = json_is_string(content) ? 0 : -1;
+	json_t *message = json_object_get(choice, "message");
+	json_t *content = json_object_get(message, "content"), *calls = json_object_get(message, "tool_calls");
+	/* An answer of tool calls alone has a null content. */
+	int rc = json_is_string(content) || (json_is_array(calls) && (!content || json_is_null(content))) ? 0 : -1;
 	if (rc == 0) {
-		a->delta(a, json_string_value(content), json_string_length(content));
+		if (json_is_array(calls) && json_array_size(calls)) {
+			json_decref(a->tool_calls);
+			a->tool_calls = json_deep_copy(calls);
+			a->token(a);
+		}
+		if (json_is_string(content))
+			a->delta(a, json_string_value(content), json_string_length(content));
 		a->complete = true;
 	}
 	json_decref(j);

@@ -346,3 +346,45 @@ unsigned llm_sent_params(const struct llm_provider *p)
 
 size_t llm_provider_count(void) { return nproviders; }
 const struct llm_provider *llm_provider_at(size_t i) { return i < nproviders ? &providers[i] : NULL; }
+const struct llm_provider *llm_model_provider_at(size_t idx)
+{
+	for (size_t i = 0; i < nproviders; i++) {
+		if (idx < providers[i].nmodels)
+			return &providers[i];
+		idx -= providers[i].nmodels;
+	}
+	return NULL;
+}
+
+bool llm_model_shared(size_t idx)
+{
+	const struct llm_provider *mine = llm_model_provider_at(idx);
+	const char *name = llm_model_at(idx);
+	for (size_t i = 0; name && i < nproviders; i++)
+		for (size_t k = 0; &providers[i] != mine && k < providers[i].nmodels; k++)
+			if (strcmp(providers[i].models[k], name) == 0)
+				return true;
+	return false;
+}
+
+const struct llm_provider *llm_resolve(const char *name, const char **model)
+{
+	if (!name)
+		return NULL;
+	/* The bare name first: a model's own name may hold a slash (OpenRouter's
+	 * "meta-llama/llama-3-8b"). */
+	for (size_t i = 0; i < nproviders; i++)
+		for (size_t k = 0; k < providers[i].nmodels; k++)
+			if (strcmp(providers[i].models[k], name) == 0)
+				return *model = providers[i].models[k], &providers[i];
+	const char *slash = strchr(name, '/');
+	for (size_t i = 0; slash && i < nproviders; i++) {
+		size_t plen = strlen(providers[i].name);
+		if (plen != (size_t)(slash - name) || strncmp(providers[i].name, name, plen) != 0)
+			continue;
+		for (size_t k = 0; k < providers[i].nmodels; k++)
+			if (strcmp(providers[i].models[k], slash + 1) == 0)
+				return *model = providers[i].models[k], &providers[i];
+	}
+	return NULL;
+}

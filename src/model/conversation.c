@@ -20,6 +20,7 @@ void message_init(struct message *m, const char *role)
 	m->elapsed_ms = m->ttft_ms = m->upload_id = m->file_size = m->words = -1;
 	m->temperature = m->top_p = NAN;
 	m->rendered_version = -1;
+	m->api_key_id = -1;
 }
 
 void message_clear(struct message *m)
@@ -34,6 +35,8 @@ void message_clear(struct message *m)
 	free(m->file_sha256);
 	free(m->file_type);
 	free(m->rendered);
+	free(m->request_json);
+	free(m->tool_calls);
 	memset(m, 0, sizeof *m);
 }
 
@@ -83,6 +86,29 @@ int conv_head(db *d, const char *uuid, int64_t user_id, struct conv_head *h)
 	}
 	db_done(r);
 	return rc;
+}
+
+int conv_find_or_create(db *d, const char *uuid, int64_t user_id, const char *title, const char *source, int64_t *id)
+{
+	char lower[37];
+	uuid_stored(lower, uuid);
+	int64_t now = now_ms();
+	/* Two calls naming the same new conversation at once: one creates it, the other
+	 * finds it. */
+	if (db_exec(d,
+		    "INSERT INTO conversations (uuid, user_id, title, source, created_at, updated_at)"
+		    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO NOTHING",
+		    DB_ARGS(db_v_text(lower), db_v_int(user_id), db_v_text(title), db_v_text(source), db_v_int(now),
+			    db_v_int(now))) < 0)
+		return -1;
+	return conv_find(d, lower, user_id, id);
+}
+
+int conv_owner(db *d, const char *uuid, int64_t *user_id)
+{
+	char lower[37];
+	uuid_stored(lower, uuid);
+	return db_query_int(d, "SELECT user_id FROM conversations WHERE uuid = ?", DB_ARGS(db_v_text(lower)), user_id);
 }
 
 /* The one place a conversation's revision changes: called by every function that
@@ -162,15 +188,16 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 		       "INSERT INTO messages (conversation_id, user_id, role, content, created_at, provider, model,"
 		       " model_reported, max_tokens, temperature, top_k, top_p, prompt_tokens, completion_tokens,"
 		       " total_tokens, elapsed_ms, ttft_ms, finish_reason, status, error, source, upload_id, rendered,"
-		       " rendered_version)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		       " rendered_version, request_json, tool_calls, api_key_id)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 		       DB_ARGS(db_v_int(conv_id), db_v_int(user_id), db_v_text(m->role), db_v_text(m->content ? m->content : ""),
 			       db_v_int(now_ms()), db_v_text(m->provider), db_v_text(m->model), db_v_text(m->model_reported),
 			       opt_int(m->max_tokens), opt_real(m->temperature), opt_int(m->top_k), opt_real(m->top_p),
 			       opt_int(m->prompt_tokens), opt_int(m->completion_tokens), opt_int(m->total_tokens),
 			       opt_int(m->elapsed_ms), opt_int(m->ttft_ms), db_v_text(m->finish_reason), db_v_text(m->status),
 			       db_v_text(m->error), db_v_text(m->source), m->upload_id > 0 ? db_v_int(m->upload_id) : db_v_null(),
-			       db_v_text(m->rendered), m->rendered ? opt_int(m->rendered_version) : db_v_null()),
+			       db_v_text(m->rendered), m->rendered ? opt_int(m->rendered_version) : db_v_null(),
+			       db_v_text(m->request_json), db_v_text(m->tool_calls), m->api_key_id > 0 ? db_v_int(m->api_key_id) : db_v_null()),
 		       id) == 1 ? 0 : -1;
 	return rc == 0 ? conv_bump(d, conv_id) : -1;
 }

@@ -47,6 +47,11 @@ struct message {
 	 * made it: carried and stored as they are (NULL and -1 when there is none). */
 	char *rendered;
 	int64_t rendered_version;
+	/* A call through the API (docs/api.md): the question's whole request body as the
+	 * client sent it, the answer's tool calls (a JSON array), the key that made it
+	 * (NULL, NULL, -1 otherwise). Written by msg_insert, not read by the lists. */
+	char *request_json, *tool_calls;
+	int64_t api_key_id;
 };
 
 /* A message with every field unknown. */
@@ -55,6 +60,11 @@ void message_clear(struct message *m);
 
 /* Creates a conversation; uuid receives its id for URLs. */
 int conv_create(db *d, int64_t user_id, const char *title, const char *source, char uuid[37], int64_t *id);
+/* The user's conversation uuid, created (with that uuid) when no conversation has
+ * it: 1 and *id, 0 when uuid is another user's, -1 error. */
+int conv_find_or_create(db *d, const char *uuid, int64_t user_id, const char *title, const char *source, int64_t *id);
+/* Whose conversation uuid is: 1 found (*user_id), 0 none has it, -1 error. */
+int conv_owner(db *d, const char *uuid, int64_t *user_id);
 /* The id of the user's conversation uuid: 1 found, 0 not (or not theirs), -1 error. */
 int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id);
 /* Sets the conversation's activity time (the history's order). Not a change to its

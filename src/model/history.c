@@ -53,6 +53,7 @@ static int add_msg(struct hist_conv *h, size_t *cap, db_rows *r)
 	m->total_tokens = db_null(r, 7) ? -1 : db_int(r, 7);
 	m->elapsed_ms = db_null(r, 8) ? -1 : db_int(r, 8);
 	m->created_at = db_int(r, 9);
+	copy_field(m->source, sizeof m->source, db_text(r, 10));
 	m->content = xstrdup(db_text(r, 4));
 	if (!db_null(r, 6) && !(m->model = xstrdup(db_text(r, 6))))
 		return -1;
@@ -79,7 +80,7 @@ int hist_messages(db *d, int64_t user_id, struct hist_conv *c, size_t n)
 		v[i + 3] = db_v_int(i < n && c[i].want ? c[i].id : 0);
 	buf sql = BUF_INIT;
 	buf_puts(&sql, "SELECT conversation_id, id, role, status, substr(content, 1, ?), CASE WHEN length(content) > ? THEN 1 ELSE 0 END,"
-		       " model, total_tokens, elapsed_ms, created_at FROM messages WHERE +user_id = ? AND conversation_id IN (");
+		       " model, total_tokens, elapsed_ms, created_at, source FROM messages WHERE +user_id = ? AND conversation_id IN (");
 	for (size_t i = 0; i < HIST_PAGE; i++)
 		buf_puts(&sql, i ? ", ?" : "?");
 	buf_puts(&sql, ") ORDER BY conversation_id, id");

@@ -24,6 +24,7 @@ enum {
 	NO_CSRF = 4,    /* not a browser form: bearer-authenticated or harmless */
 	UPLOAD = 8,     /* a logged-in user may post MAX_UPLOAD_BYTES here */
 	WHOLE_FILES = 16, /* the page reads whole files (none cut at file_keep) and asks no model */
+	API = 32,       /* the OpenAI-compatible API: an API key (Bearer), never the session cookie */
 };
 
 static const struct route routes[] = {
@@ -52,6 +53,11 @@ static const struct route routes[] = {
 	{"/static/<path>", HTTP_GET, http_send_asset, 0},
 	/* Metrics (issue 10): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
 	{"/metrics", HTTP_GET, page_metrics, 0},
+	/* The OpenAI-compatible API and its keys (issue 10, docs/api.md). */
+	{"/accounts/keys/", HTTP_GET | HTTP_POST, page_api_keys, USER},
+	{"/accounts/keys/<int>/revoke/", HTTP_POST, page_api_key_revoke, USER},
+	{"/v1/models", HTTP_GET, page_api_models, API | NO_CSRF},
+	{"/v1/chat/completions", HTTP_POST, page_api_chat, API | NO_CSRF},
 };
 
 void app_init(void)
@@ -74,6 +80,7 @@ void app_shutdown(void)
 {
 	app_stop();
 	app_reset_stop(); /* the password reset mails still queued */
+	api_stop(); /* after the last request: every call's record is written */
 	ask_pending_stop();
 	app_instance_stop();
 	metrics_unregister_all();
@@ -164,11 +171,40 @@ static void route(http_req *r)
 				       &r->nparams, &r->allowed);
 }
 
+/* Authenticates an API request by its key, once; answers 401 (or 500) when it
+ * cannot. True when the request may go on. */
+static bool api_key_ok(http_req *r)
+{
+	if (r->user.key_id)
+		return true;
+	db *d = db_thread();
+	int rc = d ? auth_apikey_load(d, r) : -1;
+	if (rc < 0)
+		http_error(r, 500, "The database cannot be reached.");
+	else if (rc == 0)
+		app_api_error(r, 401, "invalid_request_error", "invalid_api_key", NULL,
+			      "Incorrect API key provided: send \"Authorization: Bearer llmk-...\" with a key from "
+			      "/accounts/keys/ (revoked and expired keys, and keys of deactivated users, are refused).");
+	return rc == 1;
+}
+
 size_t app_body_limit(http_req *r)
 {
 	size_t small = cfg.max_upload_bytes < APP_SMALL_BODY ? cfg.max_upload_bytes : APP_SMALL_BODY;
 	const char *type = http_header(r, "Content-Type");
 	route(r);
+	if (r->route_result == ROUTE_FOUND && (r->route->flags & API) && r->method == HTTP_POST) {
+		/* The key, and the calls in flight, before a byte of the body is read; then
+		 * the same limit as a question with its file. */
+		if (!api_key_ok(r))
+			return small;
+		if (ask_limit_full(r->user.id)) {
+			http_add_header(r, "Retry-After", "5");
+			app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL, ASK_LIMIT_REACHED);
+			return small;
+		}
+		return cfg.max_upload_bytes;
+	}
 	if (r->route_result == ROUTE_FOUND && (r->route->flags & WHOLE_FILES))
 		r->file_keep = 0; /* whoever posts, within their limit, the file is read whole */
 	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) || !type ||
@@ -198,6 +234,11 @@ void app_handle(http_req *r)
 		return;
 	case ROUTE_FOUND: break;
 	default: http_error(r, 404, NULL); return;
+	}
+	if (rt->flags & API) {
+		if (api_key_ok(r))
+			rt->handler(r);
+		return;
 	}
 	/* /metrics loads the session itself, only without a valid bearer token. */
 	if (rt->handler != http_send_asset && rt->handler != page_health && rt->handler != page_metrics &&

@@ -129,6 +129,7 @@ void job_on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, cons
 		j->res.model = dup_or_null(res->model);
 		j->res.finish_reason = dup_or_null(res->finish_reason);
 		j->res.error = dup_or_null(res->error);
+		j->res.tool_calls = NULL; /* the form sends no tools */
 		if (j->too_long) {
 			free(j->res.error);
 			j->res.status = LLM_ERROR;

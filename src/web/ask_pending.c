@@ -108,6 +108,8 @@ int ask_pending_add(int64_t conv_id, int64_t user_id, int64_t question_id, const
 	p->answer.finish_reason = dup(m->finish_reason);
 	p->answer.error = dup(m->error);
 	p->answer.rendered = dup(m->rendered);
+	p->answer.request_json = dup(m->request_json);
+	p->answer.tool_calls = dup(m->tool_calls);
 	p->answer.file_name = p->answer.file_sha256 = p->answer.file_type = NULL;
 	pthread_mutex_lock(&mu);
 	bool room = !stopping && count < MAX_PENDING && bytes + size <= MAX_BYTES && (!m->content || p->answer.content);

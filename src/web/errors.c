@@ -48,10 +48,13 @@ bool app_wants_json(http_req *r)
 	return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
 
-static void json_error(http_req *r, int status, const struct kind *k, const char *message)
+void app_api_error(http_req *r, int status, const char *type, const char *code, const char *param,
+		   const char *message)
 {
-	json_t *j = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", message, "type", k->type, "param", "code",
-			      k->code);
+	const struct kind *k = kind_of(status);
+	json_t *j = json_pack("{s:{s:s, s:s, s:o, s:o}}", "error", "message", message ? message : k->detail, "type",
+			      type ? type : k->type, "param", param ? json_string(param) : json_null(), "code",
+			      code ? json_string(code) : json_null());
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	http_send_text(r, status, "application/json", text ? text : "{\"error\":{\"message\":\"out of memory\"}}");
@@ -63,7 +66,7 @@ void app_error_page(http_req *r, int status, const char *detail)
 	const struct kind *k = kind_of(status);
 	const char *message = detail ? detail : k->detail;
 	if (app_wants_json(r)) {
-		json_error(r, status, k, message);
+		app_api_error(r, status, k->type, k->code, NULL, message);
 		return;
 	}
 	/* Errors found before the page ran (413, 404, 405) show the visitor's own header. */

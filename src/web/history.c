@@ -131,6 +131,8 @@ static void answer_meta(buf *b, const struct hist_msg *a)
 		html_printf(b, " · %lld ms", (long long)a->elapsed_ms);
 	if (strcmp(a->status, "ok") != 0)
 		html_printf(b, " · <span class=\"error\">%s</span>", a->status);
+	if (strcmp(a->source, "api") == 0)
+		html_raw(b, " · <abbr class=\"via-api\" title=\"asked by a program through the API (docs/api.md)\">API</abbr>");
 	html_raw(b, "</p>");
 }
 

@@ -33,6 +33,10 @@ size_t app_body_limit(http_req *r);
 /* Renders the error pages (400, 401, 403, 404, 405, 413, 429, 500, 503): HTML, or
  * JSON in the OpenAI error shape when app_wants_json. */
 void app_error_page(http_req *r, int status, const char *detail);
+/* An error in the OpenAI shape {"error":{"message","type","param","code"}}; type
+ * and message NULL take the status's defaults, param and code NULL are null. */
+void app_api_error(http_req *r, int status, const char *type, const char *code, const char *param,
+		   const char *message);
 /* True for the API (/v1/...) and for clients whose Accept names JSON and not HTML. */
 bool app_wants_json(http_req *r);
 /* Loads the visitor's session once per request (idempotent). 0, or -1 when the
@@ -71,6 +75,15 @@ void page_export(http_req *r);
  * db/, llm/ and web/ (after llm_config_load, before serving); 0 or -1. */
 int app_metrics_init(void);
 void page_metrics(http_req *r);
+/* ---- the OpenAI-compatible API and its keys (issue 10, docs/api.md) ---- */
+void page_api_keys(http_req *r);
+void page_api_key_revoke(http_req *r);
+void page_api_models(http_req *r);
+void page_api_chat(http_req *r);
+/* Stops what the API's calls use after the last request (app_shutdown): the
+ * streams' heartbeat, and the writer that records the calls in batches once its
+ * queue is written (api_writer.c). */
+void api_stop(void);
 
 /* Content-Disposition: attachment with name as an ASCII fallback (anything outside
  * printable ASCII, quotes, backslashes and slashes replaced by '_') and as

@@ -18,6 +18,12 @@
 //   whole                    answers with plain JSON even when asked to stream
 //   rate-429                 429 Too Many Requests with Retry-After, as OpenAI's rate limit
 //   endless                  a stream that never ends: 64 KiB pieces until the client leaves
+//   received                 (OpenAI) answers with the JSON body it received, as text: what passed through
+//   tool                     (OpenAI) calls the first tool given (arguments {"city":"Paris"}); once the
+//                            conversation ends with a tool's result, answers "Tool said: <result>"
+//   bad-400                  (OpenAI) 400 invalid_request_error naming a param, as OpenAI refuses a request
+// Every OpenAI answer carries system_fingerprint "fp_fake" and, with response_format
+// json_object or json_schema, content that is a JSON object ({"answer": ...}).
 // On the Anthropic route (/v1/messages) only, which also checks requests as Anthropic
 // does and answers tools (see "The Anthropic Messages API" below):
 //   overloaded               529 overloaded_error
@@ -60,33 +66,62 @@ async function writeSlowly(res, data, chunky) {
   }
 }
 
+function toolCallFor(body) {
+  const name = body.tools?.[0]?.function?.name || 'none';
+  return { id: 'call_fake1', type: 'function', function: { name, arguments: JSON.stringify({ city: 'Paris' }) } };
+}
+
 async function openai(req, res, body, model) {
   const messages = body.messages || [];
-  const answer = answerFor(model, messages);
+  let answer = answerFor(model, messages);
+  const lastMsg = messages[messages.length - 1];
+  if (model === 'received') answer = JSON.stringify(body);
+  if (model === 'tool' && lastMsg?.role === 'tool') answer = `Tool said: ${lastMsg.content}`;
+  if (['json_object', 'json_schema'].includes(body.response_format?.type)) answer = JSON.stringify({ answer });
+  const call = model === 'tool' && lastMsg?.role !== 'tool' ? toolCallFor(body) : null;
+  if (model === 'bad-400') {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ error: { message: "Invalid value for 'tools[0].type'.", type: 'invalid_request_error', param: 'tools[0].type', code: null } }));
+  }
   const prompt = messages.reduce((n, m) => n + words(m.content), 0);
   const usage = { prompt_tokens: prompt, completion_tokens: words(answer), total_tokens: prompt + words(answer) };
   const id = 'chatcmpl-fake';
   const reported = `${model}-2026`;
+  const fp = { system_fingerprint: 'fp_fake' };
   if (!body.stream || model === 'whole') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    return res.end(JSON.stringify({ id, object: 'chat.completion', model: reported,
-      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }], usage }));
+    const message = call ? { role: 'assistant', content: null, tool_calls: [call] } : { role: 'assistant', content: answer };
+    return res.end(JSON.stringify({ id, object: 'chat.completion', created: 1700000000, model: reported, ...fp,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: call ? 'tool_calls' : 'stop' }], usage }));
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const chunky = model === 'chunky';
   const send = (obj) => writeSlowly(res, `data: ${JSON.stringify(obj)}\n\n`, chunky);
   await writeSlowly(res, ': keep-alive\n\n', chunky);
+  if (call) {
+    const args = call.function.arguments;
+    await send({ id, object: 'chat.completion.chunk', model: reported, ...fp, choices: [{ index: 0, delta: { role: 'assistant', content: null,
+      tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, finish_reason: null }] });
+    for (let i = 0; i < args.length; i += 5) {
+      await send({ id, object: 'chat.completion.chunk', model: reported, ...fp,
+        choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 5) } }] }, finish_reason: null }] });
+    }
+    await send({ id, object: 'chat.completion.chunk', model: reported, ...fp, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
+    if (body.stream_options?.include_usage) await send({ id, object: 'chat.completion.chunk', model: reported, ...fp, choices: [], usage });
+    await writeSlowly(res, 'data: [DONE]\n\n', chunky);
+    return res.end();
+  }
   const parts = pieces(answer, model);
   for (let i = 0; i < parts.length; i++) {
     if (model === 'cut' && i === Math.floor(parts.length / 2)) return res.destroy();
     if (model === 'drip') await sleep(200);
     if (res.destroyed) return;
-    await send({ id, object: 'chat.completion.chunk', model: reported,
+    await send({ id, object: 'chat.completion.chunk', model: reported, ...fp,
       choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: parts[i] } : { content: parts[i] }, finish_reason: null }] });
   }
-  await send({ id, object: 'chat.completion.chunk', model: reported, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+  await send({ id, object: 'chat.completion.chunk', model: reported, ...fp, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
   if (body.stream_options?.include_usage && model !== 'no-usage') {
-    await send({ id, object: 'chat.completion.chunk', model: reported, choices: [], usage });
+    await send({ id, object: 'chat.completion.chunk', model: reported, ...fp, choices: [], usage });
   }
   await writeSlowly(res, 'data: [DONE]\n\n', chunky);
   res.end();
@@ -324,7 +359,7 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
     }
     let body = {};
     try { body = raw ? JSON.parse(raw) : {}; } catch { body = { unparsable: raw }; }
-    requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+    requests.push({ method: req.method, url: req.url, headers: req.headers, body, raw });
     const model = String(body.model || '');
     const key = req.headers['x-api-key'] || (req.headers.authorization || '').replace(/^Bearer /, '');
     if (model.startsWith('slow')) await sleep(Number(model.split('-')[1] || 2000));

@@ -1,0 +1,325 @@
+/* api_chat.c - POST /v1/chat/completions (docs/api.md): the OpenAI Chat Completions
+ * API in front of every configured provider, for programs that use the OpenAI
+ * client libraries. The key was checked before the body was read (app.c); here the
+ * body is checked as the ask form checks the same fields (temperature, top_p,
+ * max_tokens, the context's length), the model and the X-Conversation-Id resolved,
+ * the per-user limit of calls in flight taken, and the call started (api_call.c).
+ * Nothing is recorded for a request refused here: it never reached a model. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/config.h"
+#include "../core/util.h"
+#include "../llm/anthropic_translate.h"
+#include "../model/conversation.h"
+#include "api.h"
+#include "ask.h"
+#include "web.h"
+
+static const char *const roles[] = {"system", "developer", "user", "assistant", "tool"};
+
+static void bad(http_req *r, const char *param, const char *message)
+{
+	app_api_error(r, 400, "invalid_request_error", NULL, param, message);
+}
+
+static size_t code_points(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* The text of a message's content: a string, or the text parts of an array. */
+static void content_text(json_t *content, buf *out)
+{
+	if (json_is_string(content)) {
+		buf_append(out, json_string_value(content), json_string_length(content));
+		return;
+	}
+	size_t i;
+	json_t *part;
+	json_array_foreach(content, i, part) {
+		json_t *text = json_object_get(part, "text");
+		if (json_is_string(text)) {
+			if (out->len)
+				buf_putc(out, '\n');
+			buf_append(out, json_string_value(text), json_string_length(text));
+		}
+	}
+}
+
+/* A number member within [min, max] when present; false (answered) when not. */
+static bool number_in(http_req *r, json_t *req, const char *key, double min, double max, bool whole, double *out)
+{
+	json_t *v = json_object_get(req, key);
+	if (!v || json_is_null(v))
+		return true;
+	char msg[160];
+	if (!json_is_number(v) || (whole && !json_is_integer(v))) {
+		snprintf(msg, sizeof msg, "'%s' must be %s.", key, whole ? "an integer" : "a number");
+		bad(r, key, msg);
+		return false;
+	}
+	double d = json_number_value(v);
+	if (d < min || d > max) {
+		if (max >= 1e15)
+			snprintf(msg, sizeof msg, "'%s' must be at least %g; it is %g.", key, min, d);
+		else
+			snprintf(msg, sizeof msg, "'%s' must be from %g to %g; it is %g.", key, min, max, d);
+		bad(r, key, msg);
+		return false;
+	}
+	*out = d;
+	return true;
+}
+
+/* Checks the messages; the last user message's text goes to last. */
+static bool check_messages(http_req *r, json_t *msgs, buf *last)
+{
+	char param[64], msg[200];
+	if (!json_is_array(msgs) || !json_array_size(msgs)) {
+		bad(r, "messages", "'messages' must be a non-empty array of messages.");
+		return false;
+	}
+	size_t chars = 0, i;
+	json_t *m;
+	json_array_foreach(msgs, i, m) {
+		const char *role = json_string_value(json_object_get(m, "role"));
+		bool known = false;
+		for (size_t k = 0; role && k < sizeof roles / sizeof roles[0]; k++)
+			known |= strcmp(role, roles[k]) == 0;
+		if (!json_is_object(m) || !known) {
+			snprintf(param, sizeof param, "messages[%zu].role", i);
+			snprintf(msg, sizeof msg, "messages[%zu] must have a role: system, developer, user, assistant or tool.", i);
+			bad(r, param, msg);
+			return false;
+		}
+		json_t *content = json_object_get(m, "content");
+		if (content && !json_is_null(content) && !json_is_string(content) && !json_is_array(content)) {
+			snprintf(param, sizeof param, "messages[%zu].content", i);
+			bad(r, param, "A message's content must be a string or an array of content parts.");
+			return false;
+		}
+		buf text = BUF_INIT;
+		content_text(content, &text);
+		chars += code_points(text.data ? text.data : "", text.len);
+		if (strcmp(role, "user") == 0) {
+			buf_reset(last);
+			buf_append(last, text.data ? text.data : "", text.len);
+		}
+		buf_free(&text);
+	}
+	if (chars > cfg.max_context_chars) {
+		snprintf(msg, sizeof msg, "The messages are %zu characters long; the limit is %zu characters (MAX_CONTEXT_CHARS).",
+			 chars, cfg.max_context_chars);
+		app_api_error(r, 400, "invalid_request_error", "context_length_exceeded", "messages", msg);
+		return false;
+	}
+	return true;
+}
+
+static bool uuid_shaped(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : hexval(s[i]) < 0)
+			return false;
+	return true;
+}
+
+/* The body sent to an OpenAI-compatible provider: the client's, with the provider's
+ * name of the model, and - when streaming and the client set no stream_options -
+ * stream_options.include_usage, so that the record has the provider's token counts
+ * (the usage chunk is then not passed on: the client did not ask for it). */
+static char *openai_body(http_req *r, struct api_call *c)
+{
+	buf b = BUF_INIT, with = BUF_INIT;
+	const char *raw = r->body.data;
+	size_t len = r->body.len, a, e;
+	if (c->stream && !api_json_member(raw, len, "stream_options", &a, &e)) {
+		size_t at = (size_t)((const char *)memchr(raw, '{', len) - raw) + 1; /* it is an object */
+		buf_append(&with, raw, at);
+		buf_puts(&with, "\"stream_options\":{\"include_usage\":true},");
+		buf_append(&with, raw + at, len - at);
+		raw = with.data;
+		len = with.len;
+	}
+	if (raw)
+		api_json_set_string(&b, raw, len, "model", c->prov_model);
+	buf_free(&with);
+	return b.oom || !raw ? (buf_free(&b), NULL) : buf_detach(&b, NULL);
+}
+
+static char *anthropic_body(http_req *r, json_t *req, struct api_call *c)
+{
+	char err[300] = "", param[128] = "";
+	json_t *out = llm_anthropic_request(req, c->prov_model, err, sizeof err, param, sizeof param);
+	if (!out) {
+		bad(r, *param ? param : NULL, *err ? err : "The request cannot be sent to this model.");
+		return NULL;
+	}
+	char *s = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	json_decref(out);
+	if (!s)
+		http_error(r, 500, "Out of memory.");
+	return s;
+}
+
+/* Whether the request names a conversation the user may add to; answered when not. */
+static bool conversation_ok(http_req *r, db *d, struct api_call *c)
+{
+	const char *id = http_header(r, "X-Conversation-Id");
+	if (!id)
+		return true;
+	if (!uuid_shaped(id)) {
+		bad(r, "X-Conversation-Id", "X-Conversation-Id must be a UUID (8-4-4-4-12 hexadecimal digits).");
+		return false;
+	}
+	int64_t owner;
+	int rc = conv_owner(d, id, &owner);
+	if (rc < 0) {
+		http_error(r, 500, "The database cannot be reached.");
+		return false;
+	}
+	if (rc == 1 && owner != r->user.id) {
+		app_api_error(r, 404, "invalid_request_error", "conversation_not_found", "X-Conversation-Id",
+			      "No conversation of yours has this X-Conversation-Id.");
+		return false;
+	}
+	snprintf(c->rec.uuid, sizeof c->rec.uuid, "%s", id);
+	str_lower(c->rec.uuid);
+	return true;
+}
+
+/* The question's part of the record: the last user message, the whole body, the
+ * parameters as sent. */
+static void record_question(http_req *r, json_t *req, struct api_call *c, buf *last)
+{
+	struct message *q = &c->q;
+	snprintf(q->source, sizeof q->source, "api");
+	q->content = buf_detach(last, NULL);
+	if (!q->content)
+		q->content = xstrdup("");
+	q->request_json = xstrndup(r->body.data, r->body.len);
+	q->provider = xstrdup(c->prov->name);
+	q->model = xstrdup(c->prov_model);
+	q->api_key_id = r->user.key_id;
+	json_t *mt = json_object_get(req, "max_completion_tokens");
+	if (!json_is_integer(mt))
+		mt = json_object_get(req, "max_tokens");
+	if (json_is_integer(mt))
+		q->max_tokens = json_integer_value(mt);
+	if (json_is_number(json_object_get(req, "temperature")))
+		q->temperature = json_number_value(json_object_get(req, "temperature"));
+	if (json_is_number(json_object_get(req, "top_p")))
+		q->top_p = json_number_value(json_object_get(req, "top_p"));
+	if (json_is_integer(json_object_get(req, "top_k")))
+		q->top_k = json_integer_value(json_object_get(req, "top_k"));
+	utf8_title(c->title, sizeof c->title, q->content);
+	c->rec.title = c->title;
+	c->rec.user_id = r->user.id;
+	c->rec.key_id = r->user.key_id;
+	c->rec.question = &c->q;
+}
+
+static bool check(http_req *r, json_t *req, buf *last)
+{
+	double d;
+	json_t *stream = json_object_get(req, "stream");
+	if (stream && !json_is_boolean(stream) && !json_is_null(stream)) {
+		bad(r, "stream", "'stream' must be true or false.");
+		return false;
+	}
+	if (!json_is_string(json_object_get(req, "model"))) {
+		bad(r, "model", "'model' must name a model (GET /v1/models lists them).");
+		return false;
+	}
+	return number_in(r, req, "temperature", 0, 2, false, &d) && number_in(r, req, "top_p", 0, 1, false, &d) &&
+	       number_in(r, req, "top_k", 0, 100, true, &d) && number_in(r, req, "max_tokens", 1, 1e18, true, &d) &&
+	       number_in(r, req, "max_completion_tokens", 1, 1e18, true, &d) &&
+	       check_messages(r, json_object_get(req, "messages"), last);
+}
+
+void page_api_chat(http_req *r)
+{
+	db *d = app_db(r);
+	if (!d)
+		return;
+	json_error_t je;
+	json_t *req = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+	if (!json_is_object(req)) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "The body must be a JSON object (%s).", req ? "it is not an object" : je.text);
+		bad(r, NULL, msg);
+		json_decref(req);
+		return;
+	}
+	buf last = BUF_INIT;
+	struct api_call *c = NULL;
+	char *body = NULL;
+	bool started = false;
+	if (!check(r, req, &last))
+		goto done;
+	const char *name = json_string_value(json_object_get(req, "model")), *prov_model;
+	const struct llm_provider *p = llm_resolve(name, &prov_model);
+	if (!p) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "The model '%.200s' does not exist here (GET /v1/models lists them).", name);
+		app_api_error(r, 404, "invalid_request_error", "model_not_found", "model", msg);
+		goto done;
+	}
+	if (!(c = api_call_new())) {
+		http_error(r, 500, "Out of memory.");
+		goto done;
+	}
+	c->prov = p;
+	c->prov_model = prov_model;
+	c->client_model = xstrdup(name);
+	c->stream = json_is_true(json_object_get(req, "stream"));
+	c->anthropic = p->type == LLM_ANTHROPIC;
+	c->usage_asked = json_is_true(json_object_get(json_object_get(req, "stream_options"), "include_usage"));
+	char rnd[32];
+	rand_token(rnd, sizeof rnd, 18);
+	snprintf(c->cmpl_id, sizeof c->cmpl_id, "chatcmpl-%s", rnd);
+	if (!conversation_ok(r, d, c))
+		goto done;
+	body = c->anthropic ? anthropic_body(r, req, c) : openai_body(r, c);
+	if (!body) {
+		if (!r->responded)
+			http_error(r, 500, "Out of memory.");
+		goto done;
+	}
+	if (!llm_accepting()) {
+		http_add_header(r, "Retry-After", "5");
+		http_error(r, 503, "The server is restarting: try again in a moment.");
+		goto done;
+	}
+	if (!ask_limit_take(r->user.id)) {
+		http_add_header(r, "Retry-After", "5");
+		app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
+			      "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one "
+			      "to finish.");
+		goto done;
+	}
+	c->counted = true;
+	record_question(r, req, c, &last);
+	if (!c->q.content || !c->q.request_json || !c->q.provider || !c->q.model || !c->client_model) {
+		http_error(r, 500, "Out of memory.");
+		goto done;
+	}
+	if (!(started = api_call_start(r, c, body))) {
+		http_add_header(r, "Retry-After", "5");
+		http_error(r, 503, "The call could not be started: the server is restarting or out of memory.");
+	}
+done:
+	free(body);
+	buf_free(&last);
+	json_decref(req);
+	if (c && !started)
+		api_call_unref(c); /* once started, the reference is the request's, dropped when it closes */
+}

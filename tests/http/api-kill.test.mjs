@@ -1,0 +1,66 @@
+// api-kill.test.mjs - an acknowledged call is never lost (docs/api.md, "Recording"):
+// many calls, streamed and not, run at once; the moment the client has the first
+// complete answers the server is killed with SIGKILL, then started again on the same
+// database. Every call whose complete answer the client received - the whole JSON
+// body, or a stream through its "data: [DONE]" - is on record with its answer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startServer, dbQuery, createUser, runCli, uniq, freshDatabase } from '../lib/server.mjs';
+import { startFakeProvider } from '../lib/fake-provider.mjs';
+
+test('SIGKILL right after complete answers loses none of them', async () => {
+  const fake = await startFakeProvider();
+  const db = freshDatabase();
+  const env = { LLM_API_URL: fake.url, LLM_MODELS: 'echo,chunky' };
+  let server = await startServer({ env, db });
+  try {
+    const username = uniq('kill');
+    await createUser(server, { username, email: `${username}@example.org`, password: 'a-long-password-42' });
+    const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: server.env })).stdout.trim();
+    const client = new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
+    const received = [];
+    let killed = false;
+    const kill = () => {
+      if (!killed && received.length >= 4) {
+        killed = true;
+        server.proc.kill('SIGKILL'); // at once, in the tick the answer completed
+      }
+    };
+    const calls = Array.from({ length: 24 }, async (_, i) => {
+      const question = `kill test ${i}`;
+      try {
+        if (i % 2) {
+          const r = await client.chat.completions.create({ model: i % 4 === 1 ? 'chunky' : 'echo', messages: [{ role: 'user', content: question }] });
+          received.push({ question, answer: r.choices[0].message.content });
+        } else {
+          // The client library returns at "data: [DONE]"; a stream cut before it raises.
+          let text = '';
+          for await (const c of await client.chat.completions.create({ model: i % 4 === 0 ? 'chunky' : 'echo', stream: true, messages: [{ role: 'user', content: question }] })) {
+            text += c.choices[0]?.delta?.content ?? '';
+          }
+          received.push({ question, answer: text });
+        }
+        kill();
+      } catch { /* cut by the kill: not acknowledged */ }
+    });
+    await Promise.all(calls);
+    assert.ok(killed, 'the server was killed');
+    const { signal } = await server.exited;
+    assert.equal(signal, 'SIGKILL');
+    assert.ok(received.length >= 4);
+
+    server = await startServer({ env, db });
+    for (const { question, answer } of received) {
+      const rows = dbQuery(server, `SELECT m.role, m.content, m.status FROM messages m WHERE m.conversation_id =
+        (SELECT conversation_id FROM messages WHERE content = '${question}' AND role = 'user') ORDER BY m.id`);
+      assert.deepEqual(rows.map((r) => [r.role, r.content, r.status]), [['user', question, 'ok'], ['assistant', answer, 'ok']], question);
+    }
+    // Nothing half-written: every recorded question has its answer.
+    const orphans = dbQuery(server, "SELECT count(*) AS n FROM messages q WHERE q.role = 'user' AND q.source = 'api' AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.conversation_id = q.conversation_id AND a.role = 'assistant')");
+    assert.equal(orphans[0].n, 0);
+  } finally {
+    await server.stop();
+    await fake.close();
+  }
+});
