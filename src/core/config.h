@@ -26,6 +26,15 @@ struct config {
 	unsigned per_ip_connections; /* 0: no limit (behind a proxy every client is the proxy) */
 	unsigned max_connections;    /* 0: half the descriptors the process may open, at most 10000 */
 	unsigned max_asks_per_user;  /* questions one user may have in flight at once */
+
+	/* Sign-in providers (docs/sign-in.md): a client id NULL = not configured. */
+	struct config_oauth_client {
+		char *id, *secret;
+	} google, github, oidc;
+	char *oidc_issuer;    /* any OpenID Connect issuer (OIDC_ISSUER) */
+	char *oidc_name;      /* its button's label */
+	char *github_url;     /* https://github.com, or a test's stand-in */
+	char *github_api_url; /* https://api.github.com */
 };
 
 extern struct config cfg;
@@ -35,5 +44,8 @@ extern struct config cfg;
  * one-line reason naming the variable in err. */
 int config_load(struct config *c, bool need_secret, char *err, size_t errlen);
 void config_free(struct config *c);
+/* True for a sign-in provider's URL: https, or http only to this machine (the tests'
+ * stand-ins for providers). */
+bool config_url_ok(const char *url);
 
 #endif

@@ -52,6 +52,12 @@ int user_by_id(db *d, int64_t id, struct user *u)
 	return read_one(db_query(d, USER_COLUMNS "WHERE id = ?", DB_ARGS(db_v_int(id))), u);
 }
 
+int user_by_email(db *d, const char *email, struct user *u)
+{
+	return read_one(db_query(d, USER_COLUMNS "WHERE email <> '' AND lower(email) = lower(?)", DB_ARGS(db_v_text(email))),
+			u);
+}
+
 static int taken(db *d, const char *username, const char *email)
 {
 	int64_t n = 0;

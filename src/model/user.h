@@ -21,6 +21,8 @@ void user_clear(struct user *u);
 /* Finds a user by username or e-mail (case-insensitive). 1 found, 0 not, -1 error. */
 int user_by_login(db *d, const char *login, struct user *u);
 int user_by_id(db *d, int64_t id, struct user *u);
+/* Finds a user by e-mail address only (case-insensitive). 1 found, 0 not, -1 error. */
+int user_by_email(db *d, const char *email, struct user *u);
 
 enum user_create_result { USER_CREATED = 0, USER_ERROR = -1, USER_TAKEN_NAME = 1, USER_TAKEN_EMAIL = 2 };
 enum user_create_result user_create(db *d, const char *username, const char *email, const char *password_hash,

@@ -14,6 +14,7 @@
 #include "../core/util.h"
 #include "../http/router.h"
 #include "../llm/llm.h"
+#include "../oauth/oauth.h"
 #include "ask.h"
 
 enum {
@@ -41,6 +42,11 @@ static const struct route routes[] = {
 	{"/accounts/login/", HTTP_GET | HTTP_POST, page_login, 0},
 	{"/accounts/logout/", HTTP_POST, page_logout, 0},
 	{"/accounts/password/change/", HTTP_GET | HTTP_POST, page_password_change, USER},
+	/* Sign-in with a provider (docs/sign-in.md): the callback is a GET from the
+	 * provider's redirect, checked by its state instead of a CSRF token. */
+	{"/accounts/social/connections/", HTTP_GET | HTTP_POST, page_connections, USER},
+	{"/accounts/<word>/login/", HTTP_GET | HTTP_POST, page_social_login, 0},
+	{"/accounts/<word>/login/callback/", HTTP_GET, page_social_callback, 0},
 	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF},
 	{"/static/<path>", HTTP_GET, http_send_asset, 0},
 };
@@ -50,6 +56,7 @@ void app_init(void)
 	http_set_error_renderer(app_error_page);
 	http_set_assets(app_assets);
 	http_set_https(cfg.https);
+	oauth_init();
 }
 
 void app_stop(void)
@@ -63,6 +70,7 @@ void app_shutdown(void)
 	app_stop();
 	ask_pending_stop();
 	app_instance_stop();
+	oauth_cleanup();
 }
 
 db *app_db(http_req *r)
