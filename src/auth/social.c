@@ -76,10 +76,17 @@ static enum social_result load(db *d, int64_t uid, struct user *u)
 	return u->is_active ? SOCIAL_OK : SOCIAL_INACTIVE;
 }
 
-enum social_result auth_social_user(db *d, const struct social_identity *id, int64_t linking_user, struct user *u,
+enum social_result auth_social_user(db *d, const struct social_identity *given, int64_t linking_user, struct user *u,
 				    bool *created)
 {
 	*created = false;
+	/* An address no account could have (too long, malformed) is no address. */
+	struct social_identity checked = *given;
+	buf why = BUF_INIT;
+	if (checked.email && !user_valid_email(checked.email, &why))
+		checked.email = NULL, checked.email_verified = false;
+	buf_free(&why);
+	const struct social_identity *id = &checked;
 	int64_t now = now_ms(), uid = 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int rc = identity_find(d, id->provider, id->subject, now, &uid);

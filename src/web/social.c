@@ -113,6 +113,8 @@ static void start(http_req *r, db *d, const struct oauth_provider *p)
 	sha256_hex(state_hash, s.state, strlen(s.state));
 	sha256_hex(browser_hash, binding, strlen(binding));
 	const char *next = http_param(r, "next");
+	if (next && strlen(next) > 2048) /* no page of ours has a longer path: not stored */
+		next = NULL;
 	struct oauth_state_row row = {.browser_hash = browser_hash, .provider = (char *)p->name, .nonce = s.nonce,
 				      .verifier = s.verifier,
 				      .next = (char *)(app_safe_next(next)	? next

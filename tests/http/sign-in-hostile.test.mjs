@@ -162,6 +162,18 @@ test('the userinfo endpoint fills in the e-mail, and must describe the same user
   await assertRefused({ claims: ({ email, email_verified, ...c }) => c, userinfo: null }, /userinfo endpoint answered HTTP 404/);
 });
 
+test('an e-mail no account could have (over 254 characters) counts as none', async () => {
+  const ok = `${'a'.repeat(64)}@${'b'.repeat(184)}.test`; // 254 characters
+  assert.equal(ok.length, 254);
+  const { r, sub } = await signIn({ email: ok });
+  assert.equal(r.status, 302);
+  assert.equal(dbQuery(server, `SELECT u.email FROM identities i JOIN users u ON u.id = i.user_id WHERE i.subject LIKE '% ${sub}'`)[0].email, ok);
+  const { r: r2, sub: sub2 } = await signIn({ email: `a${ok}` });
+  assert.equal(r2.status, 302);
+  const [row] = dbQuery(server, `SELECT u.email, i.email AS ie FROM identities i JOIN users u ON u.id = i.user_id WHERE i.subject LIKE '% ${sub2}'`);
+  assert.deepEqual(row, { email: '', ie: '' });
+});
+
 test('a token endpoint that fails or answers garbage gets a clear message', async () => {
   await assertRefused({ tokenStatus: 500 }, /token endpoint answered HTTP 500/);
   await assertRefused({ tokenBody: '<html>not json' }, /not the JSON expected/);

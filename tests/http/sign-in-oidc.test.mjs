@@ -150,6 +150,12 @@ test('next is kept through the sign-in, and only a local path', async () => {
   const c2 = new Client(server.url);
   const { done: d2 } = await signIn('alice', { client: c2, page: '/accounts/login/?next=//evil.test/' });
   assert.equal(d2.location, '/');
+  // A next of 2048 characters is kept, one of 2049 is not stored.
+  const long = `/${'a'.repeat(2047)}`;
+  const { done: d3 } = await signIn('alice', { page: `/accounts/login/?next=${long}` });
+  assert.equal(d3.location, long);
+  const { done: d4 } = await signIn('alice', { page: `/accounts/login/?next=${long}b` });
+  assert.equal(d4.location, '/');
 });
 
 test('an unverified e-mail never reaches the account that has it', async () => {
