@@ -92,8 +92,10 @@ static int load_size(const char *name, const char *def, int64_t max, size_t *out
 
 bool config_url_ok(const char *u)
 {
+	if (strpbrk(u, " \t\r\n\"'<>\\"))
+		return false;
 	if (str_starts(u, "https://"))
-		return u[8] != '\0' && !strpbrk(u, " \t\r\n");
+		return u[8] != '\0';
 	return str_starts(u, "http://127.0.0.1:") || str_starts(u, "http://localhost:") || str_starts(u, "http://[::1]:");
 }
 

@@ -32,8 +32,18 @@
 static struct http_options opts;
 static atomic_int inflight;
 
-static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+#define CSP_HEAD "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " \
+		 "base-uri 'none'; form-action 'self'"
+#define CSP_TAIL "; frame-ancestors 'none'"
+static char csp[1024] = CSP_HEAD CSP_TAIL;
+
+void http_set_form_action(const char *sources)
+{
+	if (sources && *sources)
+		snprintf(csp, sizeof csp, "%s %s%s", CSP_HEAD, sources, CSP_TAIL);
+	else
+		snprintf(csp, sizeof csp, "%s%s", CSP_HEAD, CSP_TAIL);
+}
 
 static void req_free(http_req *r)
 {

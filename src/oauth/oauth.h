@@ -36,6 +36,13 @@ const struct oauth_provider *oauth_provider(const char *name);
 /* The i-th configured provider (Google, GitHub, OIDC order), NULL past the last. */
 const struct oauth_provider *oauth_provider_at(size_t i);
 
+/* The origins (scheme://host[:port]) the configured providers' authorization pages
+ * are expected at, space-separated, for the Content-Security-Policy's form-action:
+ * Google's, OAUTH_GITHUB_URL's, OIDC_ISSUER's. */
+void oauth_origins(buf *out);
+/* True when url's origin is one of oauth_origins'. */
+bool oauth_origin_listed(const char *url);
+
 /* The per-sign-in secrets: 32 random bytes each, base64url (43 characters). */
 #define OAUTH_SECRET_LEN 44
 struct oauth_secrets {

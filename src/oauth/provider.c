@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../core/config.h"
 #include "../core/util.h"
@@ -26,6 +27,40 @@ void oauth_init(void)
 		providers[nproviders++] = (struct oauth_provider){.name = "oidc", .label = cfg.oidc_name, .kind = OAUTH_OIDC,
 								 .issuer = cfg.oidc_issuer, .client_id = cfg.oidc.id,
 								 .client_secret = cfg.oidc.secret};
+}
+
+/* The length of url's origin: scheme://authority, up to the path. */
+static size_t origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+	return p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
+}
+
+/* Where provider p's authorization page is expected (its issuer's origin). */
+static const char *expected_at(const struct oauth_provider *p)
+{
+	return p->kind == OAUTH_GITHUB ? cfg.github_url : p->issuer;
+}
+
+void oauth_origins(buf *out)
+{
+	for (size_t i = 0; i < nproviders; i++) {
+		const char *u = expected_at(&providers[i]);
+		if (out->len)
+			buf_putc(out, ' ');
+		buf_append(out, u, origin_len(u));
+	}
+}
+
+bool oauth_origin_listed(const char *url)
+{
+	size_t n = origin_len(url);
+	for (size_t i = 0; n && i < nproviders; i++) {
+		const char *u = expected_at(&providers[i]);
+		if (origin_len(u) == n && strncasecmp(u, url, n) == 0)
+			return true;
+	}
+	return false;
 }
 
 const struct oauth_provider *oauth_provider(const char *name)

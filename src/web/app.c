@@ -57,6 +57,11 @@ void app_init(void)
 	http_set_assets(app_assets);
 	http_set_https(cfg.https);
 	oauth_init();
+	/* The sign-in buttons post to us and are redirected to the providers. */
+	buf origins = BUF_INIT;
+	oauth_origins(&origins);
+	http_set_form_action(origins.oom ? NULL : origins.data);
+	buf_free(&origins);
 }
 
 void app_stop(void)

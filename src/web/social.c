@@ -96,6 +96,25 @@ static const char *browser_binding(http_req *r, char fresh[64])
 	return fresh;
 }
 
+/* For a provider whose authorization page is on another origin than its issuer's
+ * (AWS Cognito's, say): the Content-Security-Policy's form-action would stop the
+ * redirect of the button's post, so a page takes the browser there instead (a
+ * refresh is not a form's navigation). */
+static void leave_page(http_req *r, const struct oauth_provider *p, const char *url)
+{
+	buf b = BUF_INIT;
+	page_begin(&b, r, "Sign in", "login");
+	html_printf(&b, "<h1>Sign in with %s</h1>\n<p><a href=\"%s\">Continue to %s</a></p>\n", p->label, url, p->label);
+	page_end(&b);
+	/* page_begin wrote the head already: the refresh goes in a header instead. */
+	buf refresh = BUF_INIT;
+	buf_printf(&refresh, "0; url=%s", url);
+	if (!refresh.oom)
+		http_add_header(r, "Refresh", refresh.data);
+	buf_free(&refresh);
+	page_send(r, 200, &b);
+}
+
 static void start(http_req *r, db *d, const struct oauth_provider *p)
 {
 	struct oauth_secrets s;
@@ -127,8 +146,10 @@ static void start(http_req *r, db *d, const struct oauth_provider *p)
 		http_error(r, 500, "The sign-in could not be started (database).");
 	else if (rc > 0)
 		http_error(r, 429, "Too many sign-ins are in progress from your address. Wait a few minutes.");
-	else
+	else if (oauth_origin_listed(url.data))
 		http_redirect(r, 302, url.data);
+	else
+		leave_page(r, p, url.data);
 out:
 	sodium_memzero(&s, sizeof s);
 	buf_free(&redirect);

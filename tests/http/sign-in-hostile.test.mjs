@@ -181,6 +181,24 @@ test('a token endpoint that fails or answers garbage gets a clear message', asyn
   await assertRefused({ tokenBody: { id_token: 'not.a.jwt' } }, /not a signed JWT/);
 });
 
+test('an authorization page on another origin than the issuer is reached by a page, not a redirect (CSP form-action)', async () => {
+  const other = await startHostileOidc();
+  const port = Number(new URL(other.issuer).port);
+  other.opts.discoveryBody = JSON.stringify({ issuer: other.issuer, authorization_endpoint: `http://localhost:${port}/authorize`,
+    token_endpoint: `${other.issuer}/token`, jwks_uri: `${other.issuer}/jwks` });
+  const { port: p2 } = await reservePort('oidc');
+  const s = await startOn(p2, { OIDC_ISSUER: other.issuer, OIDC_CLIENT_ID: other.clientId, OIDC_CLIENT_SECRET: other.clientSecret });
+  try {
+    const r = await pressButton(new Client(s.url), 'oidc');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('refresh'), new RegExp(`^0; url=http://localhost:${port}/authorize\\?`));
+    assert.match(r.text, new RegExp(`<a href="http://localhost:${port}/authorize\\?[^"]*state=`));
+  } finally {
+    await s.stop();
+    await other.stop();
+  }
+});
+
 test('a discovery document that names another issuer stops the sign-in before it starts', async () => {
   // The cached document is used for an hour; a fresh server reads it anew.
   const bad = await startHostileOidc();

@@ -51,6 +51,11 @@ test('the login and signup pages show the configured provider only; the others a
   }
 });
 
+test('the Content-Security-Policy lets forms go to the provider (the button is redirected there)', async () => {
+  const r = await new Client(server.url).get('/accounts/login/');
+  assert.match(r.headers.get('content-security-policy'), new RegExp(`form-action 'self' ${idp.issuer};`));
+});
+
 test('the authorization request carries state, nonce and a PKCE S256 challenge', async () => {
   const r = await pressButton(new Client(server.url), 'oidc');
   const u = new URL(r.location);
