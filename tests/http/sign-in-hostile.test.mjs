@@ -20,7 +20,7 @@ before(async () => {
 after(async () => { await server?.stop(); await idp?.stop(); });
 
 function reset() {
-  for (const k of ['claims', 'sign', 'tokenStatus', 'tokenBody', 'discoveryBody', 'email', 'emailVerified', 'sub']) delete idp.opts[k];
+  for (const k of ['claims', 'sign', 'tokenStatus', 'tokenBody', 'discoveryBody', 'jwksBody', 'email', 'emailVerified', 'sub']) delete idp.opts[k];
   idp.opts.authMethods = ['client_secret_basic'];
   idp.opts.userinfo = null;
 }
@@ -145,6 +145,17 @@ test('a key rotation is followed by fetching the JWKS once more; a key never pub
   await assertRefused({ sign: (c) => signJwt(c, { key: ghost }) }, /does not publish/);
   // A published kid with another key's signature is refused too.
   await assertRefused({ sign: (c) => signJwt(c, { key: ghost, kid: 'k1' }) }, /signature does not verify/);
+});
+
+test('malformed base64url in a token or a JWKS is refused without reaching libcjose (whose decoder aborts on it)', async () => {
+  // 5 characters (1 modulo 4) and a '=' inside: libcjose's decoder assert()s on both.
+  await assertRefused({ tokenBody: { id_token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.AAAAA.AAAA' } }, /not a signed JWT/);
+  await assertRefused({ tokenBody: { id_token: 'eyJhbGciOiJFUzI1NiIsImNya=QiOlsieCJdfQ.W10.' } }, /not a signed JWT/);
+  const bad = idp.unpublishedKey('k-malformed');
+  await assertRefused({ jwksBody: { keys: [{ ...bad.jwk, n: 'AAAAA' }] }, sign: (c) => signJwt(c, { key: bad }) },
+    /does not publish|signature does not verify/);
+  const { r } = await signIn(); // still serving
+  assert.equal(r.status, 302);
 });
 
 test('the userinfo endpoint fills in the e-mail, and must describe the same user', async () => {

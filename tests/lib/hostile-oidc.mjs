@@ -34,6 +34,7 @@ export function signJwt(claims, { key, alg = 'RS256', kid = key?.kid, secret } =
  *   sign(claims, ctx)  returns the ID token (default: RS256 with the current key)
  *   tokenStatus/tokenBody  replace the token endpoint's answer
  *   discoveryBody      replaces the discovery document's text
+ *   jwksBody           replaces the JWKS
  *   userinfo           the userinfo endpoint's claims (sub added), or null for none
  */
 export async function startHostileOidc({ clientId = 'llmmeta', clientSecret = 'hostile-secret-0123456789' } = {}) {
@@ -58,7 +59,7 @@ export async function startHostileOidc({ clientId = 'llmmeta', clientSecret = 'h
         id_token_signing_alg_values_supported: ['RS256'], subject_types_supported: ['public'],
       });
     }
-    if (url.pathname === '/jwks') return json(200, { keys: published.map((k) => k.jwk) });
+    if (url.pathname === '/jwks') return json(200, opts.jwksBody ?? { keys: published.map((k) => k.jwk) });
     if (url.pathname === '/authorize') {
       const p = url.searchParams;
       const code = b64u(randomBytes(16));
