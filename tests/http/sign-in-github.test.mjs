@@ -144,3 +144,14 @@ test('GitHub down: a clear message', async () => {
     assertNoSession(r);
   } finally { await s.stop(); }
 });
+
+test('one address may have 20 sign-ins in progress: the 20th starts, the 21st gets 429', async () => {
+  const client = new Client(server.url);
+  const live = () => dbQuery(server, `SELECT count(*) AS n FROM oauth_states WHERE expires_at > ${Date.now()}`)[0].n;
+  for (let i = live(); i < 19; i++) assert.equal((await pressButton(client, 'github')).status, 302);
+  assert.equal(live(), 19);
+  assert.equal((await pressButton(client, 'github')).status, 302, 'the 20th');
+  const r = await pressButton(client, 'github');
+  assert.equal(r.status, 429, 'the 21st');
+  assert.equal(live(), 20);
+});
