@@ -17,7 +17,23 @@
 #include "../../src/oauth/oauth.h"
 
 static json_t *jwks;
-static char *token; /* {"sub":"u"} signed RS256 by the key of jwks, kid k1 */
+static char *token;    /* {"sub":"u"} signed RS256 by the key of jwks, kid k1 */
+static char *ec_token; /* the same, ES256 by a P-256 key no JWKS holds, kid k1 */
+
+static char *sign_with(cjose_jwk_t *k, const char *alg)
+{
+	cjose_err e;
+	cjose_header_t *h = cjose_header_new(&e);
+	cjose_header_set(h, "alg", alg, &e);
+	cjose_header_set(h, "kid", "k1", &e);
+	cjose_jws_t *jws = cjose_jws_sign(k, h, (const uint8_t *)"{\"sub\":\"u\"}", 11, &e);
+	const char *ser;
+	cjose_jws_export(jws, &ser, &e);
+	char *out = strdup(ser);
+	cjose_jws_release(jws);
+	cjose_header_release(h);
+	return out;
+}
 
 static void make_jwks(void)
 {
@@ -28,16 +44,12 @@ static void make_jwks(void)
 	json_object_set_new(key, "kid", json_string("k1"));
 	jwks = json_pack("{s:[o]}", "keys", key);
 	free(pub);
-	cjose_header_t *h = cjose_header_new(&e);
-	cjose_header_set(h, "alg", "RS256", &e);
-	cjose_header_set(h, "kid", "k1", &e);
-	cjose_jws_t *jws = cjose_jws_sign(k, h, (const uint8_t *)"{\"sub\":\"u\"}", 11, &e);
-	const char *ser;
-	cjose_jws_export(jws, &ser, &e);
-	token = strdup(ser);
-	cjose_jws_release(jws);
-	cjose_header_release(h);
+	token = sign_with(k, "RS256");
 	cjose_jwk_release(k);
+	/* An EC token makes the fuzzed JWKS's EC keys (x, y, crv) reach libcjose too. */
+	cjose_jwk_t *ec = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, &e);
+	ec_token = sign_with(ec, "ES256");
+	cjose_jwk_release(ec);
 }
 
 static void jwks_half(const char *text, size_t n)
@@ -54,6 +66,9 @@ static void jwks_half(const char *text, size_t n)
 			json_equal(json_object_get(k, "e"), json_object_get(mine, "e"));
 		FUZZ_CHECK(found, "accepted by a JWKS without the key");
 	}
+	json_decref(claims);
+	claims = NULL;
+	FUZZ_CHECK(oauth_jws_verify(ec_token, keys, &claims, err, sizeof err) != 0, "an EC token verified by a fuzzed key");
 	json_decref(claims);
 	json_decref(keys);
 }
