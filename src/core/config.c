@@ -92,7 +92,8 @@ static int load_size(const char *name, const char *def, int64_t max, size_t *out
 
 bool config_url_ok(const char *u)
 {
-	if (strpbrk(u, " \t\r\n\"'<>\\"))
+	/* Nothing that could end a header or a Content-Security-Policy source list. */
+	if (strpbrk(u, " \t\r\n\"'<>\\;,"))
 		return false;
 	if (str_starts(u, "https://"))
 		return u[8] != '\0';

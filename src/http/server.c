@@ -39,10 +39,11 @@ static char csp[1024] = CSP_HEAD CSP_TAIL;
 
 void http_set_form_action(const char *sources)
 {
-	if (sources && *sources)
-		snprintf(csp, sizeof csp, "%s %s%s", CSP_HEAD, sources, CSP_TAIL);
-	else
+	/* Sources that do not fit leave the policy as it was: never a policy cut short. */
+	if (!sources || !*sources || strlen(CSP_HEAD CSP_TAIL) + 1 + strlen(sources) >= sizeof csp)
 		snprintf(csp, sizeof csp, "%s%s", CSP_HEAD, CSP_TAIL);
+	else
+		snprintf(csp, sizeof csp, "%s %s%s", CSP_HEAD, sources, CSP_TAIL);
 }
 
 static void req_free(http_req *r)

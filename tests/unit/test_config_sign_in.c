@@ -106,6 +106,8 @@ static void test_aliases_and_urls(void **state)
 	expect_error("OIDC_ISSUER");
 	setenv("OIDC_ISSUER", "ftp://idp.example.org", 1);
 	expect_error("OIDC_ISSUER");
+	setenv("OIDC_ISSUER", "https://idp.example.org;script-src *", 1); /* it goes into the CSP */
+	expect_error("OIDC_ISSUER");
 	unsetenv("OIDC_ISSUER");
 	unsetenv("OIDC_CLIENT_ID");
 	unsetenv("OIDC_CLIENT_SECRET");
