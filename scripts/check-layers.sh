@@ -7,17 +7,18 @@ set -uo pipefail
 src=${1:-src}
 
 # What each layer may include, besides itself. Requests flow one way:
-# http -> web -> model -> db, and web -> llm and mail; core is under everything.
+# http -> web -> model -> db, and web -> llm, mail and oauth; core is under everything.
 declare -A allowed=(
 	[core]=""
 	[db]="core"
 	[http]="core"
 	[llm]="core"
 	[mail]="core"
+	[oauth]="core"
 	[model]="core db"
 	[auth]="core db http model"
 	[html]="core http auth"
-	[web]="core db http html auth model llm mail"
+	[web]="core db http html auth model llm mail oauth"
 )
 # Statements and transactions belong to model/ (and db/ itself).
 sql_calls='\bdb_(query|query_int|query_text|exec|exec_script|begin|commit|rollback|step)\('

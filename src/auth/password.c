@@ -77,6 +77,11 @@ bool password_verify(const char *pw, const char *stored)
 	return false; /* unusable (empty, or Django's "!" for social-only accounts) */
 }
 
+bool password_usable(const char *stored)
+{
+	return str_starts(stored, "$argon2") || str_starts(stored, "pbkdf2_sha256$");
+}
+
 bool password_needs_rehash(const char *stored)
 {
 	return !str_starts(stored, "$argon2id$") ||

@@ -12,6 +12,9 @@
 int password_hash(const char *pw, char out[128]);
 /* True when pw matches stored (an Argon2id string or Django's pbkdf2_sha256$...). */
 bool password_verify(const char *pw, const char *stored);
+/* True when some password can match stored: false for an account made by signing
+ * in with a provider ("") and for Django's unusable "!..." hashes. */
+bool password_usable(const char *stored);
 /* True when stored should be replaced by a fresh password_hash at the next login. */
 bool password_needs_rehash(const char *stored);
 /* PBKDF2-HMAC-SHA256 (RFC 8018), exposed for the tests. */

@@ -130,6 +130,71 @@ static int load_smtp(struct config *c, char *err, size_t errlen)
 	return c->smtp_url && c->smtp_from && (!ca || c->smtp_ca_file) ? 0 : errf(err, errlen, "out of memory");
 }
 
+/* ---- sign-in providers (docs/sign-in.md) ---- */
+
+bool config_url_ok(const char *u)
+{
+	/* Nothing that could end a header or a Content-Security-Policy source list. */
+	if (strpbrk(u, " \t\r\n\"'<>\\;,"))
+		return false;
+	if (str_starts(u, "https://"))
+		return u[8] != '\0';
+	return str_starts(u, "http://127.0.0.1:") || str_starts(u, "http://localhost:") || str_starts(u, "http://[::1]:");
+}
+
+/* A client: id and secret both or neither. The names are docs/sign-in.md's, each
+ * with the alias the product contract gives (OAUTH_GOOGLE_CLIENT_ID, ...). */
+static int load_client(struct config_oauth_client *cl, const char *id_var, const char *id_alias,
+		       const char *secret_var, const char *secret_alias, char *err, size_t errlen)
+{
+	const char *id = env_or(id_var, id_alias, NULL), *secret = env_or(secret_var, secret_alias, NULL);
+	if (!id != !secret)
+		return errf(err, errlen, "%s: set %s and %s together (or neither)", id ? secret_var : id_var, id_var,
+			    secret_var);
+	if (!id)
+		return 0;
+	cl->id = xstrdup(id);
+	cl->secret = xstrdup(secret);
+	return cl->id && cl->secret ? 0 : errf(err, errlen, "out of memory");
+}
+
+static int load_url(char **out, const char *var, const char *def, char *err, size_t errlen)
+{
+	const char *v = env_or(var, NULL, def);
+	if (!v)
+		return 0;
+	if (!config_url_ok(v))
+		return errf(err, errlen, "%s: must be an https:// URL (http:// only to 127.0.0.1 or localhost): '%s'", var, v);
+	*out = xstrdup(v);
+	if (!*out)
+		return errf(err, errlen, "out of memory");
+	size_t n = strlen(*out);
+	while (n > 8 && (*out)[n - 1] == '/')
+		(*out)[--n] = '\0';
+	return 0;
+}
+
+static int load_sign_in(struct config *c, char *err, size_t errlen)
+{
+	if (load_client(&c->google, "GOOGLE_CLIENT_ID", "OAUTH_GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET",
+			"OAUTH_GOOGLE_CLIENT_SECRET", err, errlen) < 0 ||
+	    load_client(&c->github, "GITHUB_CLIENT_ID", "OAUTH_GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET",
+			"OAUTH_GITHUB_CLIENT_SECRET", err, errlen) < 0 ||
+	    load_client(&c->oidc, "OIDC_CLIENT_ID", NULL, "OIDC_CLIENT_SECRET", NULL, err, errlen) < 0 ||
+	    load_url(&c->oidc_issuer, "OIDC_ISSUER", NULL, err, errlen) < 0 ||
+	    load_url(&c->github_url, "OAUTH_GITHUB_URL", "https://github.com", err, errlen) < 0 ||
+	    load_url(&c->github_api_url, "OAUTH_GITHUB_API_URL", "https://api.github.com", err, errlen) < 0)
+		return -1;
+	if (!c->oidc_issuer != !c->oidc.id)
+		return errf(err, errlen, "%s: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together",
+			    c->oidc_issuer ? "OIDC_CLIENT_ID" : "OIDC_ISSUER");
+	const char *name = env_or("OIDC_NAME", NULL, "OpenID Connect");
+	if (strlen(name) > 64)
+		return errf(err, errlen, "OIDC_NAME: at most 64 characters");
+	c->oidc_name = xstrdup(name);
+	return c->oidc_name ? 0 : errf(err, errlen, "out of memory");
+}
+
 int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
@@ -207,6 +272,8 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 		return -1;
 	if (!c->bind || !c->data_dir || !c->database_url || !c->public_url)
 		return errf(err, errlen, "out of memory");
+	if (load_sign_in(c, err, errlen) < 0)
+		return -1;
 	return load_secret(c, need_secret, err, errlen);
 }
 
@@ -225,6 +292,17 @@ void config_free(struct config *c)
 	free(c->smtp_url);
 	free(c->smtp_from);
 	free(c->smtp_ca_file);
+	struct config_oauth_client *clients[] = {&c->google, &c->github, &c->oidc};
+	for (size_t i = 0; i < 3; i++) {
+		free(clients[i]->id);
+		if (clients[i]->secret)
+			sodium_memzero(clients[i]->secret, strlen(clients[i]->secret));
+		free(clients[i]->secret);
+	}
+	free(c->oidc_issuer);
+	free(c->oidc_name);
+	free(c->github_url);
+	free(c->github_api_url);
 	sodium_memzero(c->secret, sizeof c->secret);
 	memset(c, 0, sizeof *c);
 }

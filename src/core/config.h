@@ -31,6 +31,15 @@ struct config {
 	char *smtp_url;      /* smtp:// or smtps://, credentials inside; never logged */
 	char *smtp_from;     /* the From mailbox, checked by mailmsg_mailbox */
 	char *smtp_ca_file;  /* PEM CA certificates for the SMTP server; NULL: the system's */
+
+	/* Sign-in providers (docs/sign-in.md): a client id NULL = not configured. */
+	struct config_oauth_client {
+		char *id, *secret;
+	} google, github, oidc;
+	char *oidc_issuer;    /* any OpenID Connect issuer (OIDC_ISSUER) */
+	char *oidc_name;      /* its button's label */
+	char *github_url;     /* https://github.com, or a test's stand-in */
+	char *github_api_url; /* https://api.github.com */
 };
 
 extern struct config cfg;
@@ -40,5 +49,8 @@ extern struct config cfg;
  * one-line reason naming the variable in err. */
 int config_load(struct config *c, bool need_secret, char *err, size_t errlen);
 void config_free(struct config *c);
+/* True for a sign-in provider's URL: https, or http only to this machine (the tests'
+ * stand-ins for providers). */
+bool config_url_ok(const char *url);
 
 #endif

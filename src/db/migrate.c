@@ -222,6 +222,7 @@ static const char *const migrations[] = {
 	" used_at BIGINT);"
 	"CREATE INDEX password_resets_user ON password_resets (user_id);"
 	"CREATE INDEX password_resets_expires ON password_resets (expires_at);",
+
 	/* 9: the OpenAI-compatible API (docs/api.md). API keys, stored as the SHA-256
 	 * of the key (the key itself is shown once); calls and last use counted by the
 	 * writer that records the calls. A call's question keeps the whole request body
@@ -242,6 +243,35 @@ static const char *const migrations[] = {
 	"ALTER TABLE messages ADD COLUMN request_json TEXT;"
 	"ALTER TABLE messages ADD COLUMN tool_calls TEXT;"
 	"ALTER TABLE messages ADD COLUMN api_key_id BIGINT REFERENCES api_keys(id) ON DELETE SET NULL;",
+
+	/* 10: sign-in with Google, GitHub or an OpenID Connect issuer (docs/sign-in.md).
+	 * An identity is a provider's account (provider, subject) linked to one user,
+	 * with the e-mail it gave when linked. A sign-in in progress is a row of
+	 * oauth_states, found by the SHA-256 of its `state` and deleted when used, so a
+	 * state works once; it holds the nonce and PKCE verifier, where to go next, and
+	 * the SHA-256 of the cookie that binds it to the browser that started it. */
+	"CREATE TABLE identities ("
+	" id {ID},"
+	" provider TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" email TEXT NOT NULL DEFAULT '',"
+	" created_at BIGINT NOT NULL,"
+	" last_used BIGINT NOT NULL,"
+	" UNIQUE (provider, subject));"
+	"CREATE INDEX identities_user ON identities (user_id);"
+	"CREATE TABLE oauth_states ("
+	" state_hash TEXT PRIMARY KEY,"
+	" browser_hash TEXT NOT NULL,"
+	" provider TEXT NOT NULL,"
+	" nonce TEXT NOT NULL,"
+	" verifier TEXT NOT NULL,"
+	" next TEXT NOT NULL,"
+	" link_user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,"
+	" addr TEXT NOT NULL,"
+	" expires_at BIGINT NOT NULL);"
+	"CREATE INDEX oauth_states_expires ON oauth_states (expires_at);"
+	"CREATE INDEX oauth_states_addr ON oauth_states (addr, expires_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

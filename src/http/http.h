@@ -179,6 +179,11 @@ void http_set_error_renderer(http_error_fn fn);
  * Strict-Transport-Security. Set once, before serving. */
 void http_set_https(bool on);
 bool http_https(void);
+/* Origins a form may send the browser to besides this site (space-separated, e.g.
+ * "https://accounts.google.com"), added to the Content-Security-Policy's form-action:
+ * the sign-in buttons post here and are redirected there, and browsers hold that
+ * redirect to form-action. At most a few hundred characters; set once, before serving. */
+void http_set_form_action(const char *sources);
 
 /* ---- parsing (exposed for the tests) ---- */
 int kv_add(kvlist *l, const char *key, size_t klen, const char *val, size_t vlen);

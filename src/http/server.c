@@ -35,8 +35,19 @@ static atomic_int inflight;
 
 int64_t http_requests_in_flight(void) { return atomic_load(&inflight); }
 
-static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+#define CSP_HEAD "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " \
+		 "base-uri 'none'; form-action 'self'"
+#define CSP_TAIL "; frame-ancestors 'none'"
+static char csp[1024] = CSP_HEAD CSP_TAIL;
+
+void http_set_form_action(const char *sources)
+{
+	/* Sources that do not fit leave the policy as it was: never a policy cut short. */
+	if (!sources || !*sources || strlen(CSP_HEAD CSP_TAIL) + 1 + strlen(sources) >= sizeof csp)
+		snprintf(csp, sizeof csp, "%s%s", CSP_HEAD, CSP_TAIL);
+	else
+		snprintf(csp, sizeof csp, "%s %s%s", CSP_HEAD, sources, CSP_TAIL);
+}
 
 static void req_free(http_req *r)
 {

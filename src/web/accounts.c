@@ -61,6 +61,8 @@ static void signup_form(http_req *r, int status, struct signup *s)
 	form_field(&b, &(struct field){.name = "password2", .label = "Password (again)", .type = "password",
 				       .error = s->e.password2.data, .autocomplete = "new-password", .required = true});
 	form_end(&b, "Sign up");
+	/* Sign-in providers (social.c): one button each, none when none is configured. */
+	social_buttons(&b, r);
 	html_raw(&b, "<p>Already have an account? <a href=\"/accounts/login/\">Log in</a>.</p>\n");
 	page_end(&b);
 	page_send(r, status, &b);
@@ -124,10 +126,14 @@ static void login_form(http_req *r, int status, const char *login, const char *e
 				       .autocomplete = "current-password", .required = true});
 	form_end(&b, "Log in");
 	html_raw(&b, "<p><a href=\"/accounts/password/reset/\">Forgot password?</a></p>\n");
+	/* Sign-in providers (social.c): one button each, none when none is configured. */
+	social_buttons(&b, r);
 	html_raw(&b, "<p>No account yet? <a href=\"/accounts/signup/\">Sign up</a>.</p>\n");
 	page_end(&b);
 	page_send(r, status, &b);
 }
+
+void web_login_page(http_req *r, int status, const char *error) { login_form(r, status, "", error); }
 
 static char dummy_hash[128];
 static void make_dummy(void)

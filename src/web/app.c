@@ -16,6 +16,7 @@
 #include "../http/http_metrics.h"
 #include "../http/router.h"
 #include "../llm/llm.h"
+#include "../oauth/oauth.h"
 #include "ask.h"
 
 enum {
@@ -49,6 +50,11 @@ static const struct route routes[] = {
 	{"/accounts/password/reset/done/", HTTP_GET, page_password_reset_done, 0},
 	{"/accounts/password/reset/key/done/", HTTP_GET, page_password_reset_key_done, 0},
 	{"/accounts/password/reset/key/<token>/", HTTP_GET | HTTP_POST, page_password_reset_key, 0},
+	/* Sign-in with a provider (docs/sign-in.md): the callback is a GET from the
+	 * provider's redirect, checked by its state instead of a CSRF token. */
+	{"/accounts/social/connections/", HTTP_GET | HTTP_POST, page_connections, USER},
+	{"/accounts/<word>/login/", HTTP_GET | HTTP_POST, page_social_login, 0},
+	{"/accounts/<word>/login/callback/", HTTP_GET, page_social_callback, 0},
 	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF},
 	{"/static/<path>", HTTP_GET, http_send_asset, 0},
 	/* Metrics (issue 10): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
@@ -68,6 +74,12 @@ void app_init(void)
 	/* Metrics are not needed to serve: without memory for them, serve without. */
 	if (http_metrics_init(routes, sizeof routes / sizeof routes[0]) < 0 || app_metrics_init() < 0)
 		log_error("metrics: out of memory at start-up; /metrics will be incomplete");
+	oauth_init();
+	/* The sign-in buttons post to us and are redirected to the providers. */
+	buf origins = BUF_INIT;
+	oauth_origins(&origins);
+	http_set_form_action(origins.oom ? NULL : origins.data);
+	buf_free(&origins);
 }
 
 void app_stop(void)
@@ -84,6 +96,7 @@ void app_shutdown(void)
 	ask_pending_stop();
 	app_instance_stop();
 	metrics_unregister_all();
+	oauth_cleanup();
 }
 
 db *app_db(http_req *r)

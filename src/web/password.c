@@ -14,23 +14,27 @@
 struct change {
 	buf e_old, e_new1, e_new2;
 	const char *done;
+	bool has_password; /* false: an account made by signing in with a provider */
 };
 
 static void change_form(http_req *r, int status, struct change *c)
 {
 	buf b = BUF_INIT;
 	page_begin(&b, r, "Change password", "password");
-	html_raw(&b, "<h1>Change password</h1>\n");
+	html_raw(&b, c->has_password ? "<h1>Change password</h1>\n" : "<h1>Set a password</h1>\n");
 	if (c->done)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n", c->done);
 	form_begin(&b, r, "/accounts/password/change/", NULL);
-	form_field(&b, &(struct field){.name = "oldpassword", .label = "Current password", .type = "password",
-				       .error = c->e_old.data, .autocomplete = "current-password", .required = true});
+	if (c->has_password)
+		form_field(&b, &(struct field){.name = "oldpassword", .label = "Current password", .type = "password",
+					       .error = c->e_old.data, .autocomplete = "current-password", .required = true});
 	form_field(&b, &(struct field){.name = "password1", .label = "New password", .type = "password",
 				       .error = c->e_new1.data, .autocomplete = "new-password", .required = true});
 	form_field(&b, &(struct field){.name = "password2", .label = "New password (again)", .type = "password",
 				       .error = c->e_new2.data, .autocomplete = "new-password", .required = true});
-	form_end(&b, "Change password");
+	form_end(&b, c->has_password ? "Change password" : "Set password");
+	/* Sign-in providers (docs/sign-in.md): linked accounts are managed there. */
+	html_raw(&b, "<p><a href=\"/accounts/social/connections/\">Linked accounts</a> (Google, GitHub, ...)</p>\n");
 	page_end(&b);
 	page_send(r, status, &b);
 }
@@ -47,7 +51,8 @@ static void change_post(http_req *r, db *d, struct change *c)
 		return;
 	}
 	bool ok = true;
-	if (!password_verify(old, u.password_hash)) {
+	/* An account made by signing in with a provider has no password to type. */
+	if (c->has_password && !password_verify(old, u.password_hash)) {
 		buf_puts(&c->e_old, "Please type your current password.");
 		ok = false;
 	}
@@ -60,6 +65,7 @@ static void change_post(http_req *r, db *d, struct change *c)
 		http_error(r, 500, "The password could not be changed.");
 	} else {
 		c->done = "Your password was changed. Your other sessions have been logged out.";
+		c->has_password = true;
 		change_form(r, 200, c);
 	}
 	user_clear(&u);
@@ -71,6 +77,13 @@ void page_password_change(http_req *r)
 	if (!d)
 		return;
 	struct change c = {0};
+	struct user u = {0};
+	if (user_by_id(d, r->user.id, &u) != 1) {
+		http_error(r, 500, "Your account could not be read.");
+		return;
+	}
+	c.has_password = password_usable(u.password_hash);
+	user_clear(&u);
 	if (r->method == HTTP_POST)
 		change_post(r, d, &c);
 	else

@@ -84,6 +84,18 @@ void page_api_chat(http_req *r);
  * streams' heartbeat, and the writer that records the calls in batches once its
  * queue is written (api_writer.c). */
 void api_stop(void);
+/* Sign-in with Google, GitHub or an OpenID Connect issuer (social.c, connections.c;
+ * docs/sign-in.md). */
+void page_social_login(http_req *r);
+void page_social_callback(http_req *r);
+void page_connections(http_req *r);
+/* The configured providers' buttons ("Sign in with ...", or "Link an account with
+ * ..." for a logged-in user), each a form posting to /accounts/<provider>/login/. */
+void social_buttons(buf *b, http_req *r);
+/* The login page with an error about the whole form (accounts.c). */
+void web_login_page(http_req *r, int status, const char *error);
+/* The linked-accounts page with an error or a notice (either may be NULL). */
+void web_connections_page(http_req *r, int status, const char *error, const char *notice);
 
 /* Content-Disposition: attachment with name as an ASCII fallback (anything outside
  * printable ASCII, quotes, backslashes and slashes replaced by '_') and as
