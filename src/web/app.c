@@ -42,6 +42,15 @@ static const struct route routes[] = {
 	{"/accounts/logout/", HTTP_POST, page_logout, 0},
 	{"/accounts/password/change/", HTTP_GET | HTTP_POST, page_password_change, USER},
 	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF},
+	/* The admin panel (issue 8, docs/admin.md): administrators only. */
+	{"/admin/", HTTP_GET, page_admin, ADMIN},
+	{"/admin/messages/", HTTP_GET, page_admin_messages, ADMIN},
+	{"/admin/messages/delete/", HTTP_POST, page_admin_messages_delete, ADMIN},
+	{"/admin/messages/<int>/", HTTP_GET | HTTP_POST, page_admin_message, ADMIN},
+	{"/admin/messages/<int>/delete/", HTTP_POST, page_admin_message_delete, ADMIN},
+	{"/admin/users/", HTTP_GET, page_admin_users, ADMIN},
+	{"/admin/users/<int>/", HTTP_GET | HTTP_POST, page_admin_user, ADMIN},
+	{"/admin/log/", HTTP_GET, page_admin_log, ADMIN},
 	{"/static/<path>", HTTP_GET, http_send_asset, 0},
 };
 

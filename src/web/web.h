@@ -59,6 +59,15 @@ void page_health(http_req *r);
 void page_json_viewer(http_req *r);
 void page_delete_conversation(http_req *r);
 void page_export(http_req *r);
+/* The admin panel (issue 8): src/web/admin_*.c, docs/admin.md. */
+void page_admin(http_req *r);
+void page_admin_messages(http_req *r);
+void page_admin_messages_delete(http_req *r);
+void page_admin_message(http_req *r);
+void page_admin_message_delete(http_req *r);
+void page_admin_users(http_req *r);
+void page_admin_user(http_req *r);
+void page_admin_log(http_req *r);
 
 /* Content-Disposition: attachment with name as an ASCII fallback (anything outside
  * printable ASCII, quotes, backslashes and slashes replaced by '_') and as

@@ -1,0 +1,743 @@
+/* admin.c - the admin's list of every message, one message's edit and deletion,
+ * and the overview (see admin.h; users are admin_users.c's, the log admin_log.c's). */
+#include "admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/buf.h"
+#include "../core/util.h"
+#include "conversation.h"
+#include "field.h"
+#include "search.h"
+
+/* The sort whitelist: the name the page uses, and the SQL it stands for. Only these
+ * strings ever reach the ORDER BY; `nullable` columns are told where NULL goes on
+ * PostgreSQL (first going up, as on SQLite), matching their indexes (migration 8). */
+static const struct {
+	const char *name, *expr;
+	bool nullable;
+} sorts[] = {
+	{"id", "m.id", false},
+	{"role", "m.role", false},
+	{"content", "substr(m.content, 1, 50)", false},
+	{"model", "m.model", true},
+	{"tokens", "m.total_tokens", true},
+	{"elapsed", "m.elapsed_ms", true},
+	{"time", "m.created_at", false},
+	{"username", "lower(u.username)", false},
+	{"conversation", "m.conversation_id", false},
+};
+
+const char *const admin_sort_names[] = {"id",	  "role", "content",  "model",	      "tokens",
+					"elapsed", "time", "username", "conversation"};
+const size_t admin_nsorts = sizeof sorts / sizeof sorts[0];
+
+const char *const admin_roles[] = {"user", "assistant", "system", "tool", NULL};
+const char *const admin_statuses[] = {"ok", "error", "cancelled", "interrupted", NULL};
+const char *const admin_sources[] = {"web", "api", "import", NULL};
+const char *const admin_dates[] = {"today", "7d", "month", "year", NULL};
+
+int admin_sort_parse(const char *s, bool *desc)
+{
+	*desc = false;
+	if (!s)
+		return -1;
+	if (*s == '-') {
+		*desc = true;
+		s++;
+	}
+	for (size_t i = 0; i < admin_nsorts; i++)
+		if (strcmp(s, sorts[i].name) == 0)
+			return (int)i;
+	*desc = false;
+	return -1;
+}
+
+const char *admin_pick(const char *const *list, const char *s)
+{
+	for (size_t i = 0; s && list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return list[i];
+	return NULL;
+}
+
+int64_t admin_date_start(const char *date, int64_t now)
+{
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	int64_t midnight = (int64_t)timegm(&tm) * 1000;
+	if (!date)
+		return -1;
+	if (strcmp(date, "today") == 0)
+		return midnight;
+	if (strcmp(date, "7d") == 0)
+		return midnight - 6 * 86400000LL;
+	if (strcmp(date, "month") == 0) {
+		tm.tm_mday = 1;
+		return (int64_t)timegm(&tm) * 1000;
+	}
+	if (strcmp(date, "year") == 0) {
+		tm.tm_mday = 1;
+		tm.tm_mon = 0;
+		return (int64_t)timegm(&tm) * 1000;
+	}
+	return -1;
+}
+
+/* A LIKE pattern that finds s anywhere, with LIKE's own characters escaped by \. */
+char *admin_like_anywhere(const char *s)
+{
+	buf b = BUF_INIT;
+	buf_putc(&b, '%');
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *s);
+	}
+	buf_putc(&b, '%');
+	return buf_detach(&b, NULL);
+}
+
+/* SQL being written with its bound values. */
+#define MAX_ARGS 48
+struct sql {
+	buf b;
+	db_val v[MAX_ARGS];
+	int n;
+	bool over;
+};
+
+static void arg(struct sql *s, db_val v)
+{
+	if (s->n < MAX_ARGS)
+		s->v[s->n++] = v;
+	else
+		s->over = true;
+}
+
+/* What the filter's text resolves to, once per page. */
+struct resolved {
+	int64_t user_id;   /* 0: no user filter; -1: an unknown user (matches nothing) */
+	char *engine;      /* the search's engine query, NULL: none */
+	int64_t name_ids[ADMIN_MAX_NAME_HITS];
+	size_t nnames;
+	bool search;       /* a search is asked */
+};
+
+/* Appends the WHERE clause of f to s. */
+static void where(db *d, struct sql *s, const struct admin_filter *f, const struct resolved *x)
+{
+	bool pg = db_backend(d) == DB_POSTGRES;
+	buf_puts(&s->b, " WHERE 1 = 1");
+	if (f->role) {
+		buf_puts(&s->b, " AND m.role = ?");
+		arg(s, db_v_text(f->role));
+	}
+	if (f->status) {
+		buf_puts(&s->b, " AND m.status = ?");
+		arg(s, db_v_text(f->status));
+	}
+	if (f->source) {
+		buf_puts(&s->b, " AND m.source = ?");
+		arg(s, db_v_text(f->source));
+	}
+	if (f->model) {
+		buf_puts(&s->b, " AND m.model = ?");
+		arg(s, db_v_text(f->model));
+	}
+	if (f->date) {
+		buf_puts(&s->b, " AND m.created_at >= ?");
+		arg(s, db_v_int(admin_date_start(f->date, f->now)));
+	}
+	if (x->user_id) {
+		buf_puts(&s->b, " AND m.user_id = ?");
+		arg(s, db_v_int(x->user_id));
+	}
+	if (!x->search)
+		return;
+	/* The content's matches through the full-text index (migration 6), or the
+	 * messages of the users whose name holds the text: a fixed number of
+	 * placeholders, the unused bound to 0 (no user), so that the statement's text
+	 * does not depend on how many matched. */
+	buf_puts(&s->b, " AND (");
+	if (x->engine) {
+		buf_puts(&s->b, pg ? "m.search @@ to_tsquery('simple', ?)"
+				   : "m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)");
+		arg(s, db_v_text(x->engine));
+	} else {
+		buf_puts(&s->b, "1 = 0");
+	}
+	if (x->nnames) {
+		buf_puts(&s->b, " OR m.user_id IN (");
+		for (size_t i = 0; i < ADMIN_MAX_NAME_HITS; i++) {
+			buf_puts(&s->b, i ? ", ?" : "?");
+			arg(s, db_v_int(i < x->nnames ? x->name_ids[i] : 0));
+		}
+		buf_putc(&s->b, ')');
+	}
+	buf_putc(&s->b, ')');
+}
+
+/* The number of messages under f, capped at ADMIN_COUNT_CAP + 1: the inner query
+ * stops there, so the count reads at most that many index entries. */
+static int capped_count(db *d, const struct admin_filter *f, const struct resolved *x, int64_t *n)
+{
+	struct sql s = {.b = BUF_INIT};
+	buf_puts(&s.b, "SELECT count(*) FROM (SELECT 1 FROM messages m");
+	where(d, &s, f, x);
+	buf_puts(&s.b, " LIMIT ?) t");
+	arg(&s, db_v_int(ADMIN_COUNT_CAP + 1));
+	char *text = buf_detach(&s.b, NULL);
+	int rc = text && !s.over ? db_query_int(d, text, s.n, s.v, n) : -1;
+	free(text);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The columns of a row of the list, and their reading. */
+#define ROW_COLUMNS                                                                                             \
+	"SELECT m.id, m.role, substr(m.content, 1, 120), CASE WHEN length(m.content) > 120 THEN 1 ELSE 0 END,"  \
+	" m.model, m.total_tokens, m.elapsed_ms, m.created_at, u.username, c.uuid, c.title, m.status, m.source," \
+	" m.conversation_id, m.words"                                                                           \
+	" FROM messages m JOIN users u ON u.id = m.user_id JOIN conversations c ON c.id = m.conversation_id"
+
+static int64_t int_or(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
+
+static int read_row(db_rows *r, struct admin_msg_row *x)
+{
+	memset(x, 0, sizeof *x);
+	x->id = db_int(r, 0);
+	copy_field(x->role, sizeof x->role, db_text(r, 1));
+	x->content = xstrdup(db_text(r, 2));
+	x->cut = db_int(r, 3) != 0;
+	if (!db_null(r, 4) && !(x->model = xstrdup(db_text(r, 4))))
+		return -1;
+	x->tokens = int_or(r, 5);
+	x->elapsed_ms = int_or(r, 6);
+	x->created_at = db_int(r, 7);
+	x->username = xstrdup(db_text(r, 8));
+	copy_field(x->uuid, sizeof x->uuid, db_text(r, 9));
+	x->title = xstrdup(db_text(r, 10));
+	copy_field(x->status, sizeof x->status, db_text(r, 11));
+	copy_field(x->source, sizeof x->source, db_text(r, 12));
+	x->conv_id = db_int(r, 13);
+	x->words = int_or(r, 14);
+	return x->content && x->username && x->title ? 0 : -1;
+}
+
+/* Reads every row of the query (ROW_COLUMNS) into *out. 0 or -1. */
+static int read_rows(db *d, const char *sql, int n, const db_val *v, struct admin_msg_row **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	db_rows *r = db_query(d, sql, n, v);
+	if (!r)
+		return -1;
+	size_t cap = 0;
+	int rc;
+	while ((rc = db_step(r)) == 1) {
+		struct admin_msg_row *g = room_for_one(*out, *nout, &cap, sizeof *g);
+		if (!g) {
+			rc = -1;
+			break;
+		}
+		*out = g;
+		if (read_row(r, &(*out)[(*nout)++]) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	db_done(r);
+	if (rc < 0) {
+		admin_msg_rows_free(*out, *nout);
+		*out = NULL;
+		*nout = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void admin_msg_rows_free(struct admin_msg_row *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++) {
+		free(r[i].content);
+		free(r[i].model);
+		free(r[i].username);
+		free(r[i].title);
+	}
+	free(r);
+}
+
+/* The user filter's name and the search's text made into what the SQL binds. */
+static int resolve(db *d, const struct admin_filter *f, struct resolved *x, struct admin_msg_page *p)
+{
+	memset(x, 0, sizeof *x);
+	if (f->user && *f->user) {
+		int rc = db_query_int(d, "SELECT id FROM users WHERE lower(username) = lower(?)",
+				      DB_ARGS(db_v_text(f->user)), &x->user_id);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			x->user_id = -1;
+	}
+	if (!f->q || str_blank(f->q))
+		return 0;
+	x->search = true;
+	x->engine = search_engine_query(d, f->q, &p->why);
+	if (!x->engine && !p->why)
+		return -1;
+	char *like = admin_like_anywhere(f->q);
+	if (!like)
+		return -1;
+	db_rows *r = db_query(d,
+			      "SELECT id, username FROM users WHERE lower(username) LIKE lower(?) ESCAPE '\\'"
+			      " ORDER BY lower(username) LIMIT ?",
+			      DB_ARGS(db_v_text(like), db_v_int(ADMIN_MAX_NAME_HITS)));
+	if (!r) {
+		free(like);
+		return -1;
+	}
+	int rc;
+	p->names = calloc(ADMIN_MAX_NAME_HITS, sizeof *p->names);
+	while (p->names && (rc = db_step(r)) == 1 && x->nnames < ADMIN_MAX_NAME_HITS) {
+		x->name_ids[x->nnames] = db_int(r, 0);
+		if (!(p->names[x->nnames++] = xstrdup(db_text(r, 1)))) {
+			rc = -1;
+			break;
+		}
+	}
+	if (!p->names)
+		rc = -1;
+	p->nnames = x->nnames;
+	db_done(r);
+	free(like);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Counts of each value of one fixed filter (which `k` names), the other filters
+ * applied, each capped. */
+enum facet_kind { F_ROLE, F_STATUS, F_SOURCE, F_DATE, F_MODEL };
+
+static int count_values(db *d, const struct admin_filter *f, const struct resolved *x, enum facet_kind k,
+			const char *const *values, size_t nvalues, struct admin_count *out)
+{
+	for (size_t i = 0; i < nvalues && values[i]; i++) {
+		struct admin_filter g = *f;
+		switch (k) {
+		case F_ROLE: g.role = values[i]; break;
+		case F_STATUS: g.status = values[i]; break;
+		case F_SOURCE: g.source = values[i]; break;
+		case F_DATE: g.date = values[i]; break;
+		case F_MODEL: g.model = values[i]; break;
+		}
+		out[i].value = values[i];
+		if (capped_count(d, &g, x, &out[i].n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+#define MAX_MODELS 30
+
+/* Every model used, each once, in order: a loose index scan (each the least model
+ * above the last, one index probe each) instead of reading every row. */
+static int models_used(db *d, struct admin_msg_page *p)
+{
+	db_rows *r = db_query(d,
+			      "WITH RECURSIVE t(m) AS (SELECT min(model) FROM messages UNION ALL"
+			      " SELECT (SELECT min(model) FROM messages WHERE model > t.m) FROM t WHERE t.m IS NOT NULL)"
+			      " SELECT m FROM t WHERE m IS NOT NULL LIMIT ?",
+			      DB_ARGS(db_v_int(MAX_MODELS)));
+	if (!r)
+		return -1;
+	p->models = calloc(MAX_MODELS, sizeof *p->models);
+	int rc = p->models ? 0 : -1;
+	while (rc == 0 && (rc = db_step(r)) == 1 && p->nmodels < MAX_MODELS) {
+		if (!(p->models[p->nmodels++] = xstrdup(db_text(r, 0))))
+			rc = -1;
+		else
+			rc = 0;
+	}
+	db_done(r);
+	return rc < 0 ? -1 : 0;
+}
+
+int admin_messages(db *d, const struct admin_filter *f, struct admin_msg_page *p)
+{
+	memset(p, 0, sizeof *p);
+	struct resolved x;
+	if (resolve(d, f, &x, p) < 0)
+		goto fail;
+	bool pg = db_backend(d) == DB_POSTGRES;
+	int sort = f->sort >= 0 && (size_t)f->sort < admin_nsorts ? f->sort : 0;
+	bool desc = f->sort >= 0 ? f->desc : true; /* the default: newest first */
+	const char *dir = desc ? " DESC" : "";
+	const char *nulls = pg && sorts[sort].nullable ? (desc ? " NULLS LAST" : " NULLS FIRST") : "";
+	int64_t page = f->page < 1 ? 1 : f->page > ADMIN_MAX_PAGE ? ADMIN_MAX_PAGE : f->page;
+
+	/* The page's ids in the index's order (joining users only to sort by their
+	 * name), then their rows: the joins run for the page's rows only. */
+	struct sql s = {.b = BUF_INIT};
+	buf_puts(&s.b, ROW_COLUMNS " WHERE m.id IN (SELECT m.id FROM messages m");
+	if (strcmp(sorts[sort].name, "username") == 0)
+		buf_puts(&s.b, " JOIN users u ON u.id = m.user_id");
+	where(d, &s, f, &x);
+	buf_printf(&s.b, " ORDER BY %s%s%s, m.id%s LIMIT ? OFFSET ?) ORDER BY %s%s%s, m.id%s", sorts[sort].expr, dir,
+		   nulls, dir, sorts[sort].expr, dir, nulls, dir);
+	arg(&s, db_v_int(ADMIN_PAGE + 1));
+	arg(&s, db_v_int((page - 1) * ADMIN_PAGE));
+	char *text = buf_detach(&s.b, NULL);
+	int rc = text && !s.over ? read_rows(d, text, s.n, s.v, &p->rows, &p->n) : -1;
+	free(text);
+	if (rc < 0)
+		goto fail;
+	if (p->n > ADMIN_PAGE) {
+		p->more = true;
+		struct admin_msg_row *last = &p->rows[ADMIN_PAGE];
+		free(last->content);
+		free(last->model);
+		free(last->username);
+		free(last->title);
+		p->n = ADMIN_PAGE;
+	}
+	if (capped_count(d, f, &x, &p->total) < 0)
+		goto fail;
+	if (count_values(d, f, &x, F_ROLE, admin_roles, 4, p->roles) < 0 ||
+	    count_values(d, f, &x, F_STATUS, admin_statuses, 4, p->statuses) < 0 ||
+	    count_values(d, f, &x, F_SOURCE, admin_sources, 3, p->sources) < 0 ||
+	    count_values(d, f, &x, F_DATE, admin_dates, 4, p->dates) < 0 || models_used(d, p) < 0)
+		goto fail;
+	if (p->nmodels) {
+		if (!(p->model_counts = calloc(p->nmodels, sizeof *p->model_counts)) ||
+		    count_values(d, f, &x, F_MODEL, (const char *const *)p->models, p->nmodels, p->model_counts) < 0)
+			goto fail;
+	}
+	free(x.engine);
+	return 0;
+fail:
+	free(x.engine);
+	admin_msg_page_free(p);
+	return -1;
+}
+
+void admin_msg_page_free(struct admin_msg_page *p)
+{
+	admin_msg_rows_free(p->rows, p->n);
+	admin_strings_free(p->names, p->nnames);
+	admin_strings_free(p->models, p->nmodels);
+	free(p->model_counts);
+	memset(p, 0, sizeof *p);
+}
+
+void admin_strings_free(char **s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+/* ---- one message ---- */
+
+int admin_message_where(db *d, int64_t id, struct admin_msg_where *w)
+{
+	memset(w, 0, sizeof *w);
+	db_rows *r = db_query(d,
+			      "SELECT c.id, c.uuid, c.title, u.id, u.username FROM messages m"
+			      " JOIN conversations c ON c.id = m.conversation_id JOIN users u ON u.id = m.user_id WHERE m.id = ?",
+			      DB_ARGS(db_v_int(id)));
+	if (!r)
+		return -1;
+	int rc = db_step(r);
+	if (rc == 1) {
+		w->conv_id = db_int(r, 0);
+		copy_field(w->uuid, sizeof w->uuid, db_text(r, 1));
+		w->title = xstrdup(db_text(r, 2));
+		w->user_id = db_int(r, 3);
+		w->username = xstrdup(db_text(r, 4));
+		if (!w->title || !w->username)
+			rc = -1;
+	}
+	db_done(r);
+	if (rc < 0)
+		admin_msg_where_free(w);
+	return rc;
+}
+
+void admin_msg_where_free(struct admin_msg_where *w)
+{
+	free(w->title);
+	free(w->username);
+	memset(w, 0, sizeof *w);
+}
+
+/* The message's editable fields and where it is, read inside the edit's transaction. */
+struct old_msg {
+	char *content, *model, *username;
+	char role[16];
+	int64_t conv_id;
+};
+
+static int read_old(db *d, int64_t id, struct old_msg *o)
+{
+	memset(o, 0, sizeof *o);
+	db_rows *r = db_query(d,
+			      "SELECT m.content, m.role, m.model, m.conversation_id, u.username FROM messages m"
+			      " JOIN users u ON u.id = m.user_id WHERE m.id = ?",
+			      DB_ARGS(db_v_int(id)));
+	if (!r)
+		return -1;
+	int rc = db_step(r);
+	if (rc == 1) {
+		o->content = xstrdup(db_text(r, 0));
+		copy_field(o->role, sizeof o->role, db_text(r, 1));
+		if (!db_null(r, 2) && !(o->model = xstrdup(db_text(r, 2))))
+			rc = -1;
+		o->conv_id = db_int(r, 3);
+		o->username = xstrdup(db_text(r, 4));
+		if (!o->content || !o->username)
+			rc = -1;
+	}
+	db_done(r);
+	return rc;
+}
+
+static void old_free(struct old_msg *o)
+{
+	free(o->content);
+	free(o->model);
+	free(o->username);
+}
+
+static bool same(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
+
+int admin_message_edit(db *d, const struct admin_actor *a, int64_t id, const struct admin_edit *e)
+{
+	const char *model = e->model && *e->model ? e->model : NULL;
+	if (db_begin(d) < 0)
+		return -1;
+	struct old_msg o;
+	int rc = read_old(d, id, &o);
+	if (rc <= 0) {
+		old_free(&o);
+		db_rollback(d);
+		return rc == 0 ? -2 : -1;
+	}
+	bool content = strcmp(o.content, e->content) != 0, role = strcmp(o.role, e->role) != 0,
+	     model_changed = !same(o.model, model);
+	rc = content || role || model_changed;
+	if (rc && db_exec(d,
+			  "UPDATE messages SET content = ?, role = ?, model = ?, rendered = ?, rendered_version = ?"
+			  " WHERE id = ?",
+			  DB_ARGS(db_v_text(e->content), db_v_text(e->role), db_v_text(model), db_v_text(e->rendered),
+				  e->rendered ? db_v_int(e->rendered_version) : db_v_null(), db_v_int(id))) != 1)
+		rc = -1;
+	if (rc == 1 && content &&
+	    admin_log_add(d, a, "message_edit", "message", id, o.username, "content", o.content, e->content) < 0)
+		rc = -1;
+	if (rc == 1 && role && admin_log_add(d, a, "message_edit", "message", id, o.username, "role", o.role, e->role) < 0)
+		rc = -1;
+	if (rc == 1 && model_changed &&
+	    admin_log_add(d, a, "message_edit", "message", id, o.username, "model", o.model, model) < 0)
+		rc = -1;
+	if (rc == 1 && conv_bump(d, o.conv_id) < 0)
+		rc = -1;
+	old_free(&o);
+	if (rc < 0 || db_commit(d) < 0) {
+		db_rollback(d);
+		return -1;
+	}
+	return rc;
+}
+
+#define LOG_START_CHARS 200
+
+/* Deletes one message inside the transaction, logged; 1, 0 when there is none, or
+ * -1. *conv receives its conversation. */
+static int delete_one(db *d, const struct admin_actor *a, int64_t id, int64_t *conv)
+{
+	db_rows *r = db_query(d,
+			      "SELECT m.conversation_id, m.upload_id, substr(m.content, 1, ?), u.username, m.role"
+			      " FROM messages m JOIN users u ON u.id = m.user_id WHERE m.id = ?",
+			      DB_ARGS(db_v_int(LOG_START_CHARS), db_v_int(id)));
+	if (!r)
+		return -1;
+	int rc = db_step(r);
+	int64_t upload = -1;
+	char *start = NULL, *who = NULL, role[16] = "";
+	if (rc == 1) {
+		*conv = db_int(r, 0);
+		upload = int_or(r, 1);
+		start = xstrdup(db_text(r, 2));
+		who = xstrdup(db_text(r, 3));
+		copy_field(role, sizeof role, db_text(r, 4));
+		if (!start || !who)
+			rc = -1;
+	}
+	db_done(r);
+	if (rc == 1 && db_exec(d, "DELETE FROM messages WHERE id = ?", DB_ARGS(db_v_int(id))) != 1)
+		rc = -1;
+	/* Its file goes with it unless another message still names it. */
+	if (rc == 1 && upload > 0 &&
+	    db_exec(d, "DELETE FROM uploads WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE upload_id = ?)",
+		    DB_ARGS(db_v_int(upload), db_v_int(upload))) < 0)
+		rc = -1;
+	if (rc == 1 && admin_log_add(d, a, "message_delete", "message", id, who, role, start, NULL) < 0)
+		rc = -1;
+	free(start);
+	free(who);
+	return rc;
+}
+
+int64_t admin_messages_delete(db *d, const struct admin_actor *a, const int64_t *ids, size_t n)
+{
+	if (n > ADMIN_MAX_BULK)
+		return -1;
+	int64_t *convs = calloc(n ? n : 1, sizeof *convs);
+	if (!convs || db_begin(d) < 0) {
+		free(convs);
+		return -1;
+	}
+	size_t nconvs = 0;
+	int64_t deleted = 0;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		int64_t conv = 0;
+		rc = delete_one(d, a, ids[i], &conv);
+		if (rc == 1) {
+			deleted++;
+			size_t k = 0;
+			while (k < nconvs && convs[k] != conv)
+				k++;
+			if (k == nconvs)
+				convs[nconvs++] = conv;
+		}
+	}
+	/* A conversation left without messages goes; the others' revisions move. */
+	for (size_t k = 0; k < nconvs && rc >= 0; k++) {
+		int64_t gone = db_exec(d,
+				       "DELETE FROM conversations WHERE id = ? AND NOT EXISTS"
+				       " (SELECT 1 FROM messages WHERE conversation_id = ?)",
+				       DB_ARGS(db_v_int(convs[k]), db_v_int(convs[k])));
+		if (gone < 0 || (gone == 0 && conv_bump(d, convs[k]) < 0))
+			rc = -1;
+	}
+	free(convs);
+	if (rc < 0 || db_commit(d) < 0) {
+		db_rollback(d);
+		return -1;
+	}
+	return deleted;
+}
+
+int admin_messages_by_id(db *d, const int64_t *ids, size_t n, struct admin_msg_row **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n > ADMIN_MAX_BULK)
+		return -1;
+	/* One query per id: a list this long is rare and short-lived (a confirmation). */
+	for (size_t i = 0; i < n; i++) {
+		struct admin_msg_row *one = NULL;
+		size_t k = 0;
+		if (read_rows(d, ROW_COLUMNS " WHERE m.id = ?", DB_ARGS(db_v_int(ids[i])), &one, &k) < 0) {
+			admin_msg_rows_free(*out, *nout);
+			*out = NULL;
+			*nout = 0;
+			return -1;
+		}
+		if (k == 1) {
+			struct admin_msg_row *g = realloc(*out, (*nout + 1) * sizeof *g);
+			if (!g) {
+				admin_msg_rows_free(one, k);
+				admin_msg_rows_free(*out, *nout);
+				*out = NULL;
+				*nout = 0;
+				return -1;
+			}
+			*out = g;
+			(*out)[(*nout)++] = one[0];
+			free(one);
+		} else {
+			admin_msg_rows_free(one, k);
+		}
+	}
+	return 0;
+}
+
+/* ---- the overview ---- */
+
+static int read_stats(db *d, const char *sql, int64_t since, struct admin_stat **out, size_t *n)
+{
+	*out = calloc(20, sizeof **out);
+	*n = 0;
+	if (!*out)
+		return -1;
+	db_rows *r = db_query(d, sql, DB_ARGS(db_v_int(since)));
+	if (!r)
+		return -1;
+	int rc;
+	while ((rc = db_step(r)) == 1 && *n < 20) {
+		struct admin_stat *s = &(*out)[(*n)++];
+		s->label = xstrdup(db_null(r, 0) ? "(none)" : db_text(r, 0));
+		s->messages = db_int(r, 1);
+		s->tokens = db_int(r, 2);
+		if (!s->label) {
+			rc = -1;
+			break;
+		}
+	}
+	db_done(r);
+	return rc < 0 ? -1 : 0;
+}
+
+int admin_overview(db *d, int64_t now, struct admin_overview *o)
+{
+	memset(o, 0, sizeof *o);
+	int64_t since[3] = {admin_date_start("today", now), now - 7 * 86400000LL, now - 30 * 86400000LL};
+	if (db_query_int(d, "SELECT count(*) FROM users", DB_NOARGS, &o->users) < 0 ||
+	    db_query_int(d, "SELECT count(*) FROM conversations", DB_NOARGS, &o->conversations) < 0 ||
+	    db_query_int(d, "SELECT count(*) FROM messages", DB_NOARGS, &o->messages) < 0 ||
+	    db_query_int(d, "SELECT coalesce(sum(total_tokens), 0) FROM messages", DB_NOARGS, &o->tokens) < 0 ||
+	    db_query_int(d, "SELECT count(*) FROM messages WHERE status = 'error'", DB_NOARGS, &o->errors) < 0 ||
+	    db_query_int(d, "SELECT count(*) FROM messages WHERE status = 'cancelled'", DB_NOARGS, &o->cancelled) < 0)
+		goto fail;
+	for (int w = 0; w < 3; w++) {
+		if (read_stats(d,
+			       "SELECT model, count(*), coalesce(sum(total_tokens), 0) FROM messages WHERE created_at >= ?"
+			       " GROUP BY model ORDER BY count(*) DESC, model LIMIT 20",
+			       since[w], &o->by_model[w], &o->nby_model[w]) < 0 ||
+		    read_stats(d,
+			       "SELECT u.username, s.n, s.t FROM (SELECT user_id, count(*) AS n, coalesce(sum(total_tokens), 0)"
+			       " AS t FROM messages WHERE created_at >= ? GROUP BY user_id ORDER BY count(*) DESC, user_id"
+			       " LIMIT 20) s JOIN users u ON u.id = s.user_id ORDER BY s.n DESC, lower(u.username)",
+			       since[w], &o->by_user[w], &o->nby_user[w]) < 0)
+			goto fail;
+	}
+	if (read_rows(d,
+		      ROW_COLUMNS " WHERE m.id IN (SELECT id FROM messages WHERE status = 'error' ORDER BY id DESC LIMIT 10)"
+				  " ORDER BY m.id DESC",
+		      DB_NOARGS, &o->errors_latest, &o->nerrors_latest) < 0)
+		goto fail;
+	return 0;
+fail:
+	admin_overview_free(o);
+	return -1;
+}
+
+void admin_overview_free(struct admin_overview *o)
+{
+	for (int w = 0; w < 3; w++) {
+		for (size_t i = 0; o->by_model[w] && i < o->nby_model[w]; i++)
+			free(o->by_model[w][i].label);
+		for (size_t i = 0; o->by_user[w] && i < o->nby_user[w]; i++)
+			free(o->by_user[w][i].label);
+		free(o->by_model[w]);
+		free(o->by_user[w]);
+	}
+	admin_msg_rows_free(o->errors_latest, o->nerrors_latest);
+	memset(o, 0, sizeof *o);
+}
