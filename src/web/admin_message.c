@@ -122,8 +122,8 @@ static void context(buf *b, const struct message *list, size_t n, size_t at)
 		    (long long)from + 1, (long long)to, (long long)n);
 	for (size_t i = from; i < to; i++) {
 		const struct message *m = &list[i];
-		html_printf(b, "<li id=\"m%lld\"%s><p class=\"hist-meta\"><a href=\"/admin/messages/%lld/\">#%lld</a> %s · ",
-			    (long long)m->id, i == at ? " class=\"here\"" : "", (long long)m->id, (long long)m->id, m->role);
+		html_printf(b, "<li id=\"m%lld\" class=\"%s\"><p class=\"hist-meta\"><a href=\"/admin/messages/%lld/\">#%lld</a> %s · ",
+			    (long long)m->id, i == at ? "here" : "", (long long)m->id, (long long)m->id, m->role);
 		admin_time(b, m->created_at);
 		if (m->model)
 			html_printf(b, " · %s", m->model);

@@ -105,9 +105,11 @@ static void header(buf *b, const struct cur *c, const char *name, int sort, bool
 	snprintf(val, sizeof val, "%s%s", here && !desc ? "-" : "", name);
 	buf u = BUF_INIT;
 	list_url(&u, c, P_SORT, val, false);
-	html_printf(b, "<th scope=\"col\"%s><a href=\"%s\">%s</a>%s</th>",
-		    here ? (desc ? " aria-sort=\"descending\"" : " aria-sort=\"ascending\"") : "",
-		    u.data ? u.data : "/admin/messages/", name, here ? (desc ? " ↓" : " ↑") : "");
+	html_raw(b, !here ? "<th scope=\"col\">"
+		       : desc ? "<th scope=\"col\" aria-sort=\"descending\">"
+			      : "<th scope=\"col\" aria-sort=\"ascending\">");
+	html_printf(b, "<a href=\"%s\">%s</a>%s</th>", u.data ? u.data : "/admin/messages/", name,
+		    here ? (desc ? " ↓" : " ↑") : "");
 	buf_free(&u);
 }
 

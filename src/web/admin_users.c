@@ -83,8 +83,8 @@ static void action_button(buf *b, http_req *r, int64_t id, const char *action, c
 		    "<form method=\"post\" action=\"/admin/users/%lld/\" class=\"inline\">"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
 		    "<input type=\"hidden\" name=\"action\" value=\"%s\">"
-		    "<button type=\"submit\"%s>%s</button></form> ",
-		    (long long)id, auth_csrf_token(r), action, danger ? " class=\"danger\"" : "", label);
+		    "<button type=\"submit\" class=\"%s\">%s</button></form> ",
+		    (long long)id, auth_csrf_token(r), action, danger ? "danger" : "", label);
 }
 
 static void show(http_req *r, db *d, int64_t id, int status, const char *error)
