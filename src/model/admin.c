@@ -31,6 +31,9 @@ static const struct {
 	{"conversation", "m.conversation_id", false},
 };
 
+/* sorts[]'s indexes, for the code that picks one itself. */
+enum { S_ID, S_TIME = 6, S_USERNAME = 7 };
+
 const char *const admin_sort_names[] = {"id",	  "role", "content",  "model",	      "tokens",
 					"elapsed", "time", "username", "conversation"};
 const size_t admin_nsorts = sizeof sorts / sizeof sorts[0];
@@ -127,7 +130,19 @@ struct resolved {
 	int64_t name_ids[ADMIN_MAX_NAME_HITS];
 	size_t nnames;
 	bool search;       /* a search is asked */
+	/* SQLite, a search of the content alone: the full-text table drives the query
+	 * (FROM messages_fts JOIN messages), so that newest first streams in its rowid
+	 * order and stops after a page, where an IN (...) would first read every hit. */
+	bool fts_join;
 };
+
+/* Appends the FROM clause of the filters' query (users joined when sorting by name). */
+static void from(struct sql *s, const struct resolved *x, bool users)
+{
+	buf_puts(&s->b, x->fts_join ? " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid" : " FROM messages m");
+	if (users)
+		buf_puts(&s->b, " JOIN users u ON u.id = m.user_id");
+}
 
 /* Appends the WHERE clause of f to s. */
 static void where(db *d, struct sql *s, const struct admin_filter *f, const struct resolved *x)
@@ -164,6 +179,11 @@ static void where(db *d, struct sql *s, const struct admin_filter *f, const stru
 	 * messages of the users whose name holds the text: a fixed number of
 	 * placeholders, the unused bound to 0 (no user), so that the statement's text
 	 * does not depend on how many matched. */
+	if (x->fts_join) {
+		buf_puts(&s->b, " AND messages_fts MATCH ?");
+		arg(s, db_v_text(x->engine));
+		return;
+	}
 	buf_puts(&s->b, " AND (");
 	if (x->engine) {
 		buf_puts(&s->b, pg ? "m.search @@ to_tsquery('simple', ?)"
@@ -188,7 +208,8 @@ static void where(db *d, struct sql *s, const struct admin_filter *f, const stru
 static int capped_count(db *d, const struct admin_filter *f, const struct resolved *x, int64_t *n)
 {
 	struct sql s = {.b = BUF_INIT};
-	buf_puts(&s.b, "SELECT count(*) FROM (SELECT 1 FROM messages m");
+	buf_puts(&s.b, "SELECT count(*) FROM (SELECT 1");
+	from(&s, x, false);
 	where(d, &s, f, x);
 	buf_puts(&s.b, " LIMIT ?) t");
 	arg(&s, db_v_int(ADMIN_COUNT_CAP + 1));
@@ -313,31 +334,170 @@ static int resolve(db *d, const struct admin_filter *f, struct resolved *x, stru
 	if (!p->names)
 		rc = -1;
 	p->nnames = x->nnames;
+	x->fts_join = x->engine && !x->nnames && db_backend(d) == DB_SQLITE;
 	db_done(r);
 	free(like);
 	return rc < 0 ? -1 : 0;
 }
 
-/* Counts of each value of one fixed filter (which `k` names), the other filters
- * applied, each capped. */
-enum facet_kind { F_ROLE, F_STATUS, F_SOURCE, F_DATE, F_MODEL };
+/* The fixed filters, whose values are shown as links with counts. */
+enum facet_kind { F_ROLE, F_STATUS, F_SOURCE, F_DATE, F_MODEL, NFACETS };
 
-static int count_values(db *d, const struct admin_filter *f, const struct resolved *x, enum facet_kind k,
-			const char *const *values, size_t nvalues, struct admin_count *out)
+/* f without facet k's own filter: what that facet's counts are counted under. */
+static struct admin_filter without(const struct admin_filter *f, enum facet_kind k)
 {
+	struct admin_filter g = *f;
+	switch (k) {
+	case F_ROLE: g.role = NULL; break;
+	case F_STATUS: g.status = NULL; break;
+	case F_SOURCE: g.source = NULL; break;
+	case F_DATE: g.date = NULL; break;
+	case F_MODEL: g.model = NULL; break;
+	case NFACETS: break;
+	}
+	return g;
+}
+
+static bool unfiltered(const struct admin_filter *f, const struct resolved *x)
+{
+	return !f->role && !f->status && !f->source && !f->date && !f->model && !x->user_id && !x->search;
+}
+
+/* A count from capped_count: exact up to the cap, else "at least the cap". */
+static void set_capped(struct admin_count *c, int64_t n)
+{
+	c->more = n > ADMIN_COUNT_CAP;
+	c->n = c->more ? ADMIN_COUNT_CAP : n;
+}
+
+/* The counts of one facet's values with no other filter: each a capped count on the
+ * facet's own index (at most ADMIN_COUNT_CAP + 1 entries read per value). */
+static int count_alone(db *d, const struct admin_filter *f, const struct resolved *x, enum facet_kind k,
+		       const char *const *values, size_t nvalues, struct admin_count *out)
+{
+	struct admin_filter g = without(f, k);
 	for (size_t i = 0; i < nvalues && values[i]; i++) {
-		struct admin_filter g = *f;
 		switch (k) {
 		case F_ROLE: g.role = values[i]; break;
 		case F_STATUS: g.status = values[i]; break;
 		case F_SOURCE: g.source = values[i]; break;
 		case F_DATE: g.date = values[i]; break;
 		case F_MODEL: g.model = values[i]; break;
+		case NFACETS: break;
 		}
+		int64_t n;
 		out[i].value = values[i];
-		if (capped_count(d, &g, x, &out[i].n) < 0)
+		if (capped_count(d, &g, x, &n) < 0)
 			return -1;
+		set_capped(&out[i], n);
 	}
+	return 0;
+}
+
+/* At most ADMIN_SAMPLE messages under a filter, counted by every facet's values at
+ * once: one query reading at most that many rows of the filter's own index, however
+ * many match. Counting each value with the other filters
+ * instead could read most of the table (a rare value within a common one: the
+ * database has no index on the pair). */
+struct sample {
+	int64_t rows;
+	bool cut; /* more matched than were read: the counts are lower bounds */
+	int64_t role[4], status[4], source[3], date[4];
+	int64_t *model; /* per p->models */
+};
+
+static size_t index_of(const char *const *list, size_t n, const char *s)
+{
+	size_t i = 0;
+	while (i < n && list[i] && strcmp(list[i], s) != 0)
+		i++;
+	return i;
+}
+
+static int take_sample(db *d, const struct admin_filter *g, const struct resolved *x, const struct admin_msg_page *p,
+		       struct sample *out)
+{
+	memset(out, 0, sizeof *out);
+	if (p->nmodels && !(out->model = calloc(p->nmodels, sizeof *out->model)))
+		return -1;
+	struct sql s = {.b = BUF_INIT};
+	buf_puts(&s.b, "SELECT m.role, m.status, m.source, m.model, m.created_at");
+	from(&s, x, false);
+	where(d, &s, g, x);
+	/* In no order: whichever index the filter has reads its first rows (ordered by
+	 * id, a period's filter would walk the table back from its end). */
+	buf_puts(&s.b, " LIMIT ?");
+	arg(&s, db_v_int(ADMIN_SAMPLE + 1));
+	char *text = buf_detach(&s.b, NULL);
+	db_rows *r = text && !s.over ? db_query(d, text, s.n, s.v) : NULL;
+	free(text);
+	if (!r)
+		return -1;
+	int64_t starts[4];
+	for (int i = 0; i < 4; i++)
+		starts[i] = admin_date_start(admin_dates[i], g->now);
+	int rc;
+	while ((rc = db_step(r)) == 1) {
+		if (out->rows == ADMIN_SAMPLE) {
+			out->cut = true;
+			break;
+		}
+		out->rows++;
+		size_t k;
+		if ((k = index_of(admin_roles, 4, db_text(r, 0))) < 4)
+			out->role[k]++;
+		if ((k = index_of(admin_statuses, 4, db_text(r, 1))) < 4)
+			out->status[k]++;
+		if ((k = index_of(admin_sources, 3, db_text(r, 2))) < 3)
+			out->source[k]++;
+		if (!db_null(r, 3) && (k = index_of((const char *const *)p->models, p->nmodels, db_text(r, 3))) < p->nmodels)
+			out->model[k]++;
+		for (int i = 0; i < 4; i++)
+			out->date[i] += db_int(r, 4) >= starts[i];
+	}
+	db_done(r);
+	return rc < 0 ? -1 : 0;
+}
+
+static void from_sample(struct admin_count *c, const char *const *values, size_t n, const int64_t *counts,
+			const struct sample *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		c[i].value = values[i];
+		c[i].n = counts[i];
+		c[i].more = s->cut;
+	}
+}
+
+/* The counts of facet k's values: alone on its index when no other filter applies,
+ * else from the sample of the other filters (the page's own sample when k is not
+ * one of them). */
+static int facet_counts(db *d, const struct admin_filter *f, const struct resolved *x, enum facet_kind k,
+			struct admin_msg_page *p, const struct sample *own)
+{
+	static const char *const *const lists[] = {admin_roles, admin_statuses, admin_sources, admin_dates};
+	static const size_t sizes[] = {4, 4, 3, 4};
+	struct admin_count *out[] = {p->roles, p->statuses, p->sources, p->dates, p->model_counts};
+	const char *const *values = k == F_MODEL ? (const char *const *)p->models : lists[k];
+	size_t n = k == F_MODEL ? p->nmodels : sizes[k];
+	struct admin_filter g = without(f, k);
+	if (unfiltered(&g, x))
+		return count_alone(d, f, x, k, values, n, out[k]);
+	struct sample other;
+	const struct sample *s = own;
+	bool active = k == F_ROLE ? f->role : k == F_STATUS ? f->status : k == F_SOURCE ? f->source
+		      : k == F_DATE ? f->date : f->model;
+	if (active) {
+		if (take_sample(d, &g, x, p, &other) < 0) {
+			free(other.model);
+			return -1;
+		}
+		s = &other;
+	}
+	const int64_t *counts[] = {s->role, s->status, s->source, s->date, s->model};
+	from_sample(out[k], values, n, counts[k], s);
+	if (active)
+		free(other.model);
 	return 0;
 }
 
@@ -382,12 +542,21 @@ int admin_messages(db *d, const struct admin_filter *f, struct admin_msg_page *p
 	/* The page's ids in the index's order (joining users only to sort by their
 	 * name), then their rows: the joins run for the page's rows only. */
 	struct sql s = {.b = BUF_INIT};
-	buf_puts(&s.b, ROW_COLUMNS " WHERE m.id IN (SELECT m.id FROM messages m");
-	if (strcmp(sorts[sort].name, "username") == 0)
-		buf_puts(&s.b, " JOIN users u ON u.id = m.user_id");
+	buf_puts(&s.b, ROW_COLUMNS " WHERE m.id IN (SELECT m.id");
+	from(&s, &x, sort == S_USERNAME);
 	where(d, &s, f, &x);
-	buf_printf(&s.b, " ORDER BY %s%s%s, m.id%s LIMIT ? OFFSET ?) ORDER BY %s%s%s, m.id%s", sorts[sort].expr, dir,
-		   nulls, dir, sorts[sort].expr, dir, nulls, dir);
+	/* Newest first is by id, or by time under a date filter, which its index then
+	 * serves for the range and the order (by id, SQLite would walk the whole table
+	 * back for a period holding no message). By id over the full-text table: its
+	 * rowid, the order it reads in. Ties are broken by id (by nothing when sorting
+	 * by id: a second key would make FTS5 sort every hit). */
+	if (f->sort < 0 && f->date)
+		sort = S_TIME;
+	const char *inner = sort == S_ID && x.fts_join ? "messages_fts.rowid" : sorts[sort].expr;
+	buf_printf(&s.b, " ORDER BY %s%s%s", inner, dir, nulls);
+	if (sort != S_ID)
+		buf_printf(&s.b, ", m.id%s", dir);
+	buf_printf(&s.b, " LIMIT ? OFFSET ?) ORDER BY %s%s%s, m.id%s", sorts[sort].expr, dir, nulls, dir);
 	arg(&s, db_v_int(ADMIN_PAGE + 1));
 	arg(&s, db_v_int((page - 1) * ADMIN_PAGE));
 	char *text = buf_detach(&s.b, NULL);
@@ -404,18 +573,29 @@ int admin_messages(db *d, const struct admin_filter *f, struct admin_msg_page *p
 		free(last->title);
 		p->n = ADMIN_PAGE;
 	}
-	if (capped_count(d, f, &x, &p->total) < 0)
+	if (models_used(d, p) < 0 || (p->nmodels && !(p->model_counts = calloc(p->nmodels, sizeof *p->model_counts))))
 		goto fail;
-	if (count_values(d, f, &x, F_ROLE, admin_roles, 4, p->roles) < 0 ||
-	    count_values(d, f, &x, F_STATUS, admin_statuses, 4, p->statuses) < 0 ||
-	    count_values(d, f, &x, F_SOURCE, admin_sources, 3, p->sources) < 0 ||
-	    count_values(d, f, &x, F_DATE, admin_dates, 4, p->dates) < 0 || models_used(d, p) < 0)
-		goto fail;
-	if (p->nmodels) {
-		if (!(p->model_counts = calloc(p->nmodels, sizeof *p->model_counts)) ||
-		    count_values(d, f, &x, F_MODEL, (const char *const *)p->models, p->nmodels, p->model_counts) < 0)
+	/* The total: a capped count of everything, or the sample of the filters. */
+	struct sample own = {0};
+	if (unfiltered(f, &x)) {
+		int64_t n;
+		if (capped_count(d, f, &x, &n) < 0)
 			goto fail;
+		set_capped(&p->total, n);
+	} else {
+		if (take_sample(d, f, &x, p, &own) < 0) {
+			free(own.model);
+			goto fail;
+		}
+		p->total.n = own.rows;
+		p->total.more = own.cut;
 	}
+	for (int k = 0; k < NFACETS; k++)
+		if (facet_counts(d, f, &x, (enum facet_kind)k, p, &own) < 0) {
+			free(own.model);
+			goto fail;
+		}
+	free(own.model);
 	free(x.engine);
 	return 0;
 fail:
@@ -706,14 +886,19 @@ int admin_overview(db *d, int64_t now, struct admin_overview *o)
 	    db_query_int(d, "SELECT count(*) FROM messages WHERE status = 'cancelled'", DB_NOARGS, &o->cancelled) < 0)
 		goto fail;
 	for (int w = 0; w < 3; w++) {
+		/* Grouped by an expression, not the column: grouped by the column, SQLite
+		 * reads the whole table in the order of that column's index (0.9 s on a
+		 * million messages) rather than the period's range by time (50 ms). */
 		if (read_stats(d,
-			       "SELECT model, count(*), coalesce(sum(total_tokens), 0) FROM messages WHERE created_at >= ?"
-			       " GROUP BY model ORDER BY count(*) DESC, model LIMIT 20",
+			       "SELECT nullif(coalesce(model, ''), ''), count(*), coalesce(sum(total_tokens), 0) FROM messages"
+			       " WHERE created_at >= ? GROUP BY coalesce(model, '') ORDER BY count(*) DESC,"
+			       " coalesce(model, '') LIMIT 20",
 			       since[w], &o->by_model[w], &o->nby_model[w]) < 0 ||
 		    read_stats(d,
-			       "SELECT u.username, s.n, s.t FROM (SELECT user_id, count(*) AS n, coalesce(sum(total_tokens), 0)"
-			       " AS t FROM messages WHERE created_at >= ? GROUP BY user_id ORDER BY count(*) DESC, user_id"
-			       " LIMIT 20) s JOIN users u ON u.id = s.user_id ORDER BY s.n DESC, lower(u.username)",
+			       "SELECT u.username, s.n, s.t FROM (SELECT user_id + 0 AS uid, count(*) AS n,"
+			       " coalesce(sum(total_tokens), 0) AS t FROM messages WHERE created_at >= ? GROUP BY user_id + 0"
+			       " ORDER BY count(*) DESC, user_id + 0 LIMIT 20) s JOIN users u ON u.id = s.uid"
+			       " ORDER BY s.n DESC, lower(u.username)",
 			       since[w], &o->by_user[w], &o->nby_user[w]) < 0)
 			goto fail;
 	}

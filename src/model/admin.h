@@ -24,6 +24,9 @@
 /* Counts stop here and are shown as "1000+": an exact count of a filter over a
  * million rows reads all of them, a capped one at most this many index entries. */
 #define ADMIN_COUNT_CAP 1000
+/* Under a filter, the counts (and the total) are of at most this many matching
+ * messages, read once; when more match they are lower bounds, shown "n+". */
+#define ADMIN_SAMPLE 10000
 /* Messages one bulk deletion may name. */
 #define ADMIN_MAX_BULK 500
 /* Usernames a search may match (their messages are added to the content's hits). */
@@ -81,21 +84,24 @@ struct admin_msg_row {
 	char *username, *title;
 };
 
-/* A count capped at ADMIN_COUNT_CAP + 1 (which means "more"). */
+/* A count: exactly n, or at least n when `more` (docs/admin.md, "Counts"). */
 struct admin_count {
 	const char *value; /* points into the lists, or into models */
 	int64_t n;
+	bool more;
 };
 
 struct admin_msg_page {
 	struct admin_msg_row *rows;
 	size_t n;
 	bool more;          /* another page follows */
-	int64_t total;      /* capped */
+	struct admin_count total; /* of the messages under the filters */
 	const char *why;    /* the search was not read as a query (then only usernames) */
 	char **names;       /* usernames the search matched */
 	size_t nnames;
-	/* Counts of each filter's values with the other filters applied. */
+	/* Counts of each filter's values with the other filters applied: with none, a
+	 * capped count per value (ADMIN_COUNT_CAP); else from at most ADMIN_SAMPLE
+	 * messages under the other filters. */
 	struct admin_count roles[5], statuses[5], sources[4], dates[5];
 	char **models;      /* every model used, each once */
 	struct admin_count *model_counts;

@@ -60,12 +60,11 @@ void admin_num(buf *b, int64_t v)
 		html_int(b, (long long)v);
 }
 
-void admin_count(buf *b, int64_t n)
+void admin_count(buf *b, const struct admin_count *c)
 {
-	if (n > ADMIN_COUNT_CAP)
-		html_printf(b, "%d+", ADMIN_COUNT_CAP);
-	else
-		html_int(b, (long long)n);
+	html_int(b, (long long)c->n);
+	if (c->more)
+		html_raw(b, "+");
 }
 
 int64_t admin_page(http_req *r)

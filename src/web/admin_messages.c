@@ -58,7 +58,7 @@ static void link_to(buf *b, const struct cur *c, int key, const char *val, const
 		    u.data ? u.data : "/admin/messages/", label);
 	if (n) {
 		html_raw(b, " (");
-		admin_count(b, n->n);
+		admin_count(b, n);
 		html_raw(b, ")");
 	}
 	html_raw(b, " ");
@@ -209,8 +209,8 @@ void page_admin_messages(http_req *r)
 		html_printf(&b, "<strong>%s</strong></p>\n", c.v[P_USER]);
 	}
 	html_raw(&b, "</div>\n<p class=\"total\">");
-	admin_count(&b, p.total);
-	html_printf(&b, " message%s</p>\n", p.total == 1 ? "" : "s");
+	admin_count(&b, &p.total);
+	html_printf(&b, " message%s</p>\n", p.total.n == 1 && !p.total.more ? "" : "s");
 
 	html_printf(&b,
 		    "<form method=\"post\" action=\"/admin/messages/delete/\" class=\"admin-bulk\">\n"

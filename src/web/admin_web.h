@@ -21,8 +21,8 @@ void admin_time(buf *b, int64_t ms);
 void admin_cut(buf *b, const char *s, size_t max, bool more);
 /* An integer, or "–" for an unknown (-1). */
 void admin_num(buf *b, int64_t v);
-/* A count capped at ADMIN_COUNT_CAP: "1000+" past it. */
-void admin_count(buf *b, int64_t n);
+/* A count: "37", or "1000+" for at least 1000. */
+void admin_count(buf *b, const struct admin_count *c);
 /* ?page=, from 1 (anything else is 1), at most ADMIN_MAX_PAGE. */
 int64_t admin_page(http_req *r);
 /* The route's <int> as an id; false (and 404 answered) when it is out of range. */
