@@ -38,6 +38,8 @@ source scripts/node-env.sh >/dev/null || exit 1
 TOKEN=benchadminbenchadminbenchadminbenchadmin123
 HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)
 now=$(($(date +%s) * 1000))
+PSQL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)
+PSQL=${PSQL:-psql}
 export SECRET_KEY=bench-secret-bench-secret-bench-secret! LLM_API_URL=http://127.0.0.1:9/v1 LLM_MODELS=none
 
 # The rows, as SQL both backends run. users_sql: $1 the numbers 1..200 and $2 the
@@ -107,3 +109,136 @@ seed_pg() {
 		echo "COMMIT; ANALYZE;"
 	} | "$PSQL" "$url" -q -v ON_ERROR_STOP=1 >/dev/null
 }
+
+free_port() { node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+# The cases: label, path, and the page's main query's WHERE and ORDER BY as
+# src/model/admin.c writes them (on SQLite, then on PostgreSQL where they differ:
+# the search, and where NULL sorts). {T} is the period's start.
+ROWS="SELECT m.id, m.role, substr(m.content, 1, 120), CASE WHEN length(m.content) > 120 THEN 1 ELSE 0 END,
+ m.model, m.total_tokens, m.elapsed_ms, m.created_at, u.username, c.uuid, c.title, m.status, m.source,
+ m.conversation_id, m.words FROM messages m JOIN users u ON u.id = m.user_id JOIN conversations c ON c.id = m.conversation_id
+ WHERE m.id IN (SELECT m.id"
+FTS_FROM=" FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+NAMES="m.user_id IN (SELECT id FROM users WHERE lower(username) LIKE '%bench17%' ORDER BY lower(username) LIMIT 20)"
+cases() { # $1: sqlite | postgres
+	local pg=$([ "$1" = postgres ] && echo 1) t d
+	t=$(( (now / 86400000) * 86400000 ))
+	echo "none|/admin/messages/| FROM messages m|m.id DESC"
+	echo "role=system|/admin/messages/?role=system| FROM messages m WHERE m.role = 'system'|m.id DESC"
+	echo "role=user|/admin/messages/?role=user| FROM messages m WHERE m.role = 'user'|m.id DESC"
+	echo "model=o1-mini|/admin/messages/?model=o1-mini| FROM messages m WHERE m.model = 'o1-mini'|m.id DESC"
+	echo "date=today|/admin/messages/?date=today| FROM messages m WHERE m.created_at >= $t|m.created_at DESC, m.id DESC"
+	echo "date=7d|/admin/messages/?date=7d| FROM messages m WHERE m.created_at >= $((t - 6 * 86400000))|m.created_at DESC, m.id DESC"
+	d=$(date -u +%Y-%m-01); echo "date=month|/admin/messages/?date=month| FROM messages m WHERE m.created_at >= $(($(date -u -d "$d" +%s) * 1000))|m.created_at DESC, m.id DESC"
+	d=$(date -u +%Y-01-01); echo "date=year|/admin/messages/?date=year| FROM messages m WHERE m.created_at >= $(($(date -u -d "$d" +%s) * 1000))|m.created_at DESC, m.id DESC"
+	echo "user=bench7|/admin/messages/?user=bench7| FROM messages m WHERE m.user_id = (SELECT id FROM users WHERE lower(username) = 'bench7')|m.id DESC"
+	echo "status=error|/admin/messages/?status=error| FROM messages m WHERE m.status = 'error'|m.id DESC"
+	echo "status=interrupted|/admin/messages/?status=interrupted| FROM messages m WHERE m.status = 'interrupted'|m.id DESC"
+	echo "source=import|/admin/messages/?source=import| FROM messages m WHERE m.source = 'import'|m.id DESC"
+	for w in w4242 question; do
+		if [ -n "$pg" ]; then
+			echo "q=$w (content)|/admin/messages/?q=$w| FROM messages m WHERE m.search @@ to_tsquery('simple', '(''$w'')')|m.id DESC"
+		else
+			echo "q=$w (content)|/admin/messages/?q=$w|$FTS_FROM WHERE messages_fts MATCH '\"$w\"'|messages_fts.rowid DESC"
+		fi
+	done
+	if [ -n "$pg" ]; then
+		echo "q=bench17 (usernames)|/admin/messages/?q=bench17| FROM messages m WHERE (m.search @@ to_tsquery('simple', '(''bench17'')') OR $NAMES)|m.id DESC"
+	else
+		echo "q=bench17 (usernames)|/admin/messages/?q=bench17| FROM messages m WHERE (m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"bench17\"') OR $NAMES)|m.id DESC"
+	fi
+	local name expr nullable dir nulls
+	while read -r name expr nullable; do
+		expr=${expr//\~/ }
+		for dir in "" DESC; do
+			nulls=
+			[ -n "$pg" ] && [ "$nullable" = 1 ] && nulls=$([ -n "$dir" ] && echo " NULLS LAST" || echo " NULLS FIRST")
+			local from=" FROM messages m"
+			[ "$name" = username ] && from=" FROM messages m JOIN users u ON u.id = m.user_id"
+			local tie=", m.id${dir:+ DESC}"
+			[ "$name" = id ] && tie=
+			echo "sort=${dir:+-}$name|/admin/messages/?sort=${dir:+-}$name|$from|$expr${dir:+ DESC}$nulls$tie"
+		done
+	done <<'SORTS'
+id m.id 0
+role m.role 0
+content substr(m.content,~1,~50) 0
+model m.model 1
+tokens m.total_tokens 1
+elapsed m.elapsed_ms 1
+time m.created_at 0
+username lower(u.username) 0
+conversation m.conversation_id 0
+SORTS
+	echo "page=200|/admin/messages/?page=200| FROM messages m|m.id DESC|9950"
+}
+
+# One backend: the release build serving $2, the pages measured, then the same
+# main queries in the shell $3 ("sqlite3 FILE" or "psql URL").
+measure() { # label url
+	local label=$1 url=$2 port pid
+	port=$(free_port)
+	DATABASE_URL="$url" PORT=$port "$bin" serve >/dev/null 2>"$dir/serve-$label.log" &
+	pid=$!
+	for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/health/" && break; sleep 0.1; done
+	echo "== $label: /admin/messages/ with $rows messages, $n requests each (p50 / p99 ms), next to the page's main query in the shell"
+	local backend=$([ "$label" = PostgreSQL ] && echo postgres || echo sqlite)
+	cases "$backend" >"$dir/cases"
+	cut -d'|' -f1,2 "$dir/cases" | tr '|' '\t' >"$dir/paths"
+	printf 'overview\t/admin/\nusers\t/admin/users/\n' >>"$dir/paths"
+	node bench/admin-measure.mjs "http://127.0.0.1:$port" "$TOKEN" "$n" <"$dir/paths" >"$dir/web"
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null
+	# The shell: each main query n times, the times of all but the first.
+	local i=0
+	while IFS='|' read -r name path from order offset; do
+		i=$((i + 1))
+		local sql="$ROWS$from ORDER BY $order LIMIT 51 OFFSET ${offset:-0}) ORDER BY m.id;"
+		if [ "$backend" = postgres ]; then
+			{ echo '\timing on'; echo '\o /dev/null'; for _ in $(seq $((n + 1))); do echo "$sql"; done; } |
+				"$PSQL" -X -q "$url" 2>&1 | awk '/^Time:/ {print $2}' | tail -n +2 >"$dir/t"
+		else
+			{ echo '.timer on'; echo '.output /dev/null'; for _ in $(seq $((n + 1))); do echo "$sql"; done; } |
+				sqlite3 "${url#sqlite://}" 2>&1 | awk '/^Run Time/ {print $4 * 1000}' | tail -n +2 >"$dir/t"
+		fi
+		local cli
+		cli=$(sort -n "$dir/t" | awk '{v[NR] = $1} END { if (NR == 0) { print "?"; exit } p50 = v[int((NR + 1) / 2)]; p99 = v[NR - int(NR / 100)];
+			printf "%7.1f / %7.1f", p50, p99 }')
+		printf '%s   shell %s\n' "$(sed -n "${i}p" "$dir/web")" "$cli"
+		echo "$sql" >"$dir/sql-$i"
+	done <"$dir/cases"
+	tail -2 "$dir/web"
+	# The plan of the slowest page's main query (by its p99).
+	local worst
+	worst=$(head -n "$i" "$dir/web" | awk '{print NR, $(NF-1)}' | sort -k2 -n | tail -1 | cut -d' ' -f1)
+	echo "-- the slowest: $(cut -d'|' -f1 <(sed -n "${worst}p" "$dir/cases")); its main query's plan:"
+	if [ "$backend" = postgres ]; then
+		"$PSQL" -X -q "$url" -c "EXPLAIN (ANALYZE, BUFFERS) $(cat "$dir/sql-$worst")" | sed 's/^/   /'
+	else
+		sqlite3 "${url#sqlite://}" "EXPLAIN QUERY PLAN $(cat "$dir/sql-$worst")" | sed 's/^/   /'
+	fi
+}
+
+echo "== admin: seeding $rows messages on SQLite"
+t0=$(date +%s.%N)
+seed_sqlite "$dir/admin.db" || exit 1
+awk -v a="$t0" -v b="$(date +%s.%N)" -v s="$(du -m "$dir/admin.db" | cut -f1)" 'BEGIN { printf "  %.0f s, %s MiB\n", b - a, s }'
+measure SQLite "sqlite://$dir/admin.db"
+rm -f "$dir"/admin.db*
+
+if [ "${BENCH_ADMIN_PG:-1}" = 1 ]; then
+	pgport=$(free_port)
+	if scripts/pg-cluster.sh start "$dir/pg" "$pgport" >"$dir/pg.log" 2>&1; then
+		base=$(scripts/pg-cluster.sh url "$dir/pg" "$pgport")
+		"$PSQL" "$base/postgres" -q -c "CREATE DATABASE admin_bench" >/dev/null
+		echo "== admin: seeding $rows messages on PostgreSQL"
+		t0=$(date +%s.%N)
+		seed_pg "$base/admin_bench" || exit 1
+		"$PSQL" "$base/admin_bench" -q -c "VACUUM ANALYZE" >/dev/null # what autovacuum does after such a load
+		awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "  %.0f s\n", b - a }'
+		measure PostgreSQL "$base/admin_bench"
+	else
+		echo "admin bench: no PostgreSQL cluster (scripts/pg-cluster.sh): $(tail -1 "$dir/pg.log")"
+	fi
+fi
