@@ -7,6 +7,9 @@
 #      this machine, same client settings, with llmmeta's requests/s as a ratio of
 #      nginx's. BENCH_N=0 skips 1.
 #   3. the export of 1,000,000 messages (CLI and web) next to sqlite3 -csv (export.sh)
+#   4. the admin's list of messages on 1,000,000 messages, SQLite and PostgreSQL, each
+#      filter, search and sort next to its query in sqlite3/psql (admin.sh, about 10
+#      minutes; BENCH_ADMIN=0 skips it, BENCH_ADMIN_ROWS sets the size)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -117,3 +120,8 @@ wait 2>/dev/null
 
 echo "== export: 1,000,000 messages (bench/export.sh)"
 bench/export.sh "${BENCH_EXPORT_ROWS:-1000000}"
+
+if [ "${BENCH_ADMIN:-1}" != 0 ]; then
+	echo "== admin: /admin/messages/ on ${BENCH_ADMIN_ROWS:-1000000} messages (bench/admin.sh)"
+	bench/admin.sh "${BENCH_ADMIN_ROWS:-1000000}"
+fi

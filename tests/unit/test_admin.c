@@ -275,6 +275,28 @@ static void test_count_cap(void **state)
 	assert_int_equal(p.n, 5);
 	assert_false(p.more);
 	admin_msg_page_free(&p);
+	/* Past the sample: the total and the other filters' counts are lower bounds. */
+	assert_int_equal(db_begin(d), 0);
+	for (int i = ADMIN_COUNT_CAP + 5; i < ADMIN_SAMPLE + 1; i++)
+		add(ada, c, "system", "filler", NULL, -1, "ok", now_ms());
+	assert_int_equal(db_commit(d), 0);
+	f.page = 1;
+	assert_int_equal(admin_messages(d, &f, &p), 0);
+	assert_int_equal(p.total.n, ADMIN_SAMPLE);
+	assert_true(p.total.more);
+	assert_int_equal(p.statuses[0].n, ADMIN_SAMPLE);
+	assert_true(p.statuses[0].more);
+	assert_int_equal(p.statuses[1].n, 0); /* none in the sample: "0+" */
+	assert_true(p.statuses[1].more);
+	admin_msg_page_free(&p);
+	/* At the sample exactly: exact. */
+	int64_t last;
+	assert_int_equal(db_query_int(d, "SELECT max(id) FROM messages", DB_NOARGS, &last), 1);
+	assert_true(db_exec(d, "DELETE FROM messages WHERE id = ?", DB_ARGS(db_v_int(last))) == 1);
+	assert_int_equal(admin_messages(d, &f, &p), 0);
+	assert_int_equal(p.total.n, ADMIN_SAMPLE);
+	assert_false(p.total.more);
+	admin_msg_page_free(&p);
 	assert_true(db_exec(d, "DELETE FROM conversations WHERE id = ?", DB_ARGS(db_v_int(c))) == 1);
 }
 
