@@ -12,14 +12,15 @@
 # messages) after "Question"/"Answer" (each in half of them).
 #
 # Then each filter, the search and every sort (both ways) is asked BENCH_ADMIN_N
-# times (default 30) of the release build as an administrator, one request at a
+# times (default 100) of the release build as an administrator, one request at a
 # time (bench/admin-measure.mjs: p50 and p99 of the whole page, with its counts),
-# next to the page's main query run as many times in sqlite3 / psql (.timer,
-# \timing). Last, EXPLAIN of the slowest page's query on each backend.
+# next to the page's two main queries run as many times in sqlite3 / psql (.timer,
+# \timing): the page of rows, and under a filter the read its counts are made from
+# (ADMIN_SAMPLE rows at most). Last, EXPLAIN of both for the slowest page.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-${BENCH_ADMIN_ROWS:-1000000}}
-n=${BENCH_ADMIN_N:-30}
+n=${BENCH_ADMIN_N:-100}
 bin=${BENCH_BIN:-build/llmmeta}
 [ -x "$bin" ] || { echo "admin bench: build $bin first (make)"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "admin bench: needs the sqlite3 shell"; exit 1; }
@@ -191,33 +192,43 @@ measure() { # label url
 	kill -TERM "$pid"
 	wait "$pid" 2>/dev/null
 	# The shell: each main query n times, the times of all but the first.
-	local i=0
-	while IFS='|' read -r name path from order offset; do
-		i=$((i + 1))
-		local sql="$ROWS$from ORDER BY $order LIMIT 51 OFFSET ${offset:-0}) ORDER BY m.id;"
+	shell_times() { # sql: "p50 / p99" of its n runs after the first
 		if [ "$backend" = postgres ]; then
-			{ echo '\timing on'; echo '\o /dev/null'; for _ in $(seq $((n + 1))); do echo "$sql"; done; } |
+			{ echo '\timing on'; echo '\o /dev/null'; for _ in $(seq $((n + 1))); do echo "$1"; done; } |
 				"$PSQL" -X -q "$url" 2>&1 | awk '/^Time:/ {print $2}' | tail -n +2 >"$dir/t"
 		else
-			{ echo '.timer on'; echo '.output /dev/null'; for _ in $(seq $((n + 1))); do echo "$sql"; done; } |
+			{ echo '.timer on'; echo '.output /dev/null'; for _ in $(seq $((n + 1))); do echo "$1"; done; } |
 				sqlite3 "${url#sqlite://}" 2>&1 | awk '/^Run Time/ {print $4 * 1000}' | tail -n +2 >"$dir/t"
 		fi
-		local cli
-		cli=$(sort -n "$dir/t" | awk '{v[NR] = $1} END { if (NR == 0) { print "?"; exit } p50 = v[int((NR + 1) / 2)]; p99 = v[NR - int(NR / 100)];
-			printf "%7.1f / %7.1f", p50, p99 }')
-		printf '%s   shell %s\n' "$(sed -n "${i}p" "$dir/web")" "$cli"
+		sort -n "$dir/t" | awk '{v[NR] = $1} END { if (NR == 0) { print "      ?" ; exit }
+			printf "%5.1f / %5.1f", v[int((NR + 1) / 2)], v[NR - int(NR / 100)] }'
+	}
+	local i=0
+	printf '%-58s %-27s %-19s %s\n' "page" "llmmeta p50 / p99 ms" "rows query" "counts' read"
+	while IFS='|' read -r name path from order offset; do
+		i=$((i + 1))
+		local sql="$ROWS$from ORDER BY $order LIMIT 51 OFFSET ${offset:-0}) ORDER BY m.id;" counts="" ct="    –"
+		# Under a filter (a WHERE), the counts' read (src/model/admin.c take_sample).
+		case "$from" in *WHERE*) counts="SELECT m.role, m.status, m.source, m.model, m.created_at${from/ JOIN users u ON u.id = m.user_id/} LIMIT 2001;" ;; esac
+		[ -n "$counts" ] && ct=$(shell_times "$counts")
+		printf '%-58s %-27s %-19s %s\n' "$(awk '{print $1, $2}' <(sed -n "${i}p" "$dir/web"))" \
+			"$(sed -n "${i}p" "$dir/web" | awk '{print $(NF-4), "/", $(NF-1)}')" "$(shell_times "$sql")" "$ct"
 		echo "$sql" >"$dir/sql-$i"
+		echo "$counts" >"$dir/counts-$i"
 	done <"$dir/cases"
-	tail -2 "$dir/web"
-	# The plan of the slowest page's main query (by its p99).
+	tail -2 "$dir/web" | awk '{printf "%-58s %s / %s\n", $1 " " $2, $(NF-4), $(NF-1)}'
+	# The plans of the slowest page's queries (by its p99).
 	local worst
 	worst=$(head -n "$i" "$dir/web" | awk '{print NR, $(NF-1)}' | sort -k2 -n | tail -1 | cut -d' ' -f1)
-	echo "-- the slowest: $(cut -d'|' -f1 <(sed -n "${worst}p" "$dir/cases")); its main query's plan:"
-	if [ "$backend" = postgres ]; then
-		"$PSQL" -X -q "$url" -c "EXPLAIN (ANALYZE, BUFFERS) $(cat "$dir/sql-$worst")" | sed 's/^/   /'
-	else
-		sqlite3 "${url#sqlite://}" "EXPLAIN QUERY PLAN $(cat "$dir/sql-$worst")" | sed 's/^/   /'
-	fi
+	echo "-- the slowest page: $(sed -n "${worst}p" "$dir/cases" | cut -d'|' -f1); its queries' plans:"
+	for f in "$dir/sql-$worst" "$dir/counts-$worst"; do
+		[ -s "$f" ] && [ "$(cat "$f")" != "" ] || continue
+		if [ "$backend" = postgres ]; then
+			"$PSQL" -X -q "$url" -c "EXPLAIN (ANALYZE, BUFFERS) $(cat "$f")" | sed 's/^/   /'
+		else
+			sqlite3 "${url#sqlite://}" "EXPLAIN QUERY PLAN $(cat "$f")" | sed 's/^/   /'
+		fi
+	done
 }
 
 echo "== admin: seeding $rows messages on SQLite"

@@ -26,7 +26,7 @@
 #define ADMIN_COUNT_CAP 1000
 /* Under a filter, the counts (and the total) are of at most this many matching
  * messages, read once; when more match they are lower bounds, shown "n+". */
-#define ADMIN_SAMPLE 10000
+#define ADMIN_SAMPLE 2000
 /* Messages one bulk deletion may name. */
 #define ADMIN_MAX_BULK 500
 /* Usernames a search may match (their messages are added to the content's hits). */
