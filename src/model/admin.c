@@ -34,14 +34,14 @@ static const struct {
 /* sorts[]'s indexes, for the code that picks one itself. */
 enum { S_ID, S_TIME = 6, S_USERNAME = 7 };
 
-const char *const admin_sort_names[] = {"id",	  "role", "content",  "model",	      "tokens",
-					"elapsed", "time", "username", "conversation"};
 const size_t admin_nsorts = sizeof sorts / sizeof sorts[0];
 
 const char *const admin_roles[] = {"user", "assistant", "system", "tool", NULL};
 const char *const admin_statuses[] = {"ok", "error", "cancelled", "interrupted", NULL};
 const char *const admin_sources[] = {"web", "api", "import", NULL};
 const char *const admin_dates[] = {"today", "7d", "month", "year", NULL};
+
+const char *admin_sort_name(size_t i) { return i < admin_nsorts ? sorts[i].name : NULL; }
 
 int admin_sort_parse(const char *s, bool *desc)
 {
@@ -149,23 +149,26 @@ static void where(db *d, struct sql *s, const struct admin_filter *f, const stru
 {
 	bool pg = db_backend(d) == DB_POSTGRES;
 	buf_puts(&s->b, " WHERE 1 = 1");
-	/* The fixed filters' values are written into the SQL, not bound: they are this
-	 * file's own constants (picked again from the lists, whatever the caller passed),
-	 * and PostgreSQL plans for the value then. Bound, a statement run a few times
-	 * gets a generic plan, made for an average value: for a rare one (1,000
-	 * interrupted messages of a million) that is a scan of the whole table. */
-	const char *fixed[][2] = {{"m.role", admin_pick(admin_roles, f->role)},
-				  {"m.status", admin_pick(admin_statuses, f->status)},
-				  {"m.source", admin_pick(admin_sources, f->source)}};
-	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-		if (fixed[i][1])
-			buf_printf(&s->b, " AND %s = '%s'", fixed[i][0], fixed[i][1]);
+	if (f->role) {
+		buf_puts(&s->b, " AND m.role = ?");
+		arg(s, db_v_text(f->role));
+	}
+	if (f->status) {
+		buf_puts(&s->b, " AND m.status = ?");
+		arg(s, db_v_text(f->status));
+	}
+	if (f->source) {
+		buf_puts(&s->b, " AND m.source = ?");
+		arg(s, db_v_text(f->source));
+	}
 	if (f->model) {
 		buf_puts(&s->b, " AND m.model = ?");
 		arg(s, db_v_text(f->model));
 	}
-	if (f->date) /* a number of ours, written in for the same reason */
-		buf_printf(&s->b, " AND m.created_at >= %lld", (long long)admin_date_start(f->date, f->now));
+	if (f->date) {
+		buf_puts(&s->b, " AND m.created_at >= ?");
+		arg(s, db_v_int(admin_date_start(f->date, f->now)));
+	}
 	if (x->user_id) {
 		buf_puts(&s->b, " AND m.user_id = ?");
 		arg(s, db_v_int(x->user_id));
@@ -523,7 +526,33 @@ static int models_used(db *d, struct admin_msg_page *p)
 	return rc < 0 ? -1 : 0;
 }
 
+static int list(db *d, const struct admin_filter *f, struct admin_msg_page *p);
+
+/* On PostgreSQL the page's reads run in one transaction (one snapshot: the rows and
+ * the counts agree), planned for their values every time: a prepared statement run a
+ * few times otherwise gets a generic plan, made without its parameters, which for a
+ * search or a model is a guess (for a word in half the messages, reading all of
+ * them). SQLite plans every statement for its values already, and a transaction
+ * there would take the write lock (BEGIN IMMEDIATE). */
 int admin_messages(db *d, const struct admin_filter *f, struct admin_msg_page *p)
+{
+	if (db_backend(d) != DB_POSTGRES)
+		return list(d, f, p);
+	memset(p, 0, sizeof *p);
+	if (db_begin(d) < 0)
+		return -1;
+	if (db_exec_script(d, "SET LOCAL plan_cache_mode = force_custom_plan") < 0 || list(d, f, p) < 0) {
+		db_rollback(d);
+		return -1;
+	}
+	if (db_commit(d) < 0) {
+		admin_msg_page_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+static int list(db *d, const struct admin_filter *f, struct admin_msg_page *p)
 {
 	memset(p, 0, sizeof *p);
 	struct resolved x;

@@ -45,11 +45,12 @@ char *admin_like_anywhere(const char *s);
 
 /* ---- the list of messages ---- */
 
-/* The sortable columns, as the page names them (also the table's headers). */
-extern const char *const admin_sort_names[];
+/* The sortable columns, as the page names them (also the table's headers, in this
+ * order): admin_sort_name(0 .. admin_nsorts - 1). */
 extern const size_t admin_nsorts;
-/* The column `s` names ("time", "-tokens" for descending): its index in
- * admin_sort_names, or -1 for anything else (then the default, newest first). */
+const char *admin_sort_name(size_t i);
+/* The column `s` names ("time", "-tokens" for descending): its index for
+ * admin_sort_name, or -1 for anything else (then the default, newest first). */
 int admin_sort_parse(const char *s, bool *desc);
 
 /* The values the fixed filters take, NULL-terminated. */

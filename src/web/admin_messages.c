@@ -94,13 +94,10 @@ static void search_form(buf *b, const struct cur *c)
 	html_raw(b, " <button type=\"submit\">Search</button></form>\n");
 }
 
-static const char *const headers[] = {"id",	 "role", "content",  "model",	     "tokens",
-				      "elapsed", "time", "username", "conversation"};
-
 /* A column's header: a link sorting by it, the other way when it is the sort. */
 static void header(buf *b, const struct cur *c, const char *name, int sort, bool desc)
 {
-	bool here = sort >= 0 && strcmp(admin_sort_names[sort], name) == 0;
+	bool here = sort >= 0 && strcmp(admin_sort_name((size_t)sort), name) == 0;
 	char val[32];
 	snprintf(val, sizeof val, "%s%s", here && !desc ? "-" : "", name);
 	buf u = BUF_INIT;
@@ -218,8 +215,8 @@ void page_admin_messages(http_req *r)
 		    "<div class=\"table-wrap\"><table class=\"admin-table\" id=\"messages\">\n<thead><tr>"
 		    "<th scope=\"col\"><span class=\"visually-hidden\">Select</span></th>",
 		    auth_csrf_token(r));
-	for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++)
-		header(&b, &c, headers[i], f.sort, f.desc);
+	for (size_t i = 0; i < admin_nsorts; i++)
+		header(&b, &c, admin_sort_name(i), f.sort, f.desc);
 	html_raw(&b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < p.n; i++)
 		row(&b, &c, &p.rows[i]);
