@@ -197,7 +197,10 @@ measure() { # label url
 			{ echo '\timing on'; echo '\o /dev/null'; for _ in $(seq $((n + 1))); do echo "$1"; done; } |
 				"$PSQL" -X -q "$url" 2>&1 | awk '/^Time:/ {print $2}' | tail -n +2 >"$dir/t"
 		else
-			{ echo '.timer on'; echo '.output /dev/null'; for _ in $(seq $((n + 1))); do echo "$1"; done; } |
+			# LIMIT and OFFSET bound, as llmmeta binds them: with the literal 51 SQLite
+			# 3.40 plans the username sort otherwise (every message, then a sort).
+			{ echo '.timer on'; echo '.output /dev/null'; echo ".param set :lim $2"; echo ".param set :off ${3:-0}"
+				for _ in $(seq $((n + 1))); do echo "$1"; done; } |
 				sqlite3 "${url#sqlite://}" 2>&1 | awk '/^Run Time/ {print $4 * 1000}' | tail -n +2 >"$dir/t"
 		fi
 		sort -n "$dir/t" | awk '{v[NR] = $1} END { if (NR == 0) { print "      ?" ; exit }
@@ -207,12 +210,17 @@ measure() { # label url
 	printf '%-58s %-27s %-19s %s\n' "page" "llmmeta p50 / p99 ms" "rows query" "counts' read"
 	while IFS='|' read -r name path from order offset; do
 		i=$((i + 1))
-		local sql="$ROWS$from ORDER BY $order LIMIT 51 OFFSET ${offset:-0}) ORDER BY m.id;" counts="" ct="    –"
+		# The rows in the page's order again, as the page reads them (by m.id where
+		# the inner query ordered by the full-text table's rowid).
+		local outer=${order//messages_fts.rowid/m.id}
+		local lim="LIMIT 51 OFFSET ${offset:-0}" lim2="LIMIT 2001"
+		[ "$backend" = sqlite ] && lim="LIMIT :lim OFFSET :off" && lim2="LIMIT :lim"
+		local sql="$ROWS$from ORDER BY $order $lim) ORDER BY $outer;" counts="" ct="    –"
 		# Under a filter (a WHERE), the counts' read (src/model/admin.c take_sample).
-		case "$from" in *WHERE*) counts="SELECT m.role, m.status, m.source, m.model, m.created_at${from/ JOIN users u ON u.id = m.user_id/} LIMIT 2001;" ;; esac
-		[ -n "$counts" ] && ct=$(shell_times "$counts")
+		case "$from" in *WHERE*) counts="SELECT m.role, m.status, m.source, m.model, m.created_at${from/ JOIN users u ON u.id = m.user_id/} $lim2;" ;; esac
+		[ -n "$counts" ] && ct=$(shell_times "$counts" 2001)
 		printf '%-58s %-27s %-19s %s\n' "$(awk '{print $1, $2}' <(sed -n "${i}p" "$dir/web"))" \
-			"$(sed -n "${i}p" "$dir/web" | awk '{print $(NF-4), "/", $(NF-1)}')" "$(shell_times "$sql")" "$ct"
+			"$(sed -n "${i}p" "$dir/web" | awk '{print $(NF-4), "/", $(NF-1)}')" "$(shell_times "$sql" 51 "${offset:-0}")" "$ct"
 		echo "$sql" >"$dir/sql-$i"
 		echo "$counts" >"$dir/counts-$i"
 	done <"$dir/cases"
@@ -226,7 +234,8 @@ measure() { # label url
 		if [ "$backend" = postgres ]; then
 			"$PSQL" -X -q "$url" -c "EXPLAIN (ANALYZE, BUFFERS) $(cat "$f")" | sed 's/^/   /'
 		else
-			sqlite3 "${url#sqlite://}" "EXPLAIN QUERY PLAN $(cat "$f")" | sed 's/^/   /'
+			printf '.param set :lim 51\n.param set :off 0\nEXPLAIN QUERY PLAN %s\n' "$(cat "$f")" |
+				sqlite3 "${url#sqlite://}" | sed 's/^/   /'
 		fi
 	done
 }
