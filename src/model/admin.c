@@ -1,5 +1,7 @@
-/* admin.c - the admin's list of every message, one message's edit and deletion,
- * and the overview (see admin.h; users are admin_users.c's, the log admin_log.c's). */
+/* admin.c - the admin's list of every message: the sort whitelist, the filters, the
+ * search and the counts (see admin.h; a message's edit and deletion are
+ * admin_edit.c's, the overview admin_stats.c's, users admin_users.c's, the log
+ * admin_log.c's). */
 #include "admin.h"
 
 #include <stdio.h>
@@ -9,7 +11,7 @@
 
 #include "../core/buf.h"
 #include "../core/util.h"
-#include "conversation.h"
+#include "admin_rows.h"
 #include "field.h"
 #include "search.h"
 
@@ -219,15 +221,6 @@ static int capped_count(db *d, const struct admin_filter *f, const struct resolv
 	return rc < 0 ? -1 : 0;
 }
 
-/* The columns of a row of the list, and their reading. */
-#define ROW_COLUMNS                                                                                             \
-	"SELECT m.id, m.role, substr(m.content, 1, 120), CASE WHEN length(m.content) > 120 THEN 1 ELSE 0 END,"  \
-	" m.model, m.total_tokens, m.elapsed_ms, m.created_at, u.username, c.uuid, c.title, m.status, m.source," \
-	" m.conversation_id, m.words"                                                                           \
-	" FROM messages m JOIN users u ON u.id = m.user_id JOIN conversations c ON c.id = m.conversation_id"
-
-static int64_t int_or(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
-
 static int read_row(db_rows *r, struct admin_msg_row *x)
 {
 	memset(x, 0, sizeof *x);
@@ -237,8 +230,8 @@ static int read_row(db_rows *r, struct admin_msg_row *x)
 	x->cut = db_int(r, 3) != 0;
 	if (!db_null(r, 4) && !(x->model = xstrdup(db_text(r, 4))))
 		return -1;
-	x->tokens = int_or(r, 5);
-	x->elapsed_ms = int_or(r, 6);
+	x->tokens = admin_int_or(r, 5);
+	x->elapsed_ms = admin_int_or(r, 6);
 	x->created_at = db_int(r, 7);
 	x->username = xstrdup(db_text(r, 8));
 	copy_field(x->uuid, sizeof x->uuid, db_text(r, 9));
@@ -246,12 +239,11 @@ static int read_row(db_rows *r, struct admin_msg_row *x)
 	copy_field(x->status, sizeof x->status, db_text(r, 11));
 	copy_field(x->source, sizeof x->source, db_text(r, 12));
 	x->conv_id = db_int(r, 13);
-	x->words = int_or(r, 14);
+	x->words = admin_int_or(r, 14);
 	return x->content && x->username && x->title ? 0 : -1;
 }
 
-/* Reads every row of the query (ROW_COLUMNS) into *out. 0 or -1. */
-static int read_rows(db *d, const char *sql, int n, const db_val *v, struct admin_msg_row **out, size_t *nout)
+int admin_read_rows(db *d, const char *sql, int n, const db_val *v, struct admin_msg_row **out, size_t *nout)
 {
 	*out = NULL;
 	*nout = 0;
@@ -568,7 +560,7 @@ static int list(db *d, const struct admin_filter *f, struct admin_msg_page *p)
 	/* The page's ids in the index's order (joining users only to sort by their
 	 * name), then their rows: the joins run for the page's rows only. */
 	struct sql s = {.b = BUF_INIT};
-	buf_puts(&s.b, ROW_COLUMNS " WHERE m.id IN (SELECT m.id");
+	buf_puts(&s.b, ADMIN_ROW_COLUMNS " WHERE m.id IN (SELECT m.id");
 	from(&s, &x, sort == S_USERNAME);
 	where(d, &s, f, &x);
 	/* Newest first is by id, or by time under a date filter, which its index then
@@ -586,7 +578,7 @@ static int list(db *d, const struct admin_filter *f, struct admin_msg_page *p)
 	arg(&s, db_v_int(ADMIN_PAGE + 1));
 	arg(&s, db_v_int((page - 1) * ADMIN_PAGE));
 	char *text = buf_detach(&s.b, NULL);
-	int rc = text && !s.over ? read_rows(d, text, s.n, s.v, &p->rows, &p->n) : -1;
+	int rc = text && !s.over ? admin_read_rows(d, text, s.n, s.v, &p->rows, &p->n) : -1;
 	free(text);
 	if (rc < 0)
 		goto fail;
@@ -644,311 +636,4 @@ void admin_strings_free(char **s, size_t n)
 	for (size_t i = 0; s && i < n; i++)
 		free(s[i]);
 	free(s);
-}
-
-/* ---- one message ---- */
-
-int admin_message_where(db *d, int64_t id, struct admin_msg_where *w)
-{
-	memset(w, 0, sizeof *w);
-	db_rows *r = db_query(d,
-			      "SELECT c.id, c.uuid, c.title, u.id, u.username FROM messages m"
-			      " JOIN conversations c ON c.id = m.conversation_id JOIN users u ON u.id = m.user_id WHERE m.id = ?",
-			      DB_ARGS(db_v_int(id)));
-	if (!r)
-		return -1;
-	int rc = db_step(r);
-	if (rc == 1) {
-		w->conv_id = db_int(r, 0);
-		copy_field(w->uuid, sizeof w->uuid, db_text(r, 1));
-		w->title = xstrdup(db_text(r, 2));
-		w->user_id = db_int(r, 3);
-		w->username = xstrdup(db_text(r, 4));
-		if (!w->title || !w->username)
-			rc = -1;
-	}
-	db_done(r);
-	if (rc < 0)
-		admin_msg_where_free(w);
-	return rc;
-}
-
-void admin_msg_where_free(struct admin_msg_where *w)
-{
-	free(w->title);
-	free(w->username);
-	memset(w, 0, sizeof *w);
-}
-
-/* The message's editable fields and where it is, read inside the edit's transaction. */
-struct old_msg {
-	char *content, *model, *username;
-	char role[16];
-	int64_t conv_id;
-};
-
-static int read_old(db *d, int64_t id, struct old_msg *o)
-{
-	memset(o, 0, sizeof *o);
-	db_rows *r = db_query(d,
-			      "SELECT m.content, m.role, m.model, m.conversation_id, u.username FROM messages m"
-			      " JOIN users u ON u.id = m.user_id WHERE m.id = ?",
-			      DB_ARGS(db_v_int(id)));
-	if (!r)
-		return -1;
-	int rc = db_step(r);
-	if (rc == 1) {
-		o->content = xstrdup(db_text(r, 0));
-		copy_field(o->role, sizeof o->role, db_text(r, 1));
-		if (!db_null(r, 2) && !(o->model = xstrdup(db_text(r, 2))))
-			rc = -1;
-		o->conv_id = db_int(r, 3);
-		o->username = xstrdup(db_text(r, 4));
-		if (!o->content || !o->username)
-			rc = -1;
-	}
-	db_done(r);
-	return rc;
-}
-
-static void old_free(struct old_msg *o)
-{
-	free(o->content);
-	free(o->model);
-	free(o->username);
-}
-
-static bool same(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
-
-int admin_message_edit(db *d, const struct admin_actor *a, int64_t id, const struct admin_edit *e)
-{
-	const char *model = e->model && *e->model ? e->model : NULL;
-	if (db_begin(d) < 0)
-		return -1;
-	struct old_msg o;
-	int rc = read_old(d, id, &o);
-	if (rc <= 0) {
-		old_free(&o);
-		db_rollback(d);
-		return rc == 0 ? -2 : -1;
-	}
-	bool content = strcmp(o.content, e->content) != 0, role = strcmp(o.role, e->role) != 0,
-	     model_changed = !same(o.model, model);
-	rc = content || role || model_changed;
-	if (rc && db_exec(d,
-			  "UPDATE messages SET content = ?, role = ?, model = ?, rendered = ?, rendered_version = ?"
-			  " WHERE id = ?",
-			  DB_ARGS(db_v_text(e->content), db_v_text(e->role), db_v_text(model), db_v_text(e->rendered),
-				  e->rendered ? db_v_int(e->rendered_version) : db_v_null(), db_v_int(id))) != 1)
-		rc = -1;
-	if (rc == 1 && content &&
-	    admin_log_add(d, a, "message_edit", "message", id, o.username, "content", o.content, e->content) < 0)
-		rc = -1;
-	if (rc == 1 && role && admin_log_add(d, a, "message_edit", "message", id, o.username, "role", o.role, e->role) < 0)
-		rc = -1;
-	if (rc == 1 && model_changed &&
-	    admin_log_add(d, a, "message_edit", "message", id, o.username, "model", o.model, model) < 0)
-		rc = -1;
-	if (rc == 1 && conv_bump(d, o.conv_id) < 0)
-		rc = -1;
-	old_free(&o);
-	if (rc < 0 || db_commit(d) < 0) {
-		db_rollback(d);
-		return -1;
-	}
-	return rc;
-}
-
-#define LOG_START_CHARS 200
-
-/* Deletes one message inside the transaction, logged; 1, 0 when there is none, or
- * -1. *conv receives its conversation. */
-static int delete_one(db *d, const struct admin_actor *a, int64_t id, int64_t *conv)
-{
-	db_rows *r = db_query(d,
-			      "SELECT m.conversation_id, m.upload_id, substr(m.content, 1, ?), u.username, m.role"
-			      " FROM messages m JOIN users u ON u.id = m.user_id WHERE m.id = ?",
-			      DB_ARGS(db_v_int(LOG_START_CHARS), db_v_int(id)));
-	if (!r)
-		return -1;
-	int rc = db_step(r);
-	int64_t upload = -1;
-	char *start = NULL, *who = NULL, role[16] = "";
-	if (rc == 1) {
-		*conv = db_int(r, 0);
-		upload = int_or(r, 1);
-		start = xstrdup(db_text(r, 2));
-		who = xstrdup(db_text(r, 3));
-		copy_field(role, sizeof role, db_text(r, 4));
-		if (!start || !who)
-			rc = -1;
-	}
-	db_done(r);
-	if (rc == 1 && db_exec(d, "DELETE FROM messages WHERE id = ?", DB_ARGS(db_v_int(id))) != 1)
-		rc = -1;
-	/* Its file goes with it unless another message still names it. */
-	if (rc == 1 && upload > 0 &&
-	    db_exec(d, "DELETE FROM uploads WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE upload_id = ?)",
-		    DB_ARGS(db_v_int(upload), db_v_int(upload))) < 0)
-		rc = -1;
-	if (rc == 1 && admin_log_add(d, a, "message_delete", "message", id, who, role, start, NULL) < 0)
-		rc = -1;
-	free(start);
-	free(who);
-	return rc;
-}
-
-int64_t admin_messages_delete(db *d, const struct admin_actor *a, const int64_t *ids, size_t n)
-{
-	if (n > ADMIN_MAX_BULK)
-		return -1;
-	int64_t *convs = calloc(n ? n : 1, sizeof *convs);
-	if (!convs || db_begin(d) < 0) {
-		free(convs);
-		return -1;
-	}
-	size_t nconvs = 0;
-	int64_t deleted = 0;
-	int rc = 0;
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		int64_t conv = 0;
-		rc = delete_one(d, a, ids[i], &conv);
-		if (rc == 1) {
-			deleted++;
-			size_t k = 0;
-			while (k < nconvs && convs[k] != conv)
-				k++;
-			if (k == nconvs)
-				convs[nconvs++] = conv;
-		}
-	}
-	/* A conversation left without messages goes; the others' revisions move. */
-	for (size_t k = 0; k < nconvs && rc >= 0; k++) {
-		int64_t gone = db_exec(d,
-				       "DELETE FROM conversations WHERE id = ? AND NOT EXISTS"
-				       " (SELECT 1 FROM messages WHERE conversation_id = ?)",
-				       DB_ARGS(db_v_int(convs[k]), db_v_int(convs[k])));
-		if (gone < 0 || (gone == 0 && conv_bump(d, convs[k]) < 0))
-			rc = -1;
-	}
-	free(convs);
-	if (rc < 0 || db_commit(d) < 0) {
-		db_rollback(d);
-		return -1;
-	}
-	return deleted;
-}
-
-int admin_messages_by_id(db *d, const int64_t *ids, size_t n, struct admin_msg_row **out, size_t *nout)
-{
-	*out = NULL;
-	*nout = 0;
-	if (n > ADMIN_MAX_BULK)
-		return -1;
-	/* One query per id: a list this long is rare and short-lived (a confirmation). */
-	for (size_t i = 0; i < n; i++) {
-		struct admin_msg_row *one = NULL;
-		size_t k = 0;
-		if (read_rows(d, ROW_COLUMNS " WHERE m.id = ?", DB_ARGS(db_v_int(ids[i])), &one, &k) < 0) {
-			admin_msg_rows_free(*out, *nout);
-			*out = NULL;
-			*nout = 0;
-			return -1;
-		}
-		if (k == 1) {
-			struct admin_msg_row *g = realloc(*out, (*nout + 1) * sizeof *g);
-			if (!g) {
-				admin_msg_rows_free(one, k);
-				admin_msg_rows_free(*out, *nout);
-				*out = NULL;
-				*nout = 0;
-				return -1;
-			}
-			*out = g;
-			(*out)[(*nout)++] = one[0];
-			free(one);
-		} else {
-			admin_msg_rows_free(one, k);
-		}
-	}
-	return 0;
-}
-
-/* ---- the overview ---- */
-
-static int read_stats(db *d, const char *sql, int64_t since, struct admin_stat **out, size_t *n)
-{
-	*out = calloc(20, sizeof **out);
-	*n = 0;
-	if (!*out)
-		return -1;
-	db_rows *r = db_query(d, sql, DB_ARGS(db_v_int(since)));
-	if (!r)
-		return -1;
-	int rc;
-	while ((rc = db_step(r)) == 1 && *n < 20) {
-		struct admin_stat *s = &(*out)[(*n)++];
-		s->label = xstrdup(db_null(r, 0) ? "(none)" : db_text(r, 0));
-		s->messages = db_int(r, 1);
-		s->tokens = db_int(r, 2);
-		if (!s->label) {
-			rc = -1;
-			break;
-		}
-	}
-	db_done(r);
-	return rc < 0 ? -1 : 0;
-}
-
-int admin_overview(db *d, int64_t now, struct admin_overview *o)
-{
-	memset(o, 0, sizeof *o);
-	int64_t since[3] = {admin_date_start("today", now), now - 7 * 86400000LL, now - 30 * 86400000LL};
-	if (db_query_int(d, "SELECT count(*) FROM users", DB_NOARGS, &o->users) < 0 ||
-	    db_query_int(d, "SELECT count(*) FROM conversations", DB_NOARGS, &o->conversations) < 0 ||
-	    db_query_int(d, "SELECT count(*) FROM messages", DB_NOARGS, &o->messages) < 0 ||
-	    db_query_int(d, "SELECT coalesce(sum(total_tokens), 0) FROM messages", DB_NOARGS, &o->tokens) < 0 ||
-	    db_query_int(d, "SELECT count(*) FROM messages WHERE status = 'error'", DB_NOARGS, &o->errors) < 0 ||
-	    db_query_int(d, "SELECT count(*) FROM messages WHERE status = 'cancelled'", DB_NOARGS, &o->cancelled) < 0)
-		goto fail;
-	for (int w = 0; w < 3; w++) {
-		/* Grouped by an expression, not the column: grouped by the column, SQLite
-		 * reads the whole table in the order of that column's index (0.9 s on a
-		 * million messages) rather than the period's range by time (50 ms). */
-		if (read_stats(d,
-			       "SELECT nullif(coalesce(model, ''), ''), count(*), coalesce(sum(total_tokens), 0) FROM messages"
-			       " WHERE created_at >= ? GROUP BY coalesce(model, '') ORDER BY count(*) DESC,"
-			       " coalesce(model, '') LIMIT 20",
-			       since[w], &o->by_model[w], &o->nby_model[w]) < 0 ||
-		    read_stats(d,
-			       "SELECT u.username, s.n, s.t FROM (SELECT user_id + 0 AS uid, count(*) AS n,"
-			       " coalesce(sum(total_tokens), 0) AS t FROM messages WHERE created_at >= ? GROUP BY user_id + 0"
-			       " ORDER BY count(*) DESC, user_id + 0 LIMIT 20) s JOIN users u ON u.id = s.uid"
-			       " ORDER BY s.n DESC, lower(u.username)",
-			       since[w], &o->by_user[w], &o->nby_user[w]) < 0)
-			goto fail;
-	}
-	if (read_rows(d,
-		      ROW_COLUMNS " WHERE m.id IN (SELECT id FROM messages WHERE status = 'error' ORDER BY id DESC LIMIT 10)"
-				  " ORDER BY m.id DESC",
-		      DB_NOARGS, &o->errors_latest, &o->nerrors_latest) < 0)
-		goto fail;
-	return 0;
-fail:
-	admin_overview_free(o);
-	return -1;
-}
-
-void admin_overview_free(struct admin_overview *o)
-{
-	for (int w = 0; w < 3; w++) {
-		for (size_t i = 0; o->by_model[w] && i < o->nby_model[w]; i++)
-			free(o->by_model[w][i].label);
-		for (size_t i = 0; o->by_user[w] && i < o->nby_user[w]; i++)
-			free(o->by_user[w][i].label);
-		free(o->by_model[w]);
-		free(o->by_user[w]);
-	}
-	admin_msg_rows_free(o->errors_latest, o->nerrors_latest);
-	memset(o, 0, sizeof *o);
 }
