@@ -9,6 +9,9 @@
 #   3. the export of 1,000,000 messages (CLI and web) next to sqlite3 -csv (export.sh)
 #   4. the API: added latency next to nginx proxy_pass (api-latency.sh), and 10,000
 #      streaming calls in flight (api-stream-load.mjs)
+#   5. the admin's list of messages on 1,000,000 messages, SQLite and PostgreSQL, each
+#      filter, search and sort next to its query in sqlite3/psql (admin.sh, about 10
+#      minutes; BENCH_ADMIN=0 skips it, BENCH_ADMIN_ROWS sets the size)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -126,4 +129,9 @@ bench/api-latency.sh
 if [ "${BENCH_API_STREAMS:-10000}" != 0 ]; then
 	echo "== the API: ${BENCH_API_STREAMS:-10000} streaming calls in flight"
 	node bench/api-stream-load.mjs --n "${BENCH_API_STREAMS:-10000}" --delay "${BENCH_DELAY:-2000}"
+fi
+
+if [ "${BENCH_ADMIN:-1}" != 0 ]; then
+	echo "== admin: /admin/messages/ on ${BENCH_ADMIN_ROWS:-1000000} messages (bench/admin.sh)"
+	bench/admin.sh "${BENCH_ADMIN_ROWS:-1000000}"
 fi

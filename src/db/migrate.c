@@ -272,6 +272,47 @@ static const char *const migrations[] = {
 	" expires_at BIGINT NOT NULL);"
 	"CREATE INDEX oauth_states_expires ON oauth_states (expires_at);"
 	"CREATE INDEX oauth_states_addr ON oauth_states (addr, expires_at);",
+
+	/* 11: the admin panel (docs/admin.md). The log of every administrator's change,
+	 * which names the administrator and the object by text too, so that it still
+	 * says who did what once either is deleted. And the indexes of the admin's list
+	 * of all messages: one per filter and sort column, each ending in id, so that a
+	 * page of 50 in any order (ties broken by id) or under any one filter is read in
+	 * index order and stops after 50, whatever the size of the table. content sorts
+	 * by its first 50 characters. */
+	"CREATE TABLE admin_log ("
+	" id {ID},"
+	" at BIGINT NOT NULL,"
+	" admin_id BIGINT REFERENCES users(id) ON DELETE SET NULL,"
+	" admin_name TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" object_type TEXT NOT NULL,"
+	" object_id BIGINT,"
+	" object_label TEXT NOT NULL DEFAULT '',"
+	" field TEXT,"
+	" old_value TEXT,"
+	" new_value TEXT);"
+	"CREATE INDEX admin_log_admin ON admin_log (admin_name, id);"
+	"CREATE INDEX admin_log_action ON admin_log (action, id);"
+	"CREATE INDEX messages_role_id ON messages (role, id);"
+	"CREATE INDEX messages_status_id ON messages (status, id);"
+	"CREATE INDEX messages_source_id ON messages (source, id);"
+	"CREATE INDEX messages_user_id ON messages (user_id, id);"
+	"CREATE INDEX messages_content_id ON messages ((substr(content, 1, 50)), id);"
+	/* Columns that may be NULL sort it first going up and last going down, as
+	 * SQLite does by itself; PostgreSQL is told so (in the index and the query). */
+	"{SQLITE}"
+	"CREATE INDEX messages_model_id ON messages (model, id);"
+	"CREATE INDEX messages_tokens_id ON messages (total_tokens, id);"
+	"CREATE INDEX messages_elapsed_id ON messages (elapsed_ms, id);"
+	"{END}"
+	"{POSTGRES}"
+	"CREATE INDEX messages_model_id ON messages (model NULLS FIRST, id);"
+	"CREATE INDEX messages_tokens_id ON messages (total_tokens NULLS FIRST, id);"
+	"CREATE INDEX messages_elapsed_id ON messages (elapsed_ms NULLS FIRST, id);"
+	/* SQLite's messages_created already ends in the rowid, which is id. */
+	"CREATE INDEX messages_created_id ON messages (created_at, id);"
+	"{END}",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -114,7 +114,7 @@ int conv_owner(db *d, const char *uuid, int64_t *user_id)
 /* The one place a conversation's revision changes: called by every function that
  * changes its messages, after the change, so that whoever reads a revision and then
  * the messages gets messages at least as new as that revision. */
-static int conv_bump(db *d, int64_t conv_id)
+int conv_bump(db *d, int64_t conv_id)
 {
 	return db_exec(d, "UPDATE conversations SET revision = revision + 1 WHERE id = ?",
 		       DB_ARGS(db_v_int(conv_id))) == 1 ? 0 : -1;

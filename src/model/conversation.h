@@ -70,6 +70,10 @@ int conv_find(db *d, const char *uuid, int64_t user_id, int64_t *id);
 /* Sets the conversation's activity time (the history's order). Not a change to its
  * messages: the revision stays. */
 int conv_touch(db *d, int64_t id);
+/* Increments the conversation's revision: for a model function outside this file
+ * that changes its messages (the admin's edits and deletions), after the change and
+ * in the same transaction. 0 or -1 (also when there is no such conversation). */
+int conv_bump(db *d, int64_t conv_id);
 
 /* What a view of a conversation needs before its messages. */
 struct conv_head {

@@ -186,18 +186,24 @@ static int read_hits(db_rows *r, struct search_hit **out, size_t *n)
 	return rc < 0 ? -1 : 0;
 }
 
+char *search_engine_query(db *d, const char *text, const char **why)
+{
+	struct query q;
+	if ((*why = parse(&q, text)))
+		return NULL;
+	buf b = BUF_INIT;
+	(db_backend(d) == DB_POSTGRES ? ts_query : fts5_query)(&b, &q);
+	return buf_detach(&b, NULL);
+}
+
 int search_messages(db *d, int64_t user_id, const char *text, struct search_hit **out, size_t *n, const char **why)
 {
 	*out = NULL;
 	*n = 0;
-	*why = NULL;
-	struct query q;
-	if ((*why = parse(&q, text)))
-		return 1;
-	buf b = BUF_INIT;
 	bool pg = db_backend(d) == DB_POSTGRES;
-	(pg ? ts_query : fts5_query)(&b, &q);
-	char *engine = buf_detach(&b, NULL);
+	char *engine = search_engine_query(d, text, why);
+	if (*why)
+		return 1;
 	if (!engine)
 		return -1;
 	db_rows *r = pg ? db_query(d, pg_sql,

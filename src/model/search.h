@@ -40,4 +40,11 @@ struct search_hit {
 int search_messages(db *d, int64_t user_id, const char *q, struct search_hit **out, size_t *n, const char **why);
 void search_free(struct search_hit *h, size_t n);
 
+/* The backend's query for the user's text q, read by the same rules as
+ * search_messages (an FTS5 MATCH string on SQLite, a to_tsquery('simple', ...)
+ * argument on PostgreSQL), for other model files that search the messages (the
+ * admin's list, model/admin.c). The string (caller frees); NULL with *why set when q
+ * is not a query this accepts, NULL with *why NULL when memory ran out. */
+char *search_engine_query(db *d, const char *q, const char **why);
+
 #endif

@@ -56,6 +56,15 @@ static const struct route routes[] = {
 	{"/accounts/<word>/login/", HTTP_GET | HTTP_POST, page_social_login, 0},
 	{"/accounts/<word>/login/callback/", HTTP_GET, page_social_callback, 0},
 	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF},
+	/* The admin panel (issue 8, docs/admin.md): administrators only. */
+	{"/admin/", HTTP_GET, page_admin, ADMIN},
+	{"/admin/messages/", HTTP_GET, page_admin_messages, ADMIN},
+	{"/admin/messages/delete/", HTTP_POST, page_admin_messages_delete, ADMIN},
+	{"/admin/messages/<int>/", HTTP_GET | HTTP_POST, page_admin_message, ADMIN},
+	{"/admin/messages/<int>/delete/", HTTP_POST, page_admin_message_delete, ADMIN},
+	{"/admin/users/", HTTP_GET, page_admin_users, ADMIN},
+	{"/admin/users/<int>/", HTTP_GET | HTTP_POST, page_admin_user, ADMIN},
+	{"/admin/log/", HTTP_GET, page_admin_log, ADMIN},
 	{"/static/<path>", HTTP_GET, http_send_asset, 0},
 	/* Metrics (issue 10): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
 	{"/metrics", HTTP_GET, page_metrics, 0},

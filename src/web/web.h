@@ -70,6 +70,15 @@ void page_health(http_req *r);
 void page_json_viewer(http_req *r);
 void page_delete_conversation(http_req *r);
 void page_export(http_req *r);
+/* The admin panel (issue 8): src/web/admin_*.c, docs/admin.md. */
+void page_admin(http_req *r);
+void page_admin_messages(http_req *r);
+void page_admin_messages_delete(http_req *r);
+void page_admin_message(http_req *r);
+void page_admin_message_delete(http_req *r);
+void page_admin_users(http_req *r);
+void page_admin_user(http_req *r);
+void page_admin_log(http_req *r);
 
 /* Metrics (issue 10, metrics_page.c, docs/metrics.md): registers the metrics of
  * db/, llm/ and web/ (after llm_config_load, before serving); 0 or -1. */
