@@ -17,7 +17,7 @@
 
 /* The sort whitelist: the name the page uses, and the SQL it stands for. Only these
  * strings ever reach the ORDER BY; `nullable` columns are told where NULL goes on
- * PostgreSQL (first going up, as on SQLite), matching their indexes (migration 8). */
+ * PostgreSQL (first going up, as on SQLite), matching their indexes (migration 11). */
 static const struct {
 	const char *name, *expr;
 	bool nullable;
