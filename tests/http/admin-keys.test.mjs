@@ -218,12 +218,13 @@ test("deactivation through the admin page refuses the user's key and provider si
   assert.equal((await gitHubSignIn(s.id, s.login, s.email)).r.status, 302);
 });
 
-/** Every table with a user_id column, from the database's own catalogue. */
+/** Every table with a user_id column (or one ending so: link_user_id), from the
+ * database's own catalogue; aliases that are no table's name (json_agg(t) in dbQuery). */
 function userTables() {
   if (server.db.backend === 'postgres') {
-    return dbQuery(server, "SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND column_name LIKE '%user_id'");
+    return dbQuery(server, "SELECT table_name AS tbl, column_name AS col FROM information_schema.columns WHERE table_schema = current_schema() AND column_name LIKE '%user_id'");
   }
-  return dbQuery(server, "SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name LIKE '%user_id'");
+  return dbQuery(server, "SELECT m.name AS tbl, p.name AS col FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name LIKE '%user_id'");
 }
 
 test('deleting a user leaves no row of theirs in any table: keys, identities, reset tokens, messages, sessions', async () => {
@@ -241,10 +242,10 @@ test('deleting a user leaves no row of theirs in any table: keys, identities, re
   // A linking sign-in in progress (oauth_states.link_user_id).
   assert.equal((await pressButton(s.client, 'github', { page: '/accounts/social/connections/' })).status, 302);
   const tables = userTables();
-  const names = tables.map((x) => `${x.t}.${x.c}`);
+  const names = tables.map((x) => `${x.tbl}.${x.col}`);
   for (const t of ['sessions.user_id', 'api_keys.user_id', 'identities.user_id', 'password_resets.user_id', 'messages.user_id', 'conversations.user_id', 'oauth_states.link_user_id'])
     assert.ok(names.includes(t), `${t} in ${names}`);
-  const countAll = () => Object.fromEntries(tables.map(({ t, c }) => [`${t}.${c}`, Number(one(`SELECT count(*) AS n FROM ${t} WHERE ${c} = ${uid}`).n)]));
+  const countAll = () => Object.fromEntries(tables.map(({ tbl, col }) => [`${tbl}.${col}`, Number(one(`SELECT count(*) AS n FROM ${tbl} WHERE ${col} = ${uid}`).n)]));
   const beforeDelete = countAll();
   for (const t of ['sessions.user_id', 'api_keys.user_id', 'identities.user_id', 'password_resets.user_id', 'messages.user_id', 'oauth_states.link_user_id'])
     assert.ok(beforeDelete[t] > 0, `the user has rows in ${t} before: the test can fail`);
