@@ -242,7 +242,7 @@ enum admin_result admin_key_revoke(db *d, const struct admin_actor *a, int64_t u
 
 /* The API columns of message id, which the lists do not read: the request body as the
  * client sent it and the answer's tool calls (NULL: none), the key that made the call
- * (key_id -1: none; key_name NULL when the key was deleted). 1, 0 no such message, -1. */
+ * (key_id -1: none, also once the key is deleted). 1, 0 no such message, -1. */
 struct admin_msg_api {
 	char *request_json, *tool_calls;
 	int64_t key_id;

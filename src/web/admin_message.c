@@ -94,10 +94,8 @@ static int api_fields(buf *b, db *d, int64_t id)
 		return rc;
 	if (x.key_id > 0 || x.request_json || x.tool_calls) {
 		html_raw(b, "<h2>API call</h2>\n<dl class=\"fields\" id=\"api-fields\"><dt>API key</dt><dd>");
-		if (x.key_id <= 0)
+		if (x.key_id <= 0 || !x.key_name) /* none, or gone: api_key_id is ON DELETE SET NULL */
 			html_raw(b, "–");
-		else if (!x.key_name) /* the key is gone (ON DELETE SET NULL keeps the message) */
-			html_printf(b, "#%lld (deleted)", (long long)x.key_id);
 		else
 			html_printf(b, "%s (<code>%s…</code>, #%lld%s)", x.key_name, x.key_prefix, (long long)x.key_id,
 				    x.key_revoked ? ", revoked" : "");
