@@ -232,4 +232,25 @@ int admin_log_admins(db *d, char ***out, size_t *n);
 void admin_log_rows_free(struct admin_log_row *r, size_t n);
 void admin_strings_free(char **s, size_t n);
 
+/* ---- where the admin panel meets the API (admin_keys.c, docs/api.md) ---- */
+
+/* Revokes user_id's API key key_id, logged (key_revoke, with the time it was
+ * revoked) in the same transaction: ADMIN_DONE, ADMIN_UNCHANGED when it was revoked
+ * already, ADMIN_NOT_FOUND when the key is not this user's, ADMIN_ERROR. The next
+ * call with the key is refused (apikey_owner reads no cache). */
+enum admin_result admin_key_revoke(db *d, const struct admin_actor *a, int64_t user_id, int64_t key_id);
+
+/* The API columns of message id, which the lists do not read: the request body as the
+ * client sent it and the answer's tool calls (NULL: none), the key that made the call
+ * (key_id -1: none, also once the key is deleted). 1, 0 no such message, -1. */
+struct admin_msg_api {
+	char *request_json, *tool_calls;
+	int64_t key_id;
+	char *key_name;
+	char key_prefix[16];
+	bool key_revoked;
+};
+int admin_message_api(db *d, int64_t id, struct admin_msg_api *x);
+void admin_msg_api_free(struct admin_msg_api *x);
+
 #endif

@@ -180,7 +180,8 @@ static enum admin_result apply(db *d, const struct admin_actor *a, int64_t targe
 		char what[96];
 		snprintf(what, sizeof what, "%lld conversations, %lld messages", (long long)convs, (long long)msgs);
 		/* Everything of theirs references the row ON DELETE CASCADE (sessions,
-		 * conversations, messages, files, prompts); the log keeps their name. */
+		 * conversations, messages, files, prompts, API keys, sign-in identities and
+		 * sign-ins in progress, password reset tokens); the log keeps their name. */
 		if (db_exec(d, "DELETE FROM users WHERE id = ?", DB_ARGS(db_v_int(target))) != 1 ||
 		    admin_log_add(d, a, log, "user", target, name, NULL, what, NULL) < 0)
 			return ADMIN_ERROR;

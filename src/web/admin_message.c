@@ -3,6 +3,7 @@
  * model (POST; each changed field logged with its old and new value, an answer's
  * stored rendering made again, the conversation's revision moved so that every
  * cached view of it is stale). /admin/messages/<id>/delete/ (POST) deletes it.
+ * A call through the API also shows its key, request body and tool calls.
  * Everything shown is text, escaped: an answer is shown as its Markdown source. */
 #include <math.h>
 #include <stdio.h>
@@ -79,6 +80,39 @@ static void fields(buf *b, const struct message *m, const struct admin_msg_where
 		html_raw(b, "<dt>file</dt><dd>none</dd>");
 	}
 	html_raw(b, "</dl>\n");
+}
+
+/* The columns of a call through the API (docs/api.md), which the lists do not read:
+ * the key that made it, the request body as the client sent it, the answer's tool
+ * calls - each as escaped text (a request may hold any markup). Nothing for a
+ * message of the web form or an import. */
+static int api_fields(buf *b, db *d, int64_t id)
+{
+	struct admin_msg_api x;
+	int rc = admin_message_api(d, id, &x);
+	if (rc <= 0)
+		return rc;
+	if (x.key_id > 0 || x.request_json || x.tool_calls) {
+		html_raw(b, "<h2>API call</h2>\n<dl class=\"fields\" id=\"api-fields\"><dt>API key</dt><dd>");
+		if (x.key_id <= 0 || !x.key_name) /* none, or gone: api_key_id is ON DELETE SET NULL */
+			html_raw(b, "–");
+		else
+			html_printf(b, "%s (<code>%s…</code>, #%lld%s)", x.key_name, x.key_prefix, (long long)x.key_id,
+				    x.key_revoked ? ", revoked" : "");
+		html_raw(b, "</dd></dl>\n");
+		if (x.request_json) {
+			html_raw(b, "<h3>Request JSON</h3>\n<pre class=\"admin-text\" id=\"request-json\">");
+			html_text(b, x.request_json); /* whole: no other page shows it */
+			html_raw(b, "</pre>\n");
+		}
+		if (x.tool_calls) {
+			html_raw(b, "<h3>Tool calls</h3>\n<pre class=\"admin-text\" id=\"tool-calls\">");
+			html_text(b, x.tool_calls);
+			html_raw(b, "</pre>\n");
+		}
+	}
+	admin_msg_api_free(&x);
+	return 0;
 }
 
 static void role_select(buf *b, const char *current)
@@ -168,6 +202,13 @@ static void show(http_req *r, db *d, int64_t id, int status, const char *error, 
 	if (http_query(r, "saved"))
 		html_raw(&b, "<p class=\"notice\" role=\"status\">Saved.</p>\n");
 	fields(&b, m, &w);
+	if (api_fields(&b, d, id) < 0) {
+		buf_free(&b);
+		msg_list_free(list, n);
+		admin_msg_where_free(&w);
+		http_error(r, 500, "The message could not be read.");
+		return;
+	}
 	html_printf(&b, "<h2>Content</h2>\n<pre class=\"admin-text\" id=\"content-text\">%s</pre>\n",
 		    m->content ? m->content : "");
 	if (m->upload_id > 0) {

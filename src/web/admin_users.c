@@ -1,9 +1,11 @@
 /* admin_users.c - /admin/users/ (the users, searched with q: username, e-mail,
  * admin, active, joined, last login, messages, tokens) and /admin/users/<id>/ (one
- * user, and POST action = activate, deactivate, grant_admin, revoke_admin or delete,
- * the last after a confirmation page). An administrator cannot remove their own
- * right, deactivate or delete themselves, and the last active administrator stays
- * one (model/admin_users.c holds the rules; this page says why it refused). */
+ * user with their API keys and sign-in identities, and POST action = activate,
+ * deactivate, grant_admin, revoke_admin or delete, the last after a confirmation
+ * page, or revoke_key with key_id: admin_user_keys.c). An administrator cannot
+ * remove their own right, deactivate or delete themselves, and the last active
+ * administrator stays one (model/admin_users.c holds the rules; this page says why
+ * it refused). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +120,13 @@ static void show(http_req *r, db *d, int64_t id, int status, const char *error)
 		    (long long)u.conversations, url.data ? url.data : "/admin/messages/", (long long)u.messages,
 		    (long long)u.tokens);
 	buf_free(&url);
-	/* API keys (issue 10): the user's keys are listed here, with their revocation. */
+	if (admin_user_keys(&b, r, d, id) < 0 || admin_user_identities(&b, d, id) < 0) {
+		buf_free(&b);
+		free(u.username);
+		free(u.email);
+		http_error(r, 500, "The user could not be read.");
+		return;
+	}
 	html_raw(&b, "<h2>Actions</h2>\n<div class=\"actions\">");
 	if (u.active && !self)
 		action_button(&b, r, id, "deactivate", "Deactivate (ends their sessions)", false);
@@ -152,7 +160,8 @@ static void confirm_delete(http_req *r, db *d, int64_t id)
 	admin_begin(&b, r, "Delete user · Admin", "users");
 	html_printf(&b,
 		    "<h1>Delete %s?</h1>\n<p>The account and all its data will be deleted: %lld conversations, %lld "
-		    "messages, their files, sessions and saved prompts. The admin log keeps the name. This cannot be "
+		    "messages, their files, sessions, saved prompts, API keys, sign-in identities and password "
+		    "reset links. The admin log keeps the name. This cannot be "
 		    "undone.</p>\n<form method=\"post\" action=\"/admin/users/%lld/\" class=\"delete-confirm\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n"
 		    "<input type=\"hidden\" name=\"action\" value=\"delete\">\n"
@@ -169,9 +178,15 @@ static void confirm_delete(http_req *r, db *d, int64_t id)
 
 static void act(http_req *r, db *d, int64_t id)
 {
-	int action = admin_action_parse(http_form(r, "action"));
+	const char *name = http_form(r, "action");
+	if (name && strcmp(name, "revoke_key") == 0) { /* one of their API keys, not the user */
+		admin_user_revoke_key(r, d, id);
+		return;
+	}
+	int action = admin_action_parse(name);
 	if (action < 0) {
-		http_error(r, 400, "The action must be activate, deactivate, grant_admin, revoke_admin or delete.");
+		http_error(r, 400, "The action must be activate, deactivate, grant_admin, revoke_admin, delete or "
+				   "revoke_key.");
 		return;
 	}
 	const char *confirm = http_form(r, "confirm");

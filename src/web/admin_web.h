@@ -33,4 +33,12 @@ void admin_pager(buf *b, const char *url, int64_t page, bool more);
 /* The administrator making this request, as the log names them. */
 struct admin_actor admin_actor_of(http_req *r);
 
+/* The parts of /admin/users/<id>/ other features own (admin_user_keys.c): the user's
+ * API keys with their revoke buttons, and their sign-in identities, read-only (0, or
+ * -1 when they could not be read); the POST action=revoke_key with key_id (404 for a
+ * key that is not this user's; then a redirect to the page). */
+int admin_user_keys(buf *b, http_req *r, db *d, int64_t user_id);
+int admin_user_identities(buf *b, db *d, int64_t user_id);
+void admin_user_revoke_key(http_req *r, db *d, int64_t user_id);
+
 #endif

@@ -9,7 +9,8 @@
  * revision; deletion taking empty conversations and unused files with it; the user
  * actions with the self rule and the last-admin rule (whoever asks, an inactive
  * administrator not counting), deactivation ending sessions, deletion keeping the
- * name in the log. */
+ * name in the log; an administrator's revocation of a user's API key and the API
+ * columns of a message (admin_keys.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include "../../src/db/db.h"
 #include "../../src/db/migrate.h"
 #include "../../src/model/admin.h"
+#include "../../src/model/apikey.h"
 #include "../../src/model/conversation.h"
 #include "../../src/model/user.h"
 
@@ -458,6 +460,72 @@ static void test_log_list(void **state)
 	admin_log_rows_free(e, n);
 }
 
+/* An administrator's revocation of a user's key (admin_keys.c): only through the
+ * key's own user, logged once with the time, the first time kept; and the API
+ * columns of a message, with the key's name and state. */
+static void test_key_revoke(void **state)
+{
+	(void)state;
+	struct admin_actor a = {root, "root"};
+	int64_t k, other;
+	assert_int_equal(apikey_insert(d, ada, "note<b>book", "llmk-AbCdEfG", "h1", -1, &k), 0);
+	assert_int_equal(apikey_insert(d, bob, "bobs", "llmk-ZyXwVuT", "h2", -1, &other), 0);
+	int64_t logged = count("SELECT count(*) FROM admin_log WHERE action = 'key_revoke'");
+	assert_int_equal(admin_key_revoke(d, &a, bob, k), ADMIN_NOT_FOUND); /* ada's key through bob */
+	assert_int_equal(admin_key_revoke(d, &a, ada, 987654), ADMIN_NOT_FOUND);
+	assert_int_equal(count("SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL"), 0);
+	assert_int_equal(admin_key_revoke(d, &a, ada, k), ADMIN_DONE);
+	int64_t at = count("SELECT revoked_at FROM api_keys WHERE key_hash = 'h1'");
+	assert_true(at > 0);
+	assert_int_equal(count("SELECT count(*) FROM admin_log WHERE action = 'key_revoke' AND admin_name = 'root'"
+			       " AND object_type = 'api_key' AND field = 'revoked_at' AND old_value IS NULL"),
+			 1);
+	char *label = db_query_text(d, "SELECT object_label FROM admin_log WHERE action = 'key_revoke'", DB_NOARGS);
+	assert_non_null(label);
+	assert_string_equal(label, "note<b>book (llmk-AbCdEfG\xe2\x80\xa6) of ada");
+	free(label);
+	char when[32];
+	fmt_iso8601(when, at);
+	char *logged_at = db_query_text(d, "SELECT new_value FROM admin_log WHERE action = 'key_revoke'", DB_NOARGS);
+	assert_non_null(logged_at);
+	assert_string_equal(logged_at, when);
+	free(logged_at);
+	assert_int_equal(admin_key_revoke(d, &a, ada, k), ADMIN_UNCHANGED);
+	assert_int_equal(count("SELECT count(*) FROM admin_log WHERE action = 'key_revoke'"), logged + 1);
+	assert_int_equal(count("SELECT revoked_at FROM api_keys WHERE key_hash = 'h1'"), at);
+	assert_int_equal(count("SELECT count(*) FROM api_keys WHERE key_hash = 'h2' AND revoked_at IS NULL"), 1);
+
+	/* The API columns of a message: with the key, and of a message without one. */
+	char uuid[37];
+	int64_t conv, q, plain;
+	assert_int_equal(conv_create(d, ada, "api", "api", uuid, &conv), 0);
+	struct message m;
+	message_init(&m, "user");
+	m.content = "hi";
+	m.request_json = "{\"messages\":[{\"role\":\"user\",\"content\":\"<script>\"}]}";
+	m.api_key_id = k;
+	snprintf(m.source, sizeof m.source, "api");
+	assert_int_equal(msg_insert(d, &m, conv, ada, &q), 0);
+	message_init(&m, "user");
+	m.content = "plain";
+	assert_int_equal(msg_insert(d, &m, conv, ada, &plain), 0);
+	struct admin_msg_api x;
+	assert_int_equal(admin_message_api(d, q, &x), 1);
+	assert_string_equal(x.request_json, "{\"messages\":[{\"role\":\"user\",\"content\":\"<script>\"}]}");
+	assert_null(x.tool_calls);
+	assert_int_equal(x.key_id, k);
+	assert_string_equal(x.key_name, "note<b>book");
+	assert_string_equal(x.key_prefix, "llmk-AbCdEfG");
+	assert_true(x.key_revoked);
+	admin_msg_api_free(&x);
+	assert_int_equal(admin_message_api(d, plain, &x), 1);
+	assert_null(x.request_json);
+	assert_int_equal(x.key_id, -1);
+	assert_null(x.key_name);
+	admin_msg_api_free(&x);
+	assert_int_equal(admin_message_api(d, 987654, &x), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,7 +533,7 @@ int main(void)
 		cmocka_unit_test(test_date_periods),   cmocka_unit_test(test_list),
 		cmocka_unit_test(test_count_cap),      cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_delete),	       cmocka_unit_test(test_user_rules),
-		cmocka_unit_test(test_log_list),
+		cmocka_unit_test(test_log_list),       cmocka_unit_test(test_key_revoke),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
