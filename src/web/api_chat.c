@@ -135,13 +135,29 @@ static bool uuid_shaped(const char *s)
 /* The body sent to an OpenAI-compatible provider: the client's, with the provider's
  * name of the model, and - when streaming and the client set no stream_options -
  * stream_options.include_usage, so that the record has the provider's token counts
- * (the usage chunk is then not passed on: the client did not ask for it). */
-static char *openai_body(http_req *r, struct api_call *c)
+ * (the usage chunk is then not passed on: the client did not ask for it). The text
+ * is edited in place (api_json.c). A body whose "model" key is spelled with escapes
+ * ("mod\u0065l"), which the in-place edit does not see, is printed anew from what
+ * was parsed instead, so the provider never gets the client's name of the model.
+ * Duplicate keys were refused when it was parsed. */
+static char *openai_body(http_req *r, json_t *req, struct api_call *c)
 {
 	buf b = BUF_INIT, with = BUF_INIT;
 	const char *raw = r->body.data;
 	size_t len = r->body.len, a, e;
-	if (c->stream && !api_json_member(raw, len, "stream_options", &a, &e)) {
+	bool add_usage = c->stream && !json_object_get(req, "stream_options");
+	if (!raw || !api_json_member(raw, len, "model", &a, &e)) {
+		json_t *copy = json_copy(req); /* shallow: only top-level members change */
+		if (!copy || json_object_set_new(copy, "model", json_string(c->prov_model)) < 0 ||
+		    (add_usage && json_object_set_new(copy, "stream_options", json_pack("{s:b}", "include_usage", 1)) < 0)) {
+			json_decref(copy);
+			return NULL;
+		}
+		char *out = json_dumps(copy, JSON_COMPACT | JSON_REAL_PRECISION(17));
+		json_decref(copy);
+		return out;
+	}
+	if (add_usage) {
 		size_t at = (size_t)((const char *)memchr(raw, '{', len) - raw) + 1; /* it is an object */
 		buf_append(&with, raw, at);
 		buf_puts(&with, "\"stream_options\":{\"include_usage\":true},");
@@ -251,7 +267,8 @@ void page_api_chat(http_req *r)
 	if (!d)
 		return;
 	json_error_t je;
-	json_t *req = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+	/* Duplicate keys refused: the member checked here must be the one the provider reads. */
+	json_t *req = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(req)) {
 		char msg[300];
 		snprintf(msg, sizeof msg, "The body must be a JSON object (%s).", req ? "it is not an object" : je.text);
@@ -288,7 +305,7 @@ void page_api_chat(http_req *r)
 	snprintf(c->cmpl_id, sizeof c->cmpl_id, "chatcmpl-%s", rnd);
 	if (!conversation_ok(r, d, c))
 		goto done;
-	body = c->anthropic ? anthropic_body(r, req, c) : openai_body(r, c);
+	body = c->anthropic ? anthropic_body(r, req, c) : openai_body(r, req, c);
 	if (!body) {
 		if (!r->responded)
 			http_error(r, 500, "Out of memory.");

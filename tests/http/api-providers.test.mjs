@@ -69,6 +69,22 @@ test('the client\'s JSON goes through byte for byte but for the model: numbers a
   assert.equal(q.request_json, raw, 'recorded as the client sent it');
 });
 
+test('a "model" key spelled with escapes still reaches the provider as its own name; duplicate keys are refused', async () => {
+  const post = (body) => fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${client.apiKey}`, 'content-type': 'application/json' }, body });
+  // JSON's "mod\u0065l" is "model": the provider must get "received", never the client's "alpha/received".
+  const escaped = '{"mod\\u0065l":"alpha/received","messages":[{"role":"user","content":"esc"}]}';
+  const r = await post(escaped);
+  assert.equal(r.status, 200);
+  assert.equal((await r.json()).model, 'alpha/received');
+  assert.equal(fakeA.requests.at(-1).body.model, 'received');
+  // Two "model" members: which one a parser keeps differs, so neither is guessed.
+  const before = dbQuery(server, 'SELECT count(*) AS n FROM messages')[0].n;
+  const dup = await post('{"model":"alpha/received","model":"beta/echo","messages":[{"role":"user","content":"dup"}]}');
+  assert.equal(dup.status, 400);
+  assert.match((await dup.json()).error.message, /duplicate/i);
+  assert.equal(dbQuery(server, 'SELECT count(*) AS n FROM messages')[0].n, before, 'a refused request is not recorded');
+});
+
 test('the body and context limits at the last accepted and first refused value; no key, no body read', async () => {
   const fake = await startFakeProvider();
   const small = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'echo', MAX_UPLOAD_BYTES: '4096', MAX_CONTEXT_CHARS: '100' } });
