@@ -60,6 +60,7 @@ typedef struct http_req {
 	int method;
 	char *method_name;
 	char *path;     /* percent-decoded, without the query string */
+	const char *log_path; /* logged in place of path when set (a path that holds a secret) */
 	kvlist query;   /* decoded query parameters, in order */
 	kvlist form;    /* urlencoded or multipart fields */
 	kvlist cookies;

@@ -359,7 +359,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		r->stream_free(r->stream_cls);
 	long long ms = (long long)(mono_ms() - r->start_ms);
 	http_metrics_request(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, mono_us() - r->start_us);
-	log_request(r->method_name, r->path, r->status, r->out.len, ms, r->user.name,
+	log_request(r->method_name, r->log_path ? r->log_path : r->path, r->status, r->out.len, ms, r->user.name,
 		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	req_free(r);
 	atomic_fetch_sub(&inflight, 1);

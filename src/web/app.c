@@ -26,6 +26,7 @@ enum {
 	UPLOAD = 8,     /* a logged-in user may post MAX_UPLOAD_BYTES here */
 	WHOLE_FILES = 16, /* the page reads whole files (none cut at file_keep) and asks no model */
 	API = 32,       /* the OpenAI-compatible API: an API key (Bearer), never the session cookie */
+	SECRET_PATH = 64, /* the path holds a secret (a reset link's token): logged as its pattern */
 };
 
 static const struct route routes[] = {
@@ -49,7 +50,7 @@ static const struct route routes[] = {
 	{"/accounts/password/reset/", HTTP_GET | HTTP_POST, page_password_reset, 0},
 	{"/accounts/password/reset/done/", HTTP_GET, page_password_reset_done, 0},
 	{"/accounts/password/reset/key/done/", HTTP_GET, page_password_reset_key_done, 0},
-	{"/accounts/password/reset/key/<token>/", HTTP_GET | HTTP_POST, page_password_reset_key, 0},
+	{"/accounts/password/reset/key/<token>/", HTTP_GET | HTTP_POST, page_password_reset_key, SECRET_PATH},
 	/* Sign-in with a provider (docs/sign-in.md): the callback is a GET from the
 	 * provider's redirect, checked by its state instead of a CSRF token. */
 	{"/accounts/social/connections/", HTTP_GET | HTTP_POST, page_connections, USER},
@@ -191,6 +192,9 @@ static void route(http_req *r)
 	r->routed = true;
 	r->route_result = router_match(routes, sizeof routes / sizeof routes[0], r->method, r->path, &r->route, r->params,
 				       &r->nparams, &r->allowed);
+	/* Whoever reads the log must not be able to use a live reset link. */
+	if (r->route && (r->route->flags & SECRET_PATH))
+		r->log_path = r->route->pattern;
 }
 
 /* Authenticates an API request by its key, once; answers 401 (or 500) when it
