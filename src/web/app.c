@@ -29,6 +29,9 @@ enum {
 	SECRET_PATH = 64, /* the path holds a secret (a reset link's token): logged as its pattern */
 };
 
+/* Paths under this prefix hold a password reset token (see route()). */
+#define SECRET_PREFIX "/accounts/password/reset/key/"
+
 static const struct route routes[] = {
 	{"/", HTTP_GET, page_home, 0},
 	{"/about/", HTTP_GET, page_about, 0},
@@ -192,9 +195,13 @@ static void route(http_req *r)
 	r->routed = true;
 	r->route_result = router_match(routes, sizeof routes / sizeof routes[0], r->method, r->path, &r->route, r->params,
 				       &r->nparams, &r->allowed);
-	/* Whoever reads the log must not be able to use a live reset link. */
+	/* Whoever reads the log must not be able to use a live reset link: a link's path
+	 * is logged by its pattern whatever becomes of it (a 301 to the slashed path
+	 * when the slash is missing, a 404 for a typo, a 405). */
 	if (r->route && (r->route->flags & SECRET_PATH))
 		r->log_path = r->route->pattern;
+	else if (str_starts(r->path, SECRET_PREFIX))
+		r->log_path = SECRET_PREFIX "...";
 }
 
 /* Authenticates an API request by its key, once; answers 401 (or 500) when it

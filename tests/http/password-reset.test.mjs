@@ -118,6 +118,12 @@ test('a reset mail arrives over SMTP with STARTTLS and AUTH; its link sets a new
   // not be able to use a link (here it was used, but it is logged the same live).
   assert.ok(!server.stderr().includes(link.token), 'the reset token was written to the request log');
   assert.match(server.stderr(), /GET \/accounts\/password\/reset\/key\/<token>\/ 200/);
+  // Nor when the link arrives without its slash (301) or mangled (404).
+  assert.equal((await new Client(server.url).get(link.path.slice(0, -1))).status, 301);
+  assert.equal((await new Client(server.url).get(`${link.path}x/`)).status, 404);
+  for (let i = 0; i < 60 && !/GET \/accounts\/password\/reset\/key\/\.\.\. 404/.test(server.stderr()); i++) await sleep(50);
+  assert.match(server.stderr(), /GET \/accounts\/password\/reset\/key\/\.\.\. 301/);
+  assert.ok(!server.stderr().includes(link.token), 'a mangled reset link was written to the request log');
   assert.equal(await isLoggedIn(first), false, 'the session from signup survived the reset');
   assert.equal(await isLoggedIn(second), false, 'the other login survived the reset');
   assert.equal((await login(new Client(server.url), user.username, user.password)).status, 400, 'the old password still works');
