@@ -52,6 +52,10 @@ int identity_create_user(db *d, const char *username, const char *email, const c
 		/* "" is no Argon2 or Django hash: no password logs in to this account. */
 		enum user_create_result u = user_create(d, username, email, "", false, id);
 		rc = u == USER_CREATED ? 0 : u == USER_TAKEN_NAME ? 1 : u == USER_TAKEN_EMAIL ? 2 : -1;
+		/* The only e-mail given here is one the provider vouched for: proven. */
+		if (rc == 0 && *email &&
+		    db_exec(d, "UPDATE users SET email_verified = 1 WHERE id = ?", DB_ARGS(db_v_int(*id))) != 1)
+			rc = -1;
 		if (rc == 0) {
 			int a = identity_add(d, provider, subject, *id, identity_email, now);
 			rc = a == 0 ? 0 : a == 1 ? 3 : -1;

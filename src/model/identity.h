@@ -14,7 +14,8 @@ int identity_find(db *d, const char *provider, const char *subject, int64_t now,
 /* Links (provider, subject) to user_id. 0 linked, 1 already linked (to anyone), -1 error. */
 int identity_add(db *d, const char *provider, const char *subject, int64_t user_id, const char *email, int64_t now);
 /* Creates a user without a usable password and links the identity to it, in one
- * transaction. 0 created (*id set), 1 the username is taken, 2 the e-mail is taken,
+ * transaction. email is "" or one the provider verified: the account's e-mail is
+ * then marked verified. 0 created (*id set), 1 the username is taken, 2 the e-mail is taken,
  * 3 the identity was linked meanwhile, -1 error. */
 int identity_create_user(db *d, const char *username, const char *email, const char *provider, const char *subject,
 			 const char *identity_email, int64_t now, int64_t *id);

@@ -185,6 +185,9 @@ static void finish(http_req *r, db *d, const struct oauth_provider *p, const str
 		fail(r, 403, "This account is inactive.");
 	else if (rc == SOCIAL_OTHER_USER)
 		fail(r, 400, "This %s account is already linked to another user.", p->label);
+	else if (rc == SOCIAL_EMAIL_TAKEN)
+		fail(r, 409, "An account with this e-mail exists: log in with its password, then link %s from your "
+			     "account page.", p->label);
 	else if (row->link_user_id)
 		http_redirect(r, 302, row->next);
 	else if (auth_login(d, r, u.id, u.username, u.is_admin) < 0)
