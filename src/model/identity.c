@@ -170,14 +170,16 @@ void oauth_state_clear(struct oauth_state_row *s)
 	*s = (struct oauth_state_row){0};
 }
 
-int oauth_state_take(db *d, const char *state_hash, int64_t now, struct oauth_state_row *out)
+int oauth_state_take(db *d, const char *state_hash, const char *browser_hash, int64_t now,
+		     struct oauth_state_row *out)
 {
 	/* One statement reads and deletes: of two requests with the same state, one gets
-	 * the row and the other nothing, on both databases. */
+	 * the row and the other nothing, on both databases. Only the browser that
+	 * started it deletes it: someone else who learnt the state cannot cancel it. */
 	db_rows *rows = db_query(d,
-				 "DELETE FROM oauth_states WHERE state_hash = ? RETURNING browser_hash, provider, nonce,"
-				 " verifier, next, link_user_id, expires_at",
-				 DB_ARGS(db_v_text(state_hash)));
+				 "DELETE FROM oauth_states WHERE state_hash = ? AND browser_hash = ? RETURNING browser_hash,"
+				 " provider, nonce, verifier, next, link_user_id, expires_at",
+				 DB_ARGS(db_v_text(state_hash), db_v_text(browser_hash)));
 	if (!rows)
 		return -1;
 	int rc = db_step(rows);

@@ -43,9 +43,11 @@ struct oauth_state_row {
  * address has max_per_addr in progress already, -1 error. */
 int oauth_state_put(db *d, const char *state_hash, const struct oauth_state_row *s, const char *addr, int64_t now,
 		    int64_t expires, int max_per_addr);
-/* Takes (reads and deletes) the live sign-in of state_hash: 1 found (out filled,
- * free with oauth_state_clear), 0 none (unknown, used or expired), -1 error. */
-int oauth_state_take(db *d, const char *state_hash, int64_t now, struct oauth_state_row *out);
+/* Takes (reads and deletes) the live sign-in of state_hash started by the browser
+ * of browser_hash: 1 found (out filled, free with oauth_state_clear), 0 none
+ * (unknown, used, expired, or another browser's: that one is left alone), -1 error. */
+int oauth_state_take(db *d, const char *state_hash, const char *browser_hash, int64_t now,
+		     struct oauth_state_row *out);
 void oauth_state_clear(struct oauth_state_row *s);
 
 #endif
