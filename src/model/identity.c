@@ -139,13 +139,21 @@ int identity_remove(db *d, int64_t user_id, int64_t id, bool has_password)
 	return rc;
 }
 
+int oauth_states_in_progress(db *d, const char *addr, int64_t now)
+{
+	int64_t n = 0;
+	if (db_query_int(d, "SELECT count(*) FROM oauth_states WHERE addr = ? AND expires_at > ?",
+			 DB_ARGS(db_v_text(addr), db_v_int(now)), &n) < 0)
+		return -1;
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
 int oauth_state_put(db *d, const char *state_hash, const struct oauth_state_row *s, const char *addr, int64_t now,
 		    int64_t expires, int max_per_addr)
 {
-	int64_t n = 0;
+	int n;
 	if (db_exec(d, "DELETE FROM oauth_states WHERE expires_at <= ?", DB_ARGS(db_v_int(now))) < 0 ||
-	    db_query_int(d, "SELECT count(*) FROM oauth_states WHERE addr = ? AND expires_at > ?",
-			 DB_ARGS(db_v_text(addr), db_v_int(now)), &n) < 0)
+	    (n = oauth_states_in_progress(d, addr, now)) < 0)
 		return -1;
 	if (n >= max_per_addr)
 		return 1;

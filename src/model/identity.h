@@ -39,6 +39,8 @@ struct oauth_state_row {
 	char *browser_hash, *provider, *nonce, *verifier, *next;
 	int64_t link_user_id; /* 0: a sign-in, else linking to this logged-in user */
 };
+/* How many live sign-ins addr has in progress, or -1. */
+int oauth_states_in_progress(db *d, const char *addr, int64_t now);
 /* Stores a sign-in in progress (expired ones are deleted on the way). 0 stored, 1 the
  * address has max_per_addr in progress already, -1 error. */
 int oauth_state_put(db *d, const char *state_hash, const struct oauth_state_row *s, const char *addr, int64_t now,

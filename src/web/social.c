@@ -115,12 +115,28 @@ static void leave_page(http_req *r, const struct oauth_provider *p, const char *
 	page_send(r, 200, &b);
 }
 
+static void too_many(http_req *r)
+{
+	http_error(r, 429, "Too many sign-ins are in progress from your address. Wait a few minutes.");
+}
+
 static void start(http_req *r, db *d, const struct oauth_provider *p)
 {
 	struct oauth_secrets s;
 	oauth_new_secrets(&s);
 	char err[256], fresh[64], state_hash[65], browser_hash[65];
 	buf redirect = BUF_INIT, url = BUF_INIT;
+	/* The limit first: discovery may wait on the provider, and an address past its
+	 * limit must not get to make threads wait (oauth_state_put checks it again, for
+	 * sign-ins started meanwhile). */
+	int busy = oauth_states_in_progress(d, r->addr, now_ms());
+	if (busy < 0 || busy >= STATES_PER_ADDR) {
+		if (busy < 0)
+			http_error(r, 500, "The sign-in could not be started (database).");
+		else
+			too_many(r);
+		goto out;
+	}
 	callback_uri(&redirect, p);
 	if (redirect.oom || oauth_authorize_url(p, redirect.data, &s, &url, err, sizeof err) < 0) {
 		log_warn("sign-in with %s: %s", p->label, redirect.oom ? "out of memory" : err);
@@ -145,7 +161,7 @@ static void start(http_req *r, db *d, const struct oauth_provider *p)
 	if (rc < 0)
 		http_error(r, 500, "The sign-in could not be started (database).");
 	else if (rc > 0)
-		http_error(r, 429, "Too many sign-ins are in progress from your address. Wait a few minutes.");
+		too_many(r);
 	else if (oauth_origin_listed(url.data))
 		http_redirect(r, 302, url.data);
 	else
