@@ -8,6 +8,7 @@
 // does not reach the others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
 import { startServer, Client, dbQuery, dbExec, freePort, sleep, findForm } from '../lib/server.mjs';
 import { signedUpClient, login, isLoggedIn } from '../lib/flows.mjs';
 import { startSmtpServer } from '../lib/smtp-server.mjs';
@@ -371,6 +372,35 @@ test('smtps:// delivers over TLS; ?starttls refuses a server without STARTTLS; a
   } finally {
     await implicit.close();
     await plain.close();
+  }
+});
+
+/** An IPv4 address of this machine that is not loopback (a relay "across a network"). */
+function outwardAddress() {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return null;
+}
+
+test('plain smtp:// to a relay across a network uses STARTTLS when offered; to this machine it stays clear', async () => {
+  const host = outwardAddress();
+  assert.ok(host, 'this machine has no non-loopback IPv4 address to test with');
+  const remote = await startSmtpServer({ tls: 'starttls', host });
+  const local = await startSmtpServer({ tls: 'starttls' });
+  try {
+    const url = remote.url({ starttls: false });
+    assert.match(url, /^smtp:\/\/[^?]+$/);
+    const a = await oneReset({ SMTP_URL: url, SMTP_CA_FILE: remote.caFile }, remote);
+    assert.ok(a.mail, `no mail to ${host}:\n${a.log.slice(-1500)}`);
+    assert.equal(a.mail.secure, true, 'the link and the password went in clear to a relay that offered STARTTLS');
+    assert.equal(a.mail.user, 'llmmeta');
+    const b = await oneReset({ SMTP_URL: local.url({ starttls: false }) }, local);
+    assert.ok(b.mail, `no mail to 127.0.0.1:\n${b.log.slice(-1500)}`);
+    assert.equal(b.mail.secure, false, 'a local relay is reached as configured, in clear');
+  } finally {
+    await remote.close();
+    await local.close();
   }
 });
 
