@@ -145,8 +145,10 @@ bool user_valid_email(const char *email, buf *err)
 	const char *at = strchr(email, '@');
 	bool ok = n > 0 && n <= 254 && at && at != email && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
 		  at[1] != '.' && email[n - 1] != '.';
+	/* No space, no control character and no DEL, as for an address we mail
+	 * (mailmsg_addr_ok): none of them is ever part of one. */
 	for (size_t i = 0; ok && i < n; i++)
-		ok = (unsigned char)email[i] > ' ' && !strchr("<>()[]\\,;:\"", email[i]);
+		ok = (unsigned char)email[i] > ' ' && email[i] != 0x7f && !strchr("<>()[]\\,;:\"", email[i]);
 	if (!ok)
 		buf_puts(err, n ? "Enter a valid email address." : "This field is required.");
 	return ok;

@@ -117,6 +117,15 @@ static void request_post(http_req *r, db *d, const char *email)
 		buf_free(&err);
 		return;
 	}
+	/* ASCII only: mail goes only to plain ASCII addresses (core/mailmsg.c), and the
+	 * throttle's lower-casing (ASCII) and the database's lower() (Unicode on
+	 * PostgreSQL: the Kelvin sign is a 'k') would count one address as two. */
+	for (const unsigned char *c = (const unsigned char *)email; *c; c++) {
+		if (*c >= 0x80) {
+			request_form(r, 400, email, "Enter the address in plain ASCII characters.");
+			return;
+		}
+	}
 	int allowed = auth_reset_allow(d, email, r->addr);
 	if (allowed < 0) {
 		http_add_header(r, "Retry-After", "30");

@@ -279,6 +279,14 @@ test('a malformed address is refused with a reason, whatever the accounts', asyn
   assert.match(r.text, /Enter a valid email address/);
   const long = await askReset(server.url, `${'a'.repeat(250)}@mail.test`, nextIp());
   assert.equal(long.status, 400);
+  // Not ASCII (the Kelvin sign, which PostgreSQL's lower() makes a 'k'), or with DEL:
+  // refused, and counted by no throttle.
+  for (const bad of ['\u212Aelvin@mail.test', 'caf\u00e9@mail.test', 'del\u007f@mail.test']) {
+    const r2 = await askReset(server.url, bad, nextIp());
+    assert.equal(r2.status, 400, bad);
+    assert.match(r2.text, /plain ASCII|Enter a valid email address/);
+  }
+  assert.match((await askReset(server.url, '\u212Aelvin@mail.test', nextIp())).text, /Enter the address in plain ASCII characters/);
 });
 
 test('a malformed or unknown token gets the bad-link page', async () => {
