@@ -84,9 +84,11 @@ void auth_reset_mail_free(struct reset_mail *m);
  * used, expired, user inactive), -1 error. */
 int auth_reset_check(db *d, const char *token, int64_t *user_id);
 /* Spends the token and sets the password it was asked for, ending every session of
- * the user and every other token (model/password_reset.h). 1 done (*user_id set),
- * 0 not live (including a use that lost a race), -1 error. */
-int auth_reset_finish(db *d, const char *token, const char *password_hash, int64_t *user_id);
+ * the user and every other token, and, when the e-mail was not proven before, the
+ * user's identities and API keys (model/password_reset.h; *was_verified, may be
+ * NULL, says which). 1 done (*user_id set), 0 not live (including a use that lost a
+ * race), -1 error. */
+int auth_reset_finish(db *d, const char *token, const char *password_hash, int64_t *user_id, bool *was_verified);
 
 /* A new account as typed: password2 is the confirmation (NULL: none to compare). */
 struct new_account {

@@ -52,11 +52,11 @@ int auth_reset_check(db *d, const char *token, int64_t *user_id)
 	return reset_find(d, hash, now_ms(), user_id);
 }
 
-int auth_reset_finish(db *d, const char *token, const char *password_hash, int64_t *user_id)
+int auth_reset_finish(db *d, const char *token, const char *password_hash, int64_t *user_id, bool *was_verified)
 {
 	if (!auth_token_shape(token))
 		return 0;
 	char hash[65];
 	auth_token_hash(hash, token);
-	return reset_use(d, hash, now_ms(), password_hash, user_id);
+	return reset_use(d, hash, now_ms(), password_hash, user_id, was_verified);
 }

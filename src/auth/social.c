@@ -1,7 +1,9 @@
 /* social.c - the linking rules of a sign-in with a provider (see social.h). An
  * e-mail address links a new identity to an existing account only when the provider
  * vouches for it (email_verified): otherwise whoever can make an account at some
- * provider with your address unverified could take over your account here. */
+ * provider with your address unverified could take over your account here. And
+ * only when the account's own e-mail is proven too (users.email_verified): else
+ * whoever signed up here with your address first would get your sign-in. */
 #include "social.h"
 
 #include <ctype.h>
@@ -110,10 +112,16 @@ enum social_result auth_social_user(db *d, const struct social_identity *given, 
 				return SOCIAL_ERROR;
 			if (rc == 1) {
 				uid = owner.id;
-				bool active = owner.is_active;
+				bool active = owner.is_active, verified = owner.email_verified;
 				user_clear(&owner);
 				if (!active) /* no link made for an account that cannot log in */
 					return SOCIAL_INACTIVE;
+				/* Only an account whose owner proved the mailbox: an address typed
+				 * at signup proves nothing, and whoever typed the victim's would
+				 * get the victim's sign-in. No new account either: the address is
+				 * that account's. */
+				if (!verified)
+					return SOCIAL_EMAIL_TAKEN;
 				rc = identity_add(d, id->provider, id->subject, uid, id->email, now);
 				if (rc == 1)
 					continue;

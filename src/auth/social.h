@@ -24,10 +24,12 @@ enum social_result {
 	SOCIAL_OK = 0,       /* *u is the account, active */
 	SOCIAL_INACTIVE = 1, /* the account is inactive: no session */
 	SOCIAL_OTHER_USER = 2, /* linking: the identity is another user's already */
+	SOCIAL_EMAIL_TAKEN = 3, /* an account has the e-mail, unproven: no link, no new account */
 };
 /* The account for identity id: the user it is linked to; else, when linking_user is
  * not 0 (a logged-in user adding a way to log in), that user; else the user whose
- * e-mail the provider vouches for (verified only); else a new user with a username
+ * e-mail the provider vouches for (verified only) when that user's e-mail is proven
+ * too (SOCIAL_EMAIL_TAKEN when it is not); else a new user with a username
  * made from the provider's (auth_username_base) and the e-mail only when verified.
  * *created says a user was made. */
 enum social_result auth_social_user(db *d, const struct social_identity *id, int64_t linking_user, struct user *u,

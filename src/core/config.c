@@ -158,7 +158,9 @@ static int load_client(struct config_oauth_client *cl, const char *id_var, const
 	return cl->id && cl->secret ? 0 : errf(err, errlen, "out of memory");
 }
 
-static int load_url(char **out, const char *var, const char *def, char *err, size_t errlen)
+/* A URL setting; trailing slashes are dropped unless keep_slash (an issuer is an
+ * identifier compared as it is spelled, Auth0's ending in '/'). */
+static int load_url_as(char **out, const char *var, const char *def, bool keep_slash, char *err, size_t errlen)
 {
 	const char *v = env_or(var, NULL, def);
 	if (!v)
@@ -169,9 +171,14 @@ static int load_url(char **out, const char *var, const char *def, char *err, siz
 	if (!*out)
 		return errf(err, errlen, "out of memory");
 	size_t n = strlen(*out);
-	while (n > 8 && (*out)[n - 1] == '/')
+	while (!keep_slash && n > 8 && (*out)[n - 1] == '/')
 		(*out)[--n] = '\0';
 	return 0;
+}
+
+static int load_url(char **out, const char *var, const char *def, char *err, size_t errlen)
+{
+	return load_url_as(out, var, def, false, err, errlen);
 }
 
 static int load_sign_in(struct config *c, char *err, size_t errlen)
@@ -181,7 +188,7 @@ static int load_sign_in(struct config *c, char *err, size_t errlen)
 	    load_client(&c->github, "GITHUB_CLIENT_ID", "OAUTH_GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET",
 			"OAUTH_GITHUB_CLIENT_SECRET", err, errlen) < 0 ||
 	    load_client(&c->oidc, "OIDC_CLIENT_ID", NULL, "OIDC_CLIENT_SECRET", NULL, err, errlen) < 0 ||
-	    load_url(&c->oidc_issuer, "OIDC_ISSUER", NULL, err, errlen) < 0 ||
+	    load_url_as(&c->oidc_issuer, "OIDC_ISSUER", NULL, true, err, errlen) < 0 ||
 	    load_url(&c->github_url, "OAUTH_GITHUB_URL", "https://github.com", err, errlen) < 0 ||
 	    load_url(&c->github_api_url, "OAUTH_GITHUB_API_URL", "https://api.github.com", err, errlen) < 0)
 		return -1;

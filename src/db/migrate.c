@@ -313,6 +313,17 @@ static const char *const migrations[] = {
 	/* SQLite's messages_created already ends in the rowid, which is id. */
 	"CREATE INDEX messages_created_id ON messages (created_at, id);"
 	"{END}",
+
+	/* 12: whether the account's e-mail is proven (docs/accounts.md, "Verified
+	 * e-mail"): a sign-in with a provider links to an account by its e-mail only
+	 * when it is, so that whoever signs up with someone else's address first does
+	 * not get their provider sign-in. Unproven for every existing account (signup
+	 * and the Django import never checked the mailbox), except one a provider
+	 * sign-in made: it got the provider's verified address, which its identity
+	 * still has, and no password. */
+	"ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE users SET email_verified = 1 WHERE email <> '' AND password_hash = '' AND EXISTS"
+	" (SELECT 1 FROM identities i WHERE i.user_id = users.id AND lower(i.email) = lower(users.email));",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

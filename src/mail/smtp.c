@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../core/config.h"
 #include "../core/mailmsg.h"
@@ -34,6 +35,20 @@ static char *angle(const char *addr)
 	return buf_detach(&b, NULL);
 }
 
+/* True when url's host is this machine (127.0.0.1, localhost, ::1): a relay there
+ * is reached without a network, so a clear connection is the operator's choice. */
+static bool loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	bool yes = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		   curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+		   (strcmp(host, "127.0.0.1") == 0 || strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return yes;
+}
+
 int mail_smtp_send(const struct mail_server *s, const char *from_addr, const char *to_addr, const char *msg,
 		   size_t len, char *err, size_t errlen)
 {
@@ -52,7 +67,10 @@ int mail_smtp_send(const struct mail_server *s, const char *from_addr, const cha
 	char why[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)(q ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+	/* ?starttls: required. Else STARTTLS whenever the server offers it, unless the
+	 * relay is on this machine: across a network the reset links and the AUTH
+	 * would otherwise go in clear to a server that could protect them. */
+	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)(q ? CURLUSESSL_ALL : loopback(url) ? CURLUSESSL_NONE : CURLUSESSL_TRY));
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);

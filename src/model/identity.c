@@ -52,6 +52,10 @@ int identity_create_user(db *d, const char *username, const char *email, const c
 		/* "" is no Argon2 or Django hash: no password logs in to this account. */
 		enum user_create_result u = user_create(d, username, email, "", false, id);
 		rc = u == USER_CREATED ? 0 : u == USER_TAKEN_NAME ? 1 : u == USER_TAKEN_EMAIL ? 2 : -1;
+		/* The only e-mail given here is one the provider vouched for: proven. */
+		if (rc == 0 && *email &&
+		    db_exec(d, "UPDATE users SET email_verified = 1 WHERE id = ?", DB_ARGS(db_v_int(*id))) != 1)
+			rc = -1;
 		if (rc == 0) {
 			int a = identity_add(d, provider, subject, *id, identity_email, now);
 			rc = a == 0 ? 0 : a == 1 ? 3 : -1;
@@ -135,13 +139,21 @@ int identity_remove(db *d, int64_t user_id, int64_t id, bool has_password)
 	return rc;
 }
 
+int oauth_states_in_progress(db *d, const char *addr, int64_t now)
+{
+	int64_t n = 0;
+	if (db_query_int(d, "SELECT count(*) FROM oauth_states WHERE addr = ? AND expires_at > ?",
+			 DB_ARGS(db_v_text(addr), db_v_int(now)), &n) < 0)
+		return -1;
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
 int oauth_state_put(db *d, const char *state_hash, const struct oauth_state_row *s, const char *addr, int64_t now,
 		    int64_t expires, int max_per_addr)
 {
-	int64_t n = 0;
+	int n;
 	if (db_exec(d, "DELETE FROM oauth_states WHERE expires_at <= ?", DB_ARGS(db_v_int(now))) < 0 ||
-	    db_query_int(d, "SELECT count(*) FROM oauth_states WHERE addr = ? AND expires_at > ?",
-			 DB_ARGS(db_v_text(addr), db_v_int(now)), &n) < 0)
+	    (n = oauth_states_in_progress(d, addr, now)) < 0)
 		return -1;
 	if (n >= max_per_addr)
 		return 1;
@@ -166,14 +178,16 @@ void oauth_state_clear(struct oauth_state_row *s)
 	*s = (struct oauth_state_row){0};
 }
 
-int oauth_state_take(db *d, const char *state_hash, int64_t now, struct oauth_state_row *out)
+int oauth_state_take(db *d, const char *state_hash, const char *browser_hash, int64_t now,
+		     struct oauth_state_row *out)
 {
 	/* One statement reads and deletes: of two requests with the same state, one gets
-	 * the row and the other nothing, on both databases. */
+	 * the row and the other nothing, on both databases. Only the browser that
+	 * started it deletes it: someone else who learnt the state cannot cancel it. */
 	db_rows *rows = db_query(d,
-				 "DELETE FROM oauth_states WHERE state_hash = ? RETURNING browser_hash, provider, nonce,"
-				 " verifier, next, link_user_id, expires_at",
-				 DB_ARGS(db_v_text(state_hash)));
+				 "DELETE FROM oauth_states WHERE state_hash = ? AND browser_hash = ? RETURNING browser_hash,"
+				 " provider, nonce, verifier, next, link_user_id, expires_at",
+				 DB_ARGS(db_v_text(state_hash), db_v_text(browser_hash)));
 	if (!rows)
 		return -1;
 	int rc = db_step(rows);

@@ -14,7 +14,8 @@ int identity_find(db *d, const char *provider, const char *subject, int64_t now,
 /* Links (provider, subject) to user_id. 0 linked, 1 already linked (to anyone), -1 error. */
 int identity_add(db *d, const char *provider, const char *subject, int64_t user_id, const char *email, int64_t now);
 /* Creates a user without a usable password and links the identity to it, in one
- * transaction. 0 created (*id set), 1 the username is taken, 2 the e-mail is taken,
+ * transaction. email is "" or one the provider verified: the account's e-mail is
+ * then marked verified. 0 created (*id set), 1 the username is taken, 2 the e-mail is taken,
  * 3 the identity was linked meanwhile, -1 error. */
 int identity_create_user(db *d, const char *username, const char *email, const char *provider, const char *subject,
 			 const char *identity_email, int64_t now, int64_t *id);
@@ -38,13 +39,17 @@ struct oauth_state_row {
 	char *browser_hash, *provider, *nonce, *verifier, *next;
 	int64_t link_user_id; /* 0: a sign-in, else linking to this logged-in user */
 };
+/* How many live sign-ins addr has in progress, or -1. */
+int oauth_states_in_progress(db *d, const char *addr, int64_t now);
 /* Stores a sign-in in progress (expired ones are deleted on the way). 0 stored, 1 the
  * address has max_per_addr in progress already, -1 error. */
 int oauth_state_put(db *d, const char *state_hash, const struct oauth_state_row *s, const char *addr, int64_t now,
 		    int64_t expires, int max_per_addr);
-/* Takes (reads and deletes) the live sign-in of state_hash: 1 found (out filled,
- * free with oauth_state_clear), 0 none (unknown, used or expired), -1 error. */
-int oauth_state_take(db *d, const char *state_hash, int64_t now, struct oauth_state_row *out);
+/* Takes (reads and deletes) the live sign-in of state_hash started by the browser
+ * of browser_hash: 1 found (out filled, free with oauth_state_clear), 0 none
+ * (unknown, used, expired, or another browser's: that one is left alone), -1 error. */
+int oauth_state_take(db *d, const char *state_hash, const char *browser_hash, int64_t now,
+		     struct oauth_state_row *out);
 void oauth_state_clear(struct oauth_state_row *s);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef LLMMETA_MODEL_PASSWORD_RESET_H
 #define LLMMETA_MODEL_PASSWORD_RESET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../db/db.h"
@@ -17,8 +18,12 @@ int reset_find(db *d, const char *token_hash, int64_t now, int64_t *user_id);
 /* Spends the token and sets the new password, in one transaction: the token is
  * marked used by a conditional UPDATE (... WHERE used_at IS NULL), so of two uses at
  * once exactly one wins; then the password is replaced, every session of the user
- * ends, and the user's other unused tokens are spent too. 1 done (*user_id set),
- * 0 the token is not live (unknown, used, expired, user inactive), -1 error. */
-int reset_use(db *d, const char *token_hash, int64_t now, const char *password_hash, int64_t *user_id);
+ * ends, and the user's other unused tokens are spent too. When the user's e-mail
+ * was not proven before, their identities are deleted and their API keys revoked
+ * as well, and the e-mail is then proven (the reset reached the mailbox).
+ * *was_verified (may be NULL) says whether it was proven before. 1 done (*user_id
+ * set), 0 the token is not live (unknown, used, expired, user inactive), -1 error. */
+int reset_use(db *d, const char *token_hash, int64_t now, const char *password_hash, int64_t *user_id,
+	      bool *was_verified);
 
 #endif

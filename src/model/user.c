@@ -15,7 +15,7 @@ void user_clear(struct user *u)
 	*u = (struct user){0};
 }
 
-#define USER_COLUMNS "SELECT id, username, email, password_hash, is_admin, is_active FROM users "
+#define USER_COLUMNS "SELECT id, username, email, password_hash, is_admin, is_active, email_verified FROM users "
 
 static int read_one(db_rows *rows, struct user *u)
 {
@@ -29,6 +29,7 @@ static int read_one(db_rows *rows, struct user *u)
 		u->password_hash = xstrdup(db_text(rows, 3));
 		u->is_admin = db_int(rows, 4) != 0;
 		u->is_active = db_int(rows, 5) != 0;
+		u->email_verified = db_int(rows, 6) != 0;
 		if (!u->username || !u->email || !u->password_hash) {
 			user_clear(u);
 			rc = -1;
@@ -144,8 +145,10 @@ bool user_valid_email(const char *email, buf *err)
 	const char *at = strchr(email, '@');
 	bool ok = n > 0 && n <= 254 && at && at != email && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
 		  at[1] != '.' && email[n - 1] != '.';
+	/* No space, no control character and no DEL, as for an address we mail
+	 * (mailmsg_addr_ok): none of them is ever part of one. */
 	for (size_t i = 0; ok && i < n; i++)
-		ok = (unsigned char)email[i] > ' ' && !strchr("<>()[]\\,;:\"", email[i]);
+		ok = (unsigned char)email[i] > ' ' && email[i] != 0x7f && !strchr("<>()[]\\,;:\"", email[i]);
 	if (!ok)
 		buf_puts(err, n ? "Enter a valid email address." : "This field is required.");
 	return ok;

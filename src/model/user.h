@@ -15,6 +15,7 @@ struct user {
 	char *password_hash;
 	bool is_admin;
 	bool is_active;
+	bool email_verified; /* the mailbox is proven (a reset, or a provider vouched) */
 };
 
 void user_clear(struct user *u);

@@ -33,18 +33,31 @@ void oauth_param(buf *b, const char *name, const char *value)
 	url_encode(b, value);
 }
 
+/* Appends line to *h. On failure curl_slist_append returns NULL and leaves the
+ * list as it was: `h = curl_slist_append(h, ...)` would lose (leak) it, so *h is
+ * kept for the caller to free. */
+static bool append(struct curl_slist **h, const char *line)
+{
+	struct curl_slist *grown = curl_slist_append(*h, line);
+	if (grown)
+		*h = grown;
+	return grown != NULL;
+}
+
 static struct curl_slist *headers(const struct oauth_call *c)
 {
-	/* GitHub's API refuses requests without a User-Agent. */
-	struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
-	h = curl_slist_append(h, "User-Agent: llmmeta/" LLMMETA_VERSION);
+	/* GitHub's API refuses requests without a User-Agent. NULL when out of memory. */
+	struct curl_slist *h = NULL;
 	buf line = BUF_INIT;
 	if (c->bearer)
 		buf_printf(&line, "Authorization: Bearer %s", c->bearer);
 	else if (c->basic)
 		buf_printf(&line, "Authorization: Basic %s", c->basic);
-	if (line.len && !line.oom)
-		h = curl_slist_append(h, line.data);
+	if (line.oom || !append(&h, "Accept: application/json") || !append(&h, "User-Agent: llmmeta/" LLMMETA_VERSION) ||
+	    (line.len && !append(&h, line.data))) {
+		curl_slist_free_all(h);
+		h = NULL;
+	}
 	if (line.data)
 		sodium_memzero(line.data, line.len);
 	buf_free(&line);
@@ -60,6 +73,11 @@ json_t *oauth_call_json(const struct oauth_call *c, bool want_array, char *err, 
 	}
 	buf body = BUF_INIT;
 	struct curl_slist *h = headers(c);
+	if (!h) { /* not a request without its credentials */
+		curl_easy_cleanup(curl);
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
 	curl_easy_setopt(curl, CURLOPT_URL, c->url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	if (c->form)

@@ -2,7 +2,8 @@
  * issuer, and the second leg (code exchange, ID token, userinfo).
  *
  * Discovery (issuer + /.well-known/openid-configuration) and the JWKS are kept for
- * OIDC_CACHE_MS; when fetching them again fails, the copy in hand is used. A token
+ * OIDC_CACHE_MS; when fetching them again fails, the copy in hand is used, and a
+ * failure is remembered for OIDC_FAILED_MS. No lock is held across a fetch. A token
  * signed with a key id the cached JWKS lacks makes one fetch of the JWKS, once per
  * token: that is how a provider's key rotation is followed. */
 #include <pthread.h>
@@ -17,12 +18,26 @@
 #include "oauth_impl.h"
 
 #define OIDC_CACHE_MS (3600 * 1000)
+/* A fetch that failed is not tried again for this long: a provider that is down or
+ * slow costs one request its wait, not every sign-in its own. */
+#define OIDC_FAILED_MS (30 * 1000)
 #define OIDC_MAX_ISSUERS 2 /* Google and OIDC_ISSUER */
 
+/* One cached document (discovery or JWKS). Fetching happens outside cache_lock, by
+ * one thread at a time (fetching): a provider that takes its 10 s holds that one
+ * request, while every other uses the copy in hand or fails at once; the lock is
+ * only ever held to read or swap these fields. */
+struct cached_doc {
+	json_t *val;
+	int64_t at; /* mono_ms of the fetch of val */
+	bool fetching;
+	bool failed; /* the last fetch failed, at failed_at, with failed_err */
+	int64_t failed_at;
+	char failed_err[256];
+};
 struct issuer_cache {
 	char *issuer;
-	json_t *doc, *jwks;
-	int64_t doc_at, jwks_at;
+	struct cached_doc doc, jwks;
 };
 static struct issuer_cache cache[OIDC_MAX_ISSUERS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -32,8 +47,8 @@ void oauth_cleanup(void)
 	pthread_mutex_lock(&cache_lock);
 	for (int i = 0; i < OIDC_MAX_ISSUERS; i++) {
 		free(cache[i].issuer);
-		json_decref(cache[i].doc);
-		json_decref(cache[i].jwks);
+		json_decref(cache[i].doc.val);
+		json_decref(cache[i].jwks.val);
 		cache[i] = (struct issuer_cache){0};
 	}
 	pthread_mutex_unlock(&cache_lock);
@@ -57,8 +72,12 @@ static const char *doc_url(const json_t *doc, const char *key)
 	return u && config_url_ok(u) ? u : NULL;
 }
 
-static json_t *fetch_doc(const struct oauth_provider *p, char *err, size_t errlen)
+/* A fetch of one document: doc is the discovery document (NULL when fetching it). */
+typedef json_t *(*fetch_fn)(const struct oauth_provider *p, const json_t *doc, char *err, size_t errlen);
+
+static json_t *fetch_doc(const struct oauth_provider *p, const json_t *unused, char *err, size_t errlen)
 {
+	(void)unused;
 	buf url = BUF_INIT;
 	buf_puts(&url, p->issuer);
 	while (url.len && url.data[url.len - 1] == '/')
@@ -70,7 +89,8 @@ static json_t *fetch_doc(const struct oauth_provider *p, char *err, size_t errle
 	buf_free(&url);
 	if (!doc)
 		return NULL;
-	/* The document must be the issuer's own (OpenID Connect Discovery, 4.3). */
+	/* The document must be the issuer's own (OpenID Connect Discovery, 4.3), spelled
+	 * as configured: a trailing slash too (Auth0's issuers end in one). */
 	const char *iss = json_string_value(json_object_get(doc, "issuer"));
 	if (!iss || strcmp(iss, p->issuer) != 0) {
 		errf(err, errlen, "the discovery document names another issuer");
@@ -83,62 +103,80 @@ static json_t *fetch_doc(const struct oauth_provider *p, char *err, size_t errle
 	return NULL;
 }
 
+static json_t *fetch_jwks(const struct oauth_provider *p, const json_t *doc, char *err, size_t errlen)
+{
+	(void)p;
+	json_t *keys = oauth_call_json(&(struct oauth_call){.url = doc_url(doc, "jwks_uri"), .what = "the JWKS"}, false,
+				       err, errlen);
+	if (keys && !json_is_array(json_object_get(keys, "keys"))) {
+		errf(err, errlen, "the JWKS holds no \"keys\" array");
+		json_decref(keys);
+		keys = NULL;
+	}
+	return keys;
+}
+
+/* The issuer's discovery document (is_jwks false) or JWKS (a reference the caller
+ * decrefs), or NULL with err: the cached copy while fresh, unless refresh; else one
+ * fetch, made by this thread unless another is at it or the last one failed less
+ * than OIDC_FAILED_MS ago (then the copy in hand, if any and not refresh, else the
+ * failure at once). When a fetch fails, the copy in hand is used (not on refresh). */
+static json_t *cached(const struct oauth_provider *p, bool is_jwks, const json_t *doc, bool refresh, fetch_fn fetch,
+		      char *err, size_t errlen)
+{
+	const char *what = is_jwks ? "the JWKS" : "the discovery document";
+	json_t *got = NULL;
+	pthread_mutex_lock(&cache_lock);
+	struct issuer_cache *c = entry(p->issuer);
+	struct cached_doc *s = !c ? NULL : is_jwks ? &c->jwks : &c->doc;
+	int64_t now = mono_ms();
+	if (!s) {
+		errf(err, errlen, "out of memory");
+	} else if (s->val && !refresh && now - s->at < OIDC_CACHE_MS) {
+		got = json_incref(s->val);
+	} else if (s->fetching || (s->failed && now - s->failed_at < OIDC_FAILED_MS)) {
+		if (s->val && !refresh)
+			got = json_incref(s->val);
+		else if (s->fetching)
+			errf(err, errlen, "%s is being fetched for another sign-in", what);
+		else
+			errf(err, errlen, "%s (less than %d s ago)", s->failed_err, OIDC_FAILED_MS / 1000);
+	} else {
+		s->fetching = true;
+		pthread_mutex_unlock(&cache_lock);
+		got = fetch(p, doc, err, errlen);
+		pthread_mutex_lock(&cache_lock);
+		s->fetching = false;
+		s->failed = !got;
+		if (got) {
+			json_decref(s->val);
+			s->val = json_incref(got);
+			s->at = mono_ms();
+		} else {
+			s->failed_at = mono_ms();
+			snprintf(s->failed_err, sizeof s->failed_err, "%s", err);
+			if (s->val && !refresh) {
+				log_warn("sign-in with %s: %s could not be fetched (%s); using the copy fetched before", p->label,
+					 what, err);
+				got = json_incref(s->val);
+			}
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return got;
+}
+
 /* The discovery document (a reference the caller decrefs), or NULL with err. */
 static json_t *discovery(const struct oauth_provider *p, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&cache_lock);
-	struct issuer_cache *c = entry(p->issuer);
-	json_t *doc = NULL;
-	if (c && c->doc && mono_ms() - c->doc_at < OIDC_CACHE_MS) {
-		doc = json_incref(c->doc);
-	} else if (c) {
-		doc = fetch_doc(p, err, errlen);
-		if (doc) {
-			json_decref(c->doc);
-			c->doc = json_incref(doc);
-			c->doc_at = mono_ms();
-		} else if (c->doc) {
-			log_warn("sign-in with %s: discovery failed (%s); using the copy fetched before", p->label, err);
-			doc = json_incref(c->doc);
-		}
-	} else {
-		errf(err, errlen, "out of memory");
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return doc;
+	return cached(p, false, NULL, false, fetch_doc, err, errlen);
 }
 
 /* The JWKS (a reference the caller decrefs): the cached one unless refresh, when it
  * is fetched again. NULL with err. */
 static json_t *jwks(const struct oauth_provider *p, const json_t *doc, bool refresh, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&cache_lock);
-	struct issuer_cache *c = entry(p->issuer);
-	json_t *keys = NULL;
-	if (c && c->jwks && !refresh && mono_ms() - c->jwks_at < OIDC_CACHE_MS) {
-		keys = json_incref(c->jwks);
-	} else if (c) {
-		keys = oauth_call_json(&(struct oauth_call){.url = doc_url(doc, "jwks_uri"), .what = "the JWKS"}, false, err,
-				       errlen);
-		if (keys && !json_is_array(json_object_get(keys, "keys"))) {
-			errf(err, errlen, "the JWKS holds no \"keys\" array");
-			json_decref(keys);
-			keys = NULL;
-		}
-		if (keys) {
-			json_decref(c->jwks);
-			c->jwks = json_incref(keys);
-			c->jwks_at = mono_ms();
-		} else if (c->jwks && !refresh) {
-			log_warn("sign-in with %s: the JWKS could not be fetched (%s); using the copy fetched before", p->label,
-				 err);
-			keys = json_incref(c->jwks);
-		}
-	} else {
-		errf(err, errlen, "out of memory");
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return keys;
+	return cached(p, true, doc, refresh, fetch_jwks, err, errlen);
 }
 
 int oauth_oidc_authorize(const struct oauth_provider *p, buf *url, char *err, size_t errlen)

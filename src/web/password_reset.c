@@ -21,6 +21,8 @@
 #include "../html/html.h"
 #include "../html/layout.h"
 #include "../mail/mail.h"
+#include "../model/apikey.h"
+#include "../model/identity.h"
 #include "../model/user.h"
 #include "web.h"
 
@@ -115,6 +117,15 @@ static void request_post(http_req *r, db *d, const char *email)
 		buf_free(&err);
 		return;
 	}
+	/* ASCII only: mail goes only to plain ASCII addresses (core/mailmsg.c), and the
+	 * throttle's lower-casing (ASCII) and the database's lower() (Unicode on
+	 * PostgreSQL: the Kelvin sign is a 'k') would count one address as two. */
+	for (const unsigned char *c = (const unsigned char *)email; *c; c++) {
+		if (*c >= 0x80) {
+			request_form(r, 400, email, "Enter the address in plain ASCII characters.");
+			return;
+		}
+	}
 	int allowed = auth_reset_allow(d, email, r->addr);
 	if (allowed < 0) {
 		http_add_header(r, "Retry-After", "30");
@@ -190,6 +201,58 @@ static void key_form(http_req *r, int status, const char *token, const buf *e1, 
 	page_send(r, status, &b);
 }
 
+#define CHANGED_TEXT "Your password is now changed, and every session of your account has been logged out."
+
+static bool key_live(const struct apikey *k, int64_t now)
+{
+	return k->revoked_at < 0 && (k->expires_at < 0 || k->expires_at > now);
+}
+
+/* After a reset of an account whose e-mail was proven: its other ways in (linked
+ * identities, live API keys) are kept, and listed here with where to remove them,
+ * in case they are not the owner's. False when there is none (or the database
+ * failed: the plain page then). */
+static bool leftovers_page(http_req *r, db *d, int64_t uid)
+{
+	struct identity *ids = NULL;
+	struct apikey *keys = NULL;
+	size_t nkeys = 0, live = 0;
+	int nids = identity_list(d, uid, &ids);
+	if (apikey_list(d, uid, &keys, &nkeys) < 0)
+		nkeys = 0;
+	int64_t now = now_ms();
+	for (size_t i = 0; i < nkeys; i++)
+		live += key_live(&keys[i], now);
+	bool shown = nids > 0 || live > 0;
+	if (shown) {
+		buf b = BUF_INIT;
+		page_begin(&b, r, "Password changed", "login");
+		html_raw(&b, "<h1>Password changed</h1>\n<p>" CHANGED_TEXT "</p>\n"
+			     "<p>These other ways into your account still work. If one is not yours, log in and "
+			     "remove it.</p>\n");
+		if (nids > 0) {
+			html_raw(&b, "<h2>Sign-in with providers</h2>\n<ul class=\"leftover-identities\">\n");
+			for (int i = 0; i < nids; i++)
+				html_printf(&b, "<li>%s %s</li>\n", ids[i].provider, ids[i].email);
+			html_raw(&b, "</ul>\n<p><a href=\"/accounts/login/?next=/accounts/social/connections/\">"
+				     "Log in and remove a sign-in</a></p>\n");
+		}
+		if (live > 0) {
+			html_raw(&b, "<h2>API keys</h2>\n<ul class=\"leftover-keys\">\n");
+			for (size_t i = 0; i < nkeys; i++)
+				if (key_live(&keys[i], now))
+					html_printf(&b, "<li>%s (%s…)</li>\n", keys[i].name, keys[i].prefix);
+			html_raw(&b, "</ul>\n<p><a href=\"/accounts/login/?next=/accounts/keys/\">Log in and revoke a "
+				     "key</a></p>\n");
+		}
+		page_end(&b);
+		page_send(r, 200, &b);
+	}
+	identity_list_free(ids, nids > 0 ? nids : 0);
+	apikey_list_free(keys, nkeys);
+	return shown;
+}
+
 static void key_post(http_req *r, db *d, const char *token, const struct user *u)
 {
 	const char *p1 = http_form(r, "password1"), *p2 = http_form(r, "password2");
@@ -201,7 +264,8 @@ static void key_post(http_req *r, db *d, const char *token, const struct user *u
 	} else if (password_hash(p1, hash) != 0) {
 		http_error(r, 500, "The password could not be changed.");
 	} else {
-		int rc = auth_reset_finish(d, token, hash, &uid);
+		bool was_verified = false;
+		int rc = auth_reset_finish(d, token, hash, &uid, &was_verified);
 		if (rc < 0) {
 			http_error(r, 500, "The password could not be changed.");
 		} else if (rc == 0) {
@@ -212,7 +276,10 @@ static void key_post(http_req *r, db *d, const char *token, const struct user *u
 			 * the visitor logs in with the new password. */
 			if (r->user.id == uid)
 				auth_logout(d, r);
-			http_redirect(r, 302, "/accounts/password/reset/key/done/");
+			/* Unproven before: the identities and keys are gone already. Proven:
+			 * they stay, and the owner sees them to judge. */
+			if (!was_verified || !leftovers_page(r, d, uid))
+				http_redirect(r, 302, "/accounts/password/reset/key/done/");
 		}
 	}
 	buf_free(&e1);
@@ -243,7 +310,6 @@ void page_password_reset_key(http_req *r)
 
 void page_password_reset_key_done(http_req *r)
 {
-	message_page(r, 200, "Password changed",
-		     "Your password is now changed, and every session of your account has been logged out.",
+	message_page(r, 200, "Password changed", CHANGED_TEXT,
 		     "/accounts/login/", "Log in with your new password");
 }

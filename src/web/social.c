@@ -115,12 +115,28 @@ static void leave_page(http_req *r, const struct oauth_provider *p, const char *
 	page_send(r, 200, &b);
 }
 
+static void too_many(http_req *r)
+{
+	http_error(r, 429, "Too many sign-ins are in progress from your address. Wait a few minutes.");
+}
+
 static void start(http_req *r, db *d, const struct oauth_provider *p)
 {
 	struct oauth_secrets s;
 	oauth_new_secrets(&s);
 	char err[256], fresh[64], state_hash[65], browser_hash[65];
 	buf redirect = BUF_INIT, url = BUF_INIT;
+	/* The limit first: discovery may wait on the provider, and an address past its
+	 * limit must not get to make threads wait (oauth_state_put checks it again, for
+	 * sign-ins started meanwhile). */
+	int busy = oauth_states_in_progress(d, r->addr, now_ms());
+	if (busy < 0 || busy >= STATES_PER_ADDR) {
+		if (busy < 0)
+			http_error(r, 500, "The sign-in could not be started (database).");
+		else
+			too_many(r);
+		goto out;
+	}
 	callback_uri(&redirect, p);
 	if (redirect.oom || oauth_authorize_url(p, redirect.data, &s, &url, err, sizeof err) < 0) {
 		log_warn("sign-in with %s: %s", p->label, redirect.oom ? "out of memory" : err);
@@ -145,7 +161,7 @@ static void start(http_req *r, db *d, const struct oauth_provider *p)
 	if (rc < 0)
 		http_error(r, 500, "The sign-in could not be started (database).");
 	else if (rc > 0)
-		http_error(r, 429, "Too many sign-ins are in progress from your address. Wait a few minutes.");
+		too_many(r);
 	else if (oauth_origin_listed(url.data))
 		http_redirect(r, 302, url.data);
 	else
@@ -185,6 +201,9 @@ static void finish(http_req *r, db *d, const struct oauth_provider *p, const str
 		fail(r, 403, "This account is inactive.");
 	else if (rc == SOCIAL_OTHER_USER)
 		fail(r, 400, "This %s account is already linked to another user.", p->label);
+	else if (rc == SOCIAL_EMAIL_TAKEN)
+		fail(r, 409, "An account with this e-mail exists: log in with its password, then link %s from your "
+			     "account page.", p->label);
 	else if (row->link_user_id)
 		http_redirect(r, 302, row->next);
 	else if (auth_login(d, r, u.id, u.username, u.is_admin) < 0)
@@ -194,26 +213,48 @@ static void finish(http_req *r, db *d, const struct oauth_provider *p, const str
 	user_clear(&u);
 }
 
+/* Takes the state's row when this browser started it (its cookie's hash is part of
+ * the deletion, so another browser's request deletes nothing): 1 taken, 0 none,
+ * -1 error. */
+static int take_mine(http_req *r, db *d, const char *state, struct oauth_state_row *row)
+{
+	const char *c = http_cookie(r, OAUTH_COOKIE);
+	if (!c)
+		return 0;
+	char hash[65], mine[65];
+	sha256_hex(hash, state, strlen(state));
+	sha256_hex(mine, c, strlen(c));
+	return oauth_state_take(d, hash, mine, now_ms(), row);
+}
+
 /* The state's row, if it is live, this provider's and this browser's. */
 static bool take_state(http_req *r, db *d, const struct oauth_provider *p, const char *state,
 		       struct oauth_state_row *row)
 {
-	char hash[65], mine[65];
-	sha256_hex(hash, state, strlen(state));
-	int rc = oauth_state_take(d, hash, now_ms(), row);
+	int rc = take_mine(r, d, state, row);
 	if (rc < 0) {
 		http_error(r, 500, "The sign-in could not be checked (database).");
 		return false;
 	}
-	const char *c = http_cookie(r, OAUTH_COOKIE);
-	if (c)
-		sha256_hex(mine, c, strlen(c));
-	bool ok = rc == 1 && c && sodium_memcmp(mine, row->browser_hash, 64) == 0 && strcmp(row->provider, p->name) == 0 &&
-		  row->link_user_id == r->user.id;
+	bool ok = rc == 1 && strcmp(row->provider, p->name) == 0 && row->link_user_id == r->user.id;
 	if (!ok)
 		fail(r, 400, "This sign-in with %s has expired, was already used, or was started in another browser. "
 			     "Try again.", p->label);
 	return ok;
+}
+
+/* The callback's `error` when it is one of RFC 6749's (4.1.2.1), as our own
+ * string; NULL for anything else, which is never shown: the parameter is the
+ * URL's, so whoever sends the link chooses it. */
+static const char *provider_error(const char *error)
+{
+	static const char *const codes[] = {"invalid_request", "unauthorized_client", "access_denied",
+					    "unsupported_response_type", "invalid_scope", "server_error",
+					    "temporarily_unavailable"};
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (strcmp(error, codes[i]) == 0)
+			return codes[i];
+	return NULL;
 }
 
 static void callback(http_req *r, db *d, const struct oauth_provider *p)
@@ -221,15 +262,15 @@ static void callback(http_req *r, db *d, const struct oauth_provider *p)
 	const char *error = http_query(r, "error"), *state = http_query(r, "state"), *code = http_query(r, "code");
 	struct oauth_state_row row = {0};
 	if (error) {
-		if (state) { /* spent either way */
-			char hash[65];
-			sha256_hex(hash, state, strlen(state));
-			oauth_state_take(d, hash, now_ms(), &row);
-		}
-		if (strcmp(error, "access_denied") == 0)
+		if (state && strlen(state) <= 64) /* spent either way, by its own browser only */
+			take_mine(r, d, state, &row);
+		const char *code_name = provider_error(error);
+		if (code_name && strcmp(code_name, "access_denied") == 0)
 			fail(r, 400, "You did not allow the sign-in with %s, so you are not signed in.", p->label);
+		else if (code_name)
+			fail(r, 400, "%s refused the sign-in (%s).", p->label, code_name);
 		else
-			fail(r, 400, "%s refused the sign-in (%.64s).", p->label, error);
+			fail(r, 400, "%s refused the sign-in.", p->label);
 	} else if (!state || !code || strlen(state) > 64 || strlen(code) > 2048) {
 		fail(r, 400, "The answer from %s is incomplete: the sign-in did not happen. Try again.", p->label);
 	} else if (take_state(r, d, p, state, &row)) {

@@ -8,6 +8,7 @@
 // does not reach the others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
 import { startServer, Client, dbQuery, dbExec, freePort, sleep, findForm } from '../lib/server.mjs';
 import { signedUpClient, login, isLoggedIn } from '../lib/flows.mjs';
 import { startSmtpServer } from '../lib/smtp-server.mjs';
@@ -143,6 +144,47 @@ test('a reset mail arrives over SMTP with STARTTLS and AUTH; its link sets a new
   assert.equal((await login(new Client(server.url), user.username, newPassword)).status, 302, 'a replayed link changed the password');
 });
 
+/** Links a GitHub identity and makes a live API key for user id (rows as the sign-in
+ * and the keys page write them). */
+function giveWaysIn(uid, subject) {
+  const now = Date.now();
+  dbExec(server, `INSERT INTO identities (provider, subject, user_id, email, created_at, last_used) VALUES ('github', '${subject}', ${uid}, 'evil@evil.test', ${now}, ${now})`);
+  dbExec(server, `INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) VALUES (${uid}, 'evil key', 'sk-evil', 'hash-${subject}', ${now})`);
+}
+
+test('a reset of an account whose e-mail was unproven removes its identities and API keys, and proves the e-mail', async () => {
+  // The attacker signed up with the victim's address, linked their GitHub, made a key.
+  const { user } = await signedUpClient(server.url, 'squat');
+  const uid = Number(dbQuery(server, `SELECT id FROM users WHERE username = '${user.username}'`)[0].id);
+  assert.equal(Number(dbQuery(server, `SELECT email_verified AS v FROM users WHERE id = ${uid}`)[0].v), 0, 'signup proves no e-mail');
+  giveWaysIn(uid, `squat-${uid}`);
+  assert.equal((await askReset(server.url, user.email, nextIp())).status, 302);
+  const link = linkOf(await mailFor(user.email));
+  const set = await setPassword(new Client(server.url), link.path, 'Victim-owns#it9');
+  assert.equal(set.status, 302);
+  assert.equal(set.location, '/accounts/password/reset/key/done/');
+  assert.equal(dbQuery(server, `SELECT id FROM identities WHERE user_id = ${uid}`).length, 0, 'the attacker identity survived the reset');
+  const keys = dbQuery(server, `SELECT revoked_at FROM api_keys WHERE user_id = ${uid}`);
+  assert.equal(keys.length, 1);
+  assert.ok(keys[0].revoked_at !== null, 'the attacker API key survived the reset');
+  assert.equal(Number(dbQuery(server, `SELECT email_verified AS v FROM users WHERE id = ${uid}`)[0].v), 1, 'a reset proves the mailbox');
+
+  // Proven now: a second reset keeps what was added since, and lists it with where to remove it.
+  giveWaysIn(uid, `later-${uid}`);
+  assert.equal((await askReset(server.url, user.email, nextIp())).status, 302);
+  const link2 = linkOf(await mailFor(user.email));
+  const page = await setPassword(new Client(server.url), link2.path, 'Victim-owns#it10');
+  assert.equal(page.status, 200, page.text.slice(0, 500));
+  assert.match(page.text, /Your password is now changed/);
+  assert.match(page.text, /<li>github evil@evil\.test<\/li>/);
+  assert.match(page.text, /<li>evil key \(sk-evil…\)<\/li>/);
+  assert.match(page.text, /href="\/accounts\/login\/\?next=\/accounts\/social\/connections\/"/);
+  assert.match(page.text, /href="\/accounts\/login\/\?next=\/accounts\/keys\/"/);
+  assert.equal(dbQuery(server, `SELECT id FROM identities WHERE user_id = ${uid}`).length, 1);
+  assert.equal(dbQuery(server, `SELECT id FROM api_keys WHERE user_id = ${uid} AND revoked_at IS NULL`).length, 1);
+  assert.equal((await login(new Client(server.url), user.username, 'Victim-owns#it10')).status, 302);
+});
+
 test('an unknown address and an inactive account get exactly the answer a known one gets, and no mail', async () => {
   const { user } = await signedUpClient(server.url, 'known');
   const { user: sleeper } = await signedUpClient(server.url, 'inactive');
@@ -237,6 +279,14 @@ test('a malformed address is refused with a reason, whatever the accounts', asyn
   assert.match(r.text, /Enter a valid email address/);
   const long = await askReset(server.url, `${'a'.repeat(250)}@mail.test`, nextIp());
   assert.equal(long.status, 400);
+  // Not ASCII (the Kelvin sign, which PostgreSQL's lower() makes a 'k'), or with DEL:
+  // refused, and counted by no throttle.
+  for (const bad of ['\u212Aelvin@mail.test', 'caf\u00e9@mail.test', 'del\u007f@mail.test']) {
+    const r2 = await askReset(server.url, bad, nextIp());
+    assert.equal(r2.status, 400, bad);
+    assert.match(r2.text, /plain ASCII|Enter a valid email address/);
+  }
+  assert.match((await askReset(server.url, '\u212Aelvin@mail.test', nextIp())).text, /Enter the address in plain ASCII characters/);
 });
 
 test('a malformed or unknown token gets the bad-link page', async () => {
@@ -330,6 +380,35 @@ test('smtps:// delivers over TLS; ?starttls refuses a server without STARTTLS; a
   } finally {
     await implicit.close();
     await plain.close();
+  }
+});
+
+/** An IPv4 address of this machine that is not loopback (a relay "across a network"). */
+function outwardAddress() {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return null;
+}
+
+test('plain smtp:// to a relay across a network uses STARTTLS when offered; to this machine it stays clear', async () => {
+  const host = outwardAddress();
+  assert.ok(host, 'this machine has no non-loopback IPv4 address to test with');
+  const remote = await startSmtpServer({ tls: 'starttls', host });
+  const local = await startSmtpServer({ tls: 'starttls' });
+  try {
+    const url = remote.url({ starttls: false });
+    assert.match(url, /^smtp:\/\/[^?]+$/);
+    const a = await oneReset({ SMTP_URL: url, SMTP_CA_FILE: remote.caFile }, remote);
+    assert.ok(a.mail, `no mail to ${host}:\n${a.log.slice(-1500)}`);
+    assert.equal(a.mail.secure, true, 'the link and the password went in clear to a relay that offered STARTTLS');
+    assert.equal(a.mail.user, 'llmmeta');
+    const b = await oneReset({ SMTP_URL: local.url({ starttls: false }) }, local);
+    assert.ok(b.mail, `no mail to 127.0.0.1:\n${b.log.slice(-1500)}`);
+    assert.equal(b.mail.secure, false, 'a local relay is reached as configured, in clear');
+  } finally {
+    await remote.close();
+    await local.close();
   }
 });
 

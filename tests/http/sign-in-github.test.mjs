@@ -4,7 +4,7 @@
 // failing (HTTP 500, garbage, a refused code) gives a clear message and no account.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, dbQuery, createUser, errorTexts } from '../lib/server.mjs';
+import { Client, dbQuery, dbExec, createUser, errorTexts } from '../lib/server.mjs';
 import { isLoggedIn, goodPassword } from '../lib/flows.mjs';
 import { startFakeGitHub } from '../lib/fake-github.mjs';
 import { reservePort, startOn, pressButton, assertNoSession } from '../lib/sign-in.mjs';
@@ -88,9 +88,11 @@ test('an unverified primary e-mail does not take over the account that has it', 
   assert.equal(byGitHubId(556).username, 'mallory2');
 });
 
-test('a primary verified e-mail links the existing account', async () => {
+test('a primary verified e-mail links the existing account whose e-mail is proven', async () => {
   const owner = { username: 'ghowner', email: 'ghowner@mail.test', password: goodPassword() };
   assert.equal((await createUser(server, owner)).code, 0);
+  // As a completed password reset leaves it (tests/http/password-reset.test.mjs).
+  dbExec(server, "UPDATE users SET email_verified = 1 WHERE username = 'ghowner'");
   const n = users();
   const { client, r } = await signIn({ user: { id: 600, login: 'whatever' },
     emails: [{ email: 'ghowner@mail.test', primary: true, verified: true }] });
@@ -98,6 +100,36 @@ test('a primary verified e-mail links the existing account', async () => {
   assert.equal(users(), n);
   assert.equal(byGitHubId(600).username, 'ghowner');
   assert.match((await client.get('/')).text, /class="who">ghowner</);
+});
+
+test('pre-account takeover: an account whose e-mail is unproven gets no link and no twin, only a message', async () => {
+  // The attacker signed up first with the victim's address (signup proves nothing).
+  const attacker = { username: 'squatter', email: 'ghsquatted@mail.test', password: goodPassword() };
+  assert.equal((await createUser(server, attacker)).code, 0);
+  const n = users();
+  const { client, r } = await signIn({ user: { id: 601, login: 'realowner' },
+    emails: [{ email: 'ghsquatted@mail.test', primary: true, verified: true }] });
+  assert.equal(r.status, 409, r.text.slice(0, 800));
+  assert.match(errorTexts(r.text).join(' '),
+    /An account with this e-mail exists: log in with its password, then link GitHub from your account page/);
+  assertNoSession(r);
+  assert.equal(await isLoggedIn(client), false);
+  assert.equal(byGitHubId(601), undefined, 'the identity was linked to the squatter');
+  assert.equal(users(), n, 'an account was made with a taken address');
+  // Once the mailbox is proven (a reset), the same sign-in links.
+  dbExec(server, "UPDATE users SET email_verified = 1 WHERE username = 'squatter'");
+  const again = await signIn({ user: { id: 601, login: 'realowner' },
+    emails: [{ email: 'ghsquatted@mail.test', primary: true, verified: true }] });
+  assert.equal(again.r.status, 302);
+  assert.equal(byGitHubId(601).username, 'squatter');
+});
+
+test('an account made by a sign-in with a verified e-mail has it proven; without one, not', async () => {
+  await signIn({ user: { id: 602, login: 'proven' }, emails: [{ email: 'proven@gh.test', primary: true, verified: true }] });
+  await signIn({ user: { id: 603, login: 'unproven' }, emails: [{ email: 'unproven@gh.test', primary: true, verified: false }] });
+  const v = (id) => Number(dbQuery(server, `SELECT u.email_verified AS v FROM identities i JOIN users u ON u.id = i.user_id WHERE i.provider = 'github' AND i.subject = '${id}'`)[0].v);
+  assert.equal(v(602), 1);
+  assert.equal(v(603), 0);
 });
 
 async function assertFails(opts, mention) {

@@ -6,7 +6,8 @@
 // advertises. A provider that is down or answers garbage gets a clear message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, dbQuery, errorTexts } from '../lib/server.mjs';
+import http from 'node:http';
+import { Client, dbQuery, dbExec, errorTexts } from '../lib/server.mjs';
 import { isLoggedIn } from '../lib/flows.mjs';
 import { startHostileOidc, signJwt } from '../lib/hostile-oidc.mjs';
 import { reservePort, startOn, pressButton, assertNoSession } from '../lib/sign-in.mjs';
@@ -210,29 +211,149 @@ test('an authorization page on another origin than the issuer is reached by a pa
   }
 });
 
-test('a discovery document that names another issuer stops the sign-in before it starts', async () => {
-  // The cached document is used for an hour; a fresh server reads it anew.
+/** A fresh llmmeta (an empty discovery cache) on the hostile provider idp2. */
+async function freshServer(idp2, env = {}) {
+  const { port } = await reservePort('oidc');
+  return startOn(port, { OIDC_ISSUER: idp2.issuer, OIDC_CLIENT_ID: idp2.clientId, OIDC_CLIENT_SECRET: idp2.clientSecret, ...env });
+}
+const discoveries = (idp2) => idp2.requests.filter((q) => q.path === '/.well-known/openid-configuration').length;
+
+test('a discovery document that names another issuer stops the sign-in before it starts; the failure is remembered', async () => {
   const bad = await startHostileOidc();
   bad.opts.discoveryBody = JSON.stringify({ issuer: 'https://evil.test', authorization_endpoint: `${bad.issuer}/authorize`,
     token_endpoint: `${bad.issuer}/token`, jwks_uri: `${bad.issuer}/jwks` });
-  const { port } = await reservePort('oidc');
-  const s = await startOn(port, { OIDC_ISSUER: bad.issuer, OIDC_CLIENT_ID: bad.clientId, OIDC_CLIENT_SECRET: bad.clientSecret });
+  const s = await freshServer(bad);
   try {
     const c = new Client(s.url);
     const r = await pressButton(c, 'oidc');
     assert.equal(r.status, 502);
     assert.match(errorTexts(r.text).join(' '), /not possible right now: the discovery document names another issuer/);
+    // Remembered for 30 s: the next sign-in fails at once, without asking the provider.
+    const n = discoveries(bad);
     bad.opts.discoveryBody = 'garbage{';
     const r2 = await pressButton(c, 'oidc');
     assert.equal(r2.status, 502);
-    assert.match(errorTexts(r2.text).join(' '), /not the JSON expected/);
-    await bad.stop();
-    const r3 = await pressButton(c, 'oidc');
-    assert.equal(r3.status, 502);
-    assert.match(errorTexts(r3.text).join(' '), /could not be reached/);
-    assertNoSession(r3);
+    assert.match(errorTexts(r2.text).join(' '), /names another issuer \(less than 30 s ago\)/);
+    assert.equal(discoveries(bad), n, 'a failed discovery was fetched again at once');
+    assertNoSession(r2);
   } finally {
     await s.stop();
-    await bad.stop().catch(() => {});
+    await bad.stop();
+  }
+});
+
+test('a discovery document that is no JSON, or a provider that cannot be reached, gets a clear message', async () => {
+  const bad = await startHostileOidc();
+  bad.opts.discoveryBody = 'garbage{';
+  const s = await freshServer(bad);
+  const gone = await startHostileOidc();
+  const s2 = await freshServer(gone);
+  await gone.stop();
+  try {
+    const r = await pressButton(new Client(s.url), 'oidc');
+    assert.equal(r.status, 502);
+    assert.match(errorTexts(r.text).join(' '), /not the JSON expected/);
+    const r2 = await pressButton(new Client(s2.url), 'oidc');
+    assert.equal(r2.status, 502);
+    assert.match(errorTexts(r2.text).join(' '), /could not be reached/);
+    assertNoSession(r2);
+  } finally {
+    await s.stop();
+    await s2.stop();
+    await bad.stop();
+  }
+});
+
+/** GETs url + '/' on a new connection each time (the server's threads keep the
+ * connections they accepted: a kept-alive one could belong to the thread that is
+ * busy), every everyMs for ms; { failed, p99 } in ms, as wellBehaved (tests/lib/hostile.mjs). */
+async function probeFresh(url, { ms = 1500, everyMs = 50, timeoutMs = 2500 } = {}) {
+  const latencies = [];
+  let failed = 0;
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    const t = performance.now();
+    const status = await new Promise((resolve) => {
+      const req = http.get(`${url}/`, { agent: false, timeout: timeoutMs }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(0));
+    });
+    if (status !== 200) failed++;
+    latencies.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  latencies.sort((a, b) => a - b);
+  return { failed, p99: latencies[Math.min(latencies.length - 1, Math.floor(0.99 * latencies.length))] };
+}
+
+test('a slow discovery holds one request, not every worker: the others fail at once and / still answers', async () => {
+  const slow = await startHostileOidc();
+  slow.opts.discoveryDelayMs = 3000;
+  slow.opts.discoveryStatus = 503;
+  const s = await freshServer(slow, { THREADS: '2' });
+  try {
+    const signIns = Array.from({ length: 6 }, () => pressButton(new Client(s.url), 'oidc'));
+    await new Promise((r) => setTimeout(r, 300));
+    const health = await probeFresh(s.url);
+    const done = await Promise.all(signIns);
+    assert.equal(health.failed, 0, `/ failed ${health.failed} times while discovery hung`);
+    assert.ok(health.p99 < 500, `/ took up to ${health.p99.toFixed(0)} ms (p99) while discovery hung`);
+    for (const r of done) assert.equal(r.status, 502);
+    // The time each sign-in spent in the server (the request log's, so that waiting
+    // for a busy thread in the queue does not count): one waited for the provider.
+    const posts = () => [...s.stderr().matchAll(/POST \/accounts\/oidc\/login\/ 502 \d+B (\d+)ms/g)];
+    for (let i = 0; i < 40 && posts().length < 6; i++) await new Promise((r) => setTimeout(r, 50)); // logged after the answer
+    const times = posts().map((m) => Number(m[1]));
+    assert.equal(times.length, 6, s.stderr().slice(-3000));
+    assert.equal(times.filter((t) => t >= 2500).length, 1, `handler times ${times}`);
+    assert.equal(times.filter((t) => t < 500).length, 5, `sign-ins waited for the one fetching: ${times}`);
+    assert.ok(done.some((r) => /being fetched for another sign-in/.test(errorTexts(r.text).join(' '))));
+    assert.equal(discoveries(slow), 1, 'one fetch at a time');
+    // The failure is remembered: the next sign-in fails at once, without a fetch.
+    const again = await pressButton(new Client(s.url), 'oidc');
+    assert.equal(again.status, 502);
+    assert.match(errorTexts(again.text).join(' '), /answered HTTP 503.*less than 30 s ago/);
+    assert.equal(discoveries(slow), 1);
+  } finally {
+    await s.stop();
+    await slow.stop();
+  }
+});
+
+test('an address at its limit of sign-ins in progress gets 429 before discovery is asked', async () => {
+  const idp2 = await startHostileOidc();
+  const s = await freshServer(idp2);
+  try {
+    const until = Date.now() + 600000;
+    const rows = Array.from({ length: 20 }, (_, i) => `('limit-${i}', 'b', 'oidc', 'n', 'v', '/', '127.0.0.1', ${until})`).join(', ');
+    dbExec(s, `INSERT INTO oauth_states (state_hash, browser_hash, provider, nonce, verifier, next, addr, expires_at) VALUES ${rows}`);
+    const r = await pressButton(new Client(s.url), 'oidc');
+    assert.equal(r.status, 429);
+    assert.equal(discoveries(idp2), 0, 'discovery was fetched for an address past its limit');
+    dbExec(s, "DELETE FROM oauth_states WHERE state_hash = 'limit-0'");
+    assert.equal((await pressButton(new Client(s.url), 'oidc')).status, 302, 'the 20th sign-in in progress');
+  } finally {
+    await s.stop();
+    await idp2.stop();
+  }
+});
+
+test('an OIDC_ISSUER ending in / (as Auth0 names its issuers) is compared as configured', async () => {
+  const slash = await startHostileOidc();
+  slash.opts.issuerSlash = true;
+  slash.opts.sub = 'slash-user';
+  const s = await freshServer(slash, { OIDC_ISSUER: `${slash.issuer}/` });
+  try {
+    const client = new Client(s.url);
+    const start = await pressButton(client, 'oidc');
+    assert.equal(start.status, 302, start.text.slice(0, 800));
+    const redirect = await fetch(start.location, { redirect: 'manual' });
+    const r = await client.get(redirect.headers.get('location'));
+    assert.equal(r.status, 302, r.text.slice(0, 800));
+    assert.ok(await isLoggedIn(client));
+    assert.equal(discoveries(slash), 1);
+    assert.ok(slash.requests.some((q) => q.path === '/.well-known/openid-configuration'), 'no double slash in the URL');
+  } finally {
+    await s.stop();
+    await slash.stop();
   }
 });

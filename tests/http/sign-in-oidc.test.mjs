@@ -131,8 +131,41 @@ test('a callback in a browser that did not start the sign-in is refused (login C
   const r = await victim.get(back);
   assert.equal(r.status, 400);
   assertNoSession(r);
-  // And the state is spent: the attacker cannot use it after the victim's attempt.
+  // The victim's browser did not spend it (only the browser that started a sign-in
+  // can): it still works once, in the attacker's own browser, for the attacker.
+  const own = await attacker.get(back);
+  assert.equal(own.status, 302);
   assert.equal((await attacker.get(back)).status, 400);
+});
+
+test('someone who learns a state cannot cancel the sign-in with an error callback from another browser', async () => {
+  const client = new Client(server.url);
+  const start = await pressButton(client, 'oidc');
+  const state = new URL(start.location).searchParams.get('state');
+  const meddler = new Client(server.url);
+  const cancel = await meddler.get(`/accounts/oidc/login/callback/?error=access_denied&state=${encodeURIComponent(state)}`);
+  assert.equal(cancel.status, 400);
+  const back = await providerSignIn(start.location, { login: 'alice' });
+  const done = await client.get(back);
+  assert.equal(done.status, 302, done.text.slice(0, 500));
+  assert.equal(await isLoggedIn(client), true);
+});
+
+test('the callback error parameter: RFC 6749 codes get a fixed message, any other text is never shown', async () => {
+  const c = new Client(server.url);
+  const known = await c.get('/accounts/oidc/login/callback/?error=temporarily_unavailable&error_description=Call+0800-SCAM');
+  assert.equal(known.status, 400);
+  assert.match(errorTexts(known.text).join(' '), /Test IdP refused the sign-in \(temporarily_unavailable\)\./);
+  assert.doesNotMatch(known.text, /0800|SCAM/);
+  const odd = await c.get('/accounts/oidc/login/callback/?error=Your+account+is+locked:+call+0800-SCAM');
+  assert.equal(odd.status, 400);
+  assert.match(errorTexts(odd.text).join(' '), /Test IdP refused the sign-in\./);
+  assert.doesNotMatch(odd.text, /locked|0800|SCAM/);
+  // A code that only looks like one (a prefix, another case) is no code.
+  for (const e of ['access_denied_x', 'ACCESS_DENIED']) {
+    const r = await c.get(`/accounts/oidc/login/callback/?error=${e}`);
+    assert.doesNotMatch(r.text, new RegExp(e));
+  }
 });
 
 test('denied consent: a clear message, no account, no session', async () => {
@@ -178,6 +211,7 @@ test('an unverified e-mail never reaches the account that has it', async () => {
 test('a verified e-mail links the existing account (case-insensitively)', async () => {
   const owner = { username: 'owner', email: 'owner@mail.test', password: goodPassword() };
   assert.equal((await createUser(server, owner)).code, 0);
+  dbExec(server, "UPDATE users SET email_verified = 1 WHERE username = 'owner'"); // proven (docs/accounts.md)
   const before = userCount();
   const { client, done } = await signIn('owner');
   assert.equal(done.status, 302);

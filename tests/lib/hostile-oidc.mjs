@@ -34,6 +34,9 @@ export function signJwt(claims, { key, alg = 'RS256', kid = key?.kid, secret } =
  *   sign(claims, ctx)  returns the ID token (default: RS256 with the current key)
  *   tokenStatus/tokenBody  replace the token endpoint's answer
  *   discoveryBody      replaces the discovery document's text
+ *   discoveryDelayMs   the discovery document is answered this late (a slow provider)
+ *   discoveryStatus    the discovery document's answer is this error status instead
+ *   issuerSlash        the issuer is named with a trailing '/' (as Auth0's is)
  *   jwksBody           replaces the JWKS
  *   userinfo           the userinfo endpoint's claims (sub added), or null for none
  */
@@ -51,9 +54,11 @@ export async function startHostileOidc({ clientId = 'llmmeta', clientSecret = 'h
     requests.push({ method: req.method, path: url.pathname, headers: req.headers, body });
     const json = (status, obj) => { res.writeHead(status, { 'Content-Type': 'application/json' }); res.end(typeof obj === 'string' ? obj : JSON.stringify(obj)); };
     if (url.pathname === '/.well-known/openid-configuration') {
+      if (opts.discoveryDelayMs) await new Promise((r) => setTimeout(r, opts.discoveryDelayMs));
+      if (opts.discoveryStatus) return json(opts.discoveryStatus, { error: 'unavailable' });
       if (opts.discoveryBody !== undefined) return json(200, opts.discoveryBody);
       return json(200, {
-        issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`,
+        issuer: opts.issuerSlash ? `${issuer}/` : issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`,
         jwks_uri: `${issuer}/jwks`, userinfo_endpoint: `${issuer}/userinfo`,
         token_endpoint_auth_methods_supported: opts.authMethods, response_types_supported: ['code'],
         id_token_signing_alg_values_supported: ['RS256'], subject_types_supported: ['public'],
@@ -87,7 +92,7 @@ export async function startHostileOidc({ clientId = 'llmmeta', clientSecret = 'h
       if (opts.tokenStatus) return json(opts.tokenStatus, opts.tokenBody ?? { error: 'server_error' });
       if (opts.tokenBody !== undefined) return json(200, opts.tokenBody);
       const now = Math.floor(Date.now() / 1000);
-      const base = { iss: issuer, sub: c.sub, aud: clientId, exp: now + 300, iat: now, nonce: c.nonce,
+      const base = { iss: opts.issuerSlash ? `${issuer}/` : issuer, sub: c.sub, aud: clientId, exp: now + 300, iat: now, nonce: c.nonce,
         email: opts.email ?? 'hostile@oidc.test', email_verified: opts.emailVerified ?? true };
       const claims = opts.claims ? opts.claims(base) : base;
       const idToken = opts.sign ? opts.sign(claims, { keys, published }) : signJwt(claims, { key: keys[keys.length - 1] });

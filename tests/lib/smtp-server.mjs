@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A self-signed certificate for 127.0.0.1: { dir, keyFile, certFile, key, cert }. */
-export function selfSignedCert() {
+/** A self-signed certificate for the IP address host: { dir, keyFile, certFile, key, cert }. */
+export function selfSignedCert(host = '127.0.0.1') {
   const dir = mkdtempSync(join(tmpdir(), 'llmmeta-smtp-tls-'));
   const keyFile = join(dir, 'key.pem'), certFile = join(dir, 'cert.pem');
   const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    '-days', '1', '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host}`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr || r.error}`);
   return { dir, keyFile, certFile, key: readFileSync(keyFile), cert: readFileSync(certFile) };
 }
@@ -41,11 +41,12 @@ export function parseMessage(raw) {
 /**
  * Starts the server. tls: 'starttls' (offered on a clear connection), 'implicit'
  * (smtps), or 'none' (STARTTLS not offered). auth: { user, pass } required of every
- * client, or null for none. Returns { port, url(scheme, { user, pass, starttls }),
+ * client, or null for none. host: the IPv4 address it listens on (and its
+ * certificate names), 127.0.0.1 unless a test needs a relay across a network. Returns { port, url(scheme, { user, pass, starttls }),
  * caFile, messages, authFailures, nextMessage(timeoutMs), close() }.
  */
-export async function startSmtpServer({ tls = 'starttls', auth = { user: 'llmmeta', pass: 'smtp-secret-Pa55' } } = {}) {
-  const cert = tls === 'none' ? null : selfSignedCert();
+export async function startSmtpServer({ tls = 'starttls', auth = { user: 'llmmeta', pass: 'smtp-secret-Pa55' }, host = '127.0.0.1' } = {}) {
+  const cert = tls === 'none' ? null : selfSignedCert(host);
   const messages = [];
   const authFailures = [];
   const waiters = [];
@@ -83,7 +84,7 @@ export async function startSmtpServer({ tls = 'starttls', auth = { user: 'llmmet
     },
   });
   server.on('error', () => {}); // a client that hangs up is not the test's failure
-  await new Promise((res, rej) => { server.once('error', rej); server.listen(0, '127.0.0.1', res); });
+  await new Promise((res, rej) => { server.once('error', rej); server.listen(0, host, res); });
   const { port } = server.server.address();
   let taken = 0; // messages handed out by nextMessage
   return {
@@ -91,7 +92,7 @@ export async function startSmtpServer({ tls = 'starttls', auth = { user: 'llmmet
     url({ user = auth?.user, pass = auth?.pass, starttls = tls === 'starttls' } = {}) {
       const scheme = tls === 'implicit' ? 'smtps' : 'smtp';
       const cred = user ? `${encodeURIComponent(user)}:${encodeURIComponent(pass)}@` : '';
-      return `${scheme}://${cred}127.0.0.1:${port}${starttls ? '?starttls' : ''}`;
+      return `${scheme}://${cred}${host}:${port}${starttls ? '?starttls' : ''}`;
     },
     /** The next message not yet handed out, waiting at most timeoutMs (null when none came). */
     nextMessage(timeoutMs = 10000) {

@@ -99,7 +99,8 @@ static void test_aliases_and_urls(void **state)
 	assert_int_equal(load(&c, err), 0);
 	assert_string_equal(c.google.id, "gid");
 	assert_string_equal(c.google.secret, "gsecret");
-	assert_string_equal(c.oidc_issuer, "http://127.0.0.1:9999/realms/x");
+	/* The issuer as configured, its slash too (compared with the provider's). */
+	assert_string_equal(c.oidc_issuer, "http://127.0.0.1:9999/realms/x/");
 	assert_string_equal(c.github_url, "https://ghe.example.org");
 	config_free(&c);
 	setenv("OIDC_ISSUER", "http://idp.example.org", 1); /* plain http to another machine */

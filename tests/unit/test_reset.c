@@ -120,7 +120,7 @@ static void test_check_and_finish(void **state)
 	char hash[128];
 	assert_int_equal(password_hash("New-pass#word1", hash), 0);
 	uid = 0;
-	assert_int_equal(auth_reset_finish(d, b.token, hash, &uid), 1);
+	assert_int_equal(auth_reset_finish(d, b.token, hash, &uid, NULL), 1);
 	assert_int_equal(uid, alice_id);
 	struct user u = {0};
 	assert_int_equal(user_by_id(d, alice_id, &u), 1);
@@ -131,11 +131,11 @@ static void test_check_and_finish(void **state)
 	assert_int_equal(count("SELECT count(*) FROM password_resets WHERE user_id = ? AND used_at IS NULL", alice_id), 0);
 
 	/* Once: neither the used token nor the other one works again. */
-	assert_int_equal(auth_reset_finish(d, b.token, hash, &uid), 0);
+	assert_int_equal(auth_reset_finish(d, b.token, hash, &uid, NULL), 0);
 	assert_int_equal(auth_reset_check(d, b.token, &uid), 0);
 	assert_int_equal(auth_reset_check(d, a.token, &uid), 0);
-	assert_int_equal(auth_reset_finish(d, a.token, hash, &uid), 0);
-	assert_int_equal(auth_reset_finish(d, "short", hash, &uid), 0);
+	assert_int_equal(auth_reset_finish(d, a.token, hash, &uid, NULL), 0);
+	assert_int_equal(auth_reset_finish(d, "short", hash, &uid, NULL), 0);
 	auth_reset_mail_free(&a);
 	auth_reset_mail_free(&b);
 	db_exec(d, "DELETE FROM password_resets", DB_ARGS());
@@ -150,9 +150,9 @@ static void test_expiry_and_inactive(void **state)
 	assert_int_equal(reset_create(d, alice_id, "h-edge", now, now + 1000), 0);
 	assert_int_equal(reset_find(d, "h-edge", now + 999, &uid), 1);
 	assert_int_equal(reset_find(d, "h-edge", now + 1000, &uid), 0);
-	assert_int_equal(reset_use(d, "h-edge", now + 1000, "x", &uid), 0);
-	assert_int_equal(reset_use(d, "h-edge", now + 999, "x", &uid), 1);
-	assert_int_equal(reset_use(d, "h-edge", now + 999, "x", &uid), 0); /* used */
+	assert_int_equal(reset_use(d, "h-edge", now + 1000, "x", &uid, NULL), 0);
+	assert_int_equal(reset_use(d, "h-edge", now + 999, "x", &uid, NULL), 1);
+	assert_int_equal(reset_use(d, "h-edge", now + 999, "x", &uid, NULL), 0); /* used */
 
 	/* Through auth: a token whose time has passed. */
 	struct reset_mail m;
@@ -160,14 +160,14 @@ static void test_expiry_and_inactive(void **state)
 	assert_int_equal(auth_reset_check(d, m.token, &uid), 1);
 	db_exec(d, "UPDATE password_resets SET expires_at = ? WHERE user_id = ?", DB_ARGS(db_v_int(now_ms() - 1), db_v_int(alice_id)));
 	assert_int_equal(auth_reset_check(d, m.token, &uid), 0);
-	assert_int_equal(auth_reset_finish(d, m.token, "x", &uid), 0);
+	assert_int_equal(auth_reset_finish(d, m.token, "x", &uid, NULL), 0);
 	auth_reset_mail_free(&m);
 
 	/* A user made inactive after the mail went out. */
 	assert_int_equal(auth_reset_start(d, "alice@example.org", &m), 1);
 	db_exec(d, "UPDATE users SET is_active = 0 WHERE id = ?", DB_ARGS(db_v_int(alice_id)));
 	assert_int_equal(auth_reset_check(d, m.token, &uid), 0);
-	assert_int_equal(auth_reset_finish(d, m.token, "x", &uid), 0);
+	assert_int_equal(auth_reset_finish(d, m.token, "x", &uid, NULL), 0);
 	db_exec(d, "UPDATE users SET is_active = 1 WHERE id = ?", DB_ARGS(db_v_int(alice_id)));
 	assert_int_equal(auth_reset_check(d, m.token, &uid), 1);
 	auth_reset_mail_free(&m);
