@@ -10,7 +10,8 @@
 # prints p50 and p99 of each and what each proxy adds; then N calls at a fixed
 # concurrency to check that the recorded calls equal the 200 responses.
 # Figures only: nothing here passes or fails.
-#   bench/api-latency.sh   (BENCH_SECONDS=5, BENCH_BIN=build/llmmeta, BENCH_COUNT=5000)
+#   bench/api-latency.sh   (BENCH_SECONDS=5, BENCH_BIN=build/llmmeta, BENCH_COUNT=5000,
+#                           BENCH_CONNECTIONS=32: 1 measures one call at a time, no queueing)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -63,13 +64,14 @@ ms() { # wrk latency (850.00us, 1.20ms, 2.00s) -> ms
 }
 run() { # label url [key]
 	local out
-	out=$(BENCH_KEY=${3:-} wrk -t2 -c${BENCH_CONNECTIONS:-32} -d"${BENCH_SECONDS:-5}"s --latency -s "$dir/post.lua" "$2" 2>&1)
+	local c=${BENCH_CONNECTIONS:-32}
+	out=$(BENCH_KEY=${3:-} wrk -t$((c < 2 ? 1 : 2)) -c$c -d"${BENCH_SECONDS:-5}"s --latency -s "$dir/post.lua" "$2" 2>&1)
 	p50[$1]=$(ms "$(awk '$1=="50%" {print $2}' <<<"$out")")
 	p99[$1]=$(ms "$(awk '$1=="99%" {print $2}' <<<"$out")")
 	printf '%-36s %10s req/s   p50 %8s ms   p99 %8s ms   %s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
 		"${p50[$1]}" "${p99[$1]}" "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ')"
 }
-echo "== the API's added latency: wrk -t2 -c${BENCH_CONNECTIONS:-32} -d${BENCH_SECONDS:-5}s, POST of a small completion (2 cores shared by all)"
+echo "== the API's added latency: wrk -c${BENCH_CONNECTIONS:-32} -d${BENCH_SECONDS:-5}s, POST of a small completion (2 cores shared by all)"
 run "mock (nginx return 200)" "http://127.0.0.1:$mport/v1/chat/completions"
 run "nginx proxy_pass (keep-alive)" "http://127.0.0.1:$pport/v1/chat/completions"
 run "llmmeta /v1/chat/completions" "http://127.0.0.1:$lport/v1/chat/completions" "$key"

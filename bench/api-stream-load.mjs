@@ -64,6 +64,8 @@ const env = {
 spawnSync(bin, ['createuser', '--username', 'bench', '--email', 'bench@example.org', '--password-stdin'], { env, input: 'Bench-Marks-2026\n' });
 const key = spawnSync(bin, ['apikey', '--username', 'bench', '--name', 'bench'], { env }).stdout.toString().trim();
 const srv = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+// whatever happens to this script, the servers it started end with it
+process.on('exit', () => { srv.kill('SIGKILL'); fake.kill('SIGKILL'); });
 srv.stderr.resume();
 const port = Number(await listening(srv, /listening on http:\/\/[^:]+:(\d+)\//));
 const idle = procStatus(srv.pid);
@@ -80,12 +82,18 @@ const calls = Array.from({ length: N }, (_, i) => request(port, 'POST', '/v1/cha
   headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
   body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: `Call ${i}: describe a tensile test.` }] }),
 }).then((r) => { done++; return r; }, (e) => { done++; throw e; }));
+for (const c of calls) c.catch(() => {}); // a failed call is counted below, not an unhandled rejection
 
 const health = [];
+let healthFailed = 0; // a check that got no answer (a connection cut): counted, not fatal
 while (done < N && performance.now() - t0 < 300000) {
   const h0 = performance.now();
-  await request(port, 'GET', '/health/');
-  health.push(performance.now() - h0);
+  try {
+    await request(port, 'GET', '/health/');
+    health.push(performance.now() - h0);
+  } catch {
+    healthFailed++;
+  }
   await new Promise((r) => setTimeout(r, 10));
 }
 const results = await Promise.allSettled(calls);
@@ -99,7 +107,7 @@ const recorded = spawnSync('sqlite3', [`${dir}/bench.db`, "SELECT count(*) FROM 
 console.log(`streaming calls in flight:  ${N} (the provider streams after ${DELAY} ms)`);
 console.log(`completed through [DONE]:   ${ok}/${N} (recorded: ${recorded}; statuses ${JSON.stringify(statuses)})`);
 console.log(`wall time for all:          ${(wall / 1000).toFixed(2)} s`);
-console.log(`GET /health/ meanwhile:     n=${health.length} p50=${pct(health, 50).toFixed(2)} ms p99=${pct(health, 99).toFixed(2)} ms max=${Math.max(...health).toFixed(2)} ms`);
+console.log(`GET /health/ meanwhile:     n=${health.length} p50=${pct(health, 50).toFixed(2)} ms p99=${pct(health, 99).toFixed(2)} ms max=${Math.max(...health).toFixed(2)} ms${healthFailed ? `; ${healthFailed} got no answer` : ''}`);
 console.log(`llmmeta threads (peak):     ${peak.threads}`);
 console.log(`llmmeta RSS idle / peak:    ${(idle.rssKiB / 1024).toFixed(1)} MiB / ${(peak.hwmKiB / 1024).toFixed(1)} MiB (${((peak.hwmKiB - idle.rssKiB) / N).toFixed(1)} KiB per call in flight)`);
 

@@ -30,6 +30,20 @@
 /* Beyond this, an oversized body is not drained but answered at once (see below). */
 #define DRAIN_MAX (256ULL * 1024 * 1024)
 
+/* Each connection's libmicrohttpd memory pool: it holds the request head as read
+ * (line and headers: up to about 15 KiB of them, more than nginx's default 8 KiB a line), the
+ * buffer the body is read through and the buffer a streamed answer is written
+ * through. It is memory every open connection holds - an API stream waiting on its
+ * model included - and libmicrohttpd zeroes what was used of it after every request:
+ * at 64 KiB it was most of the memory of 10,000 streams in flight
+ * (docs/benchmarks.md, "The OpenAI-compatible API"). */
+#define CONNECTION_POOL (16 * 1024)
+
+/* The block of a streamed response: libmicrohttpd allocates (and zeroes) it for
+ * each stream, but a chunked answer is written through the connection's pool, so
+ * it is only used for an HTTP/1.0 client; a small one costs nothing else. */
+#define STREAM_BLOCK (2 * 1024)
+
 static struct http_options opts;
 static atomic_int inflight;
 
@@ -136,7 +150,7 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max);
 static enum MHD_Result respond_stream(http_req *r)
 {
 	/* The reader's state lives as long as the request: on_completed frees it. */
-	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, r, NULL);
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader, r, NULL);
 	if (!resp)
 		return MHD_NO;
 	add_headers(resp, r);
@@ -421,7 +435,7 @@ int http_serve(const struct http_options *o)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections, MHD_OPTION_CONNECTION_LIMIT, limit,
 		MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		NULL, MHD_OPTION_END);
 	if (!d) {
 		guard_stop();
