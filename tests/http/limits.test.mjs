@@ -206,3 +206,16 @@ test('a question refused before it is sent (429) leaves no empty conversation be
     await fake.close();
   }
 });
+
+test('a request head of about 15 KiB is read; a larger one gets 431 and the server keeps serving', async () => {
+  const server = await startServer();
+  try {
+    // The head is held in libmicrohttpd's 16 KiB connection pool (src/http/server.c).
+    const head = (n) => fetch(`${server.url}/`, { headers: { 'x-filler': 'a'.repeat(n) } }).then((r) => r.status);
+    assert.equal(await head(15000), 200);
+    assert.equal(await head(16384), 431);
+    assert.equal(await head(10), 200);
+  } finally {
+    await server.stop();
+  }
+});
