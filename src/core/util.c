@@ -218,16 +218,29 @@ bool utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+size_t utf8_cut(const char *str, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	/* Only s[0..max) is read (s may be a buffer already cut there): back from the
+	 * end to the last lead byte; cut before it when its character does not fit. */
+	const unsigned char *s = (const unsigned char *)str;
+	size_t lead = max;
+	while (lead && (s[lead - 1] & 0xC0) == 0x80 && max - lead < 3)
+		lead--;
+	if (lead && s[lead - 1] >= 0xC0) {
+		size_t need = s[lead - 1] >= 0xF0 ? 4 : s[lead - 1] >= 0xE0 ? 3 : 2;
+		if (max - (lead - 1) < need)
+			return lead - 1;
+	}
+	return max;
+}
+
 void utf8_title(char *out, size_t size, const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
 		s++;
-	size_t n = strcspn(s, "\r\n");
-	if (n > size - 1) {
-		n = size - 1;
-		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--; /* s[n] would start the next character: cut before a continuation */
-	}
+	size_t n = utf8_cut(s, strcspn(s, "\r\n"), size - 1);
 	memcpy(out, s, n);
 	out[n] = '\0';
 	str_trim(out);

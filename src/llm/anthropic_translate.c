@@ -37,17 +37,8 @@ __attribute__((format(printf, 3, 4))) static void *refuse_at(struct req *q, cons
 		int n = vsnprintf(q->param, q->paramlen, pathfmt, ap);
 		/* A path cut short (a very long key) must not end inside a UTF-8
 		 * character: the caller puts it in a JSON string. */
-		if (n > 0 && (size_t)n >= q->paramlen) {
-			const unsigned char *p = (const unsigned char *)q->param;
-			size_t len = strlen(q->param), lead = len;
-			while (lead && (p[lead - 1] & 0xC0) == 0x80)
-				lead--;
-			if (lead && p[lead - 1] >= 0xC0) {
-				size_t need = p[lead - 1] >= 0xF0 ? 4 : p[lead - 1] >= 0xE0 ? 3 : 2;
-				if (len - (lead - 1) < need)
-					q->param[lead - 1] = '\0';
-			}
-		}
+		if (n > 0 && (size_t)n >= q->paramlen)
+			q->param[utf8_cut(q->param, (size_t)n, q->paramlen - 1)] = '\0';
 	}
 	va_end(ap);
 	if (q->errlen)

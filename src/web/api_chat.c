@@ -286,7 +286,8 @@ void page_api_chat(http_req *r)
 	const struct llm_provider *p = llm_resolve(name, &prov_model);
 	if (!p) {
 		char msg[300];
-		snprintf(msg, sizeof msg, "The model '%.200s' does not exist here (GET /v1/models lists them).", name);
+		snprintf(msg, sizeof msg, "The model '%.*s' does not exist here (GET /v1/models lists them).",
+			 (int)utf8_cut(name, strlen(name), 200), name);
 		app_api_error(r, 404, "invalid_request_error", "model_not_found", "model", msg);
 		goto done;
 	}
