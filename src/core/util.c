@@ -236,6 +236,25 @@ size_t utf8_cut(const char *str, size_t len, size_t max)
 	return max;
 }
 
+/* Appends s[0..len) to b as valid UTF-8 without control characters: each invalid
+ * byte becomes U+FFFD, each control character a space. */
+void utf8_clean(buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+		if (n == 1) {
+			buf_putc(b, c < 0x20 || c == 0x7F ? ' ' : (char)c);
+		} else if (n && i + n <= len && utf8_valid(s + i, n)) {
+			buf_append(b, s + i, n);
+		} else {
+			buf_puts(b, "\xEF\xBF\xBD");
+			n = 1;
+		}
+		i += n;
+	}
+}
+
 void utf8_title(char *out, size_t size, const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')

@@ -171,7 +171,7 @@ void llm_scrub_key(buf *s, const char *key)
 static void quote_provider(buf *why, const struct call *c, const char *text)
 {
 	buf t = BUF_INIT;
-	buf_puts(&t, text);
+	utf8_clean(&t, text, strlen(text)); /* an error page in Latin-1, say: JSON takes only UTF-8 */
 	llm_scrub_key(&t, c->prov->key);
 	if (t.data && t.len) {
 		size_t n = utf8_cut(t.data, t.len, 300);

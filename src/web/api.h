@@ -96,8 +96,8 @@ void api_heartbeat_remove(struct api_call *c);
 void api_heartbeat_stop(void);
 
 /* api_slot.c: a call's place and its share of the receiving budget, taken from its
- * headers (app_body_limit): the body limit (MAX_API_BODY_BYTES, at most the
- * user's share); take them for r, or answer 429 and return false; and, once the
+ * headers (app_body_limit): the body limit (MAX_API_BODY_BYTES, at most
+ * MAX_UPLOAD_BYTES and the user's share); take them for r, or answer 429 and return false; and, once the
  * call is about to start, give the bytes and the body's budget back and the place
  * over to the call (false: none was taken). */
 size_t api_slot_limit(void);

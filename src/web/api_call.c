@@ -106,6 +106,11 @@ static void queue_event(struct api_call *c, const char *data, size_t len)
  * tail; no [DONE] follows. */
 static void queue_error(struct api_call *c, const char *type, const char *message)
 {
+	buf clean = BUF_INIT; /* as app_api_error: never an event lost to invalid UTF-8 */
+	if (message && !utf8_valid(message, strlen(message))) {
+		utf8_clean(&clean, message, strlen(message));
+		message = clean.data;
+	}
 	json_t *e = json_pack("{s:{s:s, s:s, s:n, s:n}}", "error", "message", message ? message : "The call failed.", "type",
 			      type, "param", "code");
 	char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
@@ -113,6 +118,7 @@ static void queue_error(struct api_call *c, const char *type, const char *messag
 	if (s)
 		put_event(&c->tail, s, strlen(s));
 	free(s);
+	buf_free(&clean);
 	c->error_sent = true;
 }
 

@@ -69,8 +69,10 @@ bool api_slot_take(http_req *r, size_t limit)
 
 size_t api_slot_limit(void)
 {
+	/* MAX_UPLOAD_BYTES stays the largest body of any request */
+	size_t limit = cfg.max_api_body_bytes < cfg.max_upload_bytes ? cfg.max_api_body_bytes : cfg.max_upload_bytes;
 	size_t share = user_share();
-	return cfg.max_api_body_bytes < share ? cfg.max_api_body_bytes : share;
+	return limit < share ? limit : share;
 }
 
 bool api_slot_hand_over(http_req *r)
