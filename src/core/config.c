@@ -235,7 +235,8 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 
 	if (load_size("MAX_UPLOAD_BYTES", "31457280", (int64_t)1 << 32, &c->max_upload_bytes, err, errlen) < 0 ||
 	    load_size("MAX_CONTEXT_CHARS", "200000", (int64_t)1 << 31, &c->max_context_chars, err, errlen) < 0 ||
-	    load_size("MAX_RECEIVING_BYTES", "100663296", (int64_t)1 << 40, &c->max_receiving_bytes, err, errlen) < 0)
+	    load_size("MAX_RECEIVING_BYTES", "100663296", (int64_t)1 << 40, &c->max_receiving_bytes, err, errlen) < 0 ||
+	    load_size("MAX_API_BODY_BYTES", "16777216", (int64_t)1 << 32, &c->max_api_body_bytes, err, errlen) < 0)
 		return -1;
 
 	const char *tp = env_or("TRUST_PROXY", NULL, "0");

@@ -218,16 +218,48 @@ bool utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+size_t utf8_cut(const char *str, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	/* Only s[0..max) is read (s may be a buffer already cut there): back from the
+	 * end to the last lead byte; cut before it when its character does not fit. */
+	const unsigned char *s = (const unsigned char *)str;
+	size_t lead = max;
+	while (lead && (s[lead - 1] & 0xC0) == 0x80 && max - lead < 3)
+		lead--;
+	if (lead && s[lead - 1] >= 0xC0) {
+		size_t need = s[lead - 1] >= 0xF0 ? 4 : s[lead - 1] >= 0xE0 ? 3 : 2;
+		if (max - (lead - 1) < need)
+			return lead - 1;
+	}
+	return max;
+}
+
+/* Appends s[0..len) to b as valid UTF-8 without control characters: each invalid
+ * byte becomes U+FFFD, each control character a space. */
+void utf8_clean(buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+		if (n == 1) {
+			buf_putc(b, c < 0x20 || c == 0x7F ? ' ' : (char)c);
+		} else if (n && i + n <= len && utf8_valid(s + i, n)) {
+			buf_append(b, s + i, n);
+		} else {
+			buf_puts(b, "\xEF\xBF\xBD");
+			n = 1;
+		}
+		i += n;
+	}
+}
+
 void utf8_title(char *out, size_t size, const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
 		s++;
-	size_t n = strcspn(s, "\r\n");
-	if (n > size - 1) {
-		n = size - 1;
-		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--; /* s[n] would start the next character: cut before a continuation */
-	}
+	size_t n = utf8_cut(s, strcspn(s, "\r\n"), size - 1);
 	memcpy(out, s, n);
 	out[n] = '\0';
 	str_trim(out);

@@ -46,6 +46,14 @@ bool str_blank(const char *s);
 bool parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 bool utf8_valid(const char *s, size_t len);
+/* The length of s[0..len) cut to at most max bytes, never inside a UTF-8 character
+ * (printf's %.Ns cuts by bytes: text cut so is no longer valid UTF-8, which JSON
+ * and PostgreSQL refuse). Use as "%.*s", (int)utf8_cut(s, len, max), s. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
+/* Appends s[0..len) to b as valid UTF-8 without control characters: each invalid
+ * byte becomes U+FFFD, each control character a space (a provider's text for a
+ * message). */
+void utf8_clean(buf *b, const char *s, size_t len);
 /* Copies at most size-1 bytes of s into out, cut at a character boundary and at the
  * first line break: a title from a longer text. */
 void utf8_title(char *out, size_t size, const char *s);

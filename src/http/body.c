@@ -191,6 +191,12 @@ int body_finish(http_req *r)
 	return r->bad_why ? 400 : 0;
 }
 
+void http_body_release(http_req *r)
+{
+	atomic_fetch_sub(&held, r->held);
+	r->held = 0;
+}
+
 void body_free(http_req *r)
 {
 	if (r->mp) {

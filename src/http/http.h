@@ -200,6 +200,11 @@ int http_parse_urlencoded(kvlist *l, const char *s, size_t len);
 int http_parse_cookies(kvlist *l, const char *header);
 int http_method_of(const char *name);
 
+/* Gives back the share of the receiving budget (http_options.max_receiving) that
+ * r's body holds, for a handler that keeps the body past its own reading (an API
+ * call waiting on a slow provider must not keep every other upload out). */
+void http_body_release(http_req *r);
+
 /* ---- the server ---- */
 typedef void (*http_handler)(http_req *r);
 

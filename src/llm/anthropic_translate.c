@@ -37,17 +37,8 @@ __attribute__((format(printf, 3, 4))) static void *refuse_at(struct req *q, cons
 		int n = vsnprintf(q->param, q->paramlen, pathfmt, ap);
 		/* A path cut short (a very long key) must not end inside a UTF-8
 		 * character: the caller puts it in a JSON string. */
-		if (n > 0 && (size_t)n >= q->paramlen) {
-			const unsigned char *p = (const unsigned char *)q->param;
-			size_t len = strlen(q->param), lead = len;
-			while (lead && (p[lead - 1] & 0xC0) == 0x80)
-				lead--;
-			if (lead && p[lead - 1] >= 0xC0) {
-				size_t need = p[lead - 1] >= 0xF0 ? 4 : p[lead - 1] >= 0xE0 ? 3 : 2;
-				if (len - (lead - 1) < need)
-					q->param[lead - 1] = '\0';
-			}
-		}
+		if (n > 0 && (size_t)n >= q->paramlen)
+			q->param[utf8_cut(q->param, (size_t)n, q->paramlen - 1)] = '\0';
 	}
 	va_end(ap);
 	if (q->errlen)
@@ -1010,25 +1001,6 @@ const struct llm_anthropic_summary *llm_anthropic_stream_summary(const struct ll
 
 /* ------------------------------------------------------------------ errors */
 
-/* Appends s[0..len) to b as valid UTF-8 without control characters: each invalid
- * byte becomes U+FFFD, each control character a space. */
-static void clean_utf8(buf *b, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-		if (n == 1) {
-			buf_putc(b, c < 0x20 || c == 0x7F ? ' ' : (char)c);
-		} else if (n && i + n <= len && utf8_valid(s + i, n)) {
-			buf_append(b, s + i, n);
-		} else {
-			buf_puts(b, "\xEF\xBF\xBD");
-			n = 1;
-		}
-		i += n;
-	}
-}
-
 static bool key_char(char c)
 {
 	return isalnum((unsigned char)c) || c == '-' || c == '_';
@@ -1081,9 +1053,9 @@ char *llm_anthropic_error_message(const char *body, size_t len)
 	}
 	buf clean = BUF_INIT, out = BUF_INIT;
 	if (msg) {
-		clean_utf8(&clean, msg, mlen);
+		utf8_clean(&clean, msg, mlen);
 	} else if (len) {
-		clean_utf8(&clean, body, len > RAW_MAX ? RAW_MAX : len);
+		utf8_clean(&clean, body, len > RAW_MAX ? RAW_MAX : len);
 		if (len > RAW_MAX)
 			buf_puts(&clean, "...");
 	}

@@ -143,21 +143,41 @@ static void call_free(struct call *c)
 	free(c);
 }
 
-/* Replaces every copy of the provider's key in s: some providers quote it back. */
-static void scrub_key(buf *s, const char *key)
+void llm_scrub_append(buf *out, const char *s, size_t len, const char *key)
 {
 	size_t klen = key ? strlen(key) : 0;
-	if (klen < 4 || !s->data)
-		return;
-	for (char *hit; (hit = strstr(s->data, key));) {
-		size_t at = (size_t)(hit - s->data);
-		buf rest = BUF_INIT;
-		buf_puts(&rest, hit + klen);
-		s->len = at;
-		buf_puts(s, "[key]");
-		buf_append(s, rest.data ? rest.data : "", rest.len);
-		buf_free(&rest);
+	for (const char *hit; klen >= 4 && (hit = memmem(s, len, key, klen));) {
+		buf_append(out, s, (size_t)(hit - s));
+		buf_puts(out, "[key]");
+		len -= (size_t)(hit - s) + klen;
+		s = hit + klen;
 	}
+	buf_append(out, s, len);
+}
+
+void llm_scrub_key(buf *s, const char *key)
+{
+	size_t klen = key ? strlen(key) : 0;
+	if (klen < 4 || !s->data || !memmem(s->data, s->len, key, klen))
+		return;
+	buf clean = BUF_INIT;
+	llm_scrub_append(&clean, s->data, s->len, key);
+	buf_free(s);
+	*s = clean; /* out of memory: empty and marked so, never the key */
+}
+
+/* Appends the provider's text in quotes: scrubbed of the key, then cut to 300 bytes
+ * at a character boundary (cut first, a key across the cut would leave its start). */
+static void quote_provider(buf *why, const struct call *c, const char *text)
+{
+	buf t = BUF_INIT;
+	utf8_clean(&t, text, strlen(text)); /* an error page in Latin-1, say: JSON takes only UTF-8 */
+	llm_scrub_key(&t, c->prov->key);
+	if (t.data && t.len) {
+		size_t n = utf8_cut(t.data, t.len, 300);
+		buf_printf(why, "\"%.*s%s\"", (int)n, t.data, n < t.len ? "..." : "");
+	}
+	buf_free(&t);
 }
 
 /* What went wrong in the transport: "what" for the message, the reason into why. */
@@ -215,9 +235,11 @@ static bool outcome(struct call *c, CURLcode rc, char **msg)
 		c->acc.res.http_status = c->status;
 		char *said = llm_error_message(c->raw.data ? c->raw.data : "", c->raw.len);
 		const char *text = said ? said : c->raw.data;
-		if (text && *text)
-			buf_printf(&why, "the provider returned HTTP %ld (\"%.300s\")", c->status, text);
-		else
+		if (text && *text) {
+			buf_printf(&why, "the provider returned HTTP %ld (", c->status);
+			quote_provider(&why, c, text);
+			buf_putc(&why, ')');
+		} else
 			buf_printf(&why, "the provider returned HTTP %ld without details", c->status);
 		free(said);
 	} else if (c->mode == MODE_WHOLE && c->ad->whole(&c->acc, c->raw.data ? c->raw.data : "", c->raw.len) < 0) {
@@ -225,7 +247,8 @@ static bool outcome(struct call *c, CURLcode rc, char **msg)
 		buf_printf(&why, "HTTP %ld, but not the JSON this API sends", c->status);
 	} else if (c->acc.stream_error) {
 		what = "stopped with an error";
-		buf_printf(&why, "the provider reported \"%.300s\"", c->acc.stream_error);
+		buf_puts(&why, "the provider reported ");
+		quote_provider(&why, c, c->acc.stream_error);
 	} else if (c->mode == MODE_UNKNOWN) {
 		buf_printf(&why, "the provider's reply was empty (HTTP %ld)", c->status);
 	} else if (!c->acc.complete && !c->acc.res.finish_reason) {
@@ -242,7 +265,7 @@ static bool outcome(struct call *c, CURLcode rc, char **msg)
 	if (b.len && !strchr(".!?", b.data[b.len - 1]))
 		buf_putc(&b, '.');
 	buf_free(&why);
-	scrub_key(&b, c->prov->key);
+	llm_scrub_key(&b, c->prov->key); /* the model's name, say, as the provider echoed it */
 	if (llm_engine_alloc_fails && llm_engine_alloc_fails())
 		buf_free(&b); /* as if it had run out: *msg stays NULL */
 	else

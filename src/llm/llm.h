@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/buf.h"
+
 enum llm_type { LLM_OPENAI, LLM_ANTHROPIC };
 
 /* The sampling parameters, as bits: which a provider refuses, which were sent. */
@@ -120,5 +122,12 @@ uint64_t llm_start(const struct llm_request *req, llm_fn fn, void *ctx);
 void llm_cancel(uint64_t id);
 
 void llm_result_free(struct llm_result *r);
+
+/* The provider's key out of what it sent: some providers quote it back (in an error
+ * message, an SSE error event, a whole body). Every byte from a provider that
+ * reaches a client or the record goes through one of these (engine.c). Appends
+ * s[0..len) to out with each copy of key replaced by "[key]"; or does so in place. */
+void llm_scrub_append(buf *out, const char *s, size_t len, const char *key);
+void llm_scrub_key(buf *s, const char *key);
 
 #endif

@@ -182,12 +182,14 @@ enum admin_result {
 	ADMIN_NOT_FOUND = -2,
 	ADMIN_SELF = -3,       /* an administrator removing their own right, or themselves */
 	ADMIN_LAST_ADMIN = -4, /* it would leave no active administrator */
+	ADMIN_NOT_ADMIN = -5,  /* the actor is no longer an active administrator */
 };
 /* Applies the action to user `target`, logged, in one transaction: deactivating
  * also ends every session of the user; deleting removes the user with all their
  * data. The last active administrator keeps their right, activity and account,
  * whoever asks - checked under a lock, so that two administrators removing each
- * other at once cannot both succeed. */
+ * other at once cannot both succeed; and under the same lock, the actor must still
+ * be an active administrator. */
 enum admin_result admin_user_action(db *d, const struct admin_actor *a, int64_t target, enum admin_action action);
 
 /* ---- the overview ---- */

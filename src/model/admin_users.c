@@ -120,24 +120,29 @@ int admin_action_parse(const char *s)
 static const char *const log_names[] = {"user_activate", "user_deactivate", "user_grant_admin", "user_revoke_admin",
 					"user_delete"};
 
-/* The active administrators other than `target`: 0 means target is the last. On
- * PostgreSQL their rows are locked first (FOR UPDATE), so that a concurrent removal
- * of another administrator waits for this transaction and then counts again; SQLite's
- * write transaction (BEGIN IMMEDIATE) already runs alone. */
+/* Locks the active administrators' rows, on PostgreSQL (FOR UPDATE, in id order so
+ * that two such transactions cannot deadlock): a concurrent change of any of them
+ * waits for this transaction, and this one then reads what it made; SQLite's write
+ * transaction (BEGIN IMMEDIATE) already runs alone. 0 or -1. */
+static int lock_admins(db *d)
+{
+	if (db_backend(d) != DB_POSTGRES)
+		return 0;
+	db_rows *r = db_query(d, "SELECT id FROM users WHERE is_admin = 1 AND is_active = 1 ORDER BY id FOR UPDATE",
+			      DB_NOARGS);
+	if (!r)
+		return -1;
+	int rc;
+	while ((rc = db_step(r)) == 1)
+		;
+	db_done(r);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The active administrators other than `target` (after lock_admins): 0 means target
+ * is the last. */
 static int other_admins(db *d, int64_t target, int64_t *n)
 {
-	if (db_backend(d) == DB_POSTGRES) {
-		db_rows *r = db_query(d, "SELECT id FROM users WHERE is_admin = 1 AND is_active = 1 ORDER BY id FOR UPDATE",
-				      DB_NOARGS);
-		if (!r)
-			return -1;
-		int rc;
-		while ((rc = db_step(r)) == 1)
-			;
-		db_done(r);
-		if (rc < 0)
-			return -1;
-	}
 	return db_query_int(d, "SELECT count(*) FROM users WHERE is_admin = 1 AND is_active = 1 AND id <> ?",
 			    DB_ARGS(db_v_int(target)), n) < 0 ? -1 : 0;
 }
@@ -201,9 +206,19 @@ enum admin_result admin_user_action(db *d, const struct admin_actor *a, int64_t 
 	if (db_begin(d) < 0)
 		return ADMIN_ERROR;
 	enum admin_result res = ADMIN_ERROR;
-	int64_t others = 1;
-	if (removes && other_admins(d, target, &others) < 0)
+	int64_t others = 1, acting = 0;
+	if (lock_admins(d) < 0 || (removes && other_admins(d, target, &others) < 0))
 		goto out;
+	/* The session said admin when the request began; an administrator demoted or
+	 * deactivated since (by another, a moment before) acts no more. Read after the
+	 * lock: a demotion in progress is waited for. */
+	if (db_query_int(d, "SELECT count(*) FROM users WHERE id = ? AND is_admin = 1 AND is_active = 1",
+			 DB_ARGS(db_v_int(a->id)), &acting) < 0)
+		goto out;
+	if (!acting) {
+		res = ADMIN_NOT_ADMIN;
+		goto out;
+	}
 	db_rows *r = db_query(d, "SELECT username, is_admin, is_active FROM users WHERE id = ?", DB_ARGS(db_v_int(target)));
 	if (!r)
 		goto out;

@@ -214,6 +214,7 @@ static void act(http_req *r, db *d, int64_t id)
 	case ADMIN_LAST_ADMIN:
 		show(r, d, id, 400, "This is the last active administrator: make someone else an administrator first.");
 		return;
+	case ADMIN_NOT_ADMIN: http_error(r, 403, "This page is for administrators."); return;
 	case ADMIN_ERROR: break;
 	}
 	http_error(r, 500, "The change could not be made.");

@@ -1,5 +1,5 @@
 /* api.h - what the files of the OpenAI-compatible API share (docs/api.md; only
- * web/api_*.c include this):
+ * web/api_*.c include this, and app.c for api_slot_*):
  *   api_chat.c    POST /v1/chat/completions: the request checked, the call started
  *   api_call.c    one call's life: the engine's events turned into the client's
  *                 bytes (as the provider sent them, or translated from Anthropic),
@@ -10,6 +10,7 @@
  *   api_json.c    editing one member of a JSON text in place (the model's name)
  *   api_heartbeat.c  a comment line on streams after API_HEARTBEAT_MS of silence,
  *                 so that a client that left is noticed while the model thinks
+ *   api_slot.c    the place and the bytes a call holds from its headers to its start
  *   api_models.c  GET /v1/models
  *   api_keys.c    the keys page, /accounts/keys/
  * A call is shared by the request, the engine and the writer (a reference each),
@@ -93,6 +94,15 @@ void api_call_committed(struct api_call *c, int rc);
 void api_heartbeat_add(struct api_call *c);
 void api_heartbeat_remove(struct api_call *c);
 void api_heartbeat_stop(void);
+
+/* api_slot.c: a call's place and its share of the receiving budget, taken from its
+ * headers (app_body_limit): the body limit (MAX_API_BODY_BYTES, at most
+ * MAX_UPLOAD_BYTES and the user's share); take them for r, or answer 429 and return false; and, once the
+ * call is about to start, give the bytes and the body's budget back and the place
+ * over to the call (false: none was taken). */
+size_t api_slot_limit(void);
+bool api_slot_take(http_req *r, size_t limit);
+bool api_slot_hand_over(http_req *r);
 
 /* api_writer.c: queues the call's record (takes a reference). */
 void api_writer_add(struct api_call *c);

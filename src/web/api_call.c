@@ -73,28 +73,52 @@ void api_call_wake(struct api_call *c)
 
 /* ---- what the client gets ---- */
 
+/* One SSE event of data into to: each line of data its own "data: " line, so that
+ * what a provider sent with line breaks cannot become events, comments or fields of
+ * its own in the client's stream. */
+static void put_event(buf *to, const char *data, size_t len)
+{
+	for (;;) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl ? (size_t)(nl - data) : len;
+		if (n && data[n - 1] == '\r')
+			n--; /* the line's own CR (a CRLF line) */
+		buf_puts(to, "data: ");
+		/* a lone CR ends a line for an SSE parser too: as a space it ends none */
+		for (size_t i = 0; i < n; i++)
+			buf_putc(to, data[i] == '\r' ? ' ' : data[i]);
+		buf_putc(to, '\n');
+		if (!nl)
+			break;
+		len -= (size_t)(nl - data) + 1;
+		data = nl + 1;
+	}
+	buf_putc(to, '\n');
+}
+
 static void queue_event(struct api_call *c, const char *data, size_t len)
 {
 	c->last_out = mono_ms();
-	buf_puts(&c->out, "data: ");
-	buf_append(&c->out, data, len);
-	buf_puts(&c->out, "\n\n");
+	put_event(&c->out, data, len);
 }
 
 /* An error event mid-stream, the shape OpenAI itself sends, into the stream's
  * tail; no [DONE] follows. */
 static void queue_error(struct api_call *c, const char *type, const char *message)
 {
+	buf clean = BUF_INIT; /* as app_api_error: never an event lost to invalid UTF-8 */
+	if (message && !utf8_valid(message, strlen(message))) {
+		utf8_clean(&clean, message, strlen(message));
+		message = clean.data;
+	}
 	json_t *e = json_pack("{s:{s:s, s:s, s:n, s:n}}", "error", "message", message ? message : "The call failed.", "type",
 			      type, "param", "code");
 	char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
 	json_decref(e);
-	if (s) {
-		buf_puts(&c->tail, "data: ");
-		buf_puts(&c->tail, s);
-		buf_puts(&c->tail, "\n\n");
-	}
+	if (s)
+		put_event(&c->tail, s, strlen(s));
 	free(s);
+	buf_free(&clean);
 	c->error_sent = true;
 }
 
@@ -171,12 +195,24 @@ static void whole_as_chunks(struct api_call *c, const char *data, size_t len)
 	json_decref(whole);
 }
 
-/* The engine's raw events, on the engine thread. */
-static void on_raw(void *ctx, const char *event, const char *data, size_t len, bool is_body)
+/* The engine's raw events, on the engine thread. Everything the provider sent goes
+ * to the client and the record without its key (some providers quote it back). */
+static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen, bool is_body)
 {
 	struct api_call *c = ctx;
+	buf clean = BUF_INIT;
+	llm_scrub_append(&clean, raw, rawlen, c->prov->key);
+	const char *data = clean.data ? clean.data : "";
+	size_t len = clean.len;
 	api_call_lock(c);
-	if (is_body) {
+	/* What waits for the end (error events, a whole answer) is bounded as the
+	 * stream is: a provider sending endless errors or a huge body is cut off (502). */
+	if (c->tail.len + c->body.len + len > API_MAX_PENDING || clean.oom) {
+		if (!c->too_large) {
+			c->too_large = true;
+			llm_cancel(c->id);
+		}
+	} else if (is_body) {
 		if (c->anthropic)
 			translate_whole(c, data, len);
 		else
@@ -195,10 +231,10 @@ static void on_raw(void *ctx, const char *event, const char *data, size_t len, b
 		 * as [DONE] does, and no error of ours follows it. */
 		size_t a, b;
 		bool error = api_json_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0);
-		buf *to = error ? &c->tail : &c->out;
-		buf_puts(to, "data: ");
-		api_json_set_string(to, data, len, "model", c->client_model);
-		buf_puts(to, "\n\n");
+		buf edited = BUF_INIT;
+		api_json_set_string(&edited, data, len, "model", c->client_model);
+		put_event(error ? &c->tail : &c->out, edited.data ? edited.data : "", edited.len);
+		buf_free(&edited);
 		c->error_sent |= error;
 	}
 	if (c->out.len - c->out_off > API_MAX_PENDING && !c->too_large) {
@@ -208,6 +244,7 @@ static void on_raw(void *ctx, const char *event, const char *data, size_t len, b
 	if (c->stream)
 		api_call_wake(c);
 	api_call_unlock(c);
+	buf_free(&clean);
 }
 
 /* ---- the record ---- */
@@ -216,11 +253,21 @@ static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
 static char *dump_or_null(const json_t *j) { return j && json_array_size(j) ? json_dumps(j, JSON_COMPACT) : NULL; }
 
+/* A copy of the provider's text s without its key (NULL for NULL). */
+static char *scrubbed_or_null(const struct api_call *c, const char *s)
+{
+	if (!s)
+		return NULL;
+	buf b = BUF_INIT;
+	llm_scrub_append(&b, s, strlen(s), c->prov->key);
+	return b.oom ? (buf_free(&b), NULL) : buf_detach(&b, NULL);
+}
+
 /* Fills the answer's part of the record from the outcome. Under the lock. */
 static void record_outcome(struct api_call *c)
 {
 	const char *status = c->res.status == LLM_OK ? "ok" : c->res.status == LLM_CANCELLED ? "cancelled" : "error";
-	char *finish = dup_or_null(c->res.finish_reason), *tools = dup_or_null(c->res.tool_calls);
+	char *finish = dup_or_null(c->res.finish_reason), *tools = scrubbed_or_null(c, c->res.tool_calls);
 	if (c->anthropic) {
 		/* OpenAI's words, as the client got them */
 		free(finish);
@@ -228,7 +275,7 @@ static void record_outcome(struct api_call *c)
 		if (c->tr) {
 			const struct llm_anthropic_summary *s = llm_anthropic_stream_summary(c->tr);
 			finish = dup_or_null(s->finish_reason);
-			tools = dump_or_null(s->tool_calls);
+			tools = dump_or_null(s->tool_calls); /* made of scrubbed events */
 		} else {
 			json_t *choice = json_array_get(json_object_get(c->whole, "choices"), 0);
 			finish = dup_or_null(json_string_value(json_object_get(choice, "finish_reason")));
@@ -246,6 +293,7 @@ static void record_outcome(struct api_call *c)
 		c->rec.answer = NULL;
 		return;
 	}
+	llm_scrub_key(&c->answer, c->prov->key); /* whole here: a key across two pieces too */
 	a->content = c->answer.data ? buf_detach(&c->answer, NULL) : xstrdup("");
 	a->tool_calls = tools;
 	a->finish_reason = finish;
@@ -292,7 +340,8 @@ static void on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, c
 	if (c->too_large) {
 		free(c->res.error);
 		c->res.status = LLM_ERROR;
-		c->res.error = xstrdup("The answer was stopped: more than 8 MiB waited for the client, or the answer passed 8 MiB.");
+		c->res.error = xstrdup("The answer was stopped: more than 8 MiB waited for the client, the answer passed 8 "
+				       "MiB, or the provider sent more than 8 MiB of errors or of a whole answer.");
 	}
 	record_outcome(c);
 	api_call_unlock(c);

@@ -221,7 +221,7 @@ static void record_question(http_req *r, json_t *req, struct api_call *c, buf *l
 	q->content = buf_detach(last, NULL);
 	if (!q->content)
 		q->content = xstrdup("");
-	q->request_json = xstrndup(r->body.data, r->body.len);
+	q->request_json = r->body.data ? buf_detach(&r->body, NULL) : xstrdup(""); /* moved, not copied */
 	q->provider = xstrdup(c->prov->name);
 	q->model = xstrdup(c->prov_model);
 	q->api_key_id = r->user.key_id;
@@ -286,7 +286,8 @@ void page_api_chat(http_req *r)
 	const struct llm_provider *p = llm_resolve(name, &prov_model);
 	if (!p) {
 		char msg[300];
-		snprintf(msg, sizeof msg, "The model '%.200s' does not exist here (GET /v1/models lists them).", name);
+		snprintf(msg, sizeof msg, "The model '%.*s' does not exist here (GET /v1/models lists them).",
+			 (int)utf8_cut(name, strlen(name), 200), name);
 		app_api_error(r, 404, "invalid_request_error", "model_not_found", "model", msg);
 		goto done;
 	}
@@ -316,7 +317,10 @@ void page_api_chat(http_req *r)
 		http_error(r, 503, "The server is restarting: try again in a moment.");
 		goto done;
 	}
-	if (!ask_limit_take(r->user.id)) {
+	/* The place taken with the headers becomes the call's; the body's bytes go back
+	 * to the budget (the body itself moves into the record): a call waiting on a
+	 * slow provider holds no one else's room to send. */
+	if (!api_slot_hand_over(r) && !ask_limit_take(r->user.id)) {
 		http_add_header(r, "Retry-After", "5");
 		app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
 			      "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one "

@@ -17,6 +17,7 @@
 #include "../http/router.h"
 #include "../llm/llm.h"
 #include "../oauth/oauth.h"
+#include "api.h"
 #include "ask.h"
 
 enum {
@@ -206,9 +207,9 @@ static void route(http_req *r)
 
 /* Authenticates an API request by its key, once; answers 401 (or 500) when it
  * cannot. True when the request may go on. */
-static bool api_key_ok(http_req *r)
+static bool api_key_ok(http_req *r, bool again)
 {
-	if (r->user.key_id)
+	if (r->user.key_id && !again)
 		return true;
 	db *d = db_thread();
 	int rc = d ? auth_apikey_load(d, r) : -1;
@@ -229,14 +230,12 @@ size_t app_body_limit(http_req *r)
 	if (r->route_result == ROUTE_FOUND && (r->route->flags & API) && r->method == HTTP_POST) {
 		/* The key, and the calls in flight, before a byte of the body is read; then
 		 * the same limit as a question with its file. */
-		if (!api_key_ok(r))
+		if (!api_key_ok(r, false))
 			return small;
-		if (ask_limit_full(r->user.id)) {
-			http_add_header(r, "Retry-After", "5");
-			app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL, ASK_LIMIT_REACHED);
-			return small;
-		}
-		return cfg.max_upload_bytes;
+		/* Its own limit (a chat request is no upload), within the user's share of
+		 * the receiving budget; the place and the share are taken now (api_slot.c). */
+		size_t limit = api_slot_limit();
+		return api_slot_take(r, limit) ? limit : small;
 	}
 	if (r->route_result == ROUTE_FOUND && (r->route->flags & WHOLE_FILES))
 		r->file_keep = 0; /* whoever posts, within their limit, the file is read whole */
@@ -269,7 +268,9 @@ void app_handle(http_req *r)
 	default: http_error(r, 404, NULL); return;
 	}
 	if (rt->flags & API) {
-		if (api_key_ok(r))
+		/* A POST's key once more now that its body is in: a key revoked, or a user
+		 * deactivated, while a long upload was arriving starts no call. */
+		if (api_key_ok(r, r->method == HTTP_POST))
 			rt->handler(r);
 		return;
 	}

@@ -73,6 +73,10 @@ bool ask_limit_take(int64_t user_id);
 void ask_limit_give(int64_t user_id);
 /* True when user_id has no place left (nothing is taken). */
 bool ask_limit_full(int64_t user_id);
+/* Bytes of API bodies one user is sending at once: reserve n of at most share, or
+ * fail; give them back (docs/api.md, "Limits"). */
+bool ask_limit_bytes_take(int64_t user_id, size_t n, size_t share);
+void ask_limit_bytes_give(int64_t user_id, size_t n);
 #define ASK_LIMIT_REACHED                                                                                      \
 	"You already have as many questions waiting for answers as one person may. Wait for one to finish, then " \
 	"ask again."

@@ -12,29 +12,41 @@ static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
 struct inflight {
 	int64_t user;
 	unsigned n;
+	size_t bytes; /* of API bodies being received (ask_limit_bytes_take) */
 };
 static struct inflight *inflight;
 static size_t ninflight;
 
+/* The user's entry, added when missing; NULL when out of memory. Under the lock. */
+static struct inflight *entry(int64_t user)
+{
+	for (size_t i = 0; i < ninflight; i++)
+		if (inflight[i].user == user)
+			return &inflight[i];
+	void *grown = realloc(inflight, (ninflight + 1) * sizeof *inflight);
+	if (!grown)
+		return NULL;
+	inflight = grown;
+	inflight[ninflight] = (struct inflight){.user = user};
+	return &inflight[ninflight++];
+}
+
+/* Drops e when it holds nothing, to keep the table as small as the active users. */
+static void maybe_drop(struct inflight *e)
+{
+	if (!e->n && !e->bytes)
+		*e = inflight[--ninflight];
+}
+
 bool ask_limit_take(int64_t user)
 {
 	pthread_mutex_lock(&inflight_mu);
-	size_t i = 0;
-	while (i < ninflight && inflight[i].user != user)
-		i++;
-	bool ok = true;
-	if (i == ninflight) {
-		void *grown = realloc(inflight, (ninflight + 1) * sizeof *inflight);
-		if (grown) {
-			inflight = grown;
-			inflight[ninflight++] = (struct inflight){user, 0};
-		} else {
-			ok = false;
-		}
-	}
-	ok = ok && inflight[i].n < cfg.max_asks_per_user;
+	struct inflight *e = entry(user);
+	bool ok = e && e->n < cfg.max_asks_per_user;
 	if (ok)
-		inflight[i].n++;
+		e->n++;
+	else if (e)
+		maybe_drop(e);
 	pthread_mutex_unlock(&inflight_mu);
 	return ok;
 }
@@ -43,8 +55,9 @@ void ask_limit_give(int64_t user)
 {
 	pthread_mutex_lock(&inflight_mu);
 	for (size_t i = 0; i < ninflight; i++) {
-		if (inflight[i].user == user && --inflight[i].n == 0) {
-			inflight[i] = inflight[--ninflight]; /* keep the table as small as the active users */
+		if (inflight[i].user == user && inflight[i].n) {
+			inflight[i].n--;
+			maybe_drop(&inflight[i]);
 			break;
 		}
 	}
@@ -60,4 +73,30 @@ bool ask_limit_full(int64_t user)
 			full = inflight[i].n >= cfg.max_asks_per_user;
 	pthread_mutex_unlock(&inflight_mu);
 	return full;
+}
+
+bool ask_limit_bytes_take(int64_t user, size_t n, size_t share)
+{
+	pthread_mutex_lock(&inflight_mu);
+	struct inflight *e = entry(user);
+	bool ok = e && n <= share && e->bytes <= share - n;
+	if (ok)
+		e->bytes += n;
+	else if (e)
+		maybe_drop(e);
+	pthread_mutex_unlock(&inflight_mu);
+	return ok;
+}
+
+void ask_limit_bytes_give(int64_t user, size_t n)
+{
+	pthread_mutex_lock(&inflight_mu);
+	for (size_t i = 0; i < ninflight; i++) {
+		if (inflight[i].user == user) {
+			inflight[i].bytes -= n < inflight[i].bytes ? n : inflight[i].bytes;
+			maybe_drop(&inflight[i]);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&inflight_mu);
 }

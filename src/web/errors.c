@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/util.h"
 #include "../html/html.h"
 #include "../html/layout.h"
 #include "web.h"
@@ -52,6 +53,13 @@ void app_api_error(http_req *r, int status, const char *type, const char *code, 
 		   const char *message)
 {
 	const struct kind *k = kind_of(status);
+	/* Text that is not UTF-8 (a provider's, cut by bytes) would fail json_pack and
+	 * leave the client "out of memory" instead of the error: cleaned. */
+	buf clean = BUF_INIT;
+	if (message && !utf8_valid(message, strlen(message))) {
+		utf8_clean(&clean, message, strlen(message));
+		message = clean.data;
+	}
 	json_t *j = json_pack("{s:{s:s, s:s, s:o, s:o}}", "error", "message", message ? message : k->detail, "type",
 			      type ? type : k->type, "param", param ? json_string(param) : json_null(), "code",
 			      code ? json_string(code) : json_null());
@@ -59,6 +67,7 @@ void app_api_error(http_req *r, int status, const char *type, const char *code, 
 	json_decref(j);
 	http_send_text(r, status, "application/json", text ? text : "{\"error\":{\"message\":\"out of memory\"}}");
 	free(text);
+	buf_free(&clean);
 }
 
 void app_error_page(http_req *r, int status, const char *detail)

@@ -15,7 +15,7 @@ static const char *const vars[] = {"PORT", "BIND", "DATA_DIR", "DATABASE_URL", "
 				   "MAX_UPLOAD_BYTES", "MAX_CONTEXT_CHARS", "TRUST_PROXY", "THREADS",
 				   "MAX_CONNECTIONS_PER_IP", "MAX_ASKS_PER_USER",
 				   /* read once issue 11's limits are merged; ignored before */
-				   "MAX_RECEIVING_BYTES", "MAX_CONNECTIONS"};
+				   "MAX_RECEIVING_BYTES", "MAX_CONNECTIONS", "MAX_API_BODY_BYTES"};
 #define NVARS (sizeof vars / sizeof vars[0])
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

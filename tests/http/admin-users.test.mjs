@@ -131,6 +131,25 @@ test('two administrators removing each other at once: one succeeds, one active a
   }
 });
 
+test('an administrator demoted just before acting changes nothing: 403', async () => {
+  // Demoted between the page and the POST; the same check runs inside the action's
+  // transaction, under the administrators' lock (tests/unit/test_admin.c covers the
+  // demotion that lands after the session was read).
+  const a = await adminClient(server, 'demoted');
+  const ia = idOf(a.user.username);
+  const u = await signedUpClient(server.url, 'target');
+  const id = idOf(u.user.username);
+  const token = await tokenOf(a.client, `/admin/users/${id}/`);
+  dbExec(server, `UPDATE users SET is_admin = 0 WHERE id = ${ia}`);
+  const logged = Number(one('SELECT count(*) AS n FROM admin_log').n);
+  for (const action of ['grant_admin', 'deactivate']) {
+    const r = await a.client.postForm(`/admin/users/${id}/`, { csrf_token: token, action });
+    assert.equal(r.status, 403, action);
+  }
+  assert.deepEqual(one(`SELECT is_admin, is_active FROM users WHERE id = ${id}`), { is_admin: 0, is_active: 1 });
+  assert.equal(Number(one('SELECT count(*) AS n FROM admin_log').n), logged);
+});
+
 test('deleting a user: a confirmation page, then the user and all their data go; the log keeps the names', async () => {
   const u = await signedUpClient(server.url, 'gone');
   await ask(server, u.client, { question: 'soon deleted' });

@@ -24,7 +24,8 @@ static char tmpdir[] = "/tmp/llmmeta-test-config.XXXXXX";
 static char datadir[512];
 
 static const char *const vars[] = {"PORT", "BIND", "DATA_DIR", "DATABASE_URL", "PUBLIC_URL", "SECRET_KEY",
-				   "MAX_UPLOAD_BYTES", "MAX_CONTEXT_CHARS", "TRUST_PROXY", "THREADS"};
+				   "MAX_UPLOAD_BYTES", "MAX_CONTEXT_CHARS", "TRUST_PROXY", "THREADS",
+				   "MAX_API_BODY_BYTES"};
 
 static int group_setup(void **state)
 {
@@ -240,12 +241,18 @@ static void test_sizes(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_bad("MAX_UPLOAD_BYTES", bad[i]);
 		expect_bad("MAX_CONTEXT_CHARS", bad[i]);
+		expect_bad("MAX_API_BODY_BYTES", bad[i]);
 	}
 	struct config c;
+	load_ok(&c, false);
+	assert_true(c.max_api_body_bytes == 16777216); /* the default, docs/api.md */
+	config_free(&c);
 	setenv("MAX_UPLOAD_BYTES", "4294967296", 1);
 	setenv("MAX_CONTEXT_CHARS", "1", 1);
+	setenv("MAX_API_BODY_BYTES", "4294967296", 1);
 	load_ok(&c, false);
 	assert_true(c.max_upload_bytes == (size_t)1 << 32);
+	assert_true(c.max_api_body_bytes == (size_t)1 << 32);
 	assert_int_equal(c.max_context_chars, 1);
 	config_free(&c);
 }

@@ -245,6 +245,32 @@ static void test_utf8_valid(void **state)
 	assert_false(utf8_valid("\xC3\xA9", 1));   /* cut by the length */
 }
 
+/* utf8_cut never ends inside a character, for 2-, 3- and 4-byte ones at every
+ * offset of the cut, and reads nothing past max (a buffer already cut there). */
+static void test_utf8_cut(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_cut("abc", 3, 10), 3);
+	assert_int_equal(utf8_cut("abc", 3, 2), 2);
+	const char *chars[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+	for (size_t k = 0; k < 3; k++) {
+		char s[32];
+		size_t cl = strlen(chars[k]);
+		snprintf(s, sizeof s, "ab%s%s", chars[k], chars[k]);
+		size_t len = strlen(s);
+		for (size_t max = 0; max < len; max++) {
+			size_t n = utf8_cut(s, len, max);
+			assert_true(n <= max);
+			assert_true(utf8_valid(s, n));
+			assert_true(max - n < cl); /* only the cut character is left out */
+			char cut[32];
+			memcpy(cut, s, max); /* as snprintf would leave it */
+			assert_int_equal(utf8_cut(cut, len, max), n);
+		}
+	}
+	assert_int_equal(utf8_cut("x\xC3\xA9", 3, 2), 1);
+}
+
 static void test_parse_int64(void **state)
 {
 	(void)state;
@@ -344,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_cookie_space_before_value),
 		cmocka_unit_test(test_url_encode_decode),
 		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_utf8_cut),
 		cmocka_unit_test(test_parse_int64),
 		cmocka_unit_test(test_string_helpers),
 		cmocka_unit_test(test_fmt_iso8601),

@@ -1,0 +1,89 @@
+/* api_slot.c - what a POST /v1/chat/completions holds from its headers to its
+ * start: one of the user's in-flight places (MAX_ASKS_PER_USER) and its share of
+ * the receiving budget, both taken before a byte of the body is read, so that
+ * neither many uploads of one user nor one user's big bodies can keep everyone
+ * else's requests out (docs/api.md, "Limits"). The call takes the place over when
+ * it starts and gives the bytes back; a request that ends before gives both back. */
+#include <stdlib.h>
+
+#include "../core/config.h"
+#include "../core/util.h"
+#include "api.h"
+#include "ask.h"
+#include "web.h"
+
+struct api_slot {
+	int64_t user;
+	size_t bytes; /* reserved of the user's share */
+};
+
+/* One user's share of the receiving budget for API bodies: a quarter, so that
+ * whatever one user sends, three quarters stay for everyone else. */
+static size_t user_share(void) { return cfg.max_receiving_bytes ? cfg.max_receiving_bytes / 4 : SIZE_MAX; }
+
+static void slot_close(http_req *r, bool completed)
+{
+	(void)completed;
+	struct api_slot *s = r->job;
+	if (!s)
+		return;
+	ask_limit_bytes_give(s->user, s->bytes);
+	ask_limit_give(s->user);
+	free(s);
+	r->job = NULL;
+}
+
+bool api_slot_take(http_req *r, size_t limit)
+{
+	struct api_slot *s = calloc(1, sizeof *s);
+	if (!s) {
+		http_error(r, 500, "Out of memory.");
+		return false;
+	}
+	s->user = r->user.id;
+	/* The declared length, or the whole limit when the body comes chunked. */
+	const char *cl = http_header(r, "Content-Length");
+	int64_t declared;
+	s->bytes = cl && parse_int64(cl, 0, INT64_MAX, &declared) && (uint64_t)declared < limit ? (size_t)declared : limit;
+	if (!ask_limit_take(s->user)) {
+		free(s);
+		http_add_header(r, "Retry-After", "5");
+		app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
+			      "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one "
+			      "to finish.");
+		return false;
+	}
+	if (!ask_limit_bytes_take(s->user, s->bytes, user_share())) {
+		ask_limit_give(s->user);
+		free(s);
+		http_add_header(r, "Retry-After", "5");
+		app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
+			      "Your calls being sent hold as many bytes as one user may (a quarter of MAX_RECEIVING_BYTES): "
+			      "wait for one to be received.");
+		return false;
+	}
+	r->job = s;
+	r->on_close = slot_close;
+	return true;
+}
+
+size_t api_slot_limit(void)
+{
+	/* MAX_UPLOAD_BYTES stays the largest body of any request */
+	size_t limit = cfg.max_api_body_bytes < cfg.max_upload_bytes ? cfg.max_api_body_bytes : cfg.max_upload_bytes;
+	size_t share = user_share();
+	return limit < share ? limit : share;
+}
+
+bool api_slot_hand_over(http_req *r)
+{
+	struct api_slot *s = r->job;
+	if (!s || r->on_close != slot_close)
+		return false;
+	ask_limit_bytes_give(s->user, s->bytes);
+	http_body_release(r);
+	free(s);
+	r->job = NULL;
+	r->on_close = NULL;
+	return true;
+}
