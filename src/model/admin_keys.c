@@ -9,6 +9,7 @@
 #include "../core/buf.h"
 #include "../core/util.h"
 #include "admin.h"
+#include "admin_rows.h"
 #include "apikey.h"
 #include "field.h"
 
@@ -56,15 +57,7 @@ enum admin_result admin_key_revoke(db *d, const struct admin_actor *a, int64_t u
 	}
 	free(label);
 out:
-	if (res == ADMIN_DONE) {
-		if (db_commit(d) < 0) {
-			db_rollback(d);
-			return ADMIN_ERROR;
-		}
-		return res;
-	}
-	db_rollback(d);
-	return res;
+	return admin_finish(d, res);
 }
 
 int admin_message_api(db *d, int64_t id, struct admin_msg_api *x)

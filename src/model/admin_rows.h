@@ -1,6 +1,7 @@
-/* admin_rows.h - what the admin model files (admin.c, admin_edit.c, admin_stats.c)
- * share: the columns of a row of the message list, and their reading. Not for
- * other layers: admin.h is the interface. */
+/* admin_rows.h - what the admin model files (admin.c, admin_edit.c, admin_stats.c,
+ * admin_users.c, admin_keys.c) share: the columns of a row of the message list, and
+ * their reading; the end of an action's transaction. Not for other layers: admin.h
+ * is the interface. */
 #ifndef LLMMETA_ADMIN_ROWS_H
 #define LLMMETA_ADMIN_ROWS_H
 
@@ -19,5 +20,15 @@ static inline int64_t admin_int_or(db_rows *r, int col) { return db_null(r, col)
 /* Reads every row of the query (ADMIN_ROW_COLUMNS) into *out (free with
  * admin_msg_rows_free). 0 or -1. */
 int admin_read_rows(db *d, const char *sql, int n, const db_val *v, struct admin_msg_row **out, size_t *nout);
+
+/* Ends an action's transaction: committed when it was done (ADMIN_ERROR if the
+ * commit fails), rolled back otherwise. Returns the action's result. */
+static inline int admin_finish(db *d, int res)
+{
+	if (res == ADMIN_DONE && db_commit(d) == 0)
+		return res;
+	db_rollback(d);
+	return res == ADMIN_DONE ? ADMIN_ERROR : res;
+}
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "../core/buf.h"
 #include "../core/util.h"
+#include "admin_rows.h"
 #include "field.h"
 
 #define USER_COLUMNS                                                                                          \
@@ -238,13 +239,5 @@ enum admin_result admin_user_action(db *d, const struct admin_actor *a, int64_t 
 		res = apply(d, a, target, action, name, admin, active);
 	free(name);
 out:
-	if (res == ADMIN_DONE) {
-		if (db_commit(d) < 0) {
-			db_rollback(d);
-			return ADMIN_ERROR;
-		}
-		return res;
-	}
-	db_rollback(d);
-	return res;
+	return admin_finish(d, res);
 }
