@@ -103,6 +103,8 @@ void api_heartbeat_stop(void);
 size_t api_slot_limit(void);
 bool api_slot_take(http_req *r, size_t limit);
 bool api_slot_hand_over(http_req *r);
+/* Answers 429 with Retry-After: the user has MAX_ASKS_PER_USER calls in flight. */
+void api_too_many_calls(http_req *r);
 
 /* api_writer.c: queues the call's record (takes a reference). */
 void api_writer_add(struct api_call *c);

@@ -321,10 +321,7 @@ void page_api_chat(http_req *r)
 	 * to the budget (the body itself moves into the record): a call waiting on a
 	 * slow provider holds no one else's room to send. */
 	if (!api_slot_hand_over(r) && !ask_limit_take(r->user.id)) {
-		http_add_header(r, "Retry-After", "5");
-		app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
-			      "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one "
-			      "to finish.");
+		api_too_many_calls(r);
 		goto done;
 	}
 	c->counted = true;

@@ -33,6 +33,14 @@ static void slot_close(http_req *r, bool completed)
 	r->job = NULL;
 }
 
+void api_too_many_calls(http_req *r)
+{
+	http_add_header(r, "Retry-After", "5");
+	app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
+		      "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one "
+		      "to finish.");
+}
+
 bool api_slot_take(http_req *r, size_t limit)
 {
 	struct api_slot *s = calloc(1, sizeof *s);
@@ -47,10 +55,7 @@ bool api_slot_take(http_req *r, size_t limit)
 	s->bytes = cl && parse_int64(cl, 0, INT64_MAX, &declared) && (uint64_t)declared < limit ? (size_t)declared : limit;
 	if (!ask_limit_take(s->user)) {
 		free(s);
-		http_add_header(r, "Retry-After", "5");
-		app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
-			      "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one "
-			      "to finish.");
+		api_too_many_calls(r);
 		return false;
 	}
 	if (!ask_limit_bytes_take(s->user, s->bytes, user_share())) {
