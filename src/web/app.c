@@ -27,10 +27,10 @@ enum {
 	UPLOAD = 8,     /* a logged-in user may post MAX_UPLOAD_BYTES here */
 	WHOLE_FILES = 16, /* the page reads whole files (none cut at file_keep) and asks no model */
 	API = 32,       /* the OpenAI-compatible API: an API key (Bearer), never the session cookie */
-	SECRET_PATH = 64, /* the path holds a secret (a reset link's token): logged as its pattern */
 };
 
-/* Paths under this prefix hold a password reset token (see route()). */
+/* Paths under this prefix hold a password reset token: logged as their route's
+ * pattern, or masked (see route()). */
 #define SECRET_PREFIX "/accounts/password/reset/key/"
 
 static const struct route routes[] = {
@@ -54,7 +54,7 @@ static const struct route routes[] = {
 	{"/accounts/password/reset/", HTTP_GET | HTTP_POST, page_password_reset, 0},
 	{"/accounts/password/reset/done/", HTTP_GET, page_password_reset_done, 0},
 	{"/accounts/password/reset/key/done/", HTTP_GET, page_password_reset_key_done, 0},
-	{"/accounts/password/reset/key/<token>/", HTTP_GET | HTTP_POST, page_password_reset_key, SECRET_PATH},
+	{"/accounts/password/reset/key/<token>/", HTTP_GET | HTTP_POST, page_password_reset_key, 0},
 	/* Sign-in with a provider (docs/sign-in.md): the callback is a GET from the
 	 * provider's redirect, checked by its state instead of a CSRF token. */
 	{"/accounts/social/connections/", HTTP_GET | HTTP_POST, page_connections, USER},
@@ -199,10 +199,8 @@ static void route(http_req *r)
 	/* Whoever reads the log must not be able to use a live reset link: a link's path
 	 * is logged by its pattern whatever becomes of it (a 301 to the slashed path
 	 * when the slash is missing, a 404 for a typo, a 405). */
-	if (r->route && (r->route->flags & SECRET_PATH))
-		r->log_path = r->route->pattern;
-	else if (str_starts(r->path, SECRET_PREFIX))
-		r->log_path = SECRET_PREFIX "...";
+	if (str_starts(r->path, SECRET_PREFIX))
+		r->log_path = r->route ? r->route->pattern : SECRET_PREFIX "...";
 }
 
 /* Authenticates an API request by its key, once; answers 401 (or 500) when it
