@@ -230,8 +230,8 @@ static int read_row(db_rows *r, struct admin_msg_row *x)
 	x->cut = db_int(r, 3) != 0;
 	if (!db_null(r, 4) && !(x->model = xstrdup(db_text(r, 4))))
 		return -1;
-	x->tokens = admin_int_or(r, 5);
-	x->elapsed_ms = admin_int_or(r, 6);
+	x->tokens = int_or_none(r, 5);
+	x->elapsed_ms = int_or_none(r, 6);
 	x->created_at = db_int(r, 7);
 	x->username = xstrdup(db_text(r, 8));
 	copy_field(x->uuid, sizeof x->uuid, db_text(r, 9));
@@ -239,7 +239,7 @@ static int read_row(db_rows *r, struct admin_msg_row *x)
 	copy_field(x->status, sizeof x->status, db_text(r, 11));
 	copy_field(x->source, sizeof x->source, db_text(r, 12));
 	x->conv_id = db_int(r, 13);
-	x->words = admin_int_or(r, 14);
+	x->words = int_or_none(r, 14);
 	return x->content && x->username && x->title ? 0 : -1;
 }
 

@@ -140,7 +140,7 @@ static int delete_one(db *d, const struct admin_actor *a, int64_t id, int64_t *c
 	char *start = NULL, *who = NULL, role[16] = "";
 	if (rc == 1) {
 		*conv = db_int(r, 0);
-		upload = admin_int_or(r, 1);
+		upload = int_or_none(r, 1);
 		start = xstrdup(db_text(r, 2));
 		who = xstrdup(db_text(r, 3));
 		copy_field(role, sizeof role, db_text(r, 4));

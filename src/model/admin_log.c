@@ -88,7 +88,7 @@ int admin_log_list(db *d, const char *admin_name, const char *action, int64_t pa
 		x->admin_name = text_or_null(r, 2, &oom);
 		x->action = text_or_null(r, 3, &oom);
 		x->object_type = text_or_null(r, 4, &oom);
-		x->object_id = db_null(r, 5) ? -1 : db_int(r, 5);
+		x->object_id = int_or_none(r, 5);
 		x->object_label = text_or_null(r, 6, &oom);
 		x->field = text_or_null(r, 7, &oom);
 		x->old_value = text_or_null(r, 8, &oom);

@@ -14,9 +14,6 @@
 	" m.conversation_id, m.words"                                                                           \
 	" FROM messages m JOIN users u ON u.id = m.user_id JOIN conversations c ON c.id = m.conversation_id"
 
-/* An integer column, -1 for NULL. */
-static inline int64_t admin_int_or(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
-
 /* Reads every row of the query (ADMIN_ROW_COLUMNS) into *out (free with
  * admin_msg_rows_free). 0 or -1. */
 int admin_read_rows(db *d, const char *sql, int n, const db_val *v, struct admin_msg_row **out, size_t *nout);

@@ -26,7 +26,7 @@ static int read_user(db_rows *r, struct admin_user_row *u)
 	u->admin = db_int(r, 3) != 0;
 	u->active = db_int(r, 4) != 0;
 	u->created_at = db_int(r, 5);
-	u->last_login = db_null(r, 6) ? -1 : db_int(r, 6);
+	u->last_login = int_or_none(r, 6);
 	u->messages = db_int(r, 7);
 	u->tokens = db_int(r, 8);
 	u->conversations = db_int(r, 9);

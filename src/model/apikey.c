@@ -17,8 +17,6 @@ int apikey_insert(db *d, int64_t user_id, const char *name, const char *prefix, 
 			    id) == 1 ? 0 : -1;
 }
 
-static int64_t opt_i(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
-
 int apikey_list(db *d, int64_t user_id, struct apikey **out, size_t *n)
 {
 	*out = NULL;
@@ -43,9 +41,9 @@ int apikey_list(db *d, int64_t user_id, struct apikey **out, size_t *n)
 		k->name = xstrdup(db_text(r, 1));
 		copy_field(k->prefix, sizeof k->prefix, db_text(r, 2));
 		k->created_at = db_int(r, 3);
-		k->expires_at = opt_i(r, 4);
-		k->last_used_at = opt_i(r, 5);
-		k->revoked_at = opt_i(r, 6);
+		k->expires_at = int_or_none(r, 4);
+		k->last_used_at = int_or_none(r, 5);
+		k->revoked_at = int_or_none(r, 6);
 		k->calls = db_int(r, 7);
 		if (!k->name) {
 			rc = -1;

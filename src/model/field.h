@@ -1,12 +1,14 @@
 /* field.h - what the model files share when they read rows: copying a database
- * text into a fixed-size field of a struct (a uuid, a role, a status), and the one
- * growth rule of the arrays they fill a row at a time. */
+ * text into a fixed-size field of a struct (a uuid, a role, a status), an optional
+ * integer column, and the one growth rule of the arrays they fill a row at a time. */
 #ifndef LLMMETA_FIELD_H
 #define LLMMETA_FIELD_H
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../db/db.h"
 
 /* Copies src into the n-byte field dst, cut to fit (snprintf("%s") without the
  * printf machinery, which a list would otherwise run several times per row). */
@@ -16,6 +18,9 @@ static inline void copy_field(char *dst, size_t n, const char *src)
 	memcpy(dst, src, k);
 	dst[k] = '\0';
 }
+
+/* An optional integer column: -1 for NULL (the structs' "none"). */
+static inline int64_t int_or_none(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
 
 /* The array p of n elements of `size` bytes, with room for one more: grown (the
  * capacity *cap doubling, from 16) only when full. NULL when memory ran out, p being
