@@ -13,7 +13,7 @@ int apikey_insert(db *d, int64_t user_id, const char *name, const char *prefix, 
 			    "INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at, expires_at)"
 			    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 			    DB_ARGS(db_v_int(user_id), db_v_text(name), db_v_text(prefix), db_v_text(key_hash),
-				    db_v_int(now_ms()), expires_at >= 0 ? db_v_int(expires_at) : db_v_null()),
+				    db_v_int(now_ms()), none_or_int(expires_at)),
 			    id) == 1 ? 0 : -1;
 }
 

@@ -178,7 +178,6 @@ void conv_list_free(struct conv_summary *c, size_t n)
 	free(c);
 }
 
-static db_val opt_int(int64_t v) { return v >= 0 ? db_v_int(v) : db_v_null(); }
 static db_val opt_real(double v) { return isnan(v) ? db_v_null() : db_v_real(v); }
 
 int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id, int64_t *id)
@@ -192,11 +191,11 @@ int msg_insert(db *d, const struct message *m, int64_t conv_id, int64_t user_id,
 		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 		       DB_ARGS(db_v_int(conv_id), db_v_int(user_id), db_v_text(m->role), db_v_text(m->content ? m->content : ""),
 			       db_v_int(now_ms()), db_v_text(m->provider), db_v_text(m->model), db_v_text(m->model_reported),
-			       opt_int(m->max_tokens), opt_real(m->temperature), opt_int(m->top_k), opt_real(m->top_p),
-			       opt_int(m->prompt_tokens), opt_int(m->completion_tokens), opt_int(m->total_tokens),
-			       opt_int(m->elapsed_ms), opt_int(m->ttft_ms), db_v_text(m->finish_reason), db_v_text(m->status),
+			       none_or_int(m->max_tokens), opt_real(m->temperature), none_or_int(m->top_k), opt_real(m->top_p),
+			       none_or_int(m->prompt_tokens), none_or_int(m->completion_tokens), none_or_int(m->total_tokens),
+			       none_or_int(m->elapsed_ms), none_or_int(m->ttft_ms), db_v_text(m->finish_reason), db_v_text(m->status),
 			       db_v_text(m->error), db_v_text(m->source), m->upload_id > 0 ? db_v_int(m->upload_id) : db_v_null(),
-			       db_v_text(m->rendered), m->rendered ? opt_int(m->rendered_version) : db_v_null(),
+			       db_v_text(m->rendered), m->rendered ? none_or_int(m->rendered_version) : db_v_null(),
 			       db_v_text(m->request_json), db_v_text(m->tool_calls), m->api_key_id > 0 ? db_v_int(m->api_key_id) : db_v_null()),
 		       id) == 1 ? 0 : -1;
 	return rc == 0 ? conv_bump(d, conv_id) : -1;
@@ -209,13 +208,12 @@ int msg_set_status(db *d, int64_t id, const char *status, const char *error, int
 	if (db_query_int(d,
 			 "UPDATE messages SET status = ?, error = ?, elapsed_ms = ?, instance_id = NULL WHERE id = ?"
 			 " RETURNING conversation_id",
-			 DB_ARGS(db_v_text(status), db_v_text(error), opt_int(elapsed_ms), db_v_int(id)), &conv_id) != 1)
+			 DB_ARGS(db_v_text(status), db_v_text(error), none_or_int(elapsed_ms), db_v_int(id)), &conv_id) != 1)
 		return -1;
 	return conv_bump(d, conv_id);
 }
 
 static char *opt_text(db_rows *r, int col) { return db_null(r, col) ? NULL : xstrdup(db_text(r, col)); }
-static int64_t opt_i(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
 static double opt_r(db_rows *r, int col) { return db_null(r, col) ? NAN : db_real(r, col); }
 
 /* The columns every message read selects, in the order read_messages decodes them. */
@@ -250,27 +248,27 @@ static int read_messages(db_rows *r, struct message **out, size_t *n)
 		m->provider = opt_text(r, 4);
 		m->model = opt_text(r, 5);
 		m->model_reported = opt_text(r, 6);
-		m->max_tokens = opt_i(r, 7);
+		m->max_tokens = int_or_none(r, 7);
 		m->temperature = opt_r(r, 8);
-		m->top_k = opt_i(r, 9);
+		m->top_k = int_or_none(r, 9);
 		m->top_p = opt_r(r, 10);
-		m->prompt_tokens = opt_i(r, 11);
-		m->completion_tokens = opt_i(r, 12);
-		m->total_tokens = opt_i(r, 13);
-		m->elapsed_ms = opt_i(r, 14);
-		m->ttft_ms = opt_i(r, 15);
+		m->prompt_tokens = int_or_none(r, 11);
+		m->completion_tokens = int_or_none(r, 12);
+		m->total_tokens = int_or_none(r, 13);
+		m->elapsed_ms = int_or_none(r, 14);
+		m->ttft_ms = int_or_none(r, 15);
 		m->finish_reason = opt_text(r, 16);
 		copy_field(m->status, sizeof m->status, db_text(r, 17));
 		m->error = opt_text(r, 18);
 		copy_field(m->source, sizeof m->source, db_text(r, 19));
-		m->upload_id = opt_i(r, 20);
+		m->upload_id = int_or_none(r, 20);
 		m->file_name = opt_text(r, 21);
 		m->file_sha256 = opt_text(r, 22);
 		m->file_type = opt_text(r, 23);
-		m->file_size = opt_i(r, 24);
+		m->file_size = int_or_none(r, 24);
 		m->rendered = opt_text(r, 25);
-		m->rendered_version = m->rendered ? opt_i(r, 26) : -1;
-		m->words = opt_i(r, 27);
+		m->rendered_version = m->rendered ? int_or_none(r, 26) : -1;
+		m->words = int_or_none(r, 27);
 		if (!m->content) {
 			rc = -1;
 			break;

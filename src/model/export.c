@@ -9,6 +9,7 @@
 
 #include "../core/util.h"
 #include "export.h"
+#include "field.h"
 
 #define BATCH 1000
 
@@ -77,7 +78,6 @@ bool export_parse_time(const char *s, bool until, int64_t *ms)
 }
 
 static const char *opt_text(db_rows *r, int col) { return db_null(r, col) ? NULL : db_text(r, col); }
-static int64_t opt_int(db_rows *r, int col) { return db_null(r, col) ? -1 : db_int(r, col); }
 static double opt_real(db_rows *r, int col) { return db_null(r, col) ? NAN : db_real(r, col); }
 
 int export_batch(db *d, const struct export_filter *f, int64_t *after, int limit, export_fn fn, void *ctx)
@@ -122,10 +122,10 @@ int export_batch(db *d, const struct export_filter *f, int64_t *after, int limit
 			.id = db_int(r, 0), .conversation_id = db_text(r, 1), .created_at = db_int(r, 2),
 			.username = db_text(r, 3), .role = db_text(r, 4), .source = db_text(r, 5),
 			.provider = opt_text(r, 6), .model = opt_text(r, 7), .status = db_text(r, 8),
-			.content = db_text(r, 9), .max_tokens = opt_int(r, 10), .temperature = opt_real(r, 11),
-			.top_k = opt_int(r, 12), .top_p = opt_real(r, 13), .prompt_tokens = opt_int(r, 14),
-			.completion_tokens = opt_int(r, 15), .total_tokens = opt_int(r, 16), .elapsed_ms = opt_int(r, 17),
-			.ttft_ms = opt_int(r, 18), .finish_reason = opt_text(r, 19), .file_name = opt_text(r, 20),
+			.content = db_text(r, 9), .max_tokens = int_or_none(r, 10), .temperature = opt_real(r, 11),
+			.top_k = int_or_none(r, 12), .top_p = opt_real(r, 13), .prompt_tokens = int_or_none(r, 14),
+			.completion_tokens = int_or_none(r, 15), .total_tokens = int_or_none(r, 16), .elapsed_ms = int_or_none(r, 17),
+			.ttft_ms = int_or_none(r, 18), .finish_reason = opt_text(r, 19), .file_name = opt_text(r, 20),
 			.file_sha256 = opt_text(r, 21), .error = opt_text(r, 22),
 		};
 		*after = w.id;

@@ -50,8 +50,8 @@ static int add_msg(struct hist_conv *h, size_t *cap, db_rows *r)
 	copy_field(m->role, sizeof m->role, db_text(r, 2));
 	copy_field(m->status, sizeof m->status, db_text(r, 3));
 	m->cut = db_int(r, 5) != 0;
-	m->total_tokens = db_null(r, 7) ? -1 : db_int(r, 7);
-	m->elapsed_ms = db_null(r, 8) ? -1 : db_int(r, 8);
+	m->total_tokens = int_or_none(r, 7);
+	m->elapsed_ms = int_or_none(r, 8);
 	m->created_at = db_int(r, 9);
 	copy_field(m->source, sizeof m->source, db_text(r, 10));
 	m->content = xstrdup(db_text(r, 4));

@@ -158,7 +158,6 @@ static int by_time(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static db_val opt_int(int64_t v) { return v >= 0 ? db_v_int(v) : db_v_null(); }
 static db_val opt_real(double v) { return isnan(v) ? db_v_null() : db_v_real(v); }
 
 /* The file of message m, stored as an upload of the local user user_id: its id, 0
@@ -264,8 +263,8 @@ static int import_conversation(struct run *r, const struct src_user *u, int64_t 
 			    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', 'import', ?, ?)",
 			    DB_ARGS(db_v_int(conv_id), db_v_int(user_id), db_v_text(m->role),
 				    db_v_text(m->content ? m->content : ""), db_v_int(m->at), db_v_text(m->model),
-				    opt_real(m->temperature), opt_int(m->top_k), opt_real(m->top_p), opt_int(m->elapsed_ms),
-				    opt_int(m->words), upload_id > 0 ? db_v_int(upload_id) : db_v_null(), db_v_int(m->id))) != 1)
+				    opt_real(m->temperature), none_or_int(m->top_k), opt_real(m->top_p), none_or_int(m->elapsed_ms),
+				    none_or_int(m->words), upload_id > 0 ? db_v_int(upload_id) : db_v_null(), db_v_int(m->id))) != 1)
 			return -1;
 		c->messages++;
 	}
@@ -319,12 +318,12 @@ static int import_messages(struct run *r, const struct src_user *u, int64_t user
 		snprintf(m->role, sizeof m->role, "%s", db_text(rows, 1));
 		m->content = xstrdup(db_text(rows, 2));
 		m->model = opt_text(rows, 3);
-		m->words = db_null(rows, 4) ? -1 : db_int(rows, 4);
+		m->words = int_or_none(rows, 4);
 		double secs = db_null(rows, 5) ? NAN : db_real(rows, 5);
 		m->elapsed_ms = isfinite(secs) && secs >= 0 ? (int64_t)(secs * 1000 + 0.5) : -1;
 		m->time = xstrdup(db_text(rows, 6));
 		m->temperature = db_null(rows, 8) ? NAN : db_real(rows, 8);
-		m->top_k = db_null(rows, 9) ? -1 : db_int(rows, 9);
+		m->top_k = int_or_none(rows, 9);
 		m->top_p = db_null(rows, 10) ? NAN : db_real(rows, 10);
 		m->file = opt_text(rows, 11);
 		if (!m->content || !m->time) {
@@ -408,7 +407,7 @@ static int import_user(struct run *r, struct src_user *u)
 				  " last_login, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 				  DB_ARGS(db_v_text(u->username), db_v_text(u->email), db_v_text(u->password),
 					  db_v_int(u->admin), db_v_int(u->active), db_v_int(u->joined >= 0 ? u->joined : 0),
-					  opt_int(u->last_login), db_v_int(u->id)),
+					  none_or_int(u->last_login), db_v_int(u->id)),
 				  &id) == 1 ? 0 : -1;
 	if (rc == 0)
 		rc = import_messages(r, u, id, &c);
