@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../core/util.h"
 #include "../model/apikey.h"
@@ -25,10 +24,9 @@ int auth_apikey_create(db *d, int64_t user_id, const char *name, int64_t expires
 
 int auth_apikey_load(db *d, http_req *r)
 {
-	const char *h = http_header(r, "Authorization");
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+	const char *key = http_bearer(r);
+	if (!key)
 		return 0;
-	const char *key = h + 7;
 	while (*key == ' ')
 		key++;
 	size_t len = strlen(key);

@@ -6,7 +6,6 @@
  * whoever signed up here with your address first would get your sign-in. */
 #include "social.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +17,7 @@ void auth_username_base(const char *hint, char out[AUTH_USERNAME_BASE + 1])
 {
 	size_t n = 0;
 	for (const unsigned char *p = (const unsigned char *)(hint ? hint : ""); *p && n < AUTH_USERNAME_BASE; p++) {
-		if (isalnum(*p) || strchr("@.+-_", *p))
+		if (user_name_char(*p))
 			out[n++] = (char)*p;
 		else if (*p == ' ' && n && out[n - 1] != '_')
 			out[n++] = '_';

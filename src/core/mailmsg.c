@@ -103,9 +103,7 @@ static void encoded_words(buf *b, const char *s)
 {
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
-		size_t k = n - i < 39 ? n - i : 39;
-		while (i + k < n && k > 0 && ((unsigned char)s[i + k] & 0xC0) == 0x80)
-			k--; /* do not cut a character in two */
+		size_t k = utf8_cut(s + i, n - i, 39); /* s is valid UTF-8: k > 0 */
 		char out[64];
 		sodium_bin2base64(out, sizeof out, (const unsigned char *)s + i, k, sodium_base64_VARIANT_ORIGINAL);
 		buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", out);

@@ -135,6 +135,9 @@ const char *http_form(const http_req *r, const char *key);
 size_t http_form_all(const http_req *r, const char *key, const char **out, size_t max);
 const char *http_cookie(const http_req *r, const char *key);
 const char *http_header(const http_req *r, const char *name);
+/* The credentials of `Authorization: Bearer <credentials>` (scheme in any case), as
+ * sent after the one space; NULL without such a header. */
+const char *http_bearer(const http_req *r);
 const http_file *http_file_get(const http_req *r, const char *field);
 /* A value from the query, or if absent the form. */
 const char *http_param(const http_req *r, const char *key);

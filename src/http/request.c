@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../core/util.h"
 
@@ -157,6 +158,12 @@ const char *http_param(const http_req *r, const char *key)
 const char *http_header(const http_req *r, const char *name)
 {
 	return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+const char *http_bearer(const http_req *r)
+{
+	const char *h = http_header(r, "Authorization");
+	return h && strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
 }
 
 const http_file *http_file_get(const http_req *r, const char *field)

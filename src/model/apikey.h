@@ -17,6 +17,13 @@ struct apikey {
 	int64_t calls;
 };
 
+/* The key still lets its owner in at now: neither revoked nor expired (the same
+ * test apikey_owner's query makes). */
+static inline bool apikey_live(const struct apikey *k, int64_t now)
+{
+	return k->revoked_at < 0 && (k->expires_at < 0 || k->expires_at > now);
+}
+
 /* Stores a key (its hash and prefix) for user_id; expires_at -1 for none. 0 and
  * *id, or -1. */
 int apikey_insert(db *d, int64_t user_id, const char *name, const char *prefix, const char *key_hash,

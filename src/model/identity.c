@@ -8,12 +8,9 @@
 
 int identity_find(db *d, const char *provider, const char *subject, int64_t now, int64_t *user_id)
 {
-	int rc = db_query_int(d, "SELECT user_id FROM identities WHERE provider = ? AND subject = ?",
-			      DB_ARGS(db_v_text(provider), db_v_text(subject)), user_id);
-	if (rc == 1 && db_exec(d, "UPDATE identities SET last_used = ? WHERE provider = ? AND subject = ?",
-			       DB_ARGS(db_v_int(now), db_v_text(provider), db_v_text(subject))) < 0)
-		return -1;
-	return rc;
+	/* One statement finds the row and marks it used: (provider, subject) is unique. */
+	return db_query_int(d, "UPDATE identities SET last_used = ? WHERE provider = ? AND subject = ? RETURNING user_id",
+			    DB_ARGS(db_v_int(now), db_v_text(provider), db_v_text(subject)), user_id);
 }
 
 static int linked(db *d, const char *provider, const char *subject)

@@ -130,14 +130,15 @@ bool user_valid_name(const char *name, buf *err)
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (!isalnum(c) && !strchr("@.+-_", c)) {
+		if (!user_name_char((unsigned char)name[i])) {
 			buf_puts(err, "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.");
 			return false;
 		}
 	}
 	return true;
 }
+
+bool user_name_char(unsigned char c) { return c && (isalnum(c) || strchr("@.+-_", c)); }
 
 bool user_valid_email(const char *email, buf *err)
 {

@@ -38,6 +38,8 @@ int user_replace_password(db *d, int64_t id, const char *password_hash);
 /* Django's rules for a username (at most 150 of letters, digits and @.+-_) and a
  * plain check of an e-mail address. On failure, append the reason to err. */
 bool user_valid_name(const char *username, buf *err);
+/* One of the bytes a username may have: an ASCII letter or digit, or @.+-_. */
+bool user_name_char(unsigned char c);
 bool user_valid_email(const char *email, buf *err);
 
 #endif

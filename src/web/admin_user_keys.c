@@ -29,7 +29,7 @@ static void key_row(buf *b, http_req *r, int64_t user_id, const struct apikey *k
 	if (k->revoked_at >= 0) {
 		html_raw(b, "revoked ");
 		admin_time(b, k->revoked_at);
-	} else if (k->expires_at >= 0 && k->expires_at <= now) {
+	} else if (!apikey_live(k, now)) { /* not revoked: expired */
 		html_raw(b, "expired");
 	} else {
 		html_printf(b,

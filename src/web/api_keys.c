@@ -74,7 +74,7 @@ static void keys_page(http_req *r, db *d, int status, const char *name, const ch
 		if (k->revoked_at >= 0) {
 			html_raw(&b, "revoked ");
 			when(&b, k->revoked_at, "");
-		} else if (k->expires_at >= 0 && k->expires_at <= now) {
+		} else if (!apikey_live(k, now)) { /* not revoked: expired */
 			html_raw(&b, "expired");
 		} else {
 			char action[64];

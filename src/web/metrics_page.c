@@ -9,7 +9,6 @@
  * database is down, when its error counter matters most. */
 #include <sodium.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../core/config.h"
 #include "../core/log.h"
@@ -54,10 +53,9 @@ int app_metrics_init(void)
 
 static bool bearer_ok(http_req *r)
 {
-	const char *auth = http_header(r, "Authorization");
-	if (!cfg.metrics_token || !auth || strncasecmp(auth, "Bearer ", 7) != 0)
+	const char *sent = http_bearer(r);
+	if (!cfg.metrics_token || !sent)
 		return false;
-	const char *sent = auth + 7;
 	unsigned char h[crypto_generichash_BYTES];
 	crypto_generichash(h, sizeof h, (const unsigned char *)sent, strlen(sent), NULL, 0);
 	return sodium_memcmp(h, token_hash, sizeof h) == 0;

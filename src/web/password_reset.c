@@ -203,11 +203,6 @@ static void key_form(http_req *r, int status, const char *token, const buf *e1, 
 
 #define CHANGED_TEXT "Your password is now changed, and every session of your account has been logged out."
 
-static bool key_live(const struct apikey *k, int64_t now)
-{
-	return k->revoked_at < 0 && (k->expires_at < 0 || k->expires_at > now);
-}
-
 /* After a reset of an account whose e-mail was proven: its other ways in (linked
  * identities, live API keys) are kept, and listed here with where to remove them,
  * in case they are not the owner's. False when there is none (or the database
@@ -222,7 +217,7 @@ static bool leftovers_page(http_req *r, db *d, int64_t uid)
 		nkeys = 0;
 	int64_t now = now_ms();
 	for (size_t i = 0; i < nkeys; i++)
-		live += key_live(&keys[i], now);
+		live += apikey_live(&keys[i], now);
 	bool shown = nids > 0 || live > 0;
 	if (shown) {
 		buf b = BUF_INIT;
@@ -240,7 +235,7 @@ static bool leftovers_page(http_req *r, db *d, int64_t uid)
 		if (live > 0) {
 			html_raw(&b, "<h2>API keys</h2>\n<ul class=\"leftover-keys\">\n");
 			for (size_t i = 0; i < nkeys; i++)
-				if (key_live(&keys[i], now))
+				if (apikey_live(&keys[i], now))
 					html_printf(&b, "<li>%s (%s…)</li>\n", keys[i].name, keys[i].prefix);
 			html_raw(&b, "</ul>\n<p><a href=\"/accounts/login/?next=/accounts/keys/\">Log in and revoke a "
 				     "key</a></p>\n");
