@@ -50,8 +50,7 @@ bool wants_json(http_req *r)
 	return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
 
-void error_api(http_req *r, int status, const char *type, const char *code, const char *param,
-		   const char *message)
+void error_api(http_req *r, int status, const char *type, const char *code, const char *param, const char *message)
 {
 	const struct kind *k = kind_of(status);
 	/* Text that is not UTF-8 (a provider's, cut by bytes) would fail json_pack and

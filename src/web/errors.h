@@ -13,8 +13,7 @@
 void error_page(http_req *r, int status, const char *detail);
 /* An error in the OpenAI shape {"error":{"message","type","param","code"}}; type
  * and message NULL take the status's defaults, param and code NULL are null. */
-void error_api(http_req *r, int status, const char *type, const char *code, const char *param,
-	       const char *message);
+void error_api(http_req *r, int status, const char *type, const char *code, const char *param, const char *message);
 /* True for the API (/v1/...) and for clients whose Accept names JSON and not HTML. */
 bool wants_json(http_req *r);
 

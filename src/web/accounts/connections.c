@@ -90,9 +90,9 @@ static void remove_post(http_req *r, db *d)
 		http_error(r, 404, NULL);
 	else if (rc == 2)
 		connections_page(r, 400,
-				     "This is your only way to log in, so it stays. Set a password first, or link "
-				     "another account.",
-				     NULL);
+				 "This is your only way to log in, so it stays. Set a password first, or link "
+				 "another account.",
+				 NULL);
 	else
 		connections_page(r, 200, NULL, "The linked account was removed.");
 }

@@ -92,8 +92,8 @@ static bool api_key_ok(http_req *r, bool again)
 		http_error(r, 500, "The database cannot be reached.");
 	else if (rc == 0)
 		error_api(r, 401, "invalid_request_error", "invalid_api_key", NULL,
-			      "Incorrect API key provided: send \"Authorization: Bearer llmk-...\" with a key from "
-			      "/accounts/keys/ (revoked and expired keys, and keys of deactivated users, are refused).");
+			  "Incorrect API key provided: send \"Authorization: Bearer llmk-...\" with a key from "
+			  "/accounts/keys/ (revoked and expired keys, and keys of deactivated users, are refused).");
 	return rc == 1;
 }
 
