@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # check-layers.sh - fails when a source file reaches a layer it must not (see
-# docs/architecture.md, "Layers"). Reads #include lines and database calls only.
+# docs/architecture.md, "Layers"). Reads #include lines and a few calls only.
 #   Usage: scripts/check-layers.sh [SRC_DIR]     (default: src)
 # Prints one line per violation and exits 1 when there is any.
 set -uo pipefail
+set -f # paths are split on / below, never globbed
 src=${1:-src}
 
 # What each layer may include, besides itself. Requests flow one way:
@@ -17,14 +18,58 @@ declare -A allowed=(
 	[oauth]="core"
 	[model]="core db"
 	[auth]="core db http model"
-	[html]="core http auth"
+	[html]="core"
 	[web]="core db http html auth model llm mail oauth"
+)
+# Single files a layer may include from a layer it may not otherwise use: html/
+# links the static files by their versioned URLs (asset_url), and nothing else of
+# http/ - it neither reads requests nor sends responses.
+declare -A allowed_files=(
+	[html]="http/assets.h"
 )
 # Statements and transactions belong to model/ (and db/ itself).
 sql_calls='\bdb_(query|query_int|query_text|exec|exec_script|begin|commit|rollback|step)\('
+# Sending a response: the web layer's, never html/'s.
+send_calls='\bhttp_(send[a-z_]*|redirect|error|add_header|set_cookie|suspend|resume|stream_wait)\s*\('
+# The request pipeline's functions (web/app/): main.c calls them, no page does.
+app_calls='\bapp_[a-z_]+\s*\('
 
 bad=0
 report() { echo "layers: $*"; bad=1; }
+
+# Sets $resolved to the path of include $2 seen from directory $1 (both relative to
+# src), with . and .. taken out: web/admin + ../../core/log.h -> core/log.h.
+resolve() {
+	local path="$1/$2" IFS=/ p
+	local -a out=()
+	for p in $path; do
+		case $p in
+		'' | .) ;;
+		..) if ((${#out[@]})) && [ "${out[-1]}" != .. ]; then unset 'out[-1]'; else out+=(..); fi ;;
+		*) out+=("$p") ;;
+		esac
+	done
+	resolved="${out[*]}"
+}
+
+# Inside web/: the pipeline (web/app/) may include every folder of web/; a page's
+# folder (web/admin/, ...) only itself and web/'s top-level files; the top-level
+# files only each other. So no page reaches the pipeline, and features stay apart.
+web_rule() {
+	local rel=$1 inc=$2 target=$3
+	local from=${rel#web/} to=${target#web/}
+	local fsub= tsub=
+	[[ $from == */* ]] && fsub=${from%%/*}
+	[[ $to == */* ]] && tsub=${to%%/*}
+	[ -z "$tsub" ] || [ "$fsub" = "$tsub" ] || [ "$fsub" = app ] && return
+	if [ "$tsub" = app ]; then
+		report "$rel includes $inc: only web/app/ and main.c use the request pipeline"
+	else
+		local who="a top-level web/ file"
+		[ -n "$fsub" ] && who="web/$fsub/"
+		report "$rel includes $inc: $who may not use web/$tsub/ (only web/app/ reaches every folder)"
+	fi
+}
 
 for file in $(find "$src" -name '*.[ch]' | sort); do
 	rel=${file#"$src"/}
@@ -34,21 +79,36 @@ for file in $(find "$src" -name '*.[ch]' | sort); do
 		report "$rel: directory $layer/ has no rule in scripts/check-layers.sh"
 		continue
 	fi
+	dir=${rel%/*}
 	while IFS= read -r inc; do
-		target=${inc#../}
-		if [ "$target" = "$inc" ]; then
-			continue # same directory
-		fi
+		resolve "$dir" "$inc"
+		target=$resolved
 		tl=${target%%/*}
-		if [ "$tl" = "db" ] && [ "${target#db/}" != "db.h" ] && [ "$layer" != "db" ]; then
+		if [ "$tl" = .. ] || [ "$tl" = "$target" ]; then
+			report "$rel includes $inc: outside the layers"
+		elif [ "$tl" = "$layer" ]; then
+			[ "$layer" = web ] && web_rule "$rel" "$inc" "$target"
+		elif [ "$tl" = "db" ] && [ "$target" != "db/db.h" ]; then
 			report "$rel includes $inc: only db/ sees a backend's insides"
+		elif [[ " ${allowed_files[$layer]:-} " == *" $target "* ]]; then
+			continue
 		elif [[ " ${allowed[$layer]} " != *" $tl "* ]]; then
-			report "$rel includes $inc: $layer/ may use only: ${allowed[$layer]:-nothing above core}"
+			report "$rel includes $inc: $layer/ may use only: ${allowed[$layer]:-nothing above core}${allowed_files[$layer]:+ (and ${allowed_files[$layer]})}"
 		fi
 	done < <(grep -oE '^\s*#\s*include\s+"[^"]+"' "$file" | sed -E 's/.*"([^"]+)"/\1/')
 	if [ "$layer" != "db" ] && [ "$layer" != "model" ]; then
 		grep -nE "$sql_calls" "$file" | while IFS= read -r hit; do
 			echo "layers: $rel:${hit%%:*}: SQL or a transaction outside model/: ${hit#*:}" | cut -c1-160
+		done | grep . && bad=1
+	fi
+	if [ "$layer" = "html" ]; then
+		grep -nE "$send_calls" "$file" | while IFS= read -r hit; do
+			echo "layers: $rel:${hit%%:*}: html/ sends no response (web/page.c does): ${hit#*:}" | cut -c1-160
+		done | grep . && bad=1
+	fi
+	if [ "$layer" = "web" ] && [[ $rel != web/app/* ]]; then
+		grep -nE "$app_calls" "$file" | while IFS= read -r hit; do
+			echo "layers: $rel:${hit%%:*}: a page calls the request pipeline (web/app/): ${hit#*:}" | cut -c1-160
 		done | grep . && bad=1
 	fi
 done

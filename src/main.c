@@ -31,7 +31,8 @@
 #include "llm/llm.h"
 #include "http/http.h"
 #include "web/ask.h"
-#include "web/web.h"
+#include "web/app/app.h"
+#include "web/instance.h"
 
 static const char usage[] =
 	"llmmeta - ask large language models and keep every exchange with its metadata\n"
@@ -179,7 +180,7 @@ static int cmd_serve(int argc, char **argv)
 		return die("%s", err);
 	if (db_thread_init(cfg.database_url) < 0 || llm_engine_start() < 0)
 		return die("%s", "cannot start (out of memory or threads)");
-	if (app_instance_start() < 0)
+	if (instance_start() < 0)
 		return die("%s", "cannot register this server in the database (see the log)");
 	raise_fd_limit();
 	app_init();

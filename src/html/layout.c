@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../auth/auth.h"
 #include "../http/assets.h"
 #include "html.h"
 
@@ -15,7 +14,7 @@ static void nav_link(buf *b, const char *href, const char *label, const char *se
 	html_printf(b, here ? "<a href=\"%s\" aria-current=\"page\">%s</a>" : "<a href=\"%s\">%s</a>", href, label);
 }
 
-void page_begin(buf *b, http_req *r, const char *title, const char *section)
+void page_frame_begin(buf *b, const struct page_viewer *v, const char *title, const char *section)
 {
 	html_printf(b,
 		    "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -29,17 +28,17 @@ void page_begin(buf *b, http_req *r, const char *title, const char *section)
 	nav_link(b, "/ask/", "Ask", "ask", section);
 	nav_link(b, "/conversation/", "History", "history", section);
 	nav_link(b, "/json-viewer/", "JSON viewer", "json", section);
-	if (r->user.admin)
+	if (v->name && v->admin)
 		nav_link(b, "/admin/", "Admin", "admin", section);
 	html_raw(b, "<span class=\"spacer\"></span>");
-	if (r->user.id) {
-		html_printf(b, "<span class=\"who\">%s</span>", r->user.name);
+	if (v->name) {
+		html_printf(b, "<span class=\"who\">%s</span>", v->name);
 		nav_link(b, "/accounts/password/change/", "Password", "password", section);
 		html_printf(b,
 			    "<form class=\"inline\" method=\"post\" action=\"/accounts/logout/\">"
 			    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
 			    "<button type=\"submit\" class=\"link\">Log out</button></form>",
-			    auth_csrf_token(r));
+			    v->csrf_token ? v->csrf_token : "");
 	} else {
 		nav_link(b, "/accounts/login/", "Log in", "login", section);
 		nav_link(b, "/accounts/signup/", "Sign up", "signup", section);
@@ -54,86 +53,12 @@ void page_end(buf *b)
 		    LLMMETA_VERSION);
 }
 
-void page_send(http_req *r, int status, buf *b)
-{
-	http_send(r, status, "text/html; charset=utf-8", b);
-}
-
-/* A 64-bit hash of the page for its ETag: eight independent multiply-rotate lanes
- * over 8-byte words (as many as the multiplier can keep busy), so it costs a small
- * fraction of writing the page. Not for anything an attacker could exploit a
- * collision in: a collision only shows a user their own stale page. */
-static uint64_t page_hash(const unsigned char *p, size_t n)
-{
-	const uint64_t k1 = 0x9E3779B97F4A7C15ULL, k2 = 0xC2B2AE3D27D4EB4FULL;
-	uint64_t lane[8];
-	for (int l = 0; l < 8; l++)
-		lane[l] = k1 * (uint64_t)(l + 1) ^ n;
-	size_t i = 0;
-	for (; i + 64 <= n; i += 64)
-		for (int l = 0; l < 8; l++) {
-			uint64_t w;
-			memcpy(&w, p + i + 8 * (size_t)l, 8);
-			w = (lane[l] ^ w) * k1;
-			lane[l] = (w << 29) | (w >> 35);
-		}
-	uint64_t h = n;
-	for (int l = 0; l < 8; l++)
-		h = (h ^ lane[l]) * k2;
-	for (; i < n; i++)
-		h = (h ^ p[i]) * k1;
-	h ^= h >> 29;
-	h *= k2;
-	h ^= h >> 32;
-	return h;
-}
-
-/* Whether the If-None-Match list (`"a", W/"b"` or `*`) holds etag; compared weakly,
- * as that header is. */
-static bool etag_listed(const char *list, const char *etag)
-{
-	size_t n = strlen(etag);
-	for (const char *p = list; *p;) {
-		p += strspn(p, " \t,");
-		if (*p == '*')
-			return true;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		size_t len = strcspn(p, ",");
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len == n && memcmp(p, etag, n) == 0)
-			return true;
-		p += strcspn(p, ",");
-	}
-	return false;
-}
-
-void page_send_cached(http_req *r, int status, buf *b)
-{
-	if (status != 200 || b->oom) {
-		page_send(r, status, b);
-		return;
-	}
-	char etag[24];
-	snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)page_hash((const unsigned char *)b->data, b->len));
-	http_add_header(r, "ETag", etag);
-	http_add_header(r, "Cache-Control", "private, no-cache");
-	const char *inm = http_header(r, "If-None-Match");
-	if (inm && etag_listed(inm, etag)) {
-		buf_free(b);
-		http_send_text(r, 304, "text/html; charset=utf-8", "");
-		return;
-	}
-	page_send(r, 200, b);
-}
-
-void form_begin(buf *b, http_req *r, const char *action, const char *css_class)
+void form_begin_token(buf *b, const char *csrf_token, const char *action, const char *css_class)
 {
 	html_printf(b,
 		    "<form method=\"post\" action=\"%s\" class=\"%s\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n",
-		    action, css_class ? css_class : "stacked", auth_csrf_token(r));
+		    action, css_class ? css_class : "stacked", csrf_token ? csrf_token : "");
 }
 
 /* One <p class="cls"> per line of msgs; the first carries id, if any. */

@@ -1,28 +1,28 @@
 /* layout.h - the page frame (head, navigation, footer) and form widgets shared by
- * every page. All text goes through the escaping writer. */
+ * every page. All text goes through the escaping writer. It writes HTML into a
+ * buffer and nothing else: who is asking and the CSRF token come as parameters
+ * (web/page.h fills them in from the request), and sending is the web layer's. */
 #ifndef LLMMETA_LAYOUT_H
 #define LLMMETA_LAYOUT_H
 
 #include <stdbool.h>
 
 #include "../core/buf.h"
-#include "../http/http.h"
 
 #ifndef LLMMETA_VERSION
 #define LLMMETA_VERSION "0.0.0"
 #endif
 
+/* Who the page is for, as its frame shows them. */
+struct page_viewer {
+	const char *name;       /* NULL: an anonymous visitor */
+	bool admin;             /* shows the Admin link */
+	const char *csrf_token; /* for the log-out form (a logged-in visitor's) */
+};
+
 /* Starts a page; `section` marks the current navigation entry ("ask", ...). */
-void page_begin(buf *b, http_req *r, const char *title, const char *section);
+void page_frame_begin(buf *b, const struct page_viewer *v, const char *title, const char *section);
 void page_end(buf *b);
-/* Sends b as text/html with status. */
-void page_send(http_req *r, int status, buf *b);
-/* page_send for a page worth revalidating (a conversation, the history): a 200 gets
- * an ETag (a hash of the body, which includes the session's CSRF token, so it is the
- * user's own) and Cache-Control "private, no-cache", so the browser asks again each
- * time; when the request's If-None-Match holds that ETag the answer is 304, without
- * the body. Any other status is sent as page_send sends it. */
-void page_send_cached(http_req *r, int status, buf *b);
 
 struct field {
 	const char *name;
@@ -36,8 +36,8 @@ struct field {
 	bool autofocus;
 };
 
-/* <form method="post"> with the CSRF field. */
-void form_begin(buf *b, http_req *r, const char *action, const char *css_class);
+/* <form method="post"> with the CSRF field holding csrf_token. */
+void form_begin_token(buf *b, const char *csrf_token, const char *action, const char *css_class);
 void form_field(buf *b, const struct field *f);
 void form_end(buf *b, const char *submit_label);
 /* The errors of field `name` (one message per line), the first with id e-<name>,

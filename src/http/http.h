@@ -158,6 +158,10 @@ void http_add_header(http_req *r, const char *name, const char *value);
 /* Sets a cookie: Path=/, HttpOnly, SameSite=Lax, and Secure when PUBLIC_URL is
  * https. max_age < 0 makes a session cookie, 0 deletes it. */
 void http_set_cookie(http_req *r, const char *name, const char *value, long max_age);
+/* Appends a Content-Disposition value to b: attachment with name as an ASCII
+ * fallback (anything outside printable ASCII, quotes, backslashes and slashes
+ * replaced by '_') and as filename*=UTF-8''percent-encoded (RFC 6266). */
+void http_disposition(buf *b, const char *name);
 
 /* Suspends the connection: no thread waits. Must be called from the handler (or
  * on_resume) with the page's own lock held, so that whoever calls http_resume cannot

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "assets.h"
+#include "cache.h"
 
 #define MAX_ASSETS 32
 
@@ -53,7 +54,7 @@ void http_send_asset(http_req *r)
 	bool versioned = v && strlen(v) + 2 == strlen(a->etag) && strncmp(v, a->etag + 1, strlen(v)) == 0;
 	http_add_header(r, "Cache-Control", versioned ? "public, max-age=31536000, immutable" : "public, max-age=300");
 	const char *inm = http_header(r, "If-None-Match");
-	if (inm && (strcmp(inm, a->etag) == 0 || strcmp(inm, "*") == 0)) {
+	if (inm && http_etag_listed(inm, a->etag)) {
 		http_send_text(r, 304, a->type, "");
 		return;
 	}

@@ -5,7 +5,7 @@
  * keep an administrator; the overview's figures; and the admin log, which every
  * change here writes in the same transaction as the change itself (admin_log.c).
  *
- * Nothing here checks that the caller is an administrator: the route does (app.c).
+ * Nothing here checks that the caller is an administrator: the route does (web/app/routes.c).
  * What a request names is only ever bound; the sort and the filters pick SQL from
  * fixed tables here, never from the request's text. */
 #ifndef LLMMETA_ADMIN_H

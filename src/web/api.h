@@ -1,5 +1,6 @@
 /* api.h - what the files of the OpenAI-compatible API share (docs/api.md; only
- * web/api_*.c include this, and app.c for api_slot_*):
+ * web/api_*.c include this, and the request pipeline, web/app/, for api_slot_* and
+ * the pages):
  *   api_chat.c    POST /v1/chat/completions: the request checked, the call started
  *   api_call.c    one call's life: the engine's events turned into the client's
  *                 bytes (as the provider sent them, or translated from Anthropic),
@@ -115,5 +116,16 @@ bool api_json_member(const char *s, size_t len, const char *key, size_t *start, 
 /* Appends s to out with the top-level member key's value replaced by the string
  * val (s as it is when it has no such member). */
 void api_json_set_string(buf *out, const char *s, size_t len, const char *key, const char *val);
+
+/* The pages (the route table dispatches to them): the keys page and a key's
+ * revocation (api_keys.c), GET /v1/models, POST /v1/chat/completions. */
+void page_api_keys(http_req *r);
+void page_api_key_revoke(http_req *r);
+void page_api_models(http_req *r);
+void page_api_chat(http_req *r);
+/* Stops what the API's calls use after the last request (app_shutdown): the
+ * streams' heartbeat, and the writer that records the calls in batches once its
+ * queue is written (api_writer.c). */
+void api_stop(void);
 
 #endif

@@ -18,7 +18,7 @@
 #include "../llm/anthropic_translate.h"
 #include "ask.h"
 #include "api.h"
-#include "web.h"
+#include "errors.h"
 
 struct api_call *api_call_new(void)
 {
@@ -106,7 +106,7 @@ static void queue_event(struct api_call *c, const char *data, size_t len)
  * tail; no [DONE] follows. */
 static void queue_error(struct api_call *c, const char *type, const char *message)
 {
-	buf clean = BUF_INIT; /* as app_api_error: never an event lost to invalid UTF-8 */
+	buf clean = BUF_INIT; /* as error_api: never an event lost to invalid UTF-8 */
 	if (message && !utf8_valid(message, strlen(message))) {
 		utf8_clean(&clean, message, strlen(message));
 		message = clean.data;
@@ -424,18 +424,18 @@ static int failure_status(const struct llm_result *res)
 static void answer_whole(http_req *r, struct api_call *c)
 {
 	if (c->res.status == LLM_OK && c->record_rc < 0) {
-		app_api_error(r, 500, "server_error", "not_recorded", NULL,
+		error_api(r, 500, "server_error", "not_recorded", NULL,
 			      "The answer could not be recorded, so it is not given: try again.");
 	} else if (c->res.status == LLM_OK && c->body.len) {
 		http_send(r, 200, "application/json", &c->body);
 	} else if (c->res.status == LLM_OK) {
-		app_api_error(r, 502, "api_error", "bad_gateway", NULL,
+		error_api(r, 502, "api_error", "bad_gateway", NULL,
 			      "The provider's answer could not be read as a chat completion.");
 	} else {
 		int status = failure_status(&c->res);
 		if (status == 429 || status == 503)
 			http_add_header(r, "Retry-After", "5");
-		app_api_error(r, status, status == 504 ? "timeout" : status == 429 ? "rate_limit_error" : "api_error", NULL,
+		error_api(r, status, status == 504 ? "timeout" : status == 429 ? "rate_limit_error" : "api_error", NULL,
 			      NULL, c->res.error ? c->res.error : "The provider failed.");
 	}
 }

@@ -16,13 +16,14 @@
 #include "../model/conversation.h"
 #include "api.h"
 #include "ask.h"
-#include "web.h"
+#include "context.h"
+#include "errors.h"
 
 static const char *const roles[] = {"system", "developer", "user", "assistant", "tool"};
 
 static void bad(http_req *r, const char *param, const char *message)
 {
-	app_api_error(r, 400, "invalid_request_error", NULL, param, message);
+	error_api(r, 400, "invalid_request_error", NULL, param, message);
 }
 
 static size_t code_points(const char *s, size_t len)
@@ -116,7 +117,7 @@ static bool check_messages(http_req *r, json_t *msgs, buf *last)
 	if (chars > cfg.max_context_chars) {
 		snprintf(msg, sizeof msg, "The messages are %zu characters long; the limit is %zu characters (MAX_CONTEXT_CHARS).",
 			 chars, cfg.max_context_chars);
-		app_api_error(r, 400, "invalid_request_error", "context_length_exceeded", "messages", msg);
+		error_api(r, 400, "invalid_request_error", "context_length_exceeded", "messages", msg);
 		return false;
 	}
 	return true;
@@ -203,7 +204,7 @@ static bool conversation_ok(http_req *r, db *d, struct api_call *c)
 		return false;
 	}
 	if (rc == 1 && owner != r->user.id) {
-		app_api_error(r, 404, "invalid_request_error", "conversation_not_found", "X-Conversation-Id",
+		error_api(r, 404, "invalid_request_error", "conversation_not_found", "X-Conversation-Id",
 			      "No conversation of yours has this X-Conversation-Id.");
 		return false;
 	}
@@ -263,7 +264,7 @@ static bool check(http_req *r, json_t *req, buf *last)
 
 void page_api_chat(http_req *r)
 {
-	db *d = app_db(r);
+	db *d = web_db(r);
 	if (!d)
 		return;
 	json_error_t je;
@@ -288,7 +289,7 @@ void page_api_chat(http_req *r)
 		char msg[300];
 		snprintf(msg, sizeof msg, "The model '%.*s' does not exist here (GET /v1/models lists them).",
 			 (int)utf8_cut(name, strlen(name), 200), name);
-		app_api_error(r, 404, "invalid_request_error", "model_not_found", "model", msg);
+		error_api(r, 404, "invalid_request_error", "model_not_found", "model", msg);
 		goto done;
 	}
 	if (!(c = api_call_new())) {

@@ -9,9 +9,10 @@
 #include "../auth/auth.h"
 #include "../core/util.h"
 #include "../html/html.h"
-#include "../html/layout.h"
+#include "page.h"
 #include "../model/apikey.h"
-#include "web.h"
+#include "context.h"
+#include "api.h"
 
 #define MAX_NAME 100
 #define MAX_DAYS 3650
@@ -128,7 +129,7 @@ static void create(http_req *r, db *d)
 
 void page_api_keys(http_req *r)
 {
-	db *d = app_db(r);
+	db *d = web_db(r);
 	if (!d)
 		return;
 	if (r->method == HTTP_POST)
@@ -139,7 +140,7 @@ void page_api_keys(http_req *r)
 
 void page_api_key_revoke(http_req *r)
 {
-	db *d = app_db(r);
+	db *d = web_db(r);
 	if (!d)
 		return;
 	int64_t id;

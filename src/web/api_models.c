@@ -6,7 +6,7 @@
 #include <jansson.h>
 
 #include "../llm/llm.h"
-#include "web.h"
+#include "api.h"
 
 void page_api_models(http_req *r)
 {

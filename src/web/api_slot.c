@@ -10,7 +10,7 @@
 #include "../core/util.h"
 #include "api.h"
 #include "ask.h"
-#include "web.h"
+#include "errors.h"
 
 struct api_slot {
 	int64_t user;
@@ -36,7 +36,7 @@ static void slot_close(http_req *r, bool completed)
 void api_too_many_calls(http_req *r)
 {
 	http_add_header(r, "Retry-After", "5");
-	app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
+	error_api(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
 		      "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one "
 		      "to finish.");
 }
@@ -62,7 +62,7 @@ bool api_slot_take(http_req *r, size_t limit)
 		ask_limit_give(s->user);
 		free(s);
 		http_add_header(r, "Retry-After", "5");
-		app_api_error(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
+		error_api(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
 			      "Your calls being sent hold as many bytes as one user may (a quarter of MAX_RECEIVING_BYTES): "
 			      "wait for one to be received.");
 		return false;

@@ -18,7 +18,7 @@
 #include "../core/log.h"
 #include "../model/apicall.h"
 #include "api.h"
-#include "web.h"
+#include "../db/db.h"
 
 #define MAX_BATCH 512
 

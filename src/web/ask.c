@@ -9,10 +9,10 @@
 #include "../auth/auth.h"
 #include "../core/util.h"
 #include "../html/html.h"
-#include "../html/layout.h"
+#include "page.h"
 #include "../http/assets.h"
 #include "ask.h"
-#include "web.h"
+#include "context.h"
 
 static void show(http_req *r, db *d, struct ask_form *f, int status, const char *notice)
 {
@@ -85,7 +85,7 @@ const char ask_saved_notice[] = "The question was saved as a prompt.";
 
 void page_ask(http_req *r)
 {
-	db *d = app_db(r);
+	db *d = web_db(r);
 	if (!d)
 		return;
 	struct ask_form f;
@@ -108,7 +108,7 @@ void page_ask(http_req *r)
 
 void page_prompt_delete(http_req *r)
 {
-	db *d = app_db(r);
+	db *d = web_db(r);
 	if (!d)
 		return;
 	int64_t id;

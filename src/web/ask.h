@@ -94,4 +94,9 @@ void ask_heartbeat_stop(void);
 /* One message as the conversation page shows it. */
 void conv_render_message(buf *b, const struct message *m);
 
+/* GET and POST /ask/, and POST /prompts/<id>/delete/ (a saved prompt), in ask.c:
+ * the pages the route table dispatches to. */
+void page_ask(http_req *r);
+void page_prompt_delete(http_req *r);
+
 #endif

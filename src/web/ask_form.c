@@ -12,7 +12,7 @@
 #include "../core/config.h"
 #include "../core/util.h"
 #include "../html/html.h"
-#include "../html/layout.h"
+#include "page.h"
 #include "../llm/llm.h"
 #include "ask.h"
 

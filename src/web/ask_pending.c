@@ -15,7 +15,7 @@
 #include "../core/util.h"
 #include "../model/exchange.h"
 #include "ask.h"
-#include "web.h"
+#include "../db/db.h"
 
 #define RETRY_MS 1000
 #define MAX_PENDING 10000

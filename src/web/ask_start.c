@@ -12,7 +12,8 @@
 #include "../core/util.h"
 #include "../model/exchange.h"
 #include "ask_job.h"
-#include "web.h"
+#include "context.h"
+#include "instance.h"
 
 #define RESTARTING "The server is restarting. Your question was not sent: try again in a moment."
 
@@ -50,7 +51,7 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 	char title[81];
 	utf8_title(title, sizeof title, f->question);
 	struct new_question nq = {.user_id = r->user.id, .conv_id = j->conv_id, .title = title, .source = "web",
-				  .instance_id = app_instance_id(), .msg = &q};
+				  .instance_id = instance_self(), .msg = &q};
 	snprintf(nq.uuid, sizeof nq.uuid, "%s", j->uuid);
 	if (f->file) {
 		nq.file_name = f->file->filename;
@@ -97,7 +98,7 @@ static int start_call(db *d, struct ask_job *j, const struct ask_form *f, buf *w
 
 void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid)
 {
-	db *d = app_db(r);
+	db *d = web_db(r);
 	if (!d)
 		return;
 	if (!llm_accepting()) {

@@ -9,8 +9,9 @@
 
 #include "../core/util.h"
 #include "../html/html.h"
-#include "../html/layout.h"
-#include "web.h"
+#include "page.h"
+#include "context.h"
+#include "errors.h"
 
 struct kind {
 	int status;
@@ -41,7 +42,7 @@ static const struct kind *kind_of(int status)
 	return &kinds[n - 1]; /* anything else reads as a server error */
 }
 
-bool app_wants_json(http_req *r)
+bool wants_json(http_req *r)
 {
 	if (r->path && strncmp(r->path, "/v1/", 4) == 0)
 		return true;
@@ -49,8 +50,7 @@ bool app_wants_json(http_req *r)
 	return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
 
-void app_api_error(http_req *r, int status, const char *type, const char *code, const char *param,
-		   const char *message)
+void error_api(http_req *r, int status, const char *type, const char *code, const char *param, const char *message)
 {
 	const struct kind *k = kind_of(status);
 	/* Text that is not UTF-8 (a provider's, cut by bytes) would fail json_pack and
@@ -70,16 +70,16 @@ void app_api_error(http_req *r, int status, const char *type, const char *code, 
 	buf_free(&clean);
 }
 
-void app_error_page(http_req *r, int status, const char *detail)
+void error_page(http_req *r, int status, const char *detail)
 {
 	const struct kind *k = kind_of(status);
 	const char *message = detail ? detail : k->detail;
-	if (app_wants_json(r)) {
-		app_api_error(r, status, k->type, k->code, NULL, message);
+	if (wants_json(r)) {
+		error_api(r, status, k->type, k->code, NULL, message);
 		return;
 	}
 	/* Errors found before the page ran (413, 404, 405) show the visitor's own header. */
-	app_session(r);
+	web_session(r);
 	buf b = BUF_INIT;
 	char title[64];
 	snprintf(title, sizeof title, "%d %s", status, k->title);

@@ -13,7 +13,7 @@
 #include "../core/ticker.h"
 #include "../core/util.h"
 #include "../model/instance.h"
-#include "web.h"
+#include "instance.h"
 
 #define RENEW_S 10
 #define LEASE_S 60 /* a lease not renewed for this long belongs to a dead instance */
@@ -42,7 +42,7 @@ static void renew(void *arg)
 		sweep(d);
 }
 
-int app_instance_start(void)
+int instance_start(void)
 {
 	db *d = db_thread();
 	if (gethostname(host, sizeof host) != 0)
@@ -57,9 +57,9 @@ int app_instance_start(void)
 	return ticker_start(&lease, RENEW_S * 1000, renew, NULL);
 }
 
-int64_t app_instance_id(void) { return atomic_load(&self); }
+int64_t instance_self(void) { return atomic_load(&self); }
 
-void app_instance_stop(void)
+void instance_stop(void)
 {
 	ticker_stop(&lease);
 	db *d = atomic_load(&self) ? db_thread() : NULL;

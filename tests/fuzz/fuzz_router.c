@@ -2,8 +2,8 @@
  * hands it over: already percent-decoded, so it may hold any byte but NUL ("..",
  * "//", "%2e", backslashes, invalid UTF-8). The first byte picks the method.
  *
- * The table has the application's patterns (src/web/app.c; kept here as data, as
- * the table there is private) plus patterns with several parameters. Checks:
+ * The table has the application's patterns (src/web/app/routes.c; kept here as data,
+ * so that the harness links no page) plus patterns with several parameters. Checks:
  *  - a match never lets a path with a ".." segment through, and a <path> parameter
  *    never holds ".." at all (it names a static file);
  *  - each parameter is of its type (<int> 1-18 digits, <uuid> canonical, <token>,

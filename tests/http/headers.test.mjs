@@ -74,3 +74,20 @@ test('stylesheet is linked with a version and revalidates with ETag → 304', as
   assert.equal(other.status, 200);
   assert.equal(other.text, r.text);
 });
+
+test('a static file\'s ETag is found in an If-None-Match list and as a weak validator, as pages\' are', async () => {
+  // A browser or proxy holding several versions sends them all; weak comparison is
+  // the rule for If-None-Match (RFC 9110 13.1.2). One matcher (http/cache.c) serves
+  // both the static files and the revalidated pages.
+  const c = new Client(server.url);
+  const first = await c.get('/static/style.css');
+  const etag = first.headers.get('etag');
+  assert.ok(etag, 'no ETag on the stylesheet');
+  for (const inm of [`"older", ${etag}`, `W/${etag}`, `"older",W/${etag} `]) {
+    const r = await c.get('/static/style.css', { headers: { 'If-None-Match': inm } });
+    assert.equal(r.status, 304, `If-None-Match: ${inm}`);
+    assert.equal(r.text, '');
+  }
+  const none = await c.get('/static/style.css', { headers: { 'If-None-Match': `"older", W/"${etag.slice(1, -2)}"` } });
+  assert.equal(none.status, 200, 'a list without the ETag (one byte short) is no match');
+});

@@ -1,5 +1,5 @@
 /* test_thread_cache.c - the cache of rendered conversation threads
- * (src/web/thread_cache.c).
+ * (src/web/history/thread_cache.c).
  *
  * Covers: a hit appends exactly what was kept; a miss (another revision, another
  * conversation, nothing kept) leaves the buffer as it was; a new revision replaces
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/web/thread_cache.h"
+#include "../../src/web/history/thread_cache.h"
 
 static int reset(void **state)
 {

@@ -1,0 +1,39 @@
+/* accounts.h - the accounts pages (web/accounts/): sign-up, log in and out
+ * (accounts.c), the password change (password.c) and reset by e-mail
+ * (password_reset.c), sign-in with a provider (social.c) and the linked accounts
+ * (connections.c); docs/sign-in.md. */
+#ifndef LLMMETA_WEB_ACCOUNTS_H
+#define LLMMETA_WEB_ACCOUNTS_H
+
+#include <stdbool.h>
+
+#include "../../core/buf.h"
+#include "../../http/http.h"
+
+void page_signup(http_req *r);
+void page_login(http_req *r);
+void page_logout(http_req *r);
+void page_password_change(http_req *r);
+void page_password_reset(http_req *r);
+void page_password_reset_done(http_req *r);
+void page_password_reset_key(http_req *r);
+void page_password_reset_key_done(http_req *r);
+/* Sends the reset mails still queued (for at most 10 s) and stops their thread. */
+void password_reset_stop(void);
+void page_social_login(http_req *r);
+void page_social_callback(http_req *r);
+void page_connections(http_req *r);
+
+/* ---- shared by the pages of this folder ---- */
+/* The configured providers' buttons ("Sign in with ...", or "Link an account with
+ * ..." for a logged-in user), each a form posting to /accounts/<provider>/login/. */
+void social_buttons(buf *b, http_req *r);
+/* The login page with an error about the whole form (accounts.c). */
+void login_page(http_req *r, int status, const char *error);
+/* The linked-accounts page with an error or a notice (either may be NULL). */
+void connections_page(http_req *r, int status, const char *error, const char *notice);
+/* True for a ?next= that is safe to redirect to after a login (next.c): a local
+ * path, not //host or \host, no control characters. */
+bool next_is_safe(const char *next);
+
+#endif

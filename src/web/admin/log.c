@@ -1,0 +1,127 @@
+/* log.c - /admin/log/: every change an administrator made (who, what, when,
+ * on which object, the old and new value where there is one), newest first, paged,
+ * filtered by administrator (admin=<name>) and action (action=<one of the log's
+ * actions>). Read only: nothing on the web changes or deletes an entry. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/util.h"
+#include "../../html/html.h"
+#include "../page.h"
+#include "admin.h"
+#include "../context.h"
+
+/* Old and new values shown; the rest is cut (the message's own page has it all). */
+#define VALUE_CHARS 300
+#define MAX_NAME 200
+
+/* The log's address with admin and action as given (NULL: left out). */
+static void log_url(buf *u, const char *admin, const char *action, bool open)
+{
+	buf_puts(u, "/admin/log/?");
+	if (admin) {
+		buf_puts(u, "admin=");
+		url_encode(u, admin);
+	}
+	if (action) {
+		buf_puts(u, admin ? "&action=" : "action=");
+		url_encode(u, action);
+	}
+	if (open && (admin || action))
+		buf_putc(u, '&');
+}
+
+static void filter_link(buf *b, const char *admin, const char *action, const char *label, bool here)
+{
+	buf u = BUF_INIT;
+	log_url(&u, admin, action, false);
+	html_printf(b, here ? "<a href=\"%s\" aria-current=\"true\"><strong>%s</strong></a> " : "<a href=\"%s\">%s</a> ",
+		    u.data ? u.data : "/admin/log/", label);
+	buf_free(&u);
+}
+
+static void value(buf *b, const char *v)
+{
+	if (!v) {
+		html_raw(b, "–");
+		return;
+	}
+	html_raw(b, "<span class=\"admin-value\">");
+	admin_cut(b, v, VALUE_CHARS, false);
+	html_raw(b, "</span>");
+}
+
+static void object(buf *b, const struct admin_log_row *e)
+{
+	if (strcmp(e->object_type, "message") == 0)
+		html_printf(b, "<a href=\"/admin/messages/%lld/\">message %lld</a> of %s", (long long)e->object_id,
+			    (long long)e->object_id, e->object_label);
+	else if (strcmp(e->object_type, "user") == 0)
+		html_printf(b, "<a href=\"/admin/users/%lld/\">user %s</a>", (long long)e->object_id, e->object_label);
+	else
+		html_printf(b, "%s %lld %s", e->object_type, (long long)e->object_id, e->object_label);
+}
+
+void page_admin_log(http_req *r)
+{
+	db *d = web_db(r);
+	if (!d)
+		return;
+	const char *admin = http_query(r, "admin");
+	if (admin && (!*admin || strlen(admin) > MAX_NAME))
+		admin = NULL;
+	const char *action = admin_pick(admin_log_actions, http_query(r, "action"));
+	int64_t page = admin_page(r);
+	struct admin_log_row *e;
+	size_t n;
+	bool more;
+	char **admins;
+	size_t nadmins;
+	if (admin_log_list(d, admin, action, page, &e, &n, &more) < 0) {
+		http_error(r, 500, "The admin log could not be read.");
+		return;
+	}
+	if (admin_log_admins(d, &admins, &nadmins) < 0) {
+		admin_log_rows_free(e, n);
+		admin_strings_free(admins, nadmins);
+		http_error(r, 500, "The admin log could not be read.");
+		return;
+	}
+	buf b = BUF_INIT;
+	admin_begin(&b, r, "Admin log · Admin", "log");
+	html_raw(&b, "<h1>Admin log</h1>\n<div class=\"facets\"><p class=\"facet\" data-filter=\"admin\">"
+		     "<span class=\"facet-name\">Administrator:</span> ");
+	filter_link(&b, NULL, action, "All", !admin);
+	for (size_t i = 0; i < nadmins; i++)
+		filter_link(&b, admins[i], action, admins[i], admin && strcmp(admin, admins[i]) == 0);
+	html_raw(&b, "</p>\n<p class=\"facet\" data-filter=\"action\"><span class=\"facet-name\">Action:</span> ");
+	filter_link(&b, admin, NULL, "All", !action);
+	for (size_t i = 0; admin_log_actions[i]; i++)
+		filter_link(&b, admin, admin_log_actions[i], admin_log_actions[i], action == admin_log_actions[i]);
+	html_raw(&b, "</p></div>\n<div class=\"table-wrap\"><table class=\"admin-table\" id=\"log\"><thead><tr>"
+		     "<th>when</th><th>administrator</th><th>action</th><th>object</th><th>field</th><th>old</th>"
+		     "<th>new</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		html_raw(&b, "<tr><td>");
+		admin_time(&b, e[i].at);
+		html_printf(&b, "</td><td>%s</td><td>%s</td><td>", e[i].admin_name, e[i].action);
+		object(&b, &e[i]);
+		html_printf(&b, "</td><td>%s</td><td>", e[i].field ? e[i].field : "–");
+		value(&b, e[i].old_value);
+		html_raw(&b, "</td><td>");
+		value(&b, e[i].new_value);
+		html_raw(&b, "</td></tr>\n");
+	}
+	html_raw(&b, "</tbody></table></div>\n");
+	if (!n)
+		html_raw(&b, "<p>Nothing yet.</p>\n");
+	buf u = BUF_INIT;
+	log_url(&u, admin, action, true);
+	admin_pager(&b, u.data ? u.data : "/admin/log/?", page, more);
+	buf_free(&u);
+	page_end(&b);
+	page_send(r, 200, &b);
+	admin_log_rows_free(e, n);
+	admin_strings_free(admins, nadmins);
+}

@@ -1,0 +1,60 @@
+/* routes.c - every path the site answers, its methods, its page and its flags
+ * (routes.h): the one place to look for what a URL runs. */
+#include "routes.h"
+
+#include "../../http/assets.h"
+#include "../accounts/accounts.h"
+#include "../admin/admin.h"
+#include "../api.h"
+#include "../ask.h"
+#include "../history/history.h"
+#include "../site/site.h"
+
+const struct route app_routes[] = {
+	{"/", HTTP_GET, page_home, 0},
+	{"/about/", HTTP_GET, page_about, 0},
+	{"/ask/", HTTP_GET | HTTP_POST, page_ask, USER | UPLOAD},
+	{"/conversation/", HTTP_GET, page_history, USER},
+	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER | UPLOAD},
+	{"/prompts/<int>/delete/", HTTP_POST, page_prompt_delete, USER},
+	{"/uploads/<int>/", HTTP_GET, page_upload, USER},
+	{"/delete_conversation/<uuid>/", HTTP_GET | HTTP_POST, page_delete_conversation, USER},
+	{"/export/messages.csv", HTTP_GET, page_export, USER},
+	{"/export/messages.jsonl", HTTP_GET, page_export, USER},
+	/* Anonymous visitors may post 1 MiB here, logged-in users MAX_UPLOAD_BYTES. */
+	{"/json-viewer/", HTTP_GET | HTTP_POST, page_json_viewer, UPLOAD | WHOLE_FILES},
+	{"/accounts/signup/", HTTP_GET | HTTP_POST, page_signup, 0},
+	{"/accounts/login/", HTTP_GET | HTTP_POST, page_login, 0},
+	{"/accounts/logout/", HTTP_POST, page_logout, 0},
+	{"/accounts/password/change/", HTTP_GET | HTTP_POST, page_password_change, USER},
+	/* Password reset by e-mail (password_reset.c); key/done/ before key/<token>/. */
+	{"/accounts/password/reset/", HTTP_GET | HTTP_POST, page_password_reset, 0},
+	{"/accounts/password/reset/done/", HTTP_GET, page_password_reset_done, 0},
+	{"/accounts/password/reset/key/done/", HTTP_GET, page_password_reset_key_done, 0},
+	{"/accounts/password/reset/key/<token>/", HTTP_GET | HTTP_POST, page_password_reset_key, 0},
+	/* Sign-in with a provider (docs/sign-in.md): the callback is a GET from the
+	 * provider's redirect, checked by its state instead of a CSRF token. */
+	{"/accounts/social/connections/", HTTP_GET | HTTP_POST, page_connections, USER},
+	{"/accounts/<word>/login/", HTTP_GET | HTTP_POST, page_social_login, 0},
+	{"/accounts/<word>/login/callback/", HTTP_GET, page_social_callback, 0},
+	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF | NO_SESSION},
+	/* The admin panel (issue 8, docs/admin.md): administrators only. */
+	{"/admin/", HTTP_GET, page_admin, ADMIN},
+	{"/admin/messages/", HTTP_GET, page_admin_messages, ADMIN},
+	{"/admin/messages/delete/", HTTP_POST, page_admin_messages_delete, ADMIN},
+	{"/admin/messages/<int>/", HTTP_GET | HTTP_POST, page_admin_message, ADMIN},
+	{"/admin/messages/<int>/delete/", HTTP_POST, page_admin_message_delete, ADMIN},
+	{"/admin/users/", HTTP_GET, page_admin_users, ADMIN},
+	{"/admin/users/<int>/", HTTP_GET | HTTP_POST, page_admin_user, ADMIN},
+	{"/admin/log/", HTTP_GET, page_admin_log, ADMIN},
+	{"/static/<path>", HTTP_GET, http_send_asset, NO_SESSION},
+	/* Metrics (issue 10): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
+	{"/metrics", HTTP_GET, page_metrics, NO_SESSION},
+	/* The OpenAI-compatible API and its keys (issue 10, docs/api.md). */
+	{"/accounts/keys/", HTTP_GET | HTTP_POST, page_api_keys, USER},
+	{"/accounts/keys/<int>/revoke/", HTTP_POST, page_api_key_revoke, USER},
+	{"/v1/models", HTTP_GET, page_api_models, API | NO_CSRF},
+	{"/v1/chat/completions", HTTP_POST, page_api_chat, API | NO_CSRF},
+};
+
+const size_t app_nroutes = sizeof app_routes / sizeof app_routes[0];

@@ -1,0 +1,414 @@
+/* json_viewer.c - /json-viewer/: paste JSON (json_text) or upload a file (jsonFile),
+ * anonymous or logged in. The document comes back pretty-printed with a 4-space
+ * indent in an editable text area; an array of objects is also shown as a table
+ * (columns: the union of the keys in order of first appearance), 100 rows a page.
+ * Invalid JSON is answered with its line and column and the offending line with a
+ * marker under the column. assets/json-viewer.js adds the client-side niceties.
+ *
+ * Paging re-posts the document: the page buttons belong to the same form as the
+ * text area and send `page`, so nothing is kept on the server between requests.
+ * The form's "Download" button (action=download) sends the edited text back as an
+ * attachment, which works without JavaScript. A post with `answer` instead (the
+ * conversation page's "Open in JSON viewer") shows a JSON document of one of the
+ * user's answers, read from the database (docs/json-viewer.md). */
+#include <jansson.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/config.h"
+#include "../../core/jsonw.h"
+#include "../../auth/auth.h"
+#include "../../core/util.h"
+#include "../../html/html.h"
+#include "../page.h"
+#include "../../http/assets.h"
+#include "../../model/answer.h"
+#include "../answer_json.h"
+#include "../context.h"
+#include "site.h"
+
+#define ROWS_PER_PAGE 100
+/* A table wider than this shows its first columns and says how many it left out:
+ * a document whose every object has new keys would otherwise multiply the page. */
+#define MAX_COLUMNS 200
+/* Characters of the offending line shown on each side of the error's column. */
+#define ERROR_CONTEXT 60
+
+/* ---- writing JSON: 4-space indent for the text area, compact for table cells ---- */
+
+/* Writes v as JSON text into b. With html set, the text goes on into html escaped,
+ * 64 KiB at a time, so that a large document is never held twice as text. */
+static void write_json(buf *b, const json_t *v, int indent, int depth, buf *html)
+{
+	if (html && b->len >= 64 * 1024) {
+		html_textn(html, b->data, b->len);
+		buf_reset(b);
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+	case JSON_ARRAY: {
+		bool obj = json_is_object(v);
+		size_t n = obj ? json_object_size(v) : json_array_size(v);
+		buf_putc(b, obj ? '{' : '[');
+		if (!n) {
+			buf_putc(b, obj ? '}' : ']');
+			return;
+		}
+		size_t i = 0;
+		const char *key;
+		const json_t *item;
+		void *it = obj ? json_object_iter((json_t *)v) : NULL;
+		for (; obj ? it != NULL : i < n; i++) {
+			if (i)
+				buf_putc(b, ',');
+			if (indent) {
+				buf_putc(b, '\n');
+				for (int s = 0; s < (depth + 1) * indent; s++)
+					buf_putc(b, ' ');
+			}
+			if (obj) {
+				key = json_object_iter_key(it);
+				jsonw_string(b, key, strlen(key));
+				buf_puts(b, indent ? ": " : ":");
+				item = json_object_iter_value(it);
+				it = json_object_iter_next((json_t *)v, it);
+			} else {
+				item = json_array_get(v, i);
+			}
+			write_json(b, item, indent, depth + 1, html);
+		}
+		if (indent) {
+			buf_putc(b, '\n');
+			for (int s = 0; s < depth * indent; s++)
+				buf_putc(b, ' ');
+		}
+		buf_putc(b, obj ? '}' : ']');
+		return;
+	}
+	case JSON_STRING: jsonw_string(b, json_string_value(v), json_string_length(v)); return;
+	case JSON_INTEGER: buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); return;
+	case JSON_REAL: jsonw_real(b, json_real_value(v)); return;
+	case JSON_TRUE: buf_puts(b, "true"); return;
+	case JSON_FALSE: buf_puts(b, "false"); return;
+	case JSON_NULL: buf_puts(b, "null"); return;
+	}
+}
+
+/* ---- the page ---- */
+
+/* The form; its text area holds text, or the document doc pretty-printed. */
+static void form(buf *b, http_req *r, const char *text, const json_t *doc, const char *filename)
+{
+	html_printf(b,
+		    "<form id=\"jv\" class=\"json-viewer\" method=\"post\" action=\"/json-viewer/\" "
+		    "enctype=\"multipart/form-data\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n"
+		    "<input type=\"hidden\" name=\"filename\" value=\"%s\">\n"
+		    "<div class=\"field\"><label for=\"jv-file\">JSON file</label>\n"
+		    "<input id=\"jv-file\" name=\"jsonFile\" type=\"file\" accept=\".json,application/json,text/plain\">\n"
+		    "<small>or paste or edit the JSON below; a chosen file is read instead of the text.</small></div>\n"
+		    "<div class=\"field\"><label for=\"jv-text\">JSON</label>\n"
+		    /* The newline after the tag is dropped by the HTML parser, so a document
+		     * that starts with one keeps it. */
+		    "<textarea id=\"jv-text\" name=\"json_text\" rows=\"20\" spellcheck=\"false\">\n%s",
+		    auth_csrf_token(r), filename ? filename : "", text ? text : "");
+	if (doc) {
+		buf pretty = BUF_INIT;
+		write_json(&pretty, doc, 4, 0, b);
+		html_textn(b, pretty.data ? pretty.data : "", pretty.len);
+		if (pretty.oom)
+			b->oom = true;
+		buf_free(&pretty);
+	}
+	html_raw(b, "</textarea></div>\n<div class=\"actions\">"
+		    "<button type=\"submit\" name=\"action\" value=\"format\">Format</button>\n<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"download\">Download</button></div>\n"
+		    "</form>\n");
+}
+
+static void begin(buf *b, http_req *r)
+{
+	/* What app_body_limit allows this visitor to post here. */
+	size_t limit = r->user.id || cfg.max_upload_bytes < WEB_SMALL_BODY ? cfg.max_upload_bytes : WEB_SMALL_BODY;
+	page_begin(b, r, "JSON viewer", "json");
+	html_printf(b,
+		    "<h1>JSON viewer</h1>\n<script src=\"%s\" defer></script>\n"
+		    "<p class=\"lead\">Upload or paste a JSON document (up to %.1f MiB%s): it is checked, "
+		    "pretty-printed for editing, and an array of objects is also shown as a table.</p>\n",
+		    asset_url("/static/json-viewer.js"), (double)limit / (1024 * 1024),
+		    r->user.id || limit == cfg.max_upload_bytes ? "" : "; more when logged in");
+}
+
+/* The line `line` (1-based) of text, cut to ERROR_CONTEXT characters around
+ * `column` (1-based, in characters as jansson counts them), with a marker line. */
+static void error_excerpt(buf *b, const char *text, size_t len, int line, int column)
+{
+	const char *p = text, *end = text + len;
+	for (int l = 1; l < line && p < end; l++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	if (eol > p && eol[-1] == '\r')
+		eol--;
+	/* Byte offsets of each character boundary we need: the window's start, the
+	 * column, the window's end. */
+	int col = column < 1 ? 1 : column;
+	int first = col - ERROR_CONTEXT < 1 ? 1 : col - ERROR_CONTEXT;
+	const char *start = NULL, *at = NULL, *stop = eol;
+	int c = 0;
+	for (const char *q = p; q <= eol; q++) {
+		if (q < eol && ((unsigned char)*q & 0xC0) == 0x80)
+			continue; /* inside a UTF-8 sequence */
+		c++;
+		if (c == first)
+			start = q;
+		if (c == col)
+			at = q;
+		if (c == col + ERROR_CONTEXT) {
+			stop = q;
+			break;
+		}
+	}
+	if (!start)
+		start = eol;
+	if (!at)
+		at = eol;
+	html_raw(b, "<pre class=\"json-error\"><code>");
+	if (start > p)
+		html_raw(b, "…");
+	html_textn(b, start, (size_t)(stop - start));
+	if (stop < eol)
+		html_raw(b, "…");
+	buf_putc(b, '\n');
+	if (start > p)
+		buf_putc(b, ' '); /* under the ellipsis */
+	for (const char *q = start; q < at; q++)
+		if (((unsigned char)*q & 0xC0) != 0x80)
+			buf_putc(b, *q == '\t' ? '\t' : ' ');
+	html_raw(b, "^</code></pre>\n");
+}
+
+static void cell(buf *b, const json_t *v)
+{
+	if (!v) {
+		html_raw(b, "<td></td>");
+	} else if (json_is_string(v)) {
+		html_raw(b, "<td>");
+		html_textn(b, json_string_value(v), json_string_length(v));
+		html_raw(b, "</td>");
+	} else {
+		buf j = BUF_INIT;
+		write_json(&j, v, 0, 0, NULL);
+		html_raw(b, json_is_object(v) || json_is_array(v) ? "<td><code>" : "<td class=\"scalar\">");
+		html_textn(b, j.data ? j.data : "", j.len);
+		html_raw(b, json_is_object(v) || json_is_array(v) ? "</code></td>" : "</td>");
+		buf_free(&j);
+	}
+}
+
+static void page_button(buf *b, int64_t page, const char *label, bool enabled)
+{
+	if (enabled)
+		html_printf(b, "<button type=\"submit\" form=\"jv\" name=\"page\" value=\"%lld\" class=\"secondary\">%s</button>\n",
+			    (long long)page, label);
+	else
+		html_printf(b, "<button type=\"button\" class=\"secondary\" disabled>%s</button>\n", label);
+}
+
+static void pager(buf *b, int64_t page, int64_t pages, size_t rows)
+{
+	if (pages <= 1)
+		return;
+	int64_t from = (page - 1) * ROWS_PER_PAGE + 1, to = from + ROWS_PER_PAGE - 1;
+	if (to > (int64_t)rows)
+		to = (int64_t)rows;
+	html_raw(b, "<nav class=\"pager\" aria-label=\"Table pages\">\n");
+	page_button(b, 1, "« First", page > 1);
+	page_button(b, page - 1, "‹ Previous", page > 1);
+	html_printf(b, "<span>Page %lld of %lld (rows %lld–%lld of %zu)</span>\n", (long long)page, (long long)pages,
+		    (long long)from, (long long)to, rows);
+	page_button(b, page + 1, "Next ›", page < pages);
+	page_button(b, pages, "Last »", page < pages);
+	html_raw(b, "</nav>\n");
+}
+
+/* The table of an array of objects; nothing for any other document. */
+static void table(buf *b, const json_t *doc, const char *page_param)
+{
+	size_t rows = json_is_array(doc) ? json_array_size(doc) : 0;
+	if (!rows)
+		return;
+	for (size_t i = 0; i < rows; i++)
+		if (!json_is_object(json_array_get(doc, i)))
+			return;
+	/* The union of the keys in order of first appearance: a jansson object keeps
+	 * its keys in insertion order and finds them by hash. */
+	json_t *keys = json_object();
+	size_t total = 0;
+	for (size_t i = 0; keys && i < rows; i++) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_array_get(doc, i), k, v) {
+			if (!json_object_get(keys, k)) {
+				total++;
+				if (total <= MAX_COLUMNS)
+					json_object_set_new(keys, k, json_null());
+			}
+		}
+	}
+	if (!keys)
+		return;
+	int64_t pages = (int64_t)((rows + ROWS_PER_PAGE - 1) / ROWS_PER_PAGE), page = 1;
+	if (page_param && !parse_int64(page_param, 1, INT64_MAX, &page))
+		page = 1;
+	if (page > pages)
+		page = pages;
+	html_printf(b, "<h2 id=\"table\">Table</h2>\n<p class=\"sub\">%zu row%s, %zu column%s.", rows, rows == 1 ? "" : "s",
+		    total, total == 1 ? "" : "s");
+	if (total > MAX_COLUMNS)
+		html_printf(b, " The first %d columns are shown.", MAX_COLUMNS);
+	html_raw(b, "</p>\n");
+	pager(b, page, pages, rows);
+	html_raw(b, "<div class=\"table-wrap\"><table class=\"json-table\">\n<thead><tr><th>#</th>");
+	const char *k;
+	json_t *v;
+	json_object_foreach(keys, k, v)
+		html_printf(b, "<th>%s</th>", k);
+	html_raw(b, "</tr></thead>\n<tbody>\n");
+	size_t first = (size_t)(page - 1) * ROWS_PER_PAGE;
+	for (size_t i = first; i < rows && i < first + ROWS_PER_PAGE; i++) {
+		const json_t *row = json_array_get(doc, i);
+		html_printf(b, "<tr><td class=\"n\">%zu</td>", i + 1);
+		json_object_foreach(keys, k, v)
+			cell(b, json_object_get(row, k));
+		html_raw(b, "</tr>\n");
+	}
+	html_raw(b, "</tbody></table></div>\n");
+	pager(b, page, pages, rows);
+	json_decref(keys);
+}
+
+/* The edited text back as a file. */
+static void download(http_req *r, const char *text, size_t len, const char *filename)
+{
+	buf cd = BUF_INIT, body = BUF_INIT;
+	http_disposition(&cd, filename && *filename ? filename : "document.json");
+	buf_append(&body, text, len);
+	if (cd.oom || body.oom) {
+		http_error(r, 500, NULL);
+	} else {
+		http_add_header(r, "Content-Disposition", cd.data);
+		http_send(r, 200, "application/json", &body);
+	}
+	buf_free(&cd);
+	buf_free(&body);
+}
+
+/* The JSON document `answer` names ("<message id>-<k>": the k-th JSON document of
+ * that answer, answer_json.h), from the conversation page's "Open in JSON viewer",
+ * into out. Only the answer's owner finds it: for anyone else, as for an answer that
+ * does not exist or holds no such document, false after answering 404. */
+static bool answer_document(http_req *r, const char *answer, buf *out)
+{
+	const char *dash = strchr(answer, '-');
+	int64_t id = 0, k = -1;
+	char *content = NULL;
+	int rc = 0;
+	char idtext[24];
+	if (r->user.id && dash && (size_t)(dash - answer) < sizeof idtext) {
+		memcpy(idtext, answer, (size_t)(dash - answer));
+		idtext[dash - answer] = '\0';
+		if (parse_int64(idtext, 1, INT64_MAX, &id) && parse_int64(dash + 1, 0, ANSWER_JSON_MAX - 1, &k)) {
+			db *d = web_db(r);
+			if (!d)
+				return false;
+			rc = answer_content(d, r->user.id, id, &content);
+		}
+	}
+	if (rc == 1)
+		rc = answer_json(content, (int)k, out);
+	free(content);
+	if (rc < 0)
+		http_error(r, 500, "The answer could not be read.");
+	else if (rc == 0)
+		http_error(r, 404, NULL);
+	return rc == 1;
+}
+
+/* A posted document: sent back as a file (action=download), or checked and shown. */
+static void show_posted(http_req *r, const char *text, size_t len, const char *filename)
+{
+	const char *action = http_form(r, "action");
+	if (action && strcmp(action, "download") == 0 && len) {
+		download(r, text, len, filename);
+		return;
+	}
+	buf b = BUF_INIT;
+	begin(&b, r);
+	if (!len || str_blank(text)) {
+		form_errors(&b, "Choose a JSON file or paste a JSON document.");
+		form(&b, r, NULL, NULL, filename);
+		page_end(&b);
+		page_send(r, 400, &b);
+		return;
+	}
+	json_error_t err;
+	json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, &err);
+	if (!doc) {
+		html_raw(&b, "<div class=\"json-invalid\" role=\"alert\">\n");
+		if (err.line > 0)
+			html_printf(&b, "<p class=\"error\">The JSON is not valid: %s at line %d, column %d.</p>\n", err.text,
+				    err.line, err.column < 1 ? 1 : err.column);
+		else
+			html_printf(&b, "<p class=\"error\">The JSON is not valid: %s.</p>\n", err.text);
+		if (err.line > 0)
+			error_excerpt(&b, text, len, err.line, err.column);
+		html_raw(&b, "</div>\n");
+		form(&b, r, text, NULL, filename); /* as sent: the line and column point into it */
+		page_end(&b);
+		page_send(r, 400, &b);
+		return;
+	}
+	html_raw(&b, "<p class=\"notice\" role=\"status\">The JSON is valid.</p>\n");
+	form(&b, r, NULL, doc, filename);
+	table(&b, doc, http_form(r, "page"));
+	json_decref(doc);
+	/* A large document's tree was many small blocks, which the allocator would keep
+	 * in this thread's arena after they are freed: give them back. */
+	if (len > WEB_SMALL_BODY)
+		malloc_trim(0);
+	page_end(&b);
+	if (b.oom)
+		http_error(r, 500, "The document is too large to show.");
+	else
+		page_send(r, 200, &b);
+	buf_free(&b);
+}
+
+void page_json_viewer(http_req *r)
+{
+	if (r->method != HTTP_POST) {
+		buf b = BUF_INIT;
+		begin(&b, r);
+		form(&b, r, NULL, NULL, NULL);
+		page_end(&b);
+		page_send(r, 200, &b);
+		return;
+	}
+	const char *answer = http_form(r, "answer");
+	const http_file *f = http_file_get(r, "jsonFile");
+	if (answer) {
+		buf doc = BUF_INIT;
+		if (answer_document(r, answer, &doc))
+			show_posted(r, doc.data, doc.len, "answer.json");
+		buf_free(&doc);
+	} else if (f && f->data.len) {
+		show_posted(r, f->data.data, f->data.len, f->filename);
+	} else {
+		const char *text = http_form(r, "json_text");
+		show_posted(r, text, text ? strlen(text) : 0, http_form(r, "filename"));
+	}
+}
