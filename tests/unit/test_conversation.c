@@ -31,6 +31,7 @@
 #include "../../src/model/exchange.h"
 #include "../../src/model/user.h"
 #include "../../src/web/answer_html.h"
+#include "unit_db.h"
 
 static char path[64];
 static db *d;
@@ -46,7 +47,7 @@ static int setup(void **state)
 	close(fd);
 	char url[128], uuid[37];
 	snprintf(url, sizeof url, "sqlite://%s", path);
-	if (db_thread_init(url) < 0 || !(d = db_thread()) || db_migrate(d) < 1)
+	if (db_thread_init(unit_db_url(url)) < 0 || !(d = db_thread()) || db_migrate(d) < 1)
 		return -1;
 	if (user_create(d, "ada", "", "", false, &user_id) != USER_CREATED)
 		return -1;

@@ -24,6 +24,7 @@
 #include "../../src/model/exchange.h"
 #include "../../src/model/instance.h"
 #include "../../src/model/user.h"
+#include "unit_db.h"
 
 static db *d;
 static int64_t user_id;
@@ -32,7 +33,7 @@ static int setup(void **state)
 {
 	(void)state;
 	char err[256];
-	if (!(d = db_open("sqlite://:memory:", err, sizeof err)) || db_migrate(d) < 1)
+	if (!(d = db_open(unit_db_url("sqlite://:memory:"), err, sizeof err)) || db_migrate(d) < 1)
 		return -1;
 	return user_create(d, "ada", "", "", false, &user_id) == USER_CREATED ? 0 : -1;
 }
