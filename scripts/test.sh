@@ -68,11 +68,12 @@ unit_binary() {
 	count "$p" "$f" "$s"
 	# cmocka names each skipped test twice (when it runs, and in the closing list);
 	# the reason is the message the test printed just before skipping, if any.
-	grep -B1 -P '^\[  SKIPPED \] (?![0-9]+ test)' "$log" | awk -v n="$name" '
+	awk -v n="$name" '
+		/^\[  SKIPPED \] [0-9]+ test/ { prev = ""; next }
 		/^\[  SKIPPED \] / { t = substr($0, 14); if (!(t in seen)) { seen[t] = 1; print n ": " t ": " (prev != "" ? prev : "skip() without a message") } prev = ""; next }
-		/^\[ RUN      \]|^--$/ { prev = ""; next }
+		/^\[/ { prev = ""; next }
 		/^[0-9]{4}-[0-9]{2}-[0-9]{2}T/ { next }
-		{ prev = $0 }' >>"$skips"
+		{ prev = $0 }' "$log" >>"$skips"
 	printf '  %-28s %3d passed, %d failed%s\n' "$name" "$p" "$f" "$([ "$s" -eq 0 ] || echo ", $s skipped")"
 	[ "$f" -eq 0 ] || sed 's/^/    /' "$log" | tail -30
 }
