@@ -171,13 +171,17 @@ LLMMETA_BIN=$root/build/llmmeta node_suite browser tests/browser/
 echo "== faults (quick)"
 LLMMETA_BIN=$root/build/llmmeta timeout 600 node tests/faults/faults.mjs --quick >"$out/faults.log" 2>&1
 rc=$?
-fp=$(grep -oP '^\K[0-9]+(?= passed, [0-9]+ failed(, [0-9]+ skipped)?$)' "$out/faults.log" | tail -1)
-ff=$(grep -oP '^[0-9]+ passed, \K[0-9]+(?= failed(, [0-9]+ skipped)?$)' "$out/faults.log" | tail -1)
-fp=${fp:-0} ff=${ff:-0}
+summary='^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$'
+fp=$(grep -E "$summary" "$out/faults.log" | tail -1 | sed -E "s/$summary/\\1/")
+ff=$(grep -E "$summary" "$out/faults.log" | tail -1 | sed -E "s/$summary/\\2/")
+fs=$(grep -E "$summary" "$out/faults.log" | tail -1 | sed -E "s/$summary/\\3/")
+if [ -z "$fp" ]; then fp=0 ff=1 fs=0; fi
 if [ $rc -ne 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi
-count "$fp" "$ff"
-grep -E '^(fault|provider|[0-9]+ |kill|database|uploads:|kill -9:|  FAILED:)' "$out/faults.log" | grep -v 'passed, ' | sed 's/^/  /'
-printf '  %d passed, %d failed\n' "$fp" "$ff"
+count "$fp" "$ff" "$fs"
+# The table from its header on (every row, its failure if any, the notes).
+sed -n '/^fault /,$p' "$out/faults.log" | grep -vE "$summary|^skipped: " | sed 's/^/  /'
+sed -n 's/^skipped: /faults: /p' "$out/faults.log" >>"$skips"
+printf '  %d passed, %d failed%s\n' "$fp" "$ff" "$([ "$fs" -eq 0 ] || echo ", $fs skipped")"
 
 if [ -s "$skips" ]; then
 	echo "== skipped"
