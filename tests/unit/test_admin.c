@@ -1,4 +1,5 @@
-/* test_admin.c - the admin panel's model (src/model/admin*.c) on SQLite.
+/* test_admin.c - the admin panel's model (src/model/admin*.c) on SQLite, or on PostgreSQL
+ * when LLMMETA_TEST_PG_URL is set (tests/unit/unit_db.h).
  *
  * Covers: the sort whitelist (every column by name, '-' for descending, anything
  * else - SQL, a column of the table not in the list, an empty name, a double '-',

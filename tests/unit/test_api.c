@@ -1,5 +1,5 @@
 /* test_api.c - the pieces of the OpenAI-compatible API that need no server
- * (docs/api.md), on a SQLite file:
+ * (docs/api.md), on a SQLite file (PostgreSQL when LLMMETA_TEST_PG_URL is set):
  *
  * Keys (src/auth/apikey.c, src/model/apikey.c): a new key is "llmk-" and 43
  * base64url characters, stored as its SHA-256 and first 12 characters only; it is

@@ -1,6 +1,7 @@
 /* test_conversation.c - the conversation model (src/model/conversation.c) and answers
- * rendered once, when stored (src/web/answer_html.c), on a SQLite file (the page
- * stores a fresh rendering through db_thread(), which opens the database by URL).
+ * rendered once, when stored (src/web/answer_html.c), on a SQLite file, or PostgreSQL
+ * when LLMMETA_TEST_PG_URL is set (the page stores a fresh rendering through
+ * db_thread(), which opens the database by URL).
  *
  * Covers: the list functions (msg_list, conv_list, prompt_list) across their growth
  * step (16 and 17 rows), in order; rendered text and version round-trip, absent stays

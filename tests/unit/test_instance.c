@@ -1,5 +1,6 @@
 /* test_instance.c - server leases and the questions they leave in flight
- * (src/model/instance.c, src/model/exchange.c), on an in-memory SQLite database.
+ * (src/model/instance.c, src/model/exchange.c), on an in-memory SQLite database
+ * (PostgreSQL when LLMMETA_TEST_PG_URL is set).
  *
  * Covers: a question records its instance, its outcome clears it (exchange_answer,
  * and msg_set_status for a failure); a sweep marks 'interrupted', with the reason,

@@ -1,5 +1,6 @@
 /* test_reset.c - password reset tokens (src/auth/reset.c, src/model/password_reset.c)
- * and the reset throttle (src/auth/throttle.c) against an in-memory SQLite database.
+ * and the reset throttle (src/auth/throttle.c) against an in-memory SQLite database
+ * (PostgreSQL when LLMMETA_TEST_PG_URL is set).
  *
  * Covers: no token for an unknown or inactive address; a token of 43 base64url
  * characters stored only as its SHA-256, valid one hour; checking (malformed,

@@ -1,5 +1,6 @@
 /* test_session.c - sessions, CSRF tokens and login throttling (src/auth/session.c,
- * csrf.c, throttle.c) against a real in-memory SQLite database.
+ * csrf.c, throttle.c) against a real in-memory SQLite database
+ * (PostgreSQL when LLMMETA_TEST_PG_URL is set).
  *
  * Requests are built by hand (no connection, so http_header() is NULL and the CSRF
  * token travels in the csrf_token form field). Covers: auth_login's cookie, loading
