@@ -161,7 +161,10 @@ async function uploads() {
       const clear = answers.filter((a) => [400, 429, 503].includes(a.status)).length;
       const stored = count(server, 'SELECT count(*) AS n FROM uploads');
       const rss = /VmHWM:\s+(\d+)/.exec(execFileSync('cat', [`/proc/${server.proc.pid}/status`], { encoding: 'utf8' }))[1];
-      rows.note = `uploads: peak RSS ${(rss / 1024).toFixed(0)} MiB`;
+      const statuses = {};
+      for (const a of answers) statuses[a.status] = (statuses[a.status] || 0) + 1;
+      rows.note = `uploads: peak RSS ${(rss / 1024).toFixed(0)} MiB; answers by status: ${
+        Object.entries(statuses).map(([k, v]) => `${k === '0' ? 'none (connection closed)' : k} x${v}`).join(', ')}`;
       // Acknowledged: the clear refusals; recorded: the same, when nothing was stored.
       return { sent: n, acknowledged: clear, recorded: stored === 0 ? clear : 0 };
     });
