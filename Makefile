@@ -1,7 +1,7 @@
 # llmmeta - build, run, test, benchmark.
 #   make          build/llmmeta (release, hardened)
 #   make run      install what is missing, build, migrate, serve on SQLite
-#   make test     install what the tests need, run every test; ends "N passed, N failed"
+#   make test     install what the tests need, run every test; ends "N passed, N failed, N skipped"
 #   make fuzz     runs every libFuzzer harness for FUZZ_SECONDS (default 60) each
 #   make bench    load and latency figures, side by side with nginx
 #   make faults   the fault suite: what llmmeta survives, and that it loses nothing

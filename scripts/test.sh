@@ -4,10 +4,11 @@
 #   1. the cmocka unit tests (sanitized), then the fuzz smoke run (every libFuzzer
 #      harness on its committed seeds, then 3 s each: scripts/fuzz.sh),
 #   2. the black-box HTTP tests against the sanitized binary on SQLite,
-#   3. on a throwaway PostgreSQL cluster: the unit tests that need one
-#      (LLMMETA_TEST_PG_URL), then the same HTTP tests,
+#   3. on a throwaway PostgreSQL cluster: the unit tests of model/ again and those
+#      that need one (LLMMETA_TEST_PG_URL), then the same HTTP tests,
 #   4. the browser tests (Chromium via playwright-core) against the release binary,
-# and ends with one line "N passed, N failed". Logs and screenshots: tests/out/.
+# and ends with the tests that were skipped (name and reason), then one line
+# "N passed, N failed, N skipped". Logs and screenshots: tests/out/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -15,14 +16,18 @@ out=$root/tests/out
 rm -rf "$out" && mkdir -p "$out"
 
 scripts/bootstrap.sh test || exit 1
-make --no-print-directory -j2 all asan unit >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-source scripts/node-env.sh || { echo "Node.js 20 could not be set up"; echo "0 passed, 1 failed"; exit 1; }
+make --no-print-directory -j2 all asan unit >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; echo "build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+source scripts/node-env.sh || { echo "Node.js 20 could not be set up"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
-	(cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+	(cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
 
-passed=0 failed=0
-count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+passed=0 failed=0 skipped=0
+count() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
+# One line per skipped test, "stage: name: reason", listed before the last line: a
+# skip passes nothing, so it must be seen rather than vanish from the count.
+skips=$out/skipped.txt
+: >"$skips"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -72,14 +77,23 @@ unit_binary() {
 	local log=$out/$name.log
 	timeout 300 "$t" >"$log" 2>&1
 	local rc=$?
-	local p f
+	local p f s
 	p=$(grep -oP '\[  PASSED  \] \K[0-9]+' "$log" | tail -1)
 	f=$(grep -oP '\[  FAILED  \] \K[0-9]+(?= test)' "$log" | tail -1)
-	p=${p:-0} f=${f:-0}
+	s=$(grep -oP '\[  SKIPPED \] \K[0-9]+(?= test)' "$log" | tail -1)
+	p=${p:-0} f=${f:-0} s=${s:-0}
 	# A crash or sanitizer report fails the file even if cmocka printed nothing.
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	count "$p" "$f"
-	printf '  %-28s %3d passed, %d failed\n' "$name" "$p" "$f"
+	count "$p" "$f" "$s"
+	# cmocka names each skipped test twice (when it runs, and in the closing list);
+	# the reason is the message the test printed just before skipping, if any.
+	awk -v n="$name" '
+		/^\[  SKIPPED \] [0-9]+ test/ { prev = ""; next }
+		/^\[  SKIPPED \] / { t = substr($0, 14); if (!(t in seen)) { seen[t] = 1; print n ": " t ": " (prev != "" ? prev : "skip() without a message") } prev = ""; next }
+		/^\[/ { prev = ""; next }
+		/^[0-9]{4}-[0-9]{2}-[0-9]{2}T/ { next }
+		{ prev = $0 }' "$log" >>"$skips"
+	printf '  %-28s %3d passed, %d failed%s\n' "$name" "$p" "$f" "$([ "$s" -eq 0 ] || echo ", $s skipped")"
 	[ "$f" -eq 0 ] || sed 's/^/    /' "$log" | tail -30
 }
 
@@ -112,13 +126,18 @@ node_suite() {
 	timeout 900 node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
 		--test-reporter=tap --test-reporter-destination="$tap" "$@" >"$out/$name.log" 2>&1
 	local rc=$?
-	local p f
+	local p f s t
 	p=$(grep -oP '^# pass \K[0-9]+' "$tap" | tail -1)
 	f=$(grep -oP '^# fail \K[0-9]+' "$tap" | tail -1)
-	p=${p:-0} f=${f:-0}
+	s=$(grep -oP '^# skipped \K[0-9]+' "$tap" | tail -1)
+	t=$(grep -oP '^# todo \K[0-9]+' "$tap" | tail -1)
+	p=${p:-0} f=${f:-0} s=$((${s:-0} + ${t:-0}))
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	count "$p" "$f"
-	printf '  %d passed, %d failed\n' "$p" "$f"
+	count "$p" "$f" "$s"
+	# "ok 3 - name # SKIP reason", at any depth; a todo is not a pass either.
+	N=$name perl -ne 'print "$ENV{N}: $1: ", ($2 eq "TODO" ? "todo: " : ""), ($3 // "no reason given"), "\n"
+		if /^\s*(?:not )?ok \d+ - (.*) # (SKIP|TODO)(?: (.*))?$/' "$tap" >>"$skips"
+	printf '  %d passed, %d failed%s\n' "$p" "$f" "$([ "$s" -eq 0 ] || echo ", $s skipped")"
 	[ "$f" -eq 0 ] || grep -vE '^\s*$' "$out/$name.log" | tail -60 | sed 's/^/    /'
 }
 
@@ -133,20 +152,29 @@ for _ in 1 2 3 4 5; do
 done
 if [ "$pg_started" -eq 1 ]; then
 	pgbase=$(scripts/pg-cluster.sh url "$pgdir" "$pgport")
-	# The statement cache's PostgreSQL test (skipped in the unit stage) in a database
-	# of its own.
+	# Each unit test binary that can use PostgreSQL, in a fresh database of its own:
+	# those of model/ through tests/unit/unit_db.h (all their tests on PostgreSQL),
+	# and those with PostgreSQL-only tests, which the unit stage skipped.
 	echo "== unit tests on PostgreSQL"
-	if psql "$pgbase/postgres" -q -c "CREATE DATABASE unit_stmt_cache" >>"$out/pg.log" 2>&1; then
-		LLMMETA_TEST_PG_URL=$pgbase/unit_stmt_cache unit_binary build/asan/tests/test_stmt_cache test_stmt_cache-postgres
-		# Here nothing may be skipped: a skip would mean the database was not used.
-		if grep -q '^\[  SKIPPED \]' "$out/test_stmt_cache-postgres.log"; then
-			echo "  a test was skipped although LLMMETA_TEST_PG_URL was set"; count 0 1
+	for src in $(grep -l -e '"unit_db.h"' -e LLMMETA_TEST_PG_URL tests/unit/test_*.c); do
+		t=$(basename "$src" .c)
+		dbname=unit_${t#test_}
+		if ! psql "$pgbase/postgres" -q -c "CREATE DATABASE $dbname" >>"$out/pg.log" 2>&1; then
+			echo "  $t: CREATE DATABASE failed"; tail -5 "$out/pg.log"
+			count 0 1
+			continue
 		fi
-		psql "$pgbase/postgres" -q -c "DROP DATABASE unit_stmt_cache" >>"$out/pg.log" 2>&1
-	else
-		echo "  CREATE DATABASE failed"; tail -5 "$out/pg.log"
-		count 0 1
-	fi
+		LLMMETA_TEST_PG_URL=$pgbase/$dbname unit_binary "build/asan/tests/$t" "$t-postgres"
+		# Here nothing may be skipped, and a test of model/ must say it opened
+		# PostgreSQL: otherwise the database was not used.
+		if grep -q '^\[  SKIPPED \]' "$out/$t-postgres.log"; then
+			echo "  $t: a test was skipped although LLMMETA_TEST_PG_URL was set"; count 0 1
+		fi
+		if grep -q '"unit_db.h"' "$src" && ! grep -q '^unit database: postgres$' "$out/$t-postgres.log"; then
+			echo "  $t: did not open PostgreSQL"; count 0 1
+		fi
+		psql "$pgbase/postgres" -q -c "DROP DATABASE $dbname" >>"$out/pg.log" 2>&1
+	done
 	LLMMETA_BIN=$root/build/asan/llmmeta TEST_DATABASE_URL_BASE=$pgbase \
 		PG_CLUSTER_DIR=$pgdir PG_CLUSTER_PORT=$pgport node_suite http-postgres tests/http/
 	scripts/pg-cluster.sh stop "$pgdir" "$pgport" >>"$out/pg.log" 2>&1
@@ -162,13 +190,21 @@ LLMMETA_BIN=$root/build/llmmeta node_suite browser tests/browser/
 echo "== faults (quick)"
 LLMMETA_BIN=$root/build/llmmeta timeout 600 node tests/faults/faults.mjs --quick >"$out/faults.log" 2>&1
 rc=$?
-fp=$(grep -oP '^\K[0-9]+(?= passed, [0-9]+ failed$)' "$out/faults.log" | tail -1)
-ff=$(grep -oP '^[0-9]+ passed, \K[0-9]+(?= failed$)' "$out/faults.log" | tail -1)
-fp=${fp:-0} ff=${ff:-0}
+summary='^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$'
+fp=$(grep -E "$summary" "$out/faults.log" | tail -1 | sed -E "s/$summary/\\1/")
+ff=$(grep -E "$summary" "$out/faults.log" | tail -1 | sed -E "s/$summary/\\2/")
+fs=$(grep -E "$summary" "$out/faults.log" | tail -1 | sed -E "s/$summary/\\3/")
+if [ -z "$fp" ]; then fp=0 ff=1 fs=0; fi
 if [ $rc -ne 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi
-count "$fp" "$ff"
-grep -E '^(fault|provider|[0-9]+ |kill|database|uploads:|kill -9:)' "$out/faults.log" | grep -v 'passed, ' | sed 's/^/  /'
-printf '  %d passed, %d failed\n' "$fp" "$ff"
+count "$fp" "$ff" "$fs"
+# The table from its header on (every row, its failure if any, the notes).
+sed -n '/^fault /,$p' "$out/faults.log" | grep -vE "$summary|^skipped: " | sed 's/^/  /'
+sed -n 's/^skipped: /faults: /p' "$out/faults.log" >>"$skips"
+printf '  %d passed, %d failed%s\n' "$fp" "$ff" "$([ "$fs" -eq 0 ] || echo ", $fs skipped")"
 
-echo "$passed passed, $failed failed"
+if [ -s "$skips" ]; then
+	echo "== skipped"
+	sed 's/^/  /' "$skips"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

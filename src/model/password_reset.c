@@ -43,14 +43,34 @@ static int take_over(db *d, int64_t user_id, int64_t now)
 		       : 0;
 }
 
+int reset_consume(db *d, const char *token_hash, int64_t now, int64_t *user_id)
+{
+	/* The UPDATE takes the row's lock: on PostgreSQL a second transaction consuming
+	 * the same token waits for the first, then re-reads the row, finds it used and
+	 * changes nothing. Whatever the statement returns, only exactly one changed row
+	 * is a consumption. */
+	db_rows *r = db_query(d, "UPDATE password_resets SET used_at = ? WHERE" LIVE " RETURNING user_id",
+			      DB_ARGS(db_v_int(now), db_v_text(token_hash), db_v_int(now)));
+	if (!r)
+		return -1;
+	int changed = 0, rc;
+	while ((rc = db_step(r)) == 1) {
+		if (changed++ == 0)
+			*user_id = db_int(r, 0);
+	}
+	db_done(r);
+	if (rc < 0)
+		return -1;
+	return changed == 1 ? 1 : changed == 0 ? 0 : -1;
+}
+
 int reset_use(db *d, const char *token_hash, int64_t now, const char *password_hash, int64_t *user_id,
 	      bool *was_verified)
 {
 	if (db_begin(d) < 0)
 		return -1;
 	int64_t verified = 0;
-	int rc = db_query_int(d, "UPDATE password_resets SET used_at = ? WHERE" LIVE " RETURNING user_id",
-			      DB_ARGS(db_v_int(now), db_v_text(token_hash), db_v_int(now)), user_id);
+	int rc = reset_consume(d, token_hash, now, user_id);
 	if (rc == 1 &&
 	    (db_query_int(d, "SELECT email_verified FROM users WHERE id = ?", DB_ARGS(db_v_int(*user_id)), &verified) != 1 ||
 	     user_replace_password(d, *user_id, password_hash) < 0 || (!verified && take_over(d, *user_id, now) < 0) ||

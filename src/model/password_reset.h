@@ -15,6 +15,11 @@ int reset_create(db *d, int64_t user_id, const char *token_hash, int64_t now, in
 /* The user of a live token: unused, unexpired at `now`, its user active.
  * 1 (*user_id set), 0 none, -1 error. */
 int reset_find(db *d, const char *token_hash, int64_t now, int64_t *user_id);
+/* Inside the caller's transaction, marks the live token used and gives its user:
+ * 1 when exactly one row changed (*user_id set), 0 when none did (not live, or
+ * consumed by another transaction meanwhile), -1 error (more than one row too).
+ * reset_use is its only caller outside the tests. */
+int reset_consume(db *d, const char *token_hash, int64_t now, int64_t *user_id);
 /* Spends the token and sets the new password, in one transaction: the token is
  * marked used by a conditional UPDATE (... WHERE used_at IS NULL), so of two uses at
  * once exactly one wins; then the password is replaced, every session of the user

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
-import { startServer, dbQuery, runCli, createUser, uniq, forms, errorTexts, decodeEntities } from '../lib/server.mjs';
+import { startServer, dbQuery, dbExec, runCli, createUser, uniq, forms, errorTexts, decodeEntities } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
@@ -170,4 +170,26 @@ test('llmmeta apikey refuses what it cannot do, in one line', async () => {
   }
   const ok = await runCli(['apikey', '--username', alice.user.username, '--name', 'x', '--expires-days', '3650'], { env: server.env });
   assert.equal(ok.code, 0, ok.stderr);
+});
+
+test('a key whose expiry has passed is refused by /v1/models and /v1/chat/completions', async () => {
+  const key = keyIn((await createKey(alice, { name: 'expiring', expires_days: '1' })).text);
+  const id = keysOf(alice.user.username).find((k) => k.name === 'expiring').id;
+  const call = (path, body) => fetch(`${server.url}/v1/${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body && JSON.stringify(body),
+  });
+  const chat = { model: 'echo', messages: [{ role: 'user', content: 'expired?' }] };
+  // Last accepted: an expiry still a minute ahead.
+  dbExec(server, `UPDATE api_keys SET expires_at = ${Date.now() + 60000} WHERE id = ${id}`);
+  assert.equal((await call('models')).status, 200);
+  assert.equal((await call('chat/completions', chat)).status, 200);
+  // First refused: an expiry just passed.
+  dbExec(server, `UPDATE api_keys SET expires_at = ${Date.now() - 1} WHERE id = ${id}`);
+  for (const [path, body] of [['models'], ['chat/completions', chat]]) {
+    const r = await call(path, body);
+    assert.equal(r.status, 401, path);
+    assert.equal((await r.json()).error.code, 'invalid_api_key', path);
+  }
 });

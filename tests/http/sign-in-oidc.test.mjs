@@ -138,6 +138,28 @@ test('a callback in a browser that did not start the sign-in is refused (login C
   assert.equal((await attacker.get(back)).status, 400);
 });
 
+test('a victim with a sign-in of their own pending is not signed in by the attacker\'s callback (login CSRF)', async () => {
+  // The victim pressed the button (their browser holds the sign-in cookie of their own
+  // pending state) and stopped; then they open the attacker's callback URL, made of
+  // the attacker's code and state from the attacker's own flow. The state is bound to
+  // the browser that started it, so the victim's cookie must not take it.
+  const victim = new Client(server.url);
+  const pending = await pressButton(victim, 'oidc');
+  assert.equal(pending.status, 302);
+  assert.ok(victim.cookies.has('llmmeta_oauth'), 'the victim holds a sign-in cookie');
+  const attacker = new Client(server.url);
+  const start = await pressButton(attacker, 'oidc');
+  const back = await providerSignIn(start.location, { login: 'attacker' });
+  const users = userCount();
+  const r = await victim.get(back);
+  assert.equal(r.status, 400, r.text.slice(0, 800));
+  assertNoSession(r);
+  assert.equal(await isLoggedIn(victim), false, 'the victim is not signed in as the attacker');
+  assert.equal(userCount(), users, 'no account made for the attacker through the victim');
+  // The attacker's state was not spent by the victim's browser.
+  assert.equal((await attacker.get(back)).status, 302);
+});
+
 test('someone who learns a state cannot cancel the sign-in with an error callback from another browser', async () => {
   const client = new Client(server.url);
   const start = await pressButton(client, 'oidc');

@@ -1,4 +1,5 @@
-/* test_admin.c - the admin panel's model (src/model/admin*.c) on SQLite.
+/* test_admin.c - the admin panel's model (src/model/admin*.c) on SQLite, or on PostgreSQL
+ * when LLMMETA_TEST_PG_URL is set (tests/unit/unit_db.h).
  *
  * Covers: the sort whitelist (every column by name, '-' for descending, anything
  * else - SQL, a column of the table not in the list, an empty name, a double '-',
@@ -29,6 +30,7 @@
 #include "../../src/model/apikey.h"
 #include "../../src/model/conversation.h"
 #include "../../src/model/user.h"
+#include "unit_db.h"
 
 static char path[64];
 static db *d;
@@ -44,7 +46,7 @@ static int setup(void **state)
 	close(fd);
 	char url[128];
 	snprintf(url, sizeof url, "sqlite://%s", path);
-	if (db_thread_init(url) < 0 || !(d = db_thread()) || db_migrate(d) < 1)
+	if (db_thread_init(unit_db_url(url)) < 0 || !(d = db_thread()) || db_migrate(d) < 1)
 		return -1;
 	if (user_create(d, "ada", "", "", false, &ada) != USER_CREATED ||
 	    user_create(d, "bob_smith", "", "", false, &bob) != USER_CREATED ||
@@ -306,6 +308,20 @@ static void test_count_cap(void **state)
 	assert_true(db_exec(d, "DELETE FROM conversations WHERE id = ?", DB_ARGS(db_v_int(c))) == 1);
 }
 
+/* How many rows of the full-text index have `word` for message id: SQLite's FTS5
+ * table, PostgreSQL's generated tsvector column. */
+static int64_t indexed(const char *word, int64_t id)
+{
+	char sql[160];
+	if (unit_db_is_pg())
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM messages WHERE search @@ to_tsquery('simple', '%s') AND id = %lld",
+			 word, (long long)id);
+	else
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '%s' AND rowid = %lld",
+			 word, (long long)id);
+	return count(sql);
+}
+
 static void test_edit(void **state)
 {
 	(void)state;
@@ -342,13 +358,8 @@ static void test_edit(void **state)
 			 1);
 	assert_int_equal(admin_message_edit(d, &a, 999999, &e), -2);
 	/* The full-text index follows the edit. */
-	char sql[160];
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'old' AND rowid = %lld",
-		 (long long)id);
-	assert_int_equal(count(sql), 0);
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'new' AND rowid = %lld",
-		 (long long)id);
-	assert_int_equal(count(sql), 1);
+	assert_int_equal(indexed("old", id), 0);
+	assert_int_equal(indexed("new", id), 1);
 }
 
 static void test_delete(void **state)

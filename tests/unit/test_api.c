@@ -1,5 +1,5 @@
 /* test_api.c - the pieces of the OpenAI-compatible API that need no server
- * (docs/api.md), on a SQLite file:
+ * (docs/api.md), on a SQLite file (PostgreSQL when LLMMETA_TEST_PG_URL is set):
  *
  * Keys (src/auth/apikey.c, src/model/apikey.c): a new key is "llmk-" and 43
  * base64url characters, stored as its SHA-256 and first 12 characters only; it is
@@ -38,6 +38,7 @@
 #include "../../src/model/apikey.h"
 #include "../../src/model/user.h"
 #include "../../src/web/api.h"
+#include "unit_db.h"
 
 static char path[64];
 static db *d;
@@ -53,7 +54,7 @@ static int setup(void **state)
 	close(fd);
 	char url[128];
 	snprintf(url, sizeof url, "sqlite://%s", path);
-	if (db_thread_init(url) < 0 || !(d = db_thread()) || db_migrate(d) < 1)
+	if (db_thread_init(unit_db_url(url)) < 0 || !(d = db_thread()) || db_migrate(d) < 1)
 		return -1;
 	if (user_create(d, "ada", "", "", false, &ada) != USER_CREATED ||
 	    user_create(d, "bob", "b@x", "", false, &bob) != USER_CREATED)

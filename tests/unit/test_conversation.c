@@ -1,6 +1,7 @@
 /* test_conversation.c - the conversation model (src/model/conversation.c) and answers
- * rendered once, when stored (src/web/answer_html.c), on a SQLite file (the page
- * stores a fresh rendering through db_thread(), which opens the database by URL).
+ * rendered once, when stored (src/web/answer_html.c), on a SQLite file, or PostgreSQL
+ * when LLMMETA_TEST_PG_URL is set (the page stores a fresh rendering through
+ * db_thread(), which opens the database by URL).
  *
  * Covers: the list functions (msg_list, conv_list, prompt_list) across their growth
  * step (16 and 17 rows), in order; rendered text and version round-trip, absent stays
@@ -31,6 +32,7 @@
 #include "../../src/model/exchange.h"
 #include "../../src/model/user.h"
 #include "../../src/web/answer_html.h"
+#include "unit_db.h"
 
 static char path[64];
 static db *d;
@@ -46,7 +48,7 @@ static int setup(void **state)
 	close(fd);
 	char url[128], uuid[37];
 	snprintf(url, sizeof url, "sqlite://%s", path);
-	if (db_thread_init(url) < 0 || !(d = db_thread()) || db_migrate(d) < 1)
+	if (db_thread_init(unit_db_url(url)) < 0 || !(d = db_thread()) || db_migrate(d) < 1)
 		return -1;
 	if (user_create(d, "ada", "", "", false, &user_id) != USER_CREATED)
 		return -1;

@@ -1,5 +1,6 @@
 /* test_instance.c - server leases and the questions they leave in flight
- * (src/model/instance.c, src/model/exchange.c), on an in-memory SQLite database.
+ * (src/model/instance.c, src/model/exchange.c), on an in-memory SQLite database
+ * (PostgreSQL when LLMMETA_TEST_PG_URL is set).
  *
  * Covers: a question records its instance, its outcome clears it (exchange_answer,
  * and msg_set_status for a failure); a sweep marks 'interrupted', with the reason,
@@ -24,6 +25,7 @@
 #include "../../src/model/exchange.h"
 #include "../../src/model/instance.h"
 #include "../../src/model/user.h"
+#include "unit_db.h"
 
 static db *d;
 static int64_t user_id;
@@ -32,7 +34,7 @@ static int setup(void **state)
 {
 	(void)state;
 	char err[256];
-	if (!(d = db_open("sqlite://:memory:", err, sizeof err)) || db_migrate(d) < 1)
+	if (!(d = db_open(unit_db_url("sqlite://:memory:"), err, sizeof err)) || db_migrate(d) < 1)
 		return -1;
 	return user_create(d, "ada", "", "", false, &user_id) == USER_CREATED ? 0 : -1;
 }

@@ -1,5 +1,6 @@
 /* test_reset.c - password reset tokens (src/auth/reset.c, src/model/password_reset.c)
- * and the reset throttle (src/auth/throttle.c) against an in-memory SQLite database.
+ * and the reset throttle (src/auth/throttle.c) against an in-memory SQLite database
+ * (PostgreSQL when LLMMETA_TEST_PG_URL is set).
  *
  * Covers: no token for an unknown or inactive address; a token of 43 base64url
  * characters stored only as its SHA-256, valid one hour; checking (malformed,
@@ -7,17 +8,21 @@
  * session ended, the user's other tokens spent, a second use refused); expired rows
  * purged; the throttle per address (any case) and per client at its last accepted
  * and first refused request, the hour's rows surviving a login's purge; the one
- * set of new-password rules. */
+ * set of new-password rules; on PostgreSQL (LLMMETA_TEST_PG_URL, as scripts/test.sh
+ * runs it), the same, and two connections consuming one token at once: one wins. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../src/auth/auth.h"
 #include "../../src/auth/password.h"
@@ -26,6 +31,7 @@
 #include "../../src/model/password_reset.h"
 #include "../../src/model/session.h"
 #include "../../src/model/user.h"
+#include "unit_db.h"
 
 static db *d;
 static int64_t alice_id, carol_id;
@@ -36,7 +42,7 @@ static int setup(void **state)
 	if (sodium_init() < 0)
 		return -1;
 	char err[256];
-	d = db_open("sqlite://:memory:", err, sizeof err);
+	d = db_open(unit_db_url("sqlite://:memory:"), err, sizeof err);
 	if (!d || db_migrate(d) < 1)
 		return -1;
 	if (user_create(d, "alice", "Alice@Example.org", "", false, &alice_id) != USER_CREATED ||
@@ -232,6 +238,80 @@ static void test_password_rules(void **state)
 	buf_free(&e2);
 }
 
+/* One consumption, run on its own connection in a thread: it may block. */
+struct consumer {
+	db *d;
+	const char *token_hash;
+	int64_t now, user_id;
+	int rc;
+	atomic_bool done;
+};
+
+static void *consume(void *p)
+{
+	struct consumer *c = p;
+	c->rc = reset_consume(c->d, c->token_hash, c->now, &c->user_id);
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+/* Whether c finishes within ms milliseconds. */
+static bool finishes_within(struct consumer *c, int ms)
+{
+	for (int i = 0; i < ms / 10 && !atomic_load(&c->done); i++)
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	return atomic_load(&c->done);
+}
+
+/* Two uses of one token overlapping at the database step, on PostgreSQL, whose
+ * default isolation (read committed) does not serialise them as SQLite's BEGIN
+ * IMMEDIATE does: transaction A consumes the token; B tries while A is open and must
+ * wait for A's row lock, then, A committed, find the token used and consume nothing.
+ * If A rolls back instead, B gets it: what B waited for was the row, not the table. */
+static void test_pg_consumed_once_across_connections(void **state)
+{
+	(void)state;
+	const char *url = getenv("LLMMETA_TEST_PG_URL");
+	if (!url || !*url) {
+		print_message("LLMMETA_TEST_PG_URL is not set: the interleaving needs PostgreSQL, runs in its stage\n");
+		skip();
+		return;
+	}
+	char err[256];
+	db *a = db_open(url, err, sizeof err), *b = db_open(url, err, sizeof err);
+	assert_non_null(a);
+	assert_non_null(b);
+	int64_t now = now_ms();
+	for (int commit = 1; commit >= 0; commit--) {
+		const char *hash = commit ? "h-race-commit" : "h-race-rollback";
+		assert_int_equal(reset_create(d, alice_id, hash, now, now + 60000), 0);
+		assert_int_equal(db_begin(a), 0);
+		assert_int_equal(db_begin(b), 0);
+		int64_t uid = 0;
+		assert_int_equal(reset_consume(a, hash, now, &uid), 1);
+		assert_int_equal(uid, alice_id);
+
+		struct consumer c = {.d = b, .token_hash = hash, .now = now, .rc = -2};
+		pthread_t t;
+		assert_int_equal(pthread_create(&t, NULL, consume, &c), 0);
+		bool early = finishes_within(&c, 500);
+		if (commit)
+			assert_int_equal(db_commit(a), 0);
+		else
+			assert_int_equal(db_rollback(a), 0);
+		pthread_join(t, NULL);
+		assert_false(early); /* B waited for A */
+		assert_int_equal(c.rc, commit ? 0 : 1);
+		assert_int_equal(db_commit(b), 0);
+		assert_int_equal(count("SELECT count(*) FROM password_resets WHERE used_at IS NOT NULL AND user_id = ?",
+				       alice_id),
+				 1);
+		db_exec(d, "DELETE FROM password_resets", DB_ARGS());
+	}
+	db_close(a);
+	db_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_and_inactive),
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_password_rules),
+		cmocka_unit_test(test_pg_consumed_once_across_connections),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,6 @@
 /* test_session.c - sessions, CSRF tokens and login throttling (src/auth/session.c,
- * csrf.c, throttle.c) against a real in-memory SQLite database.
+ * csrf.c, throttle.c) against a real in-memory SQLite database
+ * (PostgreSQL when LLMMETA_TEST_PG_URL is set).
  *
  * Requests are built by hand (no connection, so http_header() is NULL and the CSRF
  * token travels in the csrf_token form field). Covers: auth_login's cookie, loading
@@ -23,6 +24,7 @@
 #include "../../src/core/util.h"
 #include "../../src/db/migrate.h"
 #include "../../src/model/user.h"
+#include "unit_db.h"
 
 static db *d;
 static int64_t alice_id, bob_id;
@@ -37,7 +39,7 @@ static int setup(void **state)
 		cfg.secret[i] = (unsigned char)(i * 7 + 1);
 	http_set_https(false);
 	char err[256];
-	d = db_open("sqlite://:memory:", err, sizeof err);
+	d = db_open(unit_db_url("sqlite://:memory:"), err, sizeof err);
 	if (!d || db_migrate(d) < 1)
 		return -1;
 	if (user_create(d, "alice", "alice@example.org", "", false, &alice_id) != USER_CREATED ||
@@ -392,14 +394,23 @@ static void test_throttle_write_failure(void **state)
 {
 	(void)state;
 	int64_t attempt = 0;
-	assert_int_equal(db_exec_script(d, "CREATE TRIGGER no_failures BEFORE INSERT ON login_failures"
-					   " BEGIN SELECT RAISE(ABORT, 'injected'); END"), 0);
+	assert_int_equal(db_exec_script(d, unit_db_is_pg()
+						   ? "CREATE FUNCTION no_failures() RETURNS trigger LANGUAGE plpgsql AS"
+						     " $$ BEGIN RAISE EXCEPTION 'injected'; END $$;"
+						     " CREATE TRIGGER no_failures BEFORE INSERT ON login_failures"
+						     " FOR EACH ROW EXECUTE FUNCTION no_failures()"
+						   : "CREATE TRIGGER no_failures BEFORE INSERT ON login_failures"
+						     " BEGIN SELECT RAISE(ABORT, 'injected'); END"),
+			 0);
 	assert_int_equal(auth_attempt_begin(d, "erin", "203.0.113.5", &attempt), -1);
 	int64_t n = -1;
 	assert_int_equal(db_query_int(d, "SELECT count(*) FROM login_failures WHERE scope LIKE '%erin%'"
 					 " OR scope LIKE '%203.0.113.5%'", DB_NOARGS, &n), 1);
 	assert_int_equal(n, 0); /* all or nothing */
-	assert_int_equal(db_exec_script(d, "DROP TRIGGER no_failures"), 0);
+	assert_int_equal(db_exec_script(d, unit_db_is_pg() ? "DROP TRIGGER no_failures ON login_failures;"
+							     " DROP FUNCTION no_failures()"
+							   : "DROP TRIGGER no_failures"),
+			 0);
 	assert_int_equal(auth_attempt_begin(d, "erin", "203.0.113.5", &attempt), 0);
 }
 

@@ -315,7 +315,9 @@ static void test_pg_statements_bounded(void **state)
 	(void)state;
 	const char *url = getenv("LLMMETA_TEST_PG_URL");
 	if (!url || !*url) {
-		skip(); /* scripts/test.sh sets it while its PostgreSQL cluster is up */
+		/* scripts/test.sh sets it while its PostgreSQL cluster is up */
+		print_message("LLMMETA_TEST_PG_URL is not set: runs in the PostgreSQL stage\n");
+		skip();
 		return;
 	}
 	char err[256];
