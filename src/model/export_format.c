@@ -65,7 +65,9 @@ static void csv_text(buf *b, const char *s)
 	buf_putc(b, '"');
 	const char *run = s; /* the bytes not yet written */
 	for (const char *p = s; *p; p++) {
-		if (formula_start(*p) && (p == s || strchr(CSV_CELL_BREAKS, p[-1]))) {
+		/* A part after a separator: a tab or CR there is a separator itself, and the
+		 * part after it is looked at in turn. */
+		if (p == s ? formula_start(*p) : strchr(CSV_CELL_BREAKS, p[-1]) && strchr("=+-@", *p)) {
 			buf_append(b, run, (size_t)(p - run));
 			buf_putc(b, '\'');
 			run = p;
