@@ -1,12 +1,24 @@
 /* buf.c - growable byte buffers (see buf.h). */
 #include "buf.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* What every writer relies on: a buffer with data has room for its bytes and the
+ * terminating NUL (len < cap); one without has nothing (len and cap 0). The checks
+ * that keep writes in bounds (the overflow test below) are real code, not asserts:
+ * they stay in the release build. */
+static inline void buf_check(const buf *b)
+{
+	assert(b->data ? b->len < b->cap : b->len == 0 && b->cap == 0);
+	(void)b;
+}
+
 bool buf_reserve(buf *b, size_t extra)
 {
+	buf_check(b);
 	if (b->oom)
 		return false;
 	if (extra >= (size_t)-1 - b->len) {
@@ -26,6 +38,7 @@ bool buf_reserve(buf *b, size_t extra)
 	}
 	b->data = p;
 	b->cap = cap;
+	assert(b->len + extra < b->cap);
 	return true;
 }
 
@@ -37,6 +50,7 @@ void buf_append(buf *b, const void *p, size_t n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
+	buf_check(b);
 }
 
 void buf_puts(buf *b, const char *s)
@@ -68,6 +82,8 @@ void buf_vprintf(buf *b, const char *fmt, va_list ap)
 		return;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
+	buf_check(b);
+	assert(b->data[b->len] == '\0');
 }
 
 void buf_printf(buf *b, const char *fmt, ...)
@@ -80,6 +96,7 @@ void buf_printf(buf *b, const char *fmt, ...)
 
 void buf_reset(buf *b)
 {
+	buf_check(b);
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';

@@ -212,13 +212,16 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 		return errf(err, errlen, "PORT: not a port number (0-65535): '%s'", port);
 	c->port = (int)n;
 
-	c->bind = xstrdup(env_or("BIND", NULL, "127.0.0.1"));
+	if (!(c->bind = xstrdup(env_or("BIND", NULL, "127.0.0.1"))))
+		return errf(err, errlen, "out of memory");
 	unsigned char addr[16];
 	if (inet_pton(AF_INET, c->bind, addr) != 1 && inet_pton(AF_INET6, c->bind, addr) != 1)
 		return errf(err, errlen, "BIND: not an IPv4 or IPv6 address: '%s'", c->bind);
 
 	c->data_dir = xstrdup(env_or("DATA_DIR", NULL, "./data"));
 	c->database_url = xstrdup(env_or("DATABASE_URL", NULL, "sqlite://./data/llmmeta.db"));
+	if (!c->data_dir || !c->database_url)
+		return errf(err, errlen, "out of memory");
 	if (!valid_db_url(c->database_url))
 		return errf(err, errlen, "DATABASE_URL: expected sqlite:///path/to.db or postgres://user:pass@host:port/db");
 
@@ -227,7 +230,8 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	snprintf(dflt, sizeof dflt, "http://127.0.0.1:%d", c->port);
 	if (pub && !str_starts(pub, "http://") && !str_starts(pub, "https://"))
 		return errf(err, errlen, "PUBLIC_URL: must start with http:// or https://: '%s'", pub);
-	c->public_url = xstrdup(pub ? pub : dflt);
+	if (!(c->public_url = xstrdup(pub ? pub : dflt)))
+		return errf(err, errlen, "out of memory");
 	size_t pl = strlen(c->public_url);
 	while (pl > 8 && c->public_url[pl - 1] == '/')
 		c->public_url[--pl] = '\0';
@@ -278,8 +282,6 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	}
 	if (load_smtp(c, err, errlen) < 0)
 		return -1;
-	if (!c->bind || !c->data_dir || !c->database_url || !c->public_url)
-		return errf(err, errlen, "out of memory");
 	if (load_sign_in(c, err, errlen) < 0)
 		return -1;
 	return load_secret(c, need_secret, err, errlen);

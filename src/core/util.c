@@ -1,6 +1,8 @@
 /* util.c - time, random tokens, string helpers and UTF-8 validation. */
 #include "util.h"
 
+#include <assert.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -116,6 +118,7 @@ char *xstrdup(const char *s)
 
 char *xstrndup(const char *s, size_t n)
 {
+	assert(s);
 	char *p = malloc(n + 1);
 	if (!p)
 		return NULL;

@@ -31,6 +31,12 @@ const char *env_or(const char *name, const char *alias, const char *def);
 /* Formats a one-line reason into err and returns -1: `return errf(err, n, ...)`. */
 int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Copies that never abort: each returns NULL when memory runs out, and the caller
+ * checks. xstrdup(NULL) is NULL too, so that an optional string (a column that may
+ * be NULL, an unset variable) is copied as it is, in one call; a caller that passes
+ * a string that may be NULL tells the two apart by its argument (`s && !copy` is out
+ * of memory). xstrndup copies n bytes of s, NULs included, and adds one; s is never
+ * NULL. */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 bool str_starts(const char *s, const char *prefix);

@@ -2,6 +2,7 @@
  * the per-thread connection. */
 #include "db_impl.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -162,9 +163,32 @@ static int *bucket_of(struct stmt_cache *c, unsigned long hash)
 	return &c->bucket[hash & (STMT_CACHE_BUCKETS - 1)];
 }
 
+/* The recency list's invariant: from newest to oldest through `older`, each entry
+ * in use and pointing back through `newer`, count entries in all, ending at oldest.
+ * A walk of at most STMT_CACHE_CAPACITY entries, in the builds with asserts. */
+#ifndef NDEBUG
+static void lru_check(const struct stmt_cache *c)
+{
+	int n = 0, prev = 0;
+	for (int i = c->newest; i; i = c->e[i].older) {
+		assert(i >= 1 && i <= STMT_CACHE_CAPACITY && c->e[i].sql);
+		assert(c->e[i].newer == prev);
+		prev = i;
+		n++;
+		assert(n <= c->count);
+	}
+	assert(prev == c->oldest && n == c->count);
+}
+#else
+#define lru_check(c) ((void)0)
+#endif
+
 static void lru_unlink(struct stmt_cache *c, int i)
 {
 	struct stmt_cache_entry *e = &c->e[i];
+	assert(i >= 1 && i <= STMT_CACHE_CAPACITY && e->sql);
+	assert(e->newer ? c->e[e->newer].older == i : c->newest == i);
+	assert(e->older ? c->e[e->older].newer == i : c->oldest == i);
 	if (e->newer)
 		c->e[e->newer].older = e->older;
 	else
@@ -178,6 +202,8 @@ static void lru_unlink(struct stmt_cache *c, int i)
 
 static void lru_push_newest(struct stmt_cache *c, int i)
 {
+	/* Not in the list: unlinked, or a fresh entry. */
+	assert(c->e[i].newer == 0 && c->e[i].older == 0 && c->newest != i && c->oldest != i);
 	c->e[i].older = c->newest;
 	c->e[i].newer = 0;
 	if (c->newest)
@@ -198,6 +224,7 @@ static void remove_entry(struct stmt_cache *c, int i)
 	free(c->e[i].sql);
 	c->e[i] = (struct stmt_cache_entry){0};
 	c->count--;
+	lru_check(c);
 }
 
 static int find(struct stmt_cache *c, const char *sql)
@@ -231,6 +258,7 @@ void *stmt_cache_take(struct stmt_cache *c, const char *sql)
 
 bool stmt_cache_put(struct stmt_cache *c, const char *sql, void *handle)
 {
+	assert(!find(c, sql)); /* two entries for one text: the second never found */
 	int slot = 0;
 	if (c->count == STMT_CACHE_CAPACITY) {
 		int victim = c->oldest;
@@ -246,6 +274,7 @@ bool stmt_cache_put(struct stmt_cache *c, const char *sql, void *handle)
 	} else {
 		for (slot = 1; c->e[slot].sql; slot++)
 			;
+		assert(slot <= STMT_CACHE_CAPACITY); /* count < capacity: a free entry exists */
 	}
 	char *copy = xstrdup(sql);
 	if (!copy)
@@ -256,6 +285,7 @@ bool stmt_cache_put(struct stmt_cache *c, const char *sql, void *handle)
 	*head = slot;
 	lru_push_newest(c, slot);
 	c->count++;
+	lru_check(c);
 	return true;
 }
 

@@ -2,6 +2,7 @@
 #include "html.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -101,6 +102,8 @@ void html_int(buf *b, long long v)
  * the bytes taken (never splitting a UTF-8 character), width pads with spaces. */
 static void padded_text(buf *b, const char *s, const char *flags, int width, int prec)
 {
+	if (!s)
+		s = ""; /* NULL is written as nothing, as html_text writes it */
 	size_t n = strlen(s);
 	if (prec >= 0 && (size_t)prec < n) {
 		n = (size_t)prec;
@@ -152,19 +155,23 @@ static void one(buf *b, const char *spec, const char *flags, int width, int prec
 }
 #pragma GCC diagnostic pop
 
-/* Reads digits or a '*' argument; -1 when absent. */
-static int number_or_star(const char **p, va_list *ap)
+/* Reads digits or a '*' argument into *out; false (and *out untouched) when there is
+ * neither. Digits beyond what a width can mean are read but saturate. */
+static bool number_or_star(const char **p, va_list *ap, int *out)
 {
 	if (**p == '*') {
 		(*p)++;
-		return va_arg(*ap, int);
+		*out = va_arg(*ap, int);
+		return true;
 	}
 	if (!isdigit((unsigned char)**p))
-		return -1;
+		return false;
 	int n = 0;
-	while (isdigit((unsigned char)**p) && n < 100000)
-		n = n * 10 + (*(*p)++ - '0');
-	return n;
+	for (; isdigit((unsigned char)**p); (*p)++)
+		if (n < 100000)
+			n = n * 10 + (**p - '0');
+	*out = n;
+	return true;
 }
 
 /* %g of v when v is a short decimal, 0 <= v < 1000 with at most two decimals (a
@@ -282,18 +289,23 @@ void html_printf(buf *b, const char *fmt, ...)
 		size_t nf = 0, nl = 0;
 		while (*p && strchr("-+ #0", *p) && nf < sizeof flags - 1)
 			flags[nf++] = *p++;
-		int width = number_or_star(&p, &ap);
-		if (width < -1) { /* a negative '*' width means left-justified */
-			width = -width;
+		/* As printf: a negative '*' width is the '-' flag and its absolute value
+		 * (so -1 is a left-justified width of 1); a negative '*' precision is as if
+		 * there were none; a '.' without digits is a precision of 0. -1 below stands
+		 * for "none". */
+		int width = -1;
+		if (number_or_star(&p, &ap, &width) && width < 0) {
+			width = width == INT_MIN ? INT_MAX : -width;
 			if (nf < sizeof flags - 1)
 				flags[nf++] = '-';
 		}
 		int prec = -1;
 		if (*p == '.') {
 			p++;
-			prec = number_or_star(&p, &ap);
-			if (prec < 0)
+			if (!number_or_star(&p, &ap, &prec))
 				prec = 0;
+			else if (prec < 0)
+				prec = -1;
 		}
 		while (*p && strchr("hlLzjt", *p) && nl < 2)
 			len[nl++] = *p++;

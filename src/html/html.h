@@ -16,7 +16,8 @@
 
 #include "../core/buf.h"
 
-/* Appends s with & < > " ' escaped: safe in text and in quoted attribute values. */
+/* Appends s with & < > " ' escaped: safe in text and in quoted attribute values.
+ * A NULL s appends nothing. */
 void html_text(buf *b, const char *s);
 void html_textn(buf *b, const char *s, size_t n);
 /* Appends trusted markup as it is. Inline so that a literal's length is known when
@@ -29,7 +30,11 @@ static inline void html_raw(buf *b, const char *markup)
 /* Appends v in decimal (what "%lld" gives). */
 void html_int(buf *b, long long v);
 /* printf with every %s escaped. Supports the usual flags, width, precision and
- * length modifiers for d i u x X o c f e g, %s and %%. */
+ * length modifiers for d i u x X o c f F e E g G a A, %s and %%, with printf's
+ * meaning ('*' included: a negative '*' width is left-justified, a negative '*'
+ * precision is none), except two: a precision never splits a UTF-8 character, and
+ * a NULL %s is the empty string (padded to its width) in every form, where printf's
+ * behaviour is undefined. */
 void html_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

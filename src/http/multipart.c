@@ -7,6 +7,7 @@
  * come except for the last dlen-1, which might be the start of the next delimiter. */
 #include "multipart.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,21 @@
 
 enum { PREAMBLE, AFTER_DELIM, HEADERS, BODY, DONE, FAILED };
 
+/* The parser's only moves: a delimiter ends the preamble or a part; after it comes
+ * the closing "--" or a part's headers; headers lead to the part's bytes; any state
+ * may fail. DONE and FAILED are final. */
+static void to(struct multipart *m, int next)
+{
+	assert((next == AFTER_DELIM && (m->state == PREAMBLE || m->state == BODY)) ||
+	       ((next == HEADERS || next == DONE) && m->state == AFTER_DELIM) || (next == BODY && m->state == HEADERS) ||
+	       next == FAILED);
+	m->state = next;
+}
+
 static int fail(struct multipart *m, const char *why)
 {
 	snprintf(m->error, sizeof m->error, "%s", why);
-	m->state = FAILED;
+	to(m, FAILED);
 	return -1;
 }
 
@@ -229,6 +241,11 @@ static int emit(struct multipart *m, const char *p, size_t n)
 /* Drops the first n bytes of hold. */
 static void consume(struct multipart *m, size_t n)
 {
+	/* Every caller takes bytes it has looked at; the check stays without asserts,
+	 * since a larger n would move memory past the buffer. */
+	assert(n <= m->hold.len);
+	if (n > m->hold.len)
+		n = m->hold.len;
 	memmove(m->hold.data, m->hold.data + n, m->hold.len - n);
 	m->hold.len -= n;
 }
@@ -236,6 +253,7 @@ static void consume(struct multipart *m, size_t n)
 /* Does as much as the held bytes allow; 0 when it needs more, -1 on failure. */
 static int step(struct multipart *m)
 {
+	assert(m->dlen > 4 && m->dlen < sizeof m->delim); /* "\r\n--" and a boundary */
 	for (;;) {
 		const char *h = m->hold.data;
 		size_t n = m->hold.len;
@@ -259,13 +277,13 @@ static int step(struct multipart *m)
 					return fail(m, why);
 			}
 			consume(m, (size_t)(hit - h) + m->dlen);
-			m->state = AFTER_DELIM;
+			to(m, AFTER_DELIM);
 			break;
 		case AFTER_DELIM: {
 			/* "--" closes the body; otherwise optional blanks, then a line break. */
 			size_t i = 0;
 			if (n >= 2 && h[0] == '-' && h[1] == '-') {
-				m->state = DONE;
+				to(m, DONE);
 				m->hold.len = 0;
 				return 0;
 			}
@@ -279,7 +297,7 @@ static int step(struct multipart *m)
 			if (h[i] != '\r' || h[i + 1] != '\n')
 				return fail(m, "A boundary of the form is followed by junk.");
 			consume(m, i + 2);
-			m->state = HEADERS;
+			to(m, HEADERS);
 			break;
 		}
 		case HEADERS:
@@ -294,9 +312,10 @@ static int step(struct multipart *m)
 			if (begin_part(m, h, (size_t)(hit - h)) < 0)
 				return -1;
 			consume(m, (size_t)(hit - h) + 4);
-			m->state = BODY;
+			to(m, BODY);
 			break;
 		default: /* DONE: the epilogue is ignored; FAILED: nothing more */
+			assert(m->state == DONE || m->state == FAILED);
 			m->hold.len = 0;
 			return m->state == FAILED ? -1 : 0;
 		}

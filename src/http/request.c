@@ -77,12 +77,14 @@ int http_parse_urlencoded(kvlist *l, const char *s, size_t len)
 		if (stop > s) {
 			const char *eq = memchr(s, '=', (size_t)(stop - s));
 			size_t klen = (size_t)((eq ? eq : stop) - s);
+			size_t vlen = eq ? (size_t)(stop - eq - 1) : 0;
 			char *k = xstrndup(s, klen);
-			char *v = eq ? xstrndup(eq + 1, (size_t)(stop - eq - 1)) : xstrdup("");
+			char *v = xstrndup(eq ? eq + 1 : "", vlen);
 			int rc = -1;
 			if (k && v) {
+				/* By the lengths, never strlen: a raw NUL must reach the check. */
 				klen = url_decode(k, klen);
-				size_t vlen = url_decode(v, strlen(v));
+				vlen = url_decode(v, vlen);
 				/* A NUL would silently cut the value wherever it is used as a C
 				 * string: refuse it. (Files, in multipart, may hold anything.) */
 				if (utf8_valid(k, klen) && utf8_valid(v, vlen) && !memchr(k, 0, klen) && !memchr(v, 0, vlen))

@@ -292,6 +292,40 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return o;
 }
 
+/* What the request's headers say about where its body ends. */
+struct framing {
+	int content_length, transfer_encoding;
+	bool invalid; /* a Content-Length that is not one number, a coding other than chunked */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct framing *f = cls;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		f->content_length++;
+		if (!value || !*value || value[strspn(value, "0123456789")])
+			f->invalid = true;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->transfer_encoding++;
+		if (!value || strcasecmp(value, "chunked") != 0)
+			f->invalid = true;
+	}
+	return MHD_YES;
+}
+
+/* True when the body's end could be read two ways: two Content-Length headers (or a
+ * list in one), or Content-Length with Transfer-Encoding. A proxy in front may take
+ * the other reading, and the bytes one side thinks are body the other runs as a
+ * second request; RFC 9112 section 6.3 makes this an error that closes the
+ * connection. Checked on every header instance, whatever libmicrohttpd would pick. */
+static bool framing_ambiguous(struct MHD_Connection *c)
+{
+	struct framing f = {0};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+	return f.invalid || f.content_length > 1 || f.transfer_encoding > 1 || (f.content_length && f.transfer_encoding);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *data, size_t *size, void **con_cls)
 {
@@ -312,6 +346,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!r->method_name || !r->path)
 			return MHD_NO;
 		client_addr(r);
+		if (framing_ambiguous(c)) {
+			/* Answered before any of the body is read, and the connection closed
+			 * after the answer: nothing after these headers is taken as a request. */
+			http_error(r, 400, "The request's length is ambiguous (two Content-Length headers, or "
+					   "Content-Length with Transfer-Encoding).");
+			http_add_header(r, "Connection", "close");
+			r->refused = true;
+			return complete(r);
+		}
 		if (http_parse_cookies(&r->cookies, http_header(r, MHD_HTTP_HEADER_COOKIE)) < 0)
 			r->bad_why = "The Cookie header is malformed.";
 		if (!utf8_valid(r->path, strlen(r->path)))

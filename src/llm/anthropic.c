@@ -32,11 +32,9 @@ static char *body(const struct llm_request *r)
 
 static void usage(struct llm_acc *a, json_t *u)
 {
-	json_t *in = json_object_get(u, "input_tokens"), *out = json_object_get(u, "output_tokens");
-	if (json_is_integer(in))
-		a->res.prompt_tokens = json_integer_value(in);
-	if (json_is_integer(out))
-		a->res.completion_tokens = json_integer_value(out);
+	llm_count(json_object_get(u, "input_tokens"), &a->res.prompt_tokens);
+	llm_count(json_object_get(u, "output_tokens"), &a->res.completion_tokens);
+	/* Both within LLM_COUNT_MAX: the sum cannot overflow. */
 	if (a->res.prompt_tokens >= 0 && a->res.completion_tokens >= 0)
 		a->res.total_tokens = a->res.prompt_tokens + a->res.completion_tokens;
 }

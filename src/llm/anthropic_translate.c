@@ -15,6 +15,7 @@
 
 #include "../core/buf.h"
 #include "../core/util.h"
+#include "llm_impl.h"
 
 /* ------------------------------------------------------------------ request */
 
@@ -568,7 +569,8 @@ static const char *finish_reason(const char *r)
 	return "stop";
 }
 
-/* Token counts as Anthropic reports them; -1 where absent. */
+/* Token counts as Anthropic reports them; -1 where absent (or garbage), else
+ * 0..LLM_COUNT_MAX. */
 struct tokens {
 	int64_t in, cache_create, cache_read, out;
 };
@@ -579,9 +581,7 @@ static void read_usage(struct tokens *t, const json_t *u)
 					   "output_tokens"};
 	int64_t *dst[] = {&t->in, &t->cache_create, &t->cache_read, &t->out};
 	for (size_t i = 0; i < 4; i++) {
-		json_t *v = json_object_get(u, keys[i]);
-		if (json_is_integer(v) && json_integer_value(v) >= 0)
-			*dst[i] = json_integer_value(v);
+		llm_count(json_object_get(u, keys[i]), dst[i]);
 	}
 }
 
@@ -591,11 +591,8 @@ static int64_t prompt_tokens(const struct tokens *t)
 {
 	if (t->in < 0)
 		return -1;
-	int64_t sum = t->in;
-	if ((t->cache_create > 0 && __builtin_add_overflow(sum, t->cache_create, &sum)) ||
-	    (t->cache_read > 0 && __builtin_add_overflow(sum, t->cache_read, &sum)))
-		return -1;
-	return sum;
+	/* Each within LLM_COUNT_MAX (read_usage): the sums cannot overflow. */
+	return t->in + (t->cache_create > 0 ? t->cache_create : 0) + (t->cache_read > 0 ? t->cache_read : 0);
 }
 
 static json_t *usage_json(const struct tokens *t)
@@ -605,11 +602,8 @@ static json_t *usage_json(const struct tokens *t)
 		p = 0;
 	if (c < 0)
 		c = 0;
-	int64_t total;
-	if (__builtin_add_overflow(p, c, &total))
-		total = INT64_MAX;
 	return json_pack("{s:I, s:I, s:I, s:{s:I}}", "prompt_tokens", (json_int_t)p, "completion_tokens", (json_int_t)c,
-			 "total_tokens", (json_int_t)total, "prompt_tokens_details", "cached_tokens",
+			 "total_tokens", (json_int_t)(p + c), "prompt_tokens_details", "cached_tokens",
 			 (json_int_t)(t->cache_read > 0 ? t->cache_read : 0));
 }
 
@@ -819,9 +813,9 @@ static int block_start(struct llm_anthropic_stream *s, json_t *j, json_t *out)
 	json_t *idx = json_object_get(j, "index"), *cb = json_object_get(j, "content_block");
 	const char *type = json_string_value(json_object_get(cb, "type"));
 	/* Anthropic numbers blocks 0, 1, 2...: an index not above the last is not its stream. */
-	if (!json_is_integer(idx) || !type || (s->nblocks && json_integer_value(idx) <= s->blocks[s->nblocks - 1].index))
+	int64_t index;
+	if (!llm_count(idx, &index) || !type || (s->nblocks && index <= s->blocks[s->nblocks - 1].index))
 		return -1;
-	int64_t index = json_integer_value(idx);
 	if (strcmp(type, "text") == 0) {
 		json_t *t = json_object_get(cb, "text");
 		if (t && !json_is_string(t))

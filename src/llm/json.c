@@ -7,6 +7,14 @@
 #include "../core/util.h"
 #include "llm_impl.h"
 
+bool llm_count(const json_t *v, int64_t *dst)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > LLM_COUNT_MAX)
+		return false;
+	*dst = json_integer_value(v);
+	return true;
+}
+
 void llm_set_once(char **dst, json_t *s)
 {
 	if (!*dst && json_is_string(s))

@@ -59,7 +59,14 @@ struct llm_request {
 
 enum llm_status { LLM_OK, LLM_ERROR, LLM_CANCELLED };
 
-/* What the provider reported at the end; -1 where it reported nothing. */
+/* The largest count (of tokens) believed from a provider: about a trillion, far
+ * beyond any real answer, and small enough that sums of a few such counts cannot
+ * overflow an int64_t. A number outside 0..LLM_COUNT_MAX is garbage, read as not
+ * reported. */
+#define LLM_COUNT_MAX ((int64_t)1 << 40)
+
+/* What the provider reported at the end; -1 where it reported nothing, else
+ * 0..LLM_COUNT_MAX (total_tokens up to twice that, when it is a sum). */
 struct llm_result {
 	enum llm_status status;
 	char *model;         /* the model as the provider named it */

@@ -49,6 +49,11 @@ struct curl_slist *llm_auth_headers(const struct llm_provider *p, struct curl_sl
 /* The human message in an error body ({"error":{"message":...}} and the like), or
  * NULL; the caller frees it. */
 char *llm_error_message(const char *body, size_t len);
+/* Sets *dst to v's value when v is an integer within 0..LLM_COUNT_MAX and returns
+ * true; anything else (absent, negative, a real, a number too large to be a count)
+ * is garbage: *dst is left as it was and the result is false. Every number a
+ * provider sends is read through this, so sums of them cannot overflow. */
+bool llm_count(const json_t *v, int64_t *dst);
 /* Sets *dst to a copy of s when s is a string and *dst is unset. */
 void llm_set_once(char **dst, json_t *s);
 /* Adds the sampling parameters named in sent to the request body j. */

@@ -29,12 +29,9 @@ static void usage(struct llm_acc *a, json_t *u)
 		return;
 	json_t *p = json_object_get(u, "prompt_tokens"), *c = json_object_get(u, "completion_tokens"),
 	       *t = json_object_get(u, "total_tokens");
-	if (json_is_integer(p))
-		a->res.prompt_tokens = json_integer_value(p);
-	if (json_is_integer(c))
-		a->res.completion_tokens = json_integer_value(c);
-	if (json_is_integer(t))
-		a->res.total_tokens = json_integer_value(t);
+	llm_count(p, &a->res.prompt_tokens);
+	llm_count(c, &a->res.completion_tokens);
+	llm_count(t, &a->res.total_tokens);
 }
 
 /* The parts every chunk and whole answer share: model, error, usage, finish. */
@@ -86,10 +83,11 @@ static void tool_call_pieces(struct llm_acc *a, json_t *pieces)
 	json_t *p;
 	json_array_foreach(pieces, i, p) {
 		json_t *ix = json_object_get(p, "index");
-		size_t at = json_is_integer(ix) && json_integer_value(ix) >= 0 ? (size_t)json_integer_value(ix) : i;
+		int64_t at = (int64_t)i;
+		llm_count(ix, &at);
 		if (!a->tool_calls && !(a->tool_calls = json_array()))
 			return;
-		json_t *call = json_array_get(a->tool_calls, at);
+		json_t *call = json_array_get(a->tool_calls, (size_t)at);
 		if (!call) {
 			call = json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", "", "type", "function", "function", "name", "",
 					 "arguments", "");

@@ -243,35 +243,20 @@ static int read_row(db_rows *r, struct admin_msg_row *x)
 	return x->content && x->username && x->title ? 0 : -1;
 }
 
+static int admin_row(db_rows *r, void *elem, void *ctx)
+{
+	(void)ctx;
+	return read_row(r, elem);
+}
+
+static void admin_rows_free(void *a, size_t n) { admin_msg_rows_free(a, n); }
+
 int admin_read_rows(db *d, const char *sql, int n, const db_val *v, struct admin_msg_row **out, size_t *nout)
 {
-	*out = NULL;
-	*nout = 0;
-	db_rows *r = db_query(d, sql, n, v);
-	if (!r)
-		return -1;
-	size_t cap = 0;
-	int rc;
-	while ((rc = db_step(r)) == 1) {
-		struct admin_msg_row *g = room_for_one(*out, *nout, &cap, sizeof *g);
-		if (!g) {
-			rc = -1;
-			break;
-		}
-		*out = g;
-		if (read_row(r, &(*out)[(*nout)++]) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	db_done(r);
-	if (rc < 0) {
-		admin_msg_rows_free(*out, *nout);
-		*out = NULL;
-		*nout = 0;
-		return -1;
-	}
-	return 0;
+	void *a;
+	int rc = rows_read(db_query(d, sql, n, v), sizeof **out, admin_row, NULL, admin_rows_free, &a, nout);
+	*out = a;
+	return rc;
 }
 
 void admin_msg_rows_free(struct admin_msg_row *r, size_t n)

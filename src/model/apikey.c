@@ -17,47 +17,33 @@ int apikey_insert(db *d, int64_t user_id, const char *name, const char *prefix, 
 			    id) == 1 ? 0 : -1;
 }
 
+static int apikey_row(db_rows *r, void *elem, void *ctx)
+{
+	(void)ctx;
+	struct apikey *k = elem;
+	k->id = db_int(r, 0);
+	k->name = xstrdup(db_text(r, 1));
+	copy_field(k->prefix, sizeof k->prefix, db_text(r, 2));
+	k->created_at = db_int(r, 3);
+	k->expires_at = int_or_none(r, 4);
+	k->last_used_at = int_or_none(r, 5);
+	k->revoked_at = int_or_none(r, 6);
+	k->calls = db_int(r, 7);
+	return k->name ? 0 : -1;
+}
+
+static void apikey_rows_free(void *a, size_t n) { apikey_list_free(a, n); }
+
 int apikey_list(db *d, int64_t user_id, struct apikey **out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
 	db_rows *r = db_query(d,
 			      "SELECT id, name, prefix, created_at, expires_at, last_used_at, revoked_at, calls"
 			      " FROM api_keys WHERE user_id = ? ORDER BY id DESC",
 			      DB_ARGS(db_v_int(user_id)));
-	if (!r)
-		return -1;
-	int rc;
-	size_t cap = 0;
-	while ((rc = db_step(r)) == 1) {
-		struct apikey *grown = room_for_one(*out, *n, &cap, sizeof *grown);
-		if (!grown) {
-			rc = -1;
-			break;
-		}
-		*out = grown;
-		struct apikey *k = &(*out)[(*n)++];
-		k->id = db_int(r, 0);
-		k->name = xstrdup(db_text(r, 1));
-		copy_field(k->prefix, sizeof k->prefix, db_text(r, 2));
-		k->created_at = db_int(r, 3);
-		k->expires_at = int_or_none(r, 4);
-		k->last_used_at = int_or_none(r, 5);
-		k->revoked_at = int_or_none(r, 6);
-		k->calls = db_int(r, 7);
-		if (!k->name) {
-			rc = -1;
-			break;
-		}
-	}
-	db_done(r);
-	if (rc < 0) {
-		apikey_list_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	void *a;
+	int rc = rows_read(r, sizeof **out, apikey_row, NULL, apikey_rows_free, &a, n);
+	*out = a;
+	return rc;
 }
 
 void apikey_list_free(struct apikey *k, size_t n)

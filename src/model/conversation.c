@@ -132,43 +132,29 @@ int conv_touch(db *d, int64_t id)
 		       DB_ARGS(db_v_int(now_ms()), db_v_int(id))) < 0 ? -1 : 0;
 }
 
+static int conv_row(db_rows *r, void *elem, void *ctx)
+{
+	(void)ctx;
+	struct conv_summary *c = elem;
+	copy_field(c->uuid, sizeof c->uuid, db_text(r, 0));
+	c->title = xstrdup(db_text(r, 1));
+	c->updated_at = db_int(r, 2);
+	c->messages = db_int(r, 3);
+	return c->title ? 0 : -1;
+}
+
+static void conv_rows_free(void *a, size_t n) { conv_list_free(a, n); }
+
 int conv_list(db *d, int64_t user_id, int64_t limit, int64_t offset, struct conv_summary **out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
 	db_rows *r = db_query(d,
 			      "SELECT c.uuid, c.title, c.updated_at, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)"
 			      " FROM conversations c WHERE c.user_id = ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
 			      DB_ARGS(db_v_int(user_id), db_v_int(limit), db_v_int(offset)));
-	if (!r)
-		return -1;
-	int rc;
-	size_t cap = 0;
-	while ((rc = db_step(r)) == 1) {
-		struct conv_summary *grown = room_for_one(*out, *n, &cap, sizeof *grown);
-		if (!grown) {
-			rc = -1;
-			break;
-		}
-		*out = grown;
-		struct conv_summary *c = &(*out)[(*n)++];
-		copy_field(c->uuid, sizeof c->uuid, db_text(r, 0));
-		c->title = xstrdup(db_text(r, 1));
-		c->updated_at = db_int(r, 2);
-		c->messages = db_int(r, 3);
-		if (!c->title) {
-			rc = -1;
-			break;
-		}
-	}
-	db_done(r);
-	if (rc < 0) {
-		conv_list_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	void *a;
+	int rc = rows_read(r, sizeof **out, conv_row, NULL, conv_rows_free, &a, n);
+	*out = a;
+	return rc;
 }
 
 void conv_list_free(struct conv_summary *c, size_t n)
@@ -224,64 +210,51 @@ static double opt_r(db_rows *r, int col) { return db_null(r, col) ? NAN : db_rea
 	" m.upload_id, u.name, u.sha256, u.content_type, u.size, m.rendered, m.rendered_version, m.words"           \
 	" FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id"
 
+/* One row of a MSG_SELECT query. */
+static int message_row(db_rows *r, void *elem, void *ctx)
+{
+	(void)ctx;
+	struct message *m = elem;
+	message_init(m, db_text(r, 1));
+	m->id = db_int(r, 0);
+	m->content = xstrdup(db_text(r, 2));
+	m->created_at = db_int(r, 3);
+	m->provider = opt_text(r, 4);
+	m->model = opt_text(r, 5);
+	m->model_reported = opt_text(r, 6);
+	m->max_tokens = int_or_none(r, 7);
+	m->temperature = opt_r(r, 8);
+	m->top_k = int_or_none(r, 9);
+	m->top_p = opt_r(r, 10);
+	m->prompt_tokens = int_or_none(r, 11);
+	m->completion_tokens = int_or_none(r, 12);
+	m->total_tokens = int_or_none(r, 13);
+	m->elapsed_ms = int_or_none(r, 14);
+	m->ttft_ms = int_or_none(r, 15);
+	m->finish_reason = opt_text(r, 16);
+	copy_field(m->status, sizeof m->status, db_text(r, 17));
+	m->error = opt_text(r, 18);
+	copy_field(m->source, sizeof m->source, db_text(r, 19));
+	m->upload_id = int_or_none(r, 20);
+	m->file_name = opt_text(r, 21);
+	m->file_sha256 = opt_text(r, 22);
+	m->file_type = opt_text(r, 23);
+	m->file_size = int_or_none(r, 24);
+	m->rendered = opt_text(r, 25);
+	m->rendered_version = m->rendered ? int_or_none(r, 26) : -1;
+	m->words = int_or_none(r, 27);
+	return m->content ? 0 : -1;
+}
+
+static void message_rows_free(void *a, size_t n) { msg_list_free(a, n); }
+
 /* Decodes the rows of a MSG_SELECT query into *out (n of them) and ends it. */
 static int read_messages(db_rows *r, struct message **out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
-	if (!r)
-		return -1;
-	int rc;
-	size_t cap = 0;
-	while ((rc = db_step(r)) == 1) {
-		struct message *grown = room_for_one(*out, *n, &cap, sizeof *grown);
-		if (!grown) {
-			rc = -1;
-			break;
-		}
-		*out = grown;
-		struct message *m = &(*out)[(*n)++];
-		message_init(m, db_text(r, 1));
-		m->id = db_int(r, 0);
-		m->content = xstrdup(db_text(r, 2));
-		m->created_at = db_int(r, 3);
-		m->provider = opt_text(r, 4);
-		m->model = opt_text(r, 5);
-		m->model_reported = opt_text(r, 6);
-		m->max_tokens = int_or_none(r, 7);
-		m->temperature = opt_r(r, 8);
-		m->top_k = int_or_none(r, 9);
-		m->top_p = opt_r(r, 10);
-		m->prompt_tokens = int_or_none(r, 11);
-		m->completion_tokens = int_or_none(r, 12);
-		m->total_tokens = int_or_none(r, 13);
-		m->elapsed_ms = int_or_none(r, 14);
-		m->ttft_ms = int_or_none(r, 15);
-		m->finish_reason = opt_text(r, 16);
-		copy_field(m->status, sizeof m->status, db_text(r, 17));
-		m->error = opt_text(r, 18);
-		copy_field(m->source, sizeof m->source, db_text(r, 19));
-		m->upload_id = int_or_none(r, 20);
-		m->file_name = opt_text(r, 21);
-		m->file_sha256 = opt_text(r, 22);
-		m->file_type = opt_text(r, 23);
-		m->file_size = int_or_none(r, 24);
-		m->rendered = opt_text(r, 25);
-		m->rendered_version = m->rendered ? int_or_none(r, 26) : -1;
-		m->words = int_or_none(r, 27);
-		if (!m->content) {
-			rc = -1;
-			break;
-		}
-	}
-	db_done(r);
-	if (rc < 0) {
-		msg_list_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	void *a;
+	int rc = rows_read(r, sizeof **out, message_row, NULL, message_rows_free, &a, n);
+	*out = a;
+	return rc;
 }
 
 int msg_list(db *d, int64_t conv_id, struct message **out, size_t *n)
@@ -368,40 +341,26 @@ char *upload_text(db *d, int64_t upload_id, int64_t user_id)
 	return text;
 }
 
+static int prompt_row(db_rows *r, void *elem, void *ctx)
+{
+	(void)ctx;
+	struct prompt *p = elem;
+	p->id = db_int(r, 0);
+	p->title = xstrdup(db_text(r, 1));
+	p->text = xstrdup(db_text(r, 2));
+	return p->title && p->text ? 0 : -1;
+}
+
+static void prompt_rows_free(void *a, size_t n) { prompt_list_free(a, n); }
+
 int prompt_list(db *d, int64_t user_id, struct prompt **out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
 	db_rows *r = db_query(d, "SELECT id, title, text FROM saved_prompts WHERE user_id = ? ORDER BY id",
 			      DB_ARGS(db_v_int(user_id)));
-	if (!r)
-		return -1;
-	int rc;
-	size_t cap = 0;
-	while ((rc = db_step(r)) == 1) {
-		struct prompt *grown = room_for_one(*out, *n, &cap, sizeof *grown);
-		if (!grown) {
-			rc = -1;
-			break;
-		}
-		*out = grown;
-		struct prompt *p = &(*out)[(*n)++];
-		p->id = db_int(r, 0);
-		p->title = xstrdup(db_text(r, 1));
-		p->text = xstrdup(db_text(r, 2));
-		if (!p->title || !p->text) {
-			rc = -1;
-			break;
-		}
-	}
-	db_done(r);
-	if (rc < 0) {
-		prompt_list_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	void *a;
+	int rc = rows_read(r, sizeof **out, prompt_row, NULL, prompt_rows_free, &a, n);
+	*out = a;
+	return rc;
 }
 
 void prompt_list_free(struct prompt *p, size_t n)

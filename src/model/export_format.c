@@ -1,6 +1,7 @@
 /* export_format.c - a message as a CSV record or a JSON line (see export.h). The
  * one place both forms are written, for the web and the command line. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,27 +43,42 @@ static void fields_of(const struct export_row *w, struct field f[EXPORT_NCOLUMNS
 	memcpy(f, all, sizeof all);
 }
 
+/* OWASP's advice on CSV injection: a cell that starts with one of these is a
+ * formula to a spreadsheet, so it is made text with a leading quote. */
+static bool formula_start(char c)
+{
+	return c && strchr("=+-@\t\r", c);
+}
+
+/* Where a spreadsheet may start a new cell: the separators of the common locales
+ * (',' here; ';' where the decimal point is a comma; tab) and a line break. Opened
+ * with another separator than ours, the file is split at these regardless of our
+ * quotes, so each part is guarded as if it began a cell. */
+#define CSV_CELL_BREAKS ",;\t\r\n"
+
 static void csv_text(buf *b, const char *s)
 {
-	/* OWASP's advice on CSV injection: a cell that starts with one of these is a
-	 * formula to a spreadsheet, so it is made text with a leading quote. */
-	bool guard = strchr("=+-@\t\r", s[0]) && s[0];
-	if (!guard && !strpbrk(s, ",\"\r\n")) {
+	if (!formula_start(s[0]) && !strpbrk(s, CSV_CELL_BREAKS "\"")) {
 		buf_puts(b, s);
 		return;
 	}
 	buf_putc(b, '"');
-	if (guard)
-		buf_putc(b, '\'');
-	for (const char *p = s; *p;) {
-		size_t n = strcspn(p, "\"");
-		buf_append(b, p, n);
-		p += n;
+	const char *run = s; /* the bytes not yet written */
+	for (const char *p = s; *p; p++) {
+		/* A part after a separator: a tab or CR there is a separator itself, and the
+		 * part after it is looked at in turn. */
+		if (p == s ? formula_start(*p) : strchr(CSV_CELL_BREAKS, p[-1]) && strchr("=+-@", *p)) {
+			buf_append(b, run, (size_t)(p - run));
+			buf_putc(b, '\'');
+			run = p;
+		}
 		if (*p == '"') {
-			buf_puts(b, "\"\"");
-			p++;
+			buf_append(b, run, (size_t)(p + 1 - run));
+			buf_putc(b, '"'); /* quotes doubled */
+			run = p + 1;
 		}
 	}
+	buf_puts(b, run);
 	buf_putc(b, '"');
 }
 

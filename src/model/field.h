@@ -1,6 +1,7 @@
 /* field.h - what the model files share when they read rows: copying a database
  * text into a fixed-size field of a struct (a uuid, a role, a status), an optional
- * integer column read or bound, and the one growth rule of the arrays they fill a row at a time. */
+ * integer column read or bound, the one growth rule of the arrays they fill a row
+ * at a time, and the one loop that fills them (rows_read, in rows.c). */
 #ifndef LLMMETA_FIELD_H
 #define LLMMETA_FIELD_H
 
@@ -38,5 +39,20 @@ static inline void *room_for_one(void *p, size_t n, size_t *cap, size_t size)
 		*cap = c;
 	return q;
 }
+
+/* Fills one element from the current row of r: 0 when kept, 1 when the row is
+ * skipped (having allocated nothing), -1 on failure (out of memory). The element is
+ * zeroed first and already counted, so a list's free function frees what a failed
+ * row had allocated. */
+typedef int (*rows_fn)(db_rows *r, void *elem, void *ctx);
+/* Frees a list of n elements and the array itself (any of them may be zeroed). */
+typedef void (*rows_free_fn)(void *arr, size_t n);
+
+/* Reads every row of r (NULL: the query failed) into a fresh array of elements of
+ * `size` bytes, one row_fn call per row, and ends r. Returns 0 with the array in
+ * *arr (NULL when no rows) and its length in *n; or -1 when the query, a step or a
+ * row failed, having freed everything (free_all may be NULL for elements that own
+ * nothing) and set *arr to NULL and *n to 0. */
+int rows_read(db_rows *r, size_t size, rows_fn row, void *ctx, rows_free_fn free_all, void **arr, size_t *n);
 
 #endif

@@ -441,52 +441,40 @@ static void src_users_free(struct src_user *u, size_t n)
 	free(u);
 }
 
+static int user_row(db_rows *rows, void *elem, void *ctx)
+{
+	struct run *r = ctx;
+	struct src_user *u = elem;
+	*u = (struct src_user){.id = db_int(rows, 0), .admin = db_int(rows, 4) != 0, .active = db_int(rows, 5) != 0,
+			       .joined = -1, .last_login = -1};
+	u->username = xstrdup(db_text(rows, 1));
+	u->email = xstrdup(db_text(rows, 2));
+	u->password = xstrdup(db_text(rows, 3));
+	if (!import_parse_time(db_text(rows, 6), &u->joined))
+		u->joined = -1;
+	if (db_null(rows, 7) || !import_parse_time(db_text(rows, 7), &u->last_login))
+		u->last_login = -1;
+	if (!u->username || !u->email || !u->password) {
+		db_set_err(r->src, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void user_rows_free(void *a, size_t n) { src_users_free(a, n); }
+
 /* Every Django user, read before any is written (the source's statement is not kept
  * open across the users' transactions). NULL with *n 0 and -1 returned on error. */
 static int read_users(struct run *r, struct src_user **out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
 	db_rows *rows = db_query(r->src,
 				 "SELECT id, username, email, password, CASE WHEN is_staff OR is_superuser THEN 1 ELSE 0 END,"
 				 " CASE WHEN is_active THEN 1 ELSE 0 END, date_joined, last_login FROM auth_user ORDER BY id",
 				 DB_NOARGS);
-	if (!rows)
-		return -1;
-	size_t cap = 0;
-	int rc;
-	while ((rc = db_step(rows)) == 1) {
-		struct src_user *g = room_for_one(*out, *n, &cap, sizeof *g);
-		if (!g) {
-			rc = -1;
-			db_set_err(r->src, "out of memory");
-			break;
-		}
-		*out = g;
-		struct src_user *u = &(*out)[(*n)++];
-		*u = (struct src_user){.id = db_int(rows, 0), .admin = db_int(rows, 4) != 0, .active = db_int(rows, 5) != 0,
-				       .joined = -1, .last_login = -1};
-		u->username = xstrdup(db_text(rows, 1));
-		u->email = xstrdup(db_text(rows, 2));
-		u->password = xstrdup(db_text(rows, 3));
-		if (!import_parse_time(db_text(rows, 6), &u->joined))
-			u->joined = -1;
-		if (db_null(rows, 7) || !import_parse_time(db_text(rows, 7), &u->last_login))
-			u->last_login = -1;
-		if (!u->username || !u->email || !u->password) {
-			rc = -1;
-			db_set_err(r->src, "out of memory");
-			break;
-		}
-	}
-	db_done(rows);
-	if (rc < 0) {
-		src_users_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	void *a;
+	int rc = rows_read(rows, sizeof **out, user_row, r, user_rows_free, &a, n);
+	*out = a;
+	return rc;
 }
 
 /* Messages whose username is no user's: said, and counted as skipped. */

@@ -46,29 +46,34 @@ static int bury(db *d, int64_t id, int64_t now, int64_t *marked)
 	return 0;
 }
 
+/* Which instances are dead: not seen since stale_before, or on this host with
+ * their process gone. */
+struct stale {
+	int64_t before;
+	const char *host;
+	bool (*alive)(int64_t pid);
+};
+
+static int dead_row(db_rows *r, void *elem, void *ctx)
+{
+	const struct stale *st = ctx;
+	bool gone = db_int(r, 3) < st->before || (strcmp(db_text(r, 1), st->host) == 0 && !st->alive(db_int(r, 2)));
+	if (!gone)
+		return 1;
+	*(int64_t *)elem = db_int(r, 0);
+	return 0;
+}
+
 int instance_sweep(db *d, int64_t self, const char *host, int64_t stale_before, bool (*alive)(int64_t pid),
 		   int64_t *marked)
 {
 	*marked = 0;
-	db_rows *r = db_query(d, "SELECT id, host, pid, seen_at FROM instances WHERE id <> ?", DB_ARGS(db_v_int(self)));
-	if (!r)
-		return -1;
-	int64_t *dead = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = db_step(r)) == 1) {
-		bool gone = db_int(r, 3) < stale_before || (strcmp(db_text(r, 1), host) == 0 && !alive(db_int(r, 2)));
-		if (!gone)
-			continue;
-		int64_t *grown = room_for_one(dead, n, &cap, sizeof *grown);
-		if (!grown) {
-			rc = -1;
-			break;
-		}
-		dead = grown;
-		dead[n++] = db_int(r, 0);
-	}
-	db_done(r);
+	struct stale st = {stale_before, host, alive};
+	void *a;
+	size_t n;
+	int rc = rows_read(db_query(d, "SELECT id, host, pid, seen_at FROM instances WHERE id <> ?", DB_ARGS(db_v_int(self))),
+			   sizeof(int64_t), dead_row, &st, NULL, &a, &n);
+	int64_t *dead = a;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = bury(d, dead[i], now_ms(), marked);
 	free(dead);

@@ -6,8 +6,10 @@
  * Checks, beyond memory safety: an event or whole answer is accepted (0) or refused
  * as malformed (-1); every piece of text handed on is valid UTF-8, NUL-terminated at
  * its length, and non-empty in a stream; the model, finish reason and error message
- * are valid UTF-8; a whole answer accepted is complete; Anthropic's total is the sum
- * of its parts when both were reported. */
+ * are valid UTF-8; a whole answer accepted is complete; every token count is -1
+ * (not reported) or within 0..LLM_COUNT_MAX, whatever number the provider sent
+ * (a total computed as a sum within twice that); Anthropic's total is the sum of
+ * its parts when both were reported. */
 #ifndef LLMMETA_FUZZ_ADAPTER_H
 #define LLMMETA_FUZZ_ADAPTER_H
 
@@ -49,8 +51,11 @@ static void fuzz_check_result(const struct fuzz_acc *f)
 		FUZZ_CHECK(utf8_valid(r->model, strlen(r->model)), "model not UTF-8");
 	if (r->finish_reason)
 		FUZZ_CHECK(utf8_valid(r->finish_reason, strlen(r->finish_reason)), "finish reason not UTF-8");
-	if (f->ad == &llm_anthropic && r->prompt_tokens >= 0 && r->completion_tokens >= 0 &&
-	    !__builtin_add_overflow(r->prompt_tokens, r->completion_tokens, &(int64_t){0}))
+	const int64_t counts[] = {r->prompt_tokens, r->completion_tokens, r->total_tokens};
+	for (size_t i = 0; i < 3; i++)
+		FUZZ_CHECK(counts[i] >= -1 && counts[i] <= (i == 2 ? 2 : 1) * LLM_COUNT_MAX, "token count %zu is %lld", i,
+			   (long long)counts[i]);
+	if (f->ad == &llm_anthropic && r->prompt_tokens >= 0 && r->completion_tokens >= 0)
 		FUZZ_CHECK(r->total_tokens == r->prompt_tokens + r->completion_tokens, "total %lld is not the sum",
 			   (long long)r->total_tokens);
 }

@@ -20,7 +20,8 @@
  *    one finish reason at most; tool call indexes announced 0, 1, 2... each with an
  *    id and name; the summary's text and each tool call's arguments are exactly the
  *    concatenation of what the chunks carried; complete implies a finish reason;
- *    tokens >= -1; an error event (1) leaves an error and its type;
+ *    tokens -1 or within LLM_COUNT_MAX (sums of them within the sum of the
+ *    bounds), in the summary and the usage chunk; an error event (1) leaves an error and its type;
  *  - error message: never NULL, valid UTF-8 without control characters, nothing
  *    shaped like an sk- key, bounded for a raw body. */
 #include "fuzz.h"
@@ -30,6 +31,7 @@
 #include "../../src/core/buf.h"
 #include "../../src/core/util.h"
 #include "../../src/llm/anthropic_translate.h"
+#include "../../src/llm/llm.h"
 #include "../../src/llm/sse.h"
 
 static const char *str(const json_t *o, const char *k)
@@ -154,9 +156,18 @@ static void check_chunk(struct run *r, json_t *c)
 	if (json_array_size(choices) == 0) {
 		FUZZ_CHECK(r->include_usage, "a usage chunk without include_usage");
 		json_t *u = json_object_get(c, "usage");
-		FUZZ_CHECK(json_integer_value(json_object_get(u, "prompt_tokens")) >= 0 &&
-			   json_integer_value(json_object_get(u, "completion_tokens")) >= 0 &&
-			   json_integer_value(json_object_get(u, "total_tokens")) >= 0, "negative usage");
+		/* Each provider count within LLM_COUNT_MAX: prompt_tokens is a sum of three,
+		 * total_tokens of four. */
+		static const struct {
+			const char *key;
+			int64_t max;
+		} counts[] = {{"prompt_tokens", 3 * LLM_COUNT_MAX},
+			      {"completion_tokens", LLM_COUNT_MAX},
+			      {"total_tokens", 4 * LLM_COUNT_MAX}};
+		for (size_t i = 0; i < 3; i++) {
+			json_int_t v = json_integer_value(json_object_get(u, counts[i].key));
+			FUZZ_CHECK(v >= 0 && v <= counts[i].max, "usage %s %lld", counts[i].key, (long long)v);
+		}
 		r->saw_usage = true;
 		return;
 	}
@@ -208,7 +219,10 @@ static void check_summary(struct run *r)
 			   (r->args[i].len == 0 || memcmp(json_string_value(a), r->args[i].data, r->args[i].len) == 0),
 			   "tool %zu: summary arguments differ from the chunks'", i);
 	}
-	FUZZ_CHECK(sum->prompt_tokens >= -1 && sum->completion_tokens >= -1 && sum->cached_tokens >= -1, "tokens < -1");
+	FUZZ_CHECK(sum->prompt_tokens >= -1 && sum->prompt_tokens <= 3 * LLM_COUNT_MAX && sum->completion_tokens >= -1 &&
+			   sum->completion_tokens <= LLM_COUNT_MAX && sum->cached_tokens >= -1 &&
+			   sum->cached_tokens <= LLM_COUNT_MAX,
+		   "tokens out of -1..LLM_COUNT_MAX");
 	FUZZ_CHECK(!sum->complete || openai_finish(sum->finish_reason), "complete without a finish reason");
 	FUZZ_CHECK(!sum->finish_reason || r->saw_finish, "a finish reason never sent");
 	FUZZ_CHECK(!r->saw_error || (sum->error && sum->error_type), "an error event without error and type");

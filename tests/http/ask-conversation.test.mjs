@@ -2,14 +2,16 @@
 // question as prompt" saves and asks nothing; a reopened conversation's form keeps
 // its last model and parameters; the page is titled with the conversation's title;
 // provider failures read as whole sentences naming the model and the provider, on
-// the page and in the NDJSON error line. The provider is tests/lib/fake-provider.mjs.
+// the page and in the NDJSON error line; a conversation page whose saved prompts
+// cannot be read is a 500 without an ETag, not a page to cache without them. The
+// provider is tests/lib/fake-provider.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, dbQuery, PSQL, getCsrf, errorTexts, decodeEntities, multipart, freePort } from '../lib/server.mjs';
+import { startServer, dbQuery, dbExec, PSQL, getCsrf, errorTexts, decodeEntities, multipart, freePort } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
@@ -182,4 +184,20 @@ test('a provider that cannot be reached is named as configured, with the reason'
     await srv.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Last: it breaks the database under the shared server.
+test('a conversation page whose saved prompts cannot be read is a 500, never cached', async () => {
+  const first = await ask(alice.client, { question: 'Before the prompts went' });
+  assert.equal(first.status, 303);
+  const path = pathOf(first.location);
+  const ok = await alice.client.get(path);
+  assert.equal(ok.status, 200);
+  assert.ok(ok.headers.get('etag'), 'the page is cacheable while it is whole');
+  dbExec(server, 'DROP TABLE saved_prompts');
+  const r = await alice.client.get(path);
+  assert.equal(r.status, 500, 'the page was sent without its saved prompts');
+  assert.equal(r.headers.get('etag'), null);
+  const again = await alice.client.get(path, { headers: { 'If-None-Match': ok.headers.get('etag') } });
+  assert.equal(again.status, 500, 'a page missing its prompts must not confirm a cached copy');
 });

@@ -1,6 +1,7 @@
 // export.test.mjs - /export/messages.csv and .jsonl and `llmmeta export`: the exact
 // header, a field with commas, quotes, newlines and a leading "=" read back by a real
-// CSV parser (csv-parse), JSONL parsed back, unknown values empty / null, the
+// CSV parser (csv-parse), formula starts after ; , and tab guarded for spreadsheets
+// that split at another separator, JSONL parsed back, unknown values empty / null, the
 // filters (since, until, model), the chunked stream, and ownership: a user's export
 // never holds another user's rows; only an administrator names another user.
 import { test, before, after } from 'node:test';
@@ -71,6 +72,26 @@ test('CSV: the exact header, CRLF records, and a tricky field that survives a re
   assert.ok(Number(recs[1].total_tokens) > 0);
 });
 
+test('CSV: opened with ; or tab as the separator (other locales), no cell starts a formula', async () => {
+  const carol = await signedUpClient(server.url, 'carol');
+  const text = 'total;=1+1\tthen,@SUM(A1);-2;+3 and ; =4';
+  await ask(carol.client, { question: text });
+  const r = await carol.client.get('/export/messages.csv');
+  assert.equal(r.status, 200);
+  const [, q] = csvOf(r.text).map((v) => Object.fromEntries(COLUMNS.map((c, i) => [c, v[i]])));
+  assert.equal(q.content, "total;'=1+1\tthen,'@SUM(A1);'-2;'+3 and ; =4", 'each part that would start a formula is guarded');
+  const line = r.text.split('\r\n')[1];
+  assert.ok(line.includes('"total;'), 'a field holding ; is quoted');
+  // A spreadsheet splitting at ; or tab does so whatever our quotes say: every piece.
+  for (const sep of [';', '\t', ',']) {
+    for (const cell of line.split(sep)) {
+      assert.doesNotMatch(cell.replace(/^"/, ''), /^[=+\-@]/, `split at ${JSON.stringify(sep)}, a cell starts a formula: ${cell}`);
+    }
+  }
+  const jsonl = (await carol.client.get('/export/messages.jsonl')).text.trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.equal(jsonl[0].content, text, 'JSONL keeps the exact text');
+});
+
 test('JSONL: one object per line, columns in order, null for unknown, numbers as numbers', async () => {
   const r = await alice.client.get('/export/messages.jsonl');
   assert.equal(r.status, 200);
@@ -120,7 +141,7 @@ test("ownership: a user's export never holds another's rows; ?user= is for admin
   const one = (await admin.get(`/export/messages.jsonl?user=${alice.user.username}`)).text.trimEnd().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual([...new Set(one.map((x) => x.username))], [alice.user.username]);
   const everyone = (await admin.get('/export/messages.jsonl?user=*')).text.trimEnd().split('\n').map((l) => JSON.parse(l));
-  assert.equal(everyone.length, 6);
+  assert.equal(everyone.length, 8, "alice's four, bob's two, carol's two");
   assert.equal((await admin.get('/export/messages.jsonl?user=nobody-at-all')).status, 404);
   const anon = await new Client(server.url).get('/export/messages.csv');
   assert.equal(anon.status, 302, 'anonymous visitors log in first');

@@ -24,6 +24,7 @@
 
 #include "../../src/core/buf.h"
 #include "../../src/llm/anthropic_translate.h"
+#include "../../src/llm/llm.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -380,6 +381,31 @@ static json_t *respond(const char *anthropic)
 	json_t *out = llm_anthropic_response(in, "claude-asked", "chatcmpl-1", 1764000000);
 	json_decref(in);
 	return out;
+}
+
+/* Provider counts beyond LLM_COUNT_MAX (2^40) are garbage, read as not reported (0
+ * in OpenAI's usage); 2^40 itself, the last accepted, is kept, and the sums of
+ * counts at the bound are exact. */
+static void test_response_usage_bounded(void **state)
+{
+	(void)state;
+	json_t *r = respond("{\"content\":[{\"type\":\"text\",\"text\":\"x\"}],\"stop_reason\":\"end_turn\","
+			    "\"usage\":{\"input_tokens\":1099511627776,\"output_tokens\":1099511627776,"
+			    "\"cache_creation_input_tokens\":1099511627776,\"cache_read_input_tokens\":1099511627776}}");
+	json_t *u = json_object_get(r, "usage");
+	assert_int_equal(json_integer_value(json_object_get(u, "prompt_tokens")), 3 * LLM_COUNT_MAX);
+	assert_int_equal(json_integer_value(json_object_get(u, "completion_tokens")), LLM_COUNT_MAX);
+	assert_int_equal(json_integer_value(json_object_get(u, "total_tokens")), 4 * LLM_COUNT_MAX);
+	json_decref(r);
+	r = respond("{\"content\":[{\"type\":\"text\",\"text\":\"x\"}],\"stop_reason\":\"end_turn\","
+		    "\"usage\":{\"input_tokens\":1099511627777,\"output_tokens\":9223372036854775807,"
+		    "\"cache_read_input_tokens\":9223372036854775807}}");
+	u = json_object_get(r, "usage");
+	assert_int_equal(json_integer_value(json_object_get(u, "prompt_tokens")), 0);
+	assert_int_equal(json_integer_value(json_object_get(u, "completion_tokens")), 0);
+	assert_int_equal(json_integer_value(json_object_get(u, "total_tokens")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "prompt_tokens_details"), "cached_tokens")), 0);
+	json_decref(r);
 }
 
 static void test_response(void **state)
@@ -765,7 +791,8 @@ static void test_stream_malformed(void **state)
 	llm_anthropic_stream_free(NULL);
 }
 
-/* Huge token counts neither overflow nor go negative. */
+/* Huge token counts (beyond LLM_COUNT_MAX) and negative ones are garbage, read as
+ * not reported: nothing overflows or goes negative. */
 static void test_stream_token_overflow(void **state)
 {
 	(void)state;
@@ -779,9 +806,9 @@ static void test_stream_token_overflow(void **state)
 	assert_int_equal(llm_anthropic_stream_event(s, "", MSTOP, strlen(MSTOP), out), 0);
 	const struct llm_anthropic_summary *sum = llm_anthropic_stream_summary(s);
 	assert_int_equal(sum->prompt_tokens, -1);
-	assert_int_equal(sum->completion_tokens, INT64_MAX);
+	assert_int_equal(sum->completion_tokens, -1);
 	json_t *u = json_object_get(json_array_get(out, json_array_size(out) - 1), "usage");
-	assert_int_equal(json_integer_value(json_object_get(u, "total_tokens")), INT64_MAX);
+	assert_int_equal(json_integer_value(json_object_get(u, "total_tokens")), 0);
 	json_decref(out);
 	llm_anthropic_stream_free(s);
 }
@@ -864,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_request_parameters),
 		cmocka_unit_test(test_request_refusals),
 		cmocka_unit_test(test_response),
+		cmocka_unit_test(test_response_usage_bounded),
 		cmocka_unit_test(test_stream_text),
 		cmocka_unit_test(test_stream_tools),
 		cmocka_unit_test(test_stream_stop_reasons),

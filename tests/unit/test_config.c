@@ -4,7 +4,9 @@
  * with the variable's name; accepted values (IPv6 bind, postgres URL, https public
  * URL with its trailing slashes removed, sizes at their bounds, TRUST_PROXY,
  * THREADS); SECRET_KEY (length, hashed into cfg.secret, required for https) and the
- * secret generated into DATA_DIR (a fresh mkdtemp directory, never the repo). */
+ * secret generated into DATA_DIR (a fresh mkdtemp directory, never the repo); every
+ * copy failing in turn (strdup is replaced below) ends in "out of memory", never a
+ * crash on a NULL copy. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,18 @@
 #include <unistd.h>
 
 #include "../../src/core/config.h"
+
+/* The test's strdup, which the program's copies (xstrdup) call: it fails once, at
+ * the strdup_fail_at'th call from now (0: never). */
+static int strdup_calls, strdup_fail_at;
+char *strdup(const char *s)
+{
+	if (strdup_fail_at && ++strdup_calls == strdup_fail_at)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	return p ? memcpy(p, s, n) : NULL;
+}
 
 static char tmpdir[] = "/tmp/llmmeta-test-config.XXXXXX";
 static char datadir[512];
@@ -298,10 +312,40 @@ static void test_secret_file_checked_before_trim(void **state)
 	assert_true(strncmp(err, "SECRET_KEY:", 11) == 0);
 }
 
+/* Each copy config_load makes, failing in turn: "out of memory", nothing read
+ * through a NULL copy; then with none failing, the same settings load. */
+static void test_copies_failing(void **state)
+{
+	(void)state;
+	setenv("SECRET_KEY", "0123456789abcdef0123456789abcdef", 1);
+	setenv("PUBLIC_URL", "https://example.org/", 1);
+	int failures = 0;
+	for (int at = 1; at < 100; at++) {
+		struct config c;
+		char err[256] = "";
+		strdup_calls = 0;
+		strdup_fail_at = at;
+		int rc = config_load(&c, true, err, sizeof err);
+		strdup_fail_at = 0;
+		config_free(&c);
+		if (strdup_calls < at) { /* fewer copies than that: none failed */
+			assert_int_equal(rc, 0);
+			break;
+		}
+		failures++;
+		if (rc == 0 || strcmp(err, "out of memory") != 0)
+			print_message("copy %d failing: rc %d, \"%s\"\n", at, rc, err);
+		assert_int_equal(rc, -1);
+		assert_string_equal(err, "out of memory");
+	}
+	assert_true(failures >= 4); /* bind, data_dir, database_url, public_url at least */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_defaults, clean_env),
+		cmocka_unit_test_setup(test_copies_failing, clean_env),
 		cmocka_unit_test_setup(test_port, clean_env),
 		cmocka_unit_test_setup(test_bind, clean_env),
 		cmocka_unit_test_setup(test_database_url, clean_env),

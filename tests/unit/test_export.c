@@ -3,7 +3,9 @@
  * share with the JSON viewer (src/core/jsonw.c).
  *
  * Covers: the exact CSV header; RFC 4180 quoting (comma, quote, CR, LF) with CRLF
- * record ends; the formula guard on = + - @ tab CR and not elsewhere; unknown values
+ * record ends; the formula guard on = + - @ tab CR at the start and after each
+ * separator of a common locale (, ; tab) or line break, and not elsewhere; quoting of
+ * every field holding such a separator; unknown values
  * empty in CSV and null in JSONL; numbers as numbers; JSON string escapes; the
  * shortest reals; dates, timestamps with zones and fractions, the until bounds, and
  * the values refused (bad month, day, hour, format, before 1970). */
@@ -76,6 +78,11 @@ static void test_csv_formula_guard(void **state)
 		{"=1+1", "\"'=1+1\""}, {"+1", "\"'+1\""}, {"-1", "\"'-1\""}, {"@SUM(A1)", "\"'@SUM(A1)\""},
 		{"\tx", "\"'\tx\""}, {"\rx", "\"'\rx\""}, {"=\"q\"", "\"'=\"\"q\"\"\""},
 		{"a=1", "a=1"}, {" =1", " =1"}, {"", ""},
+		/* A spreadsheet that splits at ';' or tab sees each part as a cell of its own. */
+		{"a;=1+1", "\"a;'=1+1\""}, {"a;b", "\"a;b\""}, {"a\tb", "\"a\tb\""}, {"x,@y", "\"x,'@y\""},
+		{"x\t-1", "\"x\t'-1\""}, {"1;2;+3", "\"1;2;'+3\""}, {"a;\t=1", "\"a;\t'=1\""}, {"a,\r\n=1", "\"a,\r\n'=1\""}, {"a,\tb", "\"a,\tb\""},
+		{"l\n=1", "\"l\n'=1\""}, {"=a;=b", "\"'=a;'=b\""}, {"a; =1", "\"a; =1\""}, {"a;", "\"a;\""},
+		{"a=b-c+d@e", "a=b-c+d@e"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct export_row r = row();

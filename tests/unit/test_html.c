@@ -6,7 +6,9 @@
  * numbers exactly like snprintf; long (100 KB) arguments; buf growth, buf_printf
  * past its 256-byte stack buffer, buf_detach/buf_reset/buf_free and the oom flag;
  * the writer's own paths (runs between special bytes, html_int, the integer
- * conversions html_printf formats without the C library) at their types' limits. */
+ * conversions html_printf formats without the C library) at their types' limits;
+ * '*' widths and precisions as printf reads them (negative width: left-justified,
+ * -1 included; negative precision: none); a NULL %s is empty in every form. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +59,44 @@ static void test_text_escapes_five_characters(void **state)
 	html_text(&b, "plain / text = ok; h\xC3\xA9 %s");
 	assert_string_equal(b.data, "plain / text = ok; h\xC3\xA9 %s");
 	buf_free(&b);
+}
+
+static void test_printf_star_like_snprintf(void **state)
+{
+	(void)state;
+	/* Width -1 is a left-justified width of 1, -2 the first that was right before. */
+	SAME_AS_PRINTF("[%*s]", -1, "");
+	SAME_AS_PRINTF("[%*d]", -1, 7);
+	SAME_AS_PRINTF("[%*s]", -2, "a");
+	SAME_AS_PRINTF("[%*s]", 0, "ab");
+	SAME_AS_PRINTF("[%*s]", 3, "ab");
+	SAME_AS_PRINTF("[%*x]", -4, 0xau);
+	/* A negative precision is as if there were none: the whole string, all digits. */
+	SAME_AS_PRINTF("[%.*s]", -1, "hello");
+	SAME_AS_PRINTF("[%.*s]", -5, "hello");
+	SAME_AS_PRINTF("[%.*s]", 0, "hello");
+	SAME_AS_PRINTF("[%.*s]", 2, "hello");
+	SAME_AS_PRINTF("[%.*d]", -1, 0);
+	SAME_AS_PRINTF("[%.*f]", -1, 2.5);
+	SAME_AS_PRINTF("[%*.*s]", -6, -1, "abc");
+	SAME_AS_PRINTF("[%.s]", "abc"); /* '.' alone: precision 0 */
+	SAME_AS_PRINTF("[%.d]", 0);
+}
+
+/* A NULL string is written as nothing, whatever the width or precision. */
+static void test_printf_null_string(void **state)
+{
+	(void)state;
+	const char *volatile null = NULL; /* hidden from the compiler's format checks */
+	buf b = BUF_INIT;
+	html_printf(&b, "[%s]", null);
+	expect_and_free(&b, "[]");
+	html_printf(&b, "[%.5s]", null);
+	expect_and_free(&b, "[]");
+	html_printf(&b, "[%.*s]", 3, null);
+	expect_and_free(&b, "[]");
+	html_printf(&b, "[%3s|%-2s]", null, null);
+	expect_and_free(&b, "[   |  ]");
 }
 
 static void test_text_null_and_empty(void **state)
@@ -424,6 +464,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_escapes_five_characters),
 		cmocka_unit_test(test_text_null_and_empty),
+		cmocka_unit_test(test_printf_star_like_snprintf),
+		cmocka_unit_test(test_printf_null_string),
 		cmocka_unit_test(test_textn_stops_at_n),
 		cmocka_unit_test(test_raw_is_not_escaped),
 		cmocka_unit_test(test_printf_escapes_arguments_not_format),

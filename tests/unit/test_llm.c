@@ -248,6 +248,44 @@ static void test_anthropic_events(void **state)
 	free_acc(&a);
 }
 
+/* Token counts are provider numbers: within 0..LLM_COUNT_MAX they are believed, the
+ * last accepted value included; beyond it (the first refused), negative or not an
+ * integer they are garbage, read as not reported - and Anthropic's total, a sum of
+ * two, never overflows. */
+static void test_token_counts_bounded(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *n;
+		int64_t want;
+	} cases[] = {
+		{"1099511627776", LLM_COUNT_MAX}, {"1099511627777", -1}, {"9223372036854775807", -1}, {"0", 0},
+		{"-1", -1}, {"-7", -1}, {"3.5", -1}, {"\"12\"", -1}, {"12", 12},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char o[256], an[256];
+		snprintf(o, sizeof o, "{\"choices\":[],\"usage\":{\"prompt_tokens\":%s,\"completion_tokens\":%s,"
+			 "\"total_tokens\":%s}}", cases[i].n, cases[i].n, cases[i].n);
+		struct llm_acc a = new_acc();
+		assert_int_equal(feed(&llm_openai, &a, "message", o), 0);
+		int64_t p = a.res.prompt_tokens, c = a.res.completion_tokens, t = a.res.total_tokens;
+		free_acc(&a);
+		if (p != cases[i].want)
+			print_message("openai, %s: %lld\n", cases[i].n, (long long)p);
+		assert_true(p == cases[i].want && c == cases[i].want && t == cases[i].want);
+
+		snprintf(an, sizeof an, "{\"content\":[],\"usage\":{\"input_tokens\":%s,\"output_tokens\":%s}}",
+			 cases[i].n, cases[i].n);
+		a = new_acc();
+		assert_int_equal(llm_anthropic.whole(&a, an, strlen(an)), 0);
+		p = a.res.prompt_tokens, c = a.res.completion_tokens, t = a.res.total_tokens;
+		free_acc(&a);
+		if (p != cases[i].want)
+			print_message("anthropic, %s: %lld\n", cases[i].n, (long long)p);
+		assert_true(p == cases[i].want && c == cases[i].want && t == (cases[i].want < 0 ? -1 : 2 * cases[i].want));
+	}
+}
+
 static void test_whole_answers(void **state)
 {
 	(void)state;
@@ -536,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_openai_events),
 		cmocka_unit_test(test_openai_string_error),
 		cmocka_unit_test(test_anthropic_events),
+		cmocka_unit_test(test_token_counts_bounded),
 		cmocka_unit_test(test_whole_answers),
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test_setup_teardown(test_config_env, clean_env, clean_env),

@@ -2,7 +2,8 @@
  * they rest on (src/core/util.c).
  *
  * Covers: http_parse_urlencoded (separators, '+', %XX and UTF-8, invalid escapes,
- * empty values and segments, duplicates, invalid UTF-8, the field limit),
+ * empty values and segments, duplicates, invalid UTF-8, a NUL raw or escaped in a key
+ * or value, the field limit),
  * http_form/http_form_all on repeated fields,
  * http_parse_cookies, url_encode/url_decode, utf8_valid, parse_int64, str_trim,
  * str_blank, str_eq_ci, fmt_iso8601, sha256_hex and rand_token. */
@@ -142,6 +143,33 @@ static void test_urlencoded_rejects_invalid_utf8(void **state)
 			print_message("accepted: %s\n", bad[i]);
 		assert_int_equal(rc, -1);
 	}
+}
+
+/* A NUL, raw or as %00, would cut a value short wherever it is used as a C string:
+ * the whole body is refused, wherever the NUL is (raw bytes after it included). */
+static void test_urlencoded_rejects_nul(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		size_t len;
+	} bad[] = {
+		{"a=xx\0yy", 7}, {"a=\0", 3}, {"a=xx\0", 5}, {"x\0y=1", 5}, {"ok=1&a=b\0c&z=2", 15},
+		{"a=%00", 5}, {"%00=1", 5}, {"a\0", 2},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		kvlist l = {0};
+		int rc = http_parse_urlencoded(&l, bad[i].s, bad[i].len);
+		if (rc != -1)
+			print_message("accepted case %zu: %zu fields, first value \"%s\"\n", i, l.n, l.n ? l.v[0].val : "");
+		kv_free(&l);
+		assert_int_equal(rc, -1);
+	}
+	/* The same bytes without the NUL are fine. */
+	kvlist l = {0};
+	assert_int_equal(http_parse_urlencoded(&l, "a=xxyy", 6), 0);
+	assert_string_equal(kv_get(&l, "a"), "xxyy");
+	kv_free(&l);
 }
 
 static void test_urlencoded_field_limit(void **state)
@@ -365,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_urlencoded_empty_parts_and_duplicates),
 		cmocka_unit_test(test_form_all),
 		cmocka_unit_test(test_urlencoded_rejects_invalid_utf8),
+		cmocka_unit_test(test_urlencoded_rejects_nul),
 		cmocka_unit_test(test_urlencoded_field_limit),
 		cmocka_unit_test(test_cookies),
 		cmocka_unit_test(test_cookie_space_before_value),

@@ -222,7 +222,14 @@ static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid
 		f->question = xstrdup(msgs[n - 1].content);
 	struct prompt *prompts = NULL;
 	size_t np = 0;
-	prompt_list(d, r->user.id, &prompts, &np);
+	if (prompt_list(d, r->user.id, &prompts, &np) < 0) {
+		/* Not a page without its saved prompts: one sent with an ETag would be
+		 * kept, and answered 304, after the database has come back. */
+		buf_free(&b);
+		msg_list_free(msgs, n);
+		http_error(r, 500, "The saved prompts could not be read.");
+		return;
+	}
 	char action[80];
 	snprintf(action, sizeof action, "/conversation/%s/", uuid);
 	ask_form_render(&b, r, f, action, prompts, np);
