@@ -84,6 +84,9 @@ void page_admin_log(http_req *r);
  * db/, llm/ and web/ (after llm_config_load, before serving); 0 or -1. */
 int app_metrics_init(void);
 void page_metrics(http_req *r);
+/* Who may read the server's inner figures (/metrics, the detail of /health/): the
+ * bearer of METRICS_TOKEN (compared in constant time) or an administrator's session. */
+bool web_metrics_reader(http_req *r);
 /* ---- the OpenAI-compatible API and its keys (issue 10, docs/api.md) ---- */
 void page_api_keys(http_req *r);
 void page_api_key_revoke(http_req *r);
