@@ -7,6 +7,7 @@
 
 #include "../auth/auth.h"
 #include "../auth/password.h"
+#include "../core/config.h"
 #include "../core/log.h"
 #include "../core/util.h"
 #include "../html/html.h"
@@ -93,6 +94,8 @@ static void signup_post(http_req *r, db *d, struct signup *s)
 
 void page_signup(http_req *r)
 {
+	if (r->method == HTTP_POST && web_hash_elsewhere(r, page_signup))
+		return;
 	db *d = app_db(r);
 	if (!d)
 		return;
@@ -209,6 +212,13 @@ static void login_post(http_req *r, db *d, const char *login)
 
 void page_login(http_req *r)
 {
+	if (r->method == HTTP_POST && !web_hash_thread() && !auth_login_rate_take(cfg.login_rate)) {
+		http_add_header(r, "Retry-After", "10");
+		http_error(r, 503, "Too many logins are being tried on this site right now. Try again in a moment.");
+		return;
+	}
+	if (r->method == HTTP_POST && web_hash_elsewhere(r, page_login))
+		return;
 	db *d = app_db(r);
 	if (!d)
 		return;

@@ -87,6 +87,14 @@ void page_metrics(http_req *r);
 /* Who may read the server's inner figures (/metrics, the detail of /health/): the
  * bearer of METRICS_TOKEN (compared in constant time) or an administrator's session. */
 bool web_metrics_reader(http_req *r);
+
+/* Password hashing off the HTTP workers (hash_pool.c). A page that hashes calls
+ * web_hash_elsewhere(r, itself) first: true when r was handed to the hashing thread
+ * (which calls the page again) or answered 503, and the page returns; false on the
+ * hashing thread itself, where the page goes on. */
+bool web_hash_elsewhere(http_req *r, http_handler page);
+bool web_hash_thread(void);
+void web_hash_stop(void);
 /* ---- the OpenAI-compatible API and its keys (issue 10, docs/api.md) ---- */
 void page_api_keys(http_req *r);
 void page_api_key_revoke(http_req *r);
