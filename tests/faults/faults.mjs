@@ -6,7 +6,7 @@
 // afterwards; "lost" = acknowledged but not recorded, and must be 0. Ends with
 // "N passed, N failed" (a row passes when nothing was lost and the normal client was
 // never refused). --quick (make test) runs small sizes and skips the PostgreSQL row.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,12 +208,56 @@ async function pgOutage() {
   }
 }
 
+// 50 client addresses (TRUST_PROXY=1, X-Forwarded-For) guess passwords as fast as
+// they are answered, each for names of its own (so that the per-account and
+// per-address throttles do not stop them early), while GET /health/ is timed. The
+// guesses must be answered (a wrong-password page, 429 or 503 with Retry-After);
+// /health/'s latency meanwhile is reported, not asserted.
+async function loginAttack() {
+  const server = await startServer({ bin: BIN, env: { TRUST_PROXY: '1' } });
+  const addresses = 50, ms = QUICK ? 3000 : 10000;
+  try {
+    await row(`${addresses} addresses guessing passwords for ${ms / 1000} s`, server, async () => {
+      const { Client } = await import('../lib/client.mjs');
+      // Timed from a process of its own: this one is busy being 50 attackers.
+      const health = new Promise((resolve, reject) => execFile(process.execPath, ['--input-type=module', '-e',
+        `import { wellBehaved } from ${JSON.stringify(join(REPO_ROOT, 'tests', 'lib', 'hostile.mjs'))};
+         const h = await wellBehaved(${JSON.stringify(server.url)}, { ms: ${ms}, everyMs: 20, path: '/health/' });
+         delete h.latencies; console.log(JSON.stringify(h));`], { encoding: 'utf8' },
+      (e, out) => (e ? reject(e) : resolve(JSON.parse(out)))));
+      const statuses = {};
+      let sent = 0, answered = 0;
+      const stopAt = Date.now() + ms;
+      await Promise.all(Array.from({ length: addresses }, async (_, a) => {
+        const headers = { 'X-Forwarded-For': `198.18.${a >> 8}.${(a & 255) + 1}` };
+        const c = new Client(server.url);
+        const csrf_token = getCsrf((await c.request('GET', '/accounts/login/', { headers })).text);
+        for (let i = 0; Date.now() < stopAt; i++) {
+          sent++;
+          const r = await c.postForm('/accounts/login/', { csrf_token, login: `guess-${a}-${i}`, password: `Wrong-${i}-pass!` }, { headers }).catch(() => ({ status: 0, headers: new Headers() }));
+          statuses[r.status] = (statuses[r.status] || 0) + 1;
+          if (r.status === 400 || r.status === 429 || (r.status === 503 && r.headers.get('retry-after'))) answered++;
+        }
+      }));
+      const h = await health;
+      rows.note3 = `login attack: GET /health/ p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms, max ${h.max.toFixed(1)} ms (${h.ok} answered, ${h.failed} failed); guesses answered ${JSON.stringify(statuses)}`;
+      const min = addresses; // at least one answered guess an address
+      const error = answered < min ? `only ${answered} guesses answered (at least ${min} expected)`
+        : answered < sent ? `${sent - answered} guesses not answered with 400, 429 or 503 + Retry-After: ${JSON.stringify(statuses)}`
+        : h.failed ? `${h.failed} GET /health/ failed during the attack` : undefined;
+      return { sent, acknowledged: answered, recorded: answered, error };
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
 if (!existsSync(BIN)) {
   console.log(`faults: ${BIN} not built`);
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-for (const step of [providerFaults, halfOpen, uploads, killNine, pgOutage]) {
+for (const step of [providerFaults, halfOpen, uploads, killNine, pgOutage, loginAttack]) {
   try {
     await step();
   } catch (e) {
@@ -228,6 +272,6 @@ for (const r of rows) {
   ok ? passed++ : failed++;
   console.log(`${pad(r.name, 52)} ${pad(r.sent, 5)} ${pad(r.acknowledged, 6)} ${pad(r.recorded, 9)} ${pad(r.lost, 5)} ${pad(`${r.served}${r.refused ? ` (${r.refused} refused)` : ''}`, 17)} ${Number.isFinite(r.p99) ? r.p99.toFixed(1) : '-'}${r.error ? `\n  error: ${r.error.split('\n').slice(0, 3).join(' | ')}` : ''}`);
 }
-for (const note of [rows.note, rows.note2]) if (note) console.log(note);
+for (const note of [rows.note, rows.note2, rows.note3]) if (note) console.log(note);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
