@@ -238,6 +238,9 @@ size_t app_body_limit(http_req *r)
 	}
 	if (r->route_result == ROUTE_FOUND && (r->route->flags & WHOLE_FILES))
 		r->file_keep = 0; /* whoever posts, within their limit, the file is read whole */
+	if (r->route_result == ROUTE_FOUND && (r->route->flags & WHOLE_FILES) && r->method == HTTP_POST &&
+	    (app_session(r) < 0 || !r->user.id))
+		return small < APP_VIEWER_ANON_BODY ? small : APP_VIEWER_ANON_BODY;
 	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) || !type ||
 	    strncasecmp(type, "multipart/form-data", 19) != 0 || app_session(r) < 0 || !r->user.id)
 		return small;

@@ -29,6 +29,9 @@ void app_handle(http_req *r);
  * posting a question (with its file), APP_SMALL_BODY for everything else, so that
  * nobody can make the server hold large bodies without an account. */
 #define APP_SMALL_BODY (1024 * 1024)
+/* The largest document an anonymous visitor may post to the JSON viewer: showing one
+ * costs memory several times its size, and anyone can post. */
+#define APP_VIEWER_ANON_BODY (256 * 1024)
 size_t app_body_limit(http_req *r);
 /* Renders the error pages (400, 401, 403, 404, 405, 413, 429, 500, 503): HTML, or
  * JSON in the OpenAI error shape when app_wants_json. */

@@ -2,7 +2,7 @@
 // 4-space indent in the text area; an array of objects as a table whose columns are
 // the union of the keys in order of first appearance, 100 rows a page; invalid JSON
 // with its line, column and the offending line marked; every key and value escaped;
-// anonymous visitors up to 1 MiB, logged-in users up to MAX_UPLOAD_BYTES; the CSRF
+// anonymous visitors up to 256 KiB, logged-in users up to MAX_UPLOAD_BYTES; the CSRF
 // token required as on every form.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,24 +129,29 @@ test('Download sends the edited text back as an attachment', async () => {
   assert.equal(r.headers.get('content-disposition'), 'attachment; filename="my _data__1 __.json"; filename*=UTF-8\'\'my%20%22data%22%5C1%20%C3%A9.json');
 });
 
-test('anonymous visitors may post 1 MiB, logged-in users MAX_UPLOAD_BYTES', async () => {
-  // A multipart body of exactly 1 MiB is the last accepted for an anonymous visitor.
+test('anonymous visitors may post 256 KiB, logged-in users MAX_UPLOAD_BYTES', async () => {
+  // A multipart body of exactly 256 KiB is the last accepted for an anonymous visitor.
+  const KiB = 1024;
   const csrf_token = getCsrf((await anon.get('/json-viewer/')).text);
   const fill = (size) => {
     const probe = `--llmmetaboundary\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n${csrf_token}\r\n--llmmetaboundary\r\nContent-Disposition: form-data; name="json_text"\r\n\r\n""\r\n--llmmetaboundary--\r\n`;
     const s = `"${'a'.repeat(size - Buffer.byteLength(probe))}"`;
     return `--llmmetaboundary\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n${csrf_token}\r\n--llmmetaboundary\r\nContent-Disposition: form-data; name="json_text"\r\n\r\n${s}\r\n--llmmetaboundary--\r\n`;
   };
-  assert.match((await anon.get('/json-viewer/')).text, /up to 1\.0 MiB; more when logged in\)/);
-  assert.match((await alice.client.get('/json-viewer/')).text, /up to 30\.0 MiB\)/);
+  assert.match((await anon.get('/json-viewer/')).text, /up to 0\.25 MiB; more when logged in\)/);
+  assert.match((await alice.client.get('/json-viewer/')).text, /up to 30\.00 MiB\)/);
   const post = (c, body) => c.request('POST', '/json-viewer/', { headers: { 'Content-Type': 'multipart/form-data; boundary=llmmetaboundary' }, body });
-  assert.equal(Buffer.byteLength(fill(MiB)), MiB);
-  const ok = await post(anon, fill(MiB));
+  assert.equal(Buffer.byteLength(fill(256 * KiB)), 256 * KiB);
+  const ok = await post(anon, fill(256 * KiB));
   assert.equal(ok.status, 200, ok.text.slice(0, 3000));
-  assert.equal((await post(anon, fill(MiB + 1))).status, 413, 'one byte more is refused');
-  // A file as large as the limit allows is read whole for an anonymous visitor too
-  // (uploads elsewhere keep only what an acceptable file can hold, 800 KB here).
-  const file = JSON.stringify([{ k: 'c'.repeat(1000 * 1000 - 20) }]);
+  assert.equal((await post(anon, fill(256 * KiB + 1))).status, 413, 'one byte more is refused');
+  assert.equal((await post(anon, fill(MiB))).status, 413, 'the 1 MiB an anonymous visitor could post before');
+  // The same 256 KiB + 1 from a logged-in user is accepted.
+  const aliceToken = getCsrf((await alice.client.get('/json-viewer/')).text);
+  const aliceBody = fill(256 * KiB + 1).replace(csrf_token, aliceToken);
+  assert.equal((await post(alice.client, aliceBody)).status, 200, 'a logged-in user posts past the anonymous limit');
+  // A file as large as the limit allows is read whole for an anonymous visitor too.
+  const file = JSON.stringify([{ k: 'c'.repeat(250 * 1000) }]);
   const whole = await anon.postMultipart('/json-viewer/', { csrf_token }, [{ name: 'jsonFile', filename: 'near-limit.json', contentType: 'application/json', content: file }]);
   assert.equal(whole.status, 200, whole.text.slice(0, 500));
   assert.doesNotMatch(whole.text, /line \d+, column \d+/, 'the file was cut and read as invalid JSON');
