@@ -6,7 +6,7 @@
 // token required as on every form.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, getCsrf, decodeEntities } from '../lib/server.mjs';
+import { startServer, Client, getCsrf, decodeEntities, multipart } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 
 const MiB = 1024 * 1024;
@@ -205,4 +205,84 @@ test('limits: 100 rows make one page and 101 two; 200 columns are all shown and 
     assert.equal(r.status, 200, doc);
     assert.equal(table(r.text), null, doc);
   }
+});
+
+test('the indented text is what jansson writes: escapes, unicode, empty containers, spacing, deep nesting', async () => {
+  const doc = '[ {"s":"a\\"b\\\\c\\/d\\n\\t\\u00e9\\u0001\\ud83d\\ude00", "e":{ }, "a":[ ], "n":[0,-0,12345678901234,1.5e300,-2.50E-3,1E2]},\n\ttrue , false,null ,"é",[[[[1]]]] ]';
+  const r = await view(anon, { json_text: doc });
+  assert.equal(r.status, 200);
+  assert.equal(textarea(r.text), [
+    '[',
+    '    {',
+    '        "s": "a\\"b\\\\c/d\\n\\té\\u0001😀",',
+    '        "e": {},',
+    '        "a": [],',
+    '        "n": [',
+    '            0,',
+    '            0,',
+    '            12345678901234,',
+    '            1.5e+300,',
+    '            -0.0025,',
+    '            100.0',
+    '        ]',
+    '    },',
+    '    true,',
+    '    false,',
+    '    null,',
+    '    "é",',
+    '    [',
+    '        [',
+    '            [',
+    '                [',
+    '                    1',
+    '                ]',
+    '            ]',
+    '        ]',
+    '    ]',
+    ']',
+  ].join('\n'));
+  // Nested so deep that indenting would multiply it: shown as sent.
+  const deep = `${'['.repeat(1500)}${']'.repeat(1500)}`;
+  const d = await view(alice.client, { json_text: deep });
+  assert.equal(d.status, 200);
+  assert.match(d.text, /nested too deeply to indent/);
+  assert.equal(textarea(d.text), deep);
+});
+
+test('documents shown at once hold at most 16 MiB: the last that fits is shown, one byte more is 503 with Retry-After', async () => {
+  const http = await import('node:http');
+  const token = getCsrf((await alice.client.get('/json-viewer/')).text);
+  // A 10 MiB document whose page the client does not read: it keeps its share.
+  const held = JSON.stringify('h'.repeat(10 * MiB - 2));
+  const { body, contentType } = multipart({ csrf_token: token, json_text: held });
+  const u = new URL('/json-viewer/', server.url);
+  let req;
+  const headers = await new Promise((resolve, reject) => {
+    req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: {
+      'Content-Type': contentType, 'Content-Length': body.length, Cookie: alice.client.cookieHeader(),
+      'X-CSRF-Token': token } }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  try {
+    assert.equal(headers.statusCode, 200, 'the held document is being shown');
+    const doc = (n) => JSON.stringify('x'.repeat(n - 2));
+    const over = await alice.client.postMultipart('/json-viewer/', { csrf_token: token, json_text: doc(6 * MiB + 1) });
+    assert.equal(over.status, 503, `10 MiB held + 6 MiB + 1 byte: ${over.status}`);
+    assert.match(over.headers.get('retry-after') || '', /^\d+$/);
+    const fits = await alice.client.postMultipart('/json-viewer/', { csrf_token: token, json_text: doc(6 * MiB) });
+    assert.equal(fits.status, 200, '10 MiB held + 6 MiB is the budget');
+    assert.ok(textarea(fits.text).length === 6 * MiB, 'the whole document was sent');
+  } finally {
+    headers.destroy();
+    req.destroy();
+  }
+  // Once the held page's client has gone, its share is back.
+  let again;
+  for (let i = 0; i < 50; i++) {
+    again = await alice.client.postMultipart('/json-viewer/', { csrf_token: token, json_text: JSON.stringify('y'.repeat(15 * MiB)) });
+    if (again.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(again.status, 200, 'the budget was not given back');
 });
