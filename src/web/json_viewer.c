@@ -16,9 +16,10 @@
  * to check the document and to make the table's page, then freed; the text area is
  * indented from the posted text as the client reads (json_pretty.c), so a response
  * holds the text (which the request holds anyway) and the table, not a page several
- * times the document's size. The documents being shown at once, all clients
- * together, hold at most VIEWER_BUDGET (one is always let through, so the largest
- * allowed document works alone); past it, 503 with Retry-After. Indenting costs at
+ * times the document's size. The bodies being read, checked or shown at once, all
+ * clients together, hold at most VIEWER_BUDGET, taken from their Content-Length
+ * before a byte is read (json_viewer_admit; one is always let through, so the
+ * largest allowed document works alone); past it, 503 with Retry-After. Indenting costs at
  * most PRETTY_FACTOR times the text: a document nested so deep that its indentation
  * would pass that is shown as sent. */
 #include <jansson.h>
@@ -46,8 +47,8 @@
 #define MAX_COLUMNS 200
 /* Characters of the offending line shown on each side of the error's column. */
 #define ERROR_CONTEXT 60
-/* Bytes of posted documents being parsed or shown at once, all clients together. */
-#define VIEWER_BUDGET ((size_t)16 * 1024 * 1024)
+/* Bytes of posted bodies being read, parsed or shown at once, all clients together. */
+#define VIEWER_BUDGET ((size_t)8 * 1024 * 1024)
 /* The indented text may be this many times the posted text (plus PRETTY_SLACK). */
 #define PRETTY_FACTOR 8
 #define PRETTY_SLACK ((size_t)64 * 1024)
@@ -390,6 +391,38 @@ static void budget_give(size_t n)
 		malloc_trim(0);
 }
 
+struct admission {
+	size_t taken;
+};
+
+static void admission_close(http_req *r, bool completed)
+{
+	(void)completed;
+	struct admission *a = r->job;
+	budget_give(a->taken);
+	free(a);
+	r->job = NULL;
+}
+
+bool json_viewer_admit(http_req *r, size_t limit)
+{
+	const char *cl = http_header(r, "Content-Length");
+	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : limit;
+	if (declared > limit)
+		return true; /* refused as too large (413), reading nothing */
+	struct admission *a = malloc(sizeof *a);
+	if (!a || !budget_take((size_t)declared)) {
+		free(a);
+		http_add_header(r, "Retry-After", "5");
+		http_error(r, 503, "Too many JSON documents are being read or shown right now. Try again in a moment.");
+		return false;
+	}
+	a->taken = (size_t)declared;
+	r->job = a;
+	r->on_close = admission_close;
+	return true;
+}
+
 /* ---- the streamed page ---- */
 
 struct view {
@@ -400,13 +433,11 @@ struct view {
 	struct json_pretty pretty;
 	bool as_sent; /* the text as posted, not indented */
 	char *owned;  /* the text, when the request does not hold it */
-	size_t taken; /* of the budget */
 };
 
 static void view_free(void *cls)
 {
 	struct view *v = cls;
-	budget_give(v->taken);
 	buf_free(&v->pending);
 	buf_free(&v->head);
 	buf_free(&v->tail);
@@ -471,12 +502,6 @@ static long view_read(void *cls, char *out, size_t max)
 	return (long)n;
 }
 
-static void busy(http_req *r)
-{
-	http_add_header(r, "Retry-After", "5");
-	http_error(r, 503, "Too many JSON documents are being shown right now. Try again in a moment.");
-}
-
 /* A posted document: sent back as a file (action=download), or checked and shown.
  * owned, when set, is text's own allocation, which the page then takes. */
 static void show_posted(http_req *r, const char *text, size_t len, const char *filename, char *owned)
@@ -497,20 +522,12 @@ static void show_posted(http_req *r, const char *text, size_t len, const char *f
 		free(owned);
 		return;
 	}
-	/* The tree is several times the text: taken from the budget before parsing. */
-	if (!budget_take(len)) {
-		busy(r);
-		free(owned);
-		return;
-	}
 	struct view *v = calloc(1, sizeof *v);
 	if (!v) {
-		budget_give(len);
 		free(owned);
 		http_error(r, 500, NULL);
 		return;
 	}
-	v->taken = len;
 	v->owned = owned;
 	json_error_t err;
 	json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, &err);

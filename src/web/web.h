@@ -32,6 +32,10 @@ void app_handle(http_req *r);
 /* The largest document an anonymous visitor may post to the JSON viewer: showing one
  * costs memory several times its size, and anyone can post. */
 #define APP_VIEWER_ANON_BODY (256 * 1024)
+/* Takes a POST's share of the JSON viewer's memory from its Content-Length (limit
+ * when it has none), before its body is read, until the request ends (json_viewer.c):
+ * false after answering 503 with Retry-After when the viewer's budget is spent. */
+bool json_viewer_admit(http_req *r, size_t limit);
 size_t app_body_limit(http_req *r);
 /* Renders the error pages (400, 401, 403, 404, 405, 413, 429, 500, 503): HTML, or
  * JSON in the OpenAI error shape when app_wants_json. */

@@ -252,12 +252,71 @@ async function loginAttack() {
   }
 }
 
+// 100 clients each POST a 1 MiB document to the JSON viewer and do not read the
+// page (anonymous: refused 413 at the 256 KiB limit; logged in: shown within the
+// viewer's budget, or 503). RSS is read before, at its peak (VmHWM, reset first)
+// and after the clients have gone; every request must be answered, a logged-in
+// one at least once with the page, and the growth must stay under 64 MiB.
+async function jsonViewerFlood(anonymous) {
+  const server = await startServer({ bin: BIN });
+  const n = 100, MiB = 1024 * 1024;
+  const status = () => execFileSync('cat', [`/proc/${server.proc.pid}/status`], { encoding: 'utf8' });
+  const kib = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status())[1]);
+  try {
+    await row(`${n} ${anonymous ? 'anonymous' : 'logged-in'} 1 MiB JSON viewer posts, unread`, server, async () => {
+      const http = await import('node:http');
+      const { Client, multipart } = await import('../lib/client.mjs');
+      const client = anonymous ? new Client(server.url) : (await signedUpClient(server.url, 'jv')).client;
+      const csrf_token = getCsrf((await client.get('/json-viewer/')).text);
+      const rows_ = [];
+      for (let i = 0, size = 2; size < MiB - 1000; i++) { // the body within 1 MiB, an anonymous visitor's limit before
+        const r = JSON.stringify({ id: i, name: `item ${i}`, value: i * 0.5, tags: ['x', 'y'] });
+        rows_.push(r);
+        size += r.length + 1;
+      }
+      const { body, contentType } = multipart({ csrf_token, json_text: `[${rows_.join(',')}]` });
+      if (body.length > MiB) throw new Error(`the body is ${body.length} bytes`);
+      await sleep(500);
+      const before = kib('VmRSS');
+      execFileSync('sh', ['-c', `echo 5 > /proc/${server.proc.pid}/clear_refs`]);
+      const statuses = {};
+      const reqs = [];
+      await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
+        const req = http.request({ host: '127.0.0.1', port: server.port, path: '/json-viewer/', method: 'POST', agent: false,
+          headers: { 'Content-Type': contentType, 'Content-Length': body.length, Cookie: client.cookieHeader(), 'X-CSRF-Token': csrf_token } },
+        (res) => { statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1; resolve(); }); // the body is never read
+        req.on('error', () => { statuses.error = (statuses.error || 0) + 1; resolve(); });
+        reqs.push(req);
+        req.end(body);
+      })));
+      await sleep(1000);
+      const peak = kib('VmHWM');
+      for (const req of reqs) req.destroy();
+      await sleep(2000);
+      const after = kib('VmRSS');
+      const answered = (statuses[200] || 0) + (statuses[413] || 0) + (statuses[503] || 0);
+      const growth = (peak - before) / 1024;
+      const note = `JSON viewer, ${anonymous ? 'anonymous' : 'logged in'}: RSS before ${(before / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB (+${growth.toFixed(0)}), after ${(after / 1024).toFixed(0)} MiB; answers ${JSON.stringify(statuses)}`;
+      rows[anonymous ? 'note4' : 'note5'] = note;
+      const error = answered < n ? `${n - answered} of ${n} posts not answered with 200, 413 or 503`
+        : !anonymous && !statuses[200] ? 'no logged-in post was shown'
+        : anonymous && statuses[413] !== n ? 'anonymous 1 MiB posts not all refused 413'
+        : growth >= 64 ? `RSS grew ${growth.toFixed(0)} MiB (64 allowed)` : undefined;
+      return { sent: n, acknowledged: answered, recorded: answered, error };
+    });
+  } finally {
+    await server.stop();
+  }
+}
+const jsonViewerAnonymous = () => jsonViewerFlood(true);
+const jsonViewerLoggedIn = () => jsonViewerFlood(false);
+
 if (!existsSync(BIN)) {
   console.log(`faults: ${BIN} not built`);
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-for (const step of [providerFaults, halfOpen, uploads, killNine, pgOutage, loginAttack]) {
+for (const step of [providerFaults, halfOpen, uploads, killNine, pgOutage, loginAttack, jsonViewerAnonymous, jsonViewerLoggedIn]) {
   try {
     await step();
   } catch (e) {
@@ -272,6 +331,6 @@ for (const r of rows) {
   ok ? passed++ : failed++;
   console.log(`${pad(r.name, 52)} ${pad(r.sent, 5)} ${pad(r.acknowledged, 6)} ${pad(r.recorded, 9)} ${pad(r.lost, 5)} ${pad(`${r.served}${r.refused ? ` (${r.refused} refused)` : ''}`, 17)} ${Number.isFinite(r.p99) ? r.p99.toFixed(1) : '-'}${r.error ? `\n  error: ${r.error.split('\n').slice(0, 3).join(' | ')}` : ''}`);
 }
-for (const note of [rows.note, rows.note2, rows.note3]) if (note) console.log(note);
+for (const note of [rows.note, rows.note2, rows.note3, rows.note4, rows.note5]) if (note) console.log(note);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
