@@ -468,6 +468,15 @@ static bool next_text(struct view *v)
 	return more;
 }
 
+/* part (the head or the tail) becomes what is sent next; on to the next stage. */
+static void send_next(struct view *v, buf *part)
+{
+	buf_free(&v->pending);
+	v->pending = *part;
+	*part = (buf)BUF_INIT;
+	v->stage++;
+}
+
 static long view_read(void *cls, char *out, size_t max)
 {
 	struct view *v = cls;
@@ -475,22 +484,12 @@ static long view_read(void *cls, char *out, size_t max)
 		buf_reset(&v->pending);
 		v->off = 0;
 		switch (v->stage) {
-		case 0:
-			buf_free(&v->pending);
-			v->pending = v->head;
-			v->head = (buf)BUF_INIT;
-			v->stage = 1;
-			break;
+		case 0: send_next(v, &v->head); break;
 		case 1:
 			if (!next_text(v))
 				v->stage = 2;
 			break;
-		case 2:
-			buf_free(&v->pending);
-			v->pending = v->tail;
-			v->tail = (buf)BUF_INIT;
-			v->stage = 3;
-			break;
+		case 2: send_next(v, &v->tail); break;
 		default: return HTTP_STREAM_END;
 		}
 		if (v->pending.oom)

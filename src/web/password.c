@@ -58,18 +58,7 @@ static void change_post(http_req *r, db *d, struct change *c)
 		char keybuf[32];
 		const char *account = auth_account_key(keybuf, sizeof keybuf, u.id, u.username);
 		int64_t attempt = 0;
-		int t = auth_throttled(d, account, r->addr);
-		if (t == 0 && auth_attempt_begin(d, account, r->addr, &attempt) < 0)
-			t = -1;
-		if (t != 0) {
-			/* Fail closed, as a login does. */
-			if (t < 0) {
-				http_add_header(r, "Retry-After", "30");
-				http_error(r, 503, "The password cannot be changed right now (the database did not record "
-						   "the attempt). Try again in a moment.");
-			} else {
-				http_error(r, 429, "Too many wrong passwords. Wait 15 minutes and try again.");
-			}
+		if (!web_password_attempt(r, d, account, &attempt, "Changing the password")) {
 			user_clear(&u);
 			return;
 		}

@@ -99,6 +99,11 @@ bool web_metrics_reader(http_req *r);
  * web_hash_elsewhere(r, itself) first: true when r was handed to the hashing thread
  * (which calls the page again) or answered 503, and the page returns; false on the
  * hashing thread itself, where the page goes on. */
+/* Counts a password typed for `account` (auth_account_key) against the login
+ * throttle before it is checked (accounts.c; auth/throttle.c): true to go on, with
+ * *attempt for auth_attempt_succeeded; false after answering 429 (too many failures)
+ * or 503 ("<what> is not possible right now": the attempt could not be recorded). */
+bool web_password_attempt(http_req *r, db *d, const char *account, int64_t *attempt, const char *what);
 bool web_hash_elsewhere(http_req *r, http_handler page);
 bool web_hash_thread(void);
 void web_hash_stop(void);
