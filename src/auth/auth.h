@@ -59,6 +59,11 @@ int auth_attempt_succeeded(db *d, const char *account, int64_t attempt);
 /* "id:<user id>" for an existing user, else the typed login itself (so guesses at
  * accounts that do not exist are throttled too). out holds at least 32 bytes. */
 const char *auth_account_key(char *out, size_t outlen, int64_t user_id, const char *login);
+/* The login rate of this instance, all clients together (throttle.c): true, and the
+ * attempt counted, while fewer than per_minute were let through over the last
+ * minute. The per-address counts cannot bound the hashing that many addresses make
+ * this instance do; this does, so it is in memory and per instance, as the CPU is. */
+bool auth_login_rate_take(unsigned per_minute);
 
 /* Password reset by e-mail (reset.c, docs/accounts.md), throttled per address typed
  * and per client over an hour (throttle.c). Every request is counted, whether the

@@ -3,7 +3,9 @@
  * model/session.c's table; scopes are "acct:<login>" and "addr:<ip>" for logins,
  * "reset:<e-mail>" and "resetaddr:<ip>" for reset requests. A login attempt is
  * written as a failure before its password is checked and erased when the password
- * was right, so a failed write fails closed; a reset request is simply counted. */
+ * was right, so a failed write fails closed; a reset request is simply counted.
+ * Apart from these, a login rate for the whole instance, kept in memory. */
+#include <pthread.h>
 #include <stdio.h>
 
 #include "../core/buf.h"
@@ -83,4 +85,31 @@ int auth_reset_allow(db *d, const char *email, const char *addr)
 	buf_free(&mail);
 	buf_free(&ip);
 	return rc;
+}
+
+/* The attempts let through in each of the last 60 seconds: second[i] is the
+ * second (mono_ms / 1000, plus one so that 0 means never) that count[i] is for. */
+static pthread_mutex_t rate_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t rate_second[60];
+static unsigned rate_count[60];
+
+bool auth_login_rate_take(unsigned per_minute)
+{
+	int64_t now = mono_ms() / 1000 + 1;
+	pthread_mutex_lock(&rate_mu);
+	unsigned long long total = 0;
+	for (size_t i = 0; i < 60; i++)
+		if (rate_second[i] && now - rate_second[i] < 60)
+			total += rate_count[i];
+	bool ok = total < per_minute;
+	if (ok) {
+		size_t k = (size_t)(now % 60);
+		if (rate_second[k] != now) {
+			rate_second[k] = now;
+			rate_count[k] = 0;
+		}
+		rate_count[k]++;
+	}
+	pthread_mutex_unlock(&rate_mu);
+	return ok;
 }

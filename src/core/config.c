@@ -268,6 +268,14 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	if (!parse_int64(mapu, 1, 1000000, &n))
 		return errf(err, errlen, "MAX_ASKS_PER_USER: not a whole number from 1 to 1000000: '%s'", mapu);
 	c->max_asks_per_user = (unsigned)n;
+	const char *hq = env_or("HASH_QUEUE", NULL, "16");
+	if (!parse_int64(hq, 1, 10000, &n))
+		return errf(err, errlen, "HASH_QUEUE: not a whole number from 1 to 10000: '%s'", hq);
+	c->hash_queue = (unsigned)n;
+	const char *lr = env_or("LOGIN_RATE", NULL, "300");
+	if (!parse_int64(lr, 1, 1000000, &n))
+		return errf(err, errlen, "LOGIN_RATE: not a whole number from 1 to 1000000: '%s'", lr);
+	c->login_rate = (unsigned)n;
 	/* Sent by Prometheus in an Authorization header: printable ASCII, and long
 	 * enough not to be guessed. */
 	const char *mt = env_or("METRICS_TOKEN", NULL, NULL);

@@ -101,6 +101,7 @@ typedef struct http_req {
 	void (*on_close)(struct http_req *r, bool completed);
 	void *job; /* the page's state across suspensions */
 	bool suspended;
+	bool handed_off; /* http_hand_off: another thread answers; the worker waits */
 	bool dispatched;
 
 	/* A streamed answer (http_send_stream). */
@@ -169,6 +170,12 @@ void http_disposition(buf *b, const char *name);
 void http_suspend(http_req *r);
 /* Resumes a suspended connection from any thread; on_resume runs next. */
 void http_resume(struct MHD_Connection *conn);
+/* Hands the request to another thread: suspends the connection, and from then on
+ * the worker that called it (the handler, which returns next) touches r no more.
+ * The other thread answers on r with the http_send* functions, as a handler would,
+ * then calls http_resume(r->conn) once, last; the answer is sent then. Work that
+ * must not hold an HTTP worker (a password hash) is done so. */
+void http_hand_off(http_req *r);
 
 /* Answers with a body of unknown length, sent chunked as it is produced. read
  * copies up to max bytes into out and returns how many; 0 when nothing is ready

@@ -213,6 +213,9 @@ static enum MHD_Result complete(http_req *r)
 		opts.handler(r);
 	}
 	r->dispatched = true;
+	/* Handed off: the other thread may be writing the answer into r right now. */
+	if (r->handed_off)
+		return MHD_YES;
 	if (r->suspended && !r->responded)
 		return MHD_YES;
 	return respond(r);
@@ -222,6 +225,7 @@ static enum MHD_Result complete(http_req *r)
 static enum MHD_Result resumed(http_req *r)
 {
 	r->suspended = false;
+	r->handed_off = false;
 	if (r->on_resume && !r->responded)
 		r->on_resume(r);
 	if (r->suspended && !r->responded)
@@ -233,6 +237,12 @@ void http_suspend(http_req *r)
 {
 	r->suspended = true;
 	MHD_suspend_connection(r->conn);
+}
+
+void http_hand_off(http_req *r)
+{
+	r->handed_off = true;
+	http_suspend(r);
 }
 
 void http_resume(struct MHD_Connection *conn)

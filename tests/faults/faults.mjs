@@ -16,7 +16,7 @@
 // server is the one the normal client asks meanwhile (null: none, e.g. it is killed);
 // error (a string) fails the row for what the numbers do not show. A row that cannot
 // run here says so with skipRow(name, reason) rather than vanishing.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,12 +245,115 @@ async function pgOutage() {
   }
 }
 
+// 50 client addresses (TRUST_PROXY=1, X-Forwarded-For) guess passwords as fast as
+// they are answered, each for names of its own (so that the per-account and
+// per-address throttles do not stop them early), while GET /health/ is timed. The
+// guesses must be answered (a wrong-password page, 429 or 503 with Retry-After);
+// /health/'s latency meanwhile is reported, not asserted.
+async function loginAttack() {
+  const server = await startServer({ bin: BIN, env: { TRUST_PROXY: '1' } });
+  const addresses = 50, ms = QUICK ? 3000 : 10000;
+  try {
+    await row({ name: `${addresses} addresses guessing passwords for ${ms / 1000} s`, server, min: addresses }, async () => {
+      const { Client } = await import('../lib/client.mjs');
+      // Timed from a process of its own: this one is busy being 50 attackers.
+      const health = new Promise((resolve, reject) => execFile(process.execPath, ['--input-type=module', '-e',
+        `import { wellBehaved } from ${JSON.stringify(join(REPO_ROOT, 'tests', 'lib', 'hostile.mjs'))};
+         const h = await wellBehaved(${JSON.stringify(server.url)}, { ms: ${ms}, everyMs: 20, path: '/health/' });
+         delete h.latencies; console.log(JSON.stringify(h));`], { encoding: 'utf8' },
+      (e, out) => (e ? reject(e) : resolve(JSON.parse(out)))));
+      const statuses = {};
+      let sent = 0, answered = 0;
+      const stopAt = Date.now() + ms;
+      await Promise.all(Array.from({ length: addresses }, async (_, a) => {
+        const headers = { 'X-Forwarded-For': `198.18.${a >> 8}.${(a & 255) + 1}` };
+        const c = new Client(server.url);
+        const csrf_token = getCsrf((await c.request('GET', '/accounts/login/', { headers })).text);
+        for (let i = 0; Date.now() < stopAt; i++) {
+          sent++;
+          const r = await c.postForm('/accounts/login/', { csrf_token, login: `guess-${a}-${i}`, password: `Wrong-${i}-pass!` }, { headers }).catch(() => ({ status: 0, headers: new Headers() }));
+          statuses[r.status] = (statuses[r.status] || 0) + 1;
+          if (r.status === 400 || r.status === 429 || (r.status === 503 && r.headers.get('retry-after'))) answered++;
+        }
+      }));
+      const h = await health;
+      rows.note3 = `login attack: GET /health/ p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms, max ${h.max.toFixed(1)} ms (${h.ok} answered, ${h.failed} failed); guesses answered ${JSON.stringify(statuses)}`;
+      const min = addresses; // at least one answered guess an address
+      const error = answered < min ? `only ${answered} guesses answered (at least ${min} expected)`
+        : answered < sent ? `${sent - answered} guesses not answered with 400, 429 or 503 + Retry-After: ${JSON.stringify(statuses)}`
+        : h.failed ? `${h.failed} GET /health/ failed during the attack` : undefined;
+      return { sent, acknowledged: answered, recorded: answered, error };
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+// 100 clients each POST a 1 MiB document to the JSON viewer and do not read the
+// page (anonymous: refused 413 at the 256 KiB limit; logged in: shown within the
+// viewer's budget, or 503). RSS is read before, at its peak (VmHWM, reset first)
+// and after the clients have gone; every request must be answered, a logged-in
+// one at least once with the page, and the growth must stay under 64 MiB.
+async function jsonViewerFlood(anonymous) {
+  const server = await startServer({ bin: BIN });
+  const n = 100, MiB = 1024 * 1024;
+  const status = () => execFileSync('cat', [`/proc/${server.proc.pid}/status`], { encoding: 'utf8' });
+  const kib = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status())[1]);
+  try {
+    await row({ name: `${n} ${anonymous ? 'anonymous' : 'logged-in'} 1 MiB JSON viewer posts, unread`, server, min: n }, async () => {
+      const http = await import('node:http');
+      const { Client, multipart } = await import('../lib/client.mjs');
+      const client = anonymous ? new Client(server.url) : (await signedUpClient(server.url, 'jv')).client;
+      const csrf_token = getCsrf((await client.get('/json-viewer/')).text);
+      const rows_ = [];
+      for (let i = 0, size = 2; size < MiB - 1000; i++) { // the body within 1 MiB, an anonymous visitor's limit before
+        const r = JSON.stringify({ id: i, name: `item ${i}`, value: i * 0.5, tags: ['x', 'y'] });
+        rows_.push(r);
+        size += r.length + 1;
+      }
+      const { body, contentType } = multipart({ csrf_token, json_text: `[${rows_.join(',')}]` });
+      if (body.length > MiB) throw new Error(`the body is ${body.length} bytes`);
+      await sleep(500);
+      const before = kib('VmRSS');
+      execFileSync('sh', ['-c', `echo 5 > /proc/${server.proc.pid}/clear_refs`]);
+      const statuses = {};
+      const reqs = [];
+      await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
+        const req = http.request({ host: '127.0.0.1', port: server.port, path: '/json-viewer/', method: 'POST', agent: false,
+          headers: { 'Content-Type': contentType, 'Content-Length': body.length, Cookie: client.cookieHeader(), 'X-CSRF-Token': csrf_token } },
+        (res) => { statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1; resolve(); }); // the body is never read
+        req.on('error', () => { statuses.error = (statuses.error || 0) + 1; resolve(); });
+        reqs.push(req);
+        req.end(body);
+      })));
+      await sleep(1000);
+      const peak = kib('VmHWM');
+      for (const req of reqs) req.destroy();
+      await sleep(2000);
+      const after = kib('VmRSS');
+      const answered = (statuses[200] || 0) + (statuses[413] || 0) + (statuses[503] || 0);
+      const growth = (peak - before) / 1024;
+      const note = `JSON viewer, ${anonymous ? 'anonymous' : 'logged in'}: RSS before ${(before / 1024).toFixed(0)} MiB, peak ${(peak / 1024).toFixed(0)} MiB (+${growth.toFixed(0)}), after ${(after / 1024).toFixed(0)} MiB; answers ${JSON.stringify(statuses)}`;
+      rows[anonymous ? 'note4' : 'note5'] = note;
+      const error = answered < n ? `${n - answered} of ${n} posts not answered with 200, 413 or 503`
+        : !anonymous && !statuses[200] ? 'no logged-in post was shown'
+        : anonymous && statuses[413] !== n ? 'anonymous 1 MiB posts not all refused 413'
+        : growth >= 64 ? `RSS grew ${growth.toFixed(0)} MiB (64 allowed)` : undefined;
+      return { sent: n, acknowledged: answered, recorded: answered, error };
+    });
+  } finally {
+    await server.stop();
+  }
+}
+const jsonViewerAnonymous = () => jsonViewerFlood(true);
+const jsonViewerLoggedIn = () => jsonViewerFlood(false);
+
 if (!existsSync(BIN)) {
   console.log(`faults: ${BIN} not built`);
   console.log('0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
-const steps = [providerFaults, halfOpen, uploads, killNine, pgOutage];
+const steps = [providerFaults, halfOpen, uploads, killNine, pgOutage, loginAttack, jsonViewerAnonymous, jsonViewerLoggedIn];
 for (const step of steps) {
   try {
     await step();
@@ -266,7 +369,7 @@ for (const r of rows) {
   why ? failed++ : passed++;
   console.log(`${pad(r.name, 52)} ${pad(r.sent, 5)} ${pad(r.min, 4)} ${pad(r.acknowledged, 6)} ${pad(r.recorded, 9)} ${pad(r.lost, 5)} ${pad(`${r.served}${r.refused ? ` (${r.refused} refused)` : ''}`, 17)} ${Number.isFinite(r.p99) ? r.p99.toFixed(1) : '-'}${why ? `\n  FAILED: ${why}` : ''}`);
 }
-for (const note of [rows.note, rows.note2]) if (note) console.log(note);
+for (const note of [rows.note, rows.note2, rows.note3, rows.note4, rows.note5]) if (note) console.log(note);
 for (const k of skipped) console.log(`skipped: ${k.name}: ${k.reason}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped.length} skipped`);
 process.exit(failed ? 1 : 0);

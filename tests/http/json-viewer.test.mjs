@@ -2,11 +2,11 @@
 // 4-space indent in the text area; an array of objects as a table whose columns are
 // the union of the keys in order of first appearance, 100 rows a page; invalid JSON
 // with its line, column and the offending line marked; every key and value escaped;
-// anonymous visitors up to 1 MiB, logged-in users up to MAX_UPLOAD_BYTES; the CSRF
+// anonymous visitors up to 256 KiB, logged-in users up to MAX_UPLOAD_BYTES; the CSRF
 // token required as on every form.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, getCsrf, decodeEntities } from '../lib/server.mjs';
+import { startServer, Client, getCsrf, decodeEntities, multipart } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 
 const MiB = 1024 * 1024;
@@ -129,24 +129,29 @@ test('Download sends the edited text back as an attachment', async () => {
   assert.equal(r.headers.get('content-disposition'), 'attachment; filename="my _data__1 __.json"; filename*=UTF-8\'\'my%20%22data%22%5C1%20%C3%A9.json');
 });
 
-test('anonymous visitors may post 1 MiB, logged-in users MAX_UPLOAD_BYTES', async () => {
-  // A multipart body of exactly 1 MiB is the last accepted for an anonymous visitor.
+test('anonymous visitors may post 256 KiB, logged-in users MAX_UPLOAD_BYTES', async () => {
+  // A multipart body of exactly 256 KiB is the last accepted for an anonymous visitor.
+  const KiB = 1024;
   const csrf_token = getCsrf((await anon.get('/json-viewer/')).text);
   const fill = (size) => {
     const probe = `--llmmetaboundary\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n${csrf_token}\r\n--llmmetaboundary\r\nContent-Disposition: form-data; name="json_text"\r\n\r\n""\r\n--llmmetaboundary--\r\n`;
     const s = `"${'a'.repeat(size - Buffer.byteLength(probe))}"`;
     return `--llmmetaboundary\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n${csrf_token}\r\n--llmmetaboundary\r\nContent-Disposition: form-data; name="json_text"\r\n\r\n${s}\r\n--llmmetaboundary--\r\n`;
   };
-  assert.match((await anon.get('/json-viewer/')).text, /up to 1\.0 MiB; more when logged in\)/);
-  assert.match((await alice.client.get('/json-viewer/')).text, /up to 30\.0 MiB\)/);
+  assert.match((await anon.get('/json-viewer/')).text, /up to 0\.25 MiB; more when logged in\)/);
+  assert.match((await alice.client.get('/json-viewer/')).text, /up to 30\.00 MiB\)/);
   const post = (c, body) => c.request('POST', '/json-viewer/', { headers: { 'Content-Type': 'multipart/form-data; boundary=llmmetaboundary' }, body });
-  assert.equal(Buffer.byteLength(fill(MiB)), MiB);
-  const ok = await post(anon, fill(MiB));
+  assert.equal(Buffer.byteLength(fill(256 * KiB)), 256 * KiB);
+  const ok = await post(anon, fill(256 * KiB));
   assert.equal(ok.status, 200, ok.text.slice(0, 3000));
-  assert.equal((await post(anon, fill(MiB + 1))).status, 413, 'one byte more is refused');
-  // A file as large as the limit allows is read whole for an anonymous visitor too
-  // (uploads elsewhere keep only what an acceptable file can hold, 800 KB here).
-  const file = JSON.stringify([{ k: 'c'.repeat(1000 * 1000 - 20) }]);
+  assert.equal((await post(anon, fill(256 * KiB + 1))).status, 413, 'one byte more is refused');
+  assert.equal((await post(anon, fill(MiB))).status, 413, 'the 1 MiB an anonymous visitor could post before');
+  // The same 256 KiB + 1 from a logged-in user is accepted.
+  const aliceToken = getCsrf((await alice.client.get('/json-viewer/')).text);
+  const aliceBody = fill(256 * KiB + 1).replace(csrf_token, aliceToken);
+  assert.equal((await post(alice.client, aliceBody)).status, 200, 'a logged-in user posts past the anonymous limit');
+  // A file as large as the limit allows is read whole for an anonymous visitor too.
+  const file = JSON.stringify([{ k: 'c'.repeat(250 * 1000) }]);
   const whole = await anon.postMultipart('/json-viewer/', { csrf_token }, [{ name: 'jsonFile', filename: 'near-limit.json', contentType: 'application/json', content: file }]);
   assert.equal(whole.status, 200, whole.text.slice(0, 500));
   assert.doesNotMatch(whole.text, /line \d+, column \d+/, 'the file was cut and read as invalid JSON');
@@ -200,4 +205,85 @@ test('limits: 100 rows make one page and 101 two; 200 columns are all shown and 
     assert.equal(r.status, 200, doc);
     assert.equal(table(r.text), null, doc);
   }
+});
+
+test('the indented text is what jansson writes: escapes, unicode, empty containers, spacing, deep nesting', async () => {
+  const doc = '[ {"s":"a\\"b\\\\c\\/d\\n\\t\\u00e9\\u0001\\ud83d\\ude00", "e":{ }, "a":[ ], "n":[0,-0,12345678901234,1.5e300,-2.50E-3,1E2]},\n\ttrue , false,null ,"é",[[[[1]]]] ]';
+  const r = await view(anon, { json_text: doc });
+  assert.equal(r.status, 200);
+  assert.equal(textarea(r.text), [
+    '[',
+    '    {',
+    '        "s": "a\\"b\\\\c/d\\n\\té\\u0001😀",',
+    '        "e": {},',
+    '        "a": [],',
+    '        "n": [',
+    '            0,',
+    '            0,',
+    '            12345678901234,',
+    '            1.5e+300,',
+    '            -0.0025,',
+    '            100.0',
+    '        ]',
+    '    },',
+    '    true,',
+    '    false,',
+    '    null,',
+    '    "é",',
+    '    [',
+    '        [',
+    '            [',
+    '                [',
+    '                    1',
+    '                ]',
+    '            ]',
+    '        ]',
+    '    ]',
+    ']',
+  ].join('\n'));
+  // Nested so deep that indenting would multiply it: shown as sent.
+  const deep = `${'['.repeat(1500)}${']'.repeat(1500)}`;
+  const d = await view(alice.client, { json_text: deep });
+  assert.equal(d.status, 200);
+  assert.match(d.text, /nested too deeply to indent/);
+  assert.equal(textarea(d.text), deep);
+});
+
+test('bodies read or shown at once hold at most 8 MiB: the last that fits is shown, one byte more is 503 with Retry-After', async () => {
+  const http = await import('node:http');
+  const token = getCsrf((await alice.client.get('/json-viewer/')).text);
+  const overhead = multipart({ csrf_token: token, json_text: '' }).body.length;
+  const doc = (bodySize) => JSON.stringify('x'.repeat(bodySize - overhead - 2)); // a body of bodySize bytes
+  // A 5 MiB body whose page the client does not read: it keeps its share.
+  const { body, contentType } = multipart({ csrf_token: token, json_text: doc(5 * MiB) });
+  assert.equal(body.length, 5 * MiB);
+  const u = new URL('/json-viewer/', server.url);
+  let req;
+  const res = await new Promise((resolve, reject) => {
+    req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: false, headers: {
+      'Content-Type': contentType, 'Content-Length': body.length, Cookie: alice.client.cookieHeader(), 'X-CSRF-Token': token } }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  try {
+    assert.equal(res.statusCode, 200, 'the held document is being shown');
+    const over = await alice.client.postMultipart('/json-viewer/', { csrf_token: token, json_text: doc(3 * MiB + 1) });
+    assert.equal(over.status, 503, `5 MiB held + 3 MiB + 1 byte: ${over.status}`);
+    assert.match(over.headers.get('retry-after') || '', /^\d+$/);
+    const fits = await alice.client.postMultipart('/json-viewer/', { csrf_token: token, json_text: doc(3 * MiB) });
+    assert.equal(fits.status, 200, '5 MiB held + 3 MiB is the budget');
+    assert.equal(textarea(fits.text).length, 3 * MiB - overhead, 'the whole document was sent');
+  } finally {
+    res.destroy();
+    req.destroy();
+  }
+  // Once the held page's client has gone, its share is back; a body larger than the
+  // whole budget goes through alone.
+  let again;
+  for (let i = 0; i < 50; i++) {
+    again = await alice.client.postMultipart('/json-viewer/', { csrf_token: token, json_text: doc(12 * MiB) });
+    if (again.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(again.status, 200, 'the budget was not given back');
 });

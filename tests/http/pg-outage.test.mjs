@@ -9,8 +9,11 @@ import assert from 'node:assert/strict';
 import { startServer, Client, PG_BASE, sleep } from '../lib/server.mjs';
 import { pgCluster } from '../lib/pg-cluster.mjs';
 
+// The database's detail in /health/ is for the metrics token's bearer.
+const TOKEN = 'outage-metrics-token-0123456789';
+
 async function health(c, method = 'GET') {
-  const r = await c.request(method, '/health/');
+  const r = await c.request(method, '/health/', { headers: { authorization: `Bearer ${TOKEN}` } });
   let j = null;
   try { j = JSON.parse(r.text); } catch { /* asserted by the caller */ }
   return { status: r.status, json: j, text: r.text };
@@ -22,7 +25,7 @@ test('health is 500 "error" while PostgreSQL is down and healthy after it restar
   const port = cluster.port;
   let server;
   try {
-    server = await startServer({ db: cluster.fresh('llmmeta_outage_') });
+    server = await startServer({ db: cluster.fresh('llmmeta_outage_'), env: { METRICS_TOKEN: TOKEN } });
     const c = new Client(server.url);
     let h = await health(c);
     assert.equal(h.status, 200, h.text);

@@ -39,7 +39,7 @@ static char datadir[512];
 
 static const char *const vars[] = {"PORT", "BIND", "DATA_DIR", "DATABASE_URL", "PUBLIC_URL", "SECRET_KEY",
 				   "MAX_UPLOAD_BYTES", "MAX_CONTEXT_CHARS", "TRUST_PROXY", "THREADS",
-				   "MAX_API_BODY_BYTES"};
+				   "MAX_API_BODY_BYTES", "HASH_QUEUE", "LOGIN_RATE"};
 
 static int group_setup(void **state)
 {
@@ -288,6 +288,31 @@ static void test_trust_proxy_and_threads(void **state)
 	config_free(&c);
 }
 
+/* The hashing queue and the instance's login rate: 1 is the least of each. */
+static void test_hash_queue_and_login_rate(void **state)
+{
+	(void)state;
+	expect_bad("HASH_QUEUE", "0");
+	expect_bad("HASH_QUEUE", "10001");
+	expect_bad("LOGIN_RATE", "0");
+	expect_bad("LOGIN_RATE", "many");
+	struct config c;
+	load_ok(&c, false);
+	assert_int_equal(c.hash_queue, 16);
+	assert_int_equal(c.login_rate, 300);
+	config_free(&c);
+	setenv("HASH_QUEUE", "1", 1);
+	setenv("LOGIN_RATE", "1", 1);
+	load_ok(&c, false);
+	assert_int_equal(c.hash_queue, 1);
+	assert_int_equal(c.login_rate, 1);
+	config_free(&c);
+	setenv("HASH_QUEUE", "10000", 1);
+	load_ok(&c, false);
+	assert_int_equal(c.hash_queue, 10000);
+	config_free(&c);
+}
+
 /* Once a bug, now fixed: local_secret() checks the length of the secret_key file before trimming it,
  * so a file holding "tooshort" followed by white space (38 bytes) is accepted and
  * the secret becomes the 8 characters "tooshort"; a file of 40 spaces gives the
@@ -355,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sizes, clean_env),
 		cmocka_unit_test_setup(test_trust_proxy_and_threads, clean_env),
 		cmocka_unit_test_setup(test_secret_file_checked_before_trim, clean_env),
+		cmocka_unit_test_setup(test_hash_queue_and_login_rate, clean_env),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

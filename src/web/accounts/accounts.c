@@ -7,6 +7,7 @@
 
 #include "../../auth/auth.h"
 #include "../../auth/password.h"
+#include "../../core/config.h"
 #include "../../core/log.h"
 #include "../../core/util.h"
 #include "../../html/html.h"
@@ -94,6 +95,8 @@ static void signup_post(http_req *r, db *d, struct signup *s)
 
 void page_signup(http_req *r)
 {
+	if (r->method == HTTP_POST && web_hash_elsewhere(r, page_signup))
+		return;
 	db *d = web_db(r);
 	if (!d)
 		return;
@@ -153,6 +156,27 @@ static bool check_password(const struct user *u, const char *pw)
 	return ok && u->id;
 }
 
+bool web_password_attempt(http_req *r, db *d, const char *account, int64_t *attempt, const char *what)
+{
+	int t = auth_throttled(d, account, r->addr);
+	if (t == 0 && auth_attempt_begin(d, account, r->addr, attempt) < 0)
+		t = -1;
+	if (t == 0)
+		return true;
+	/* Fail closed: an attempt that cannot be counted is not tried. */
+	if (t < 0) {
+		http_add_header(r, "Retry-After", "30");
+		buf msg = BUF_INIT;
+		buf_printf(&msg, "%s is not possible right now (the database did not record the attempt). Try again "
+				 "in a moment.", what);
+		http_error(r, 503, msg.oom ? NULL : msg.data);
+		buf_free(&msg);
+	} else {
+		http_error(r, 429, "Too many failed attempts at the password. Wait 15 minutes and try again.");
+	}
+	return false;
+}
+
 static void login_post(http_req *r, db *d, const char *login)
 {
 	const char *pw = http_form(r, "password");
@@ -174,18 +198,7 @@ static void login_post(http_req *r, db *d, const char *login)
 	char keybuf[32];
 	const char *account = auth_account_key(keybuf, sizeof keybuf, u.id, login);
 	int64_t attempt = 0;
-	int t = auth_throttled(d, account, r->addr);
-	if (t == 0 && auth_attempt_begin(d, account, r->addr, &attempt) < 0)
-		t = -1;
-	if (t != 0) {
-		/* Fail closed: an attempt that cannot be counted is not tried. */
-		if (t < 0) {
-			http_add_header(r, "Retry-After", "30");
-			http_error(r, 503, "Logging in is not possible right now (the database did not record the "
-					   "attempt). Try again in a moment.");
-		} else {
-			http_error(r, 429, "Too many failed login attempts. Wait 15 minutes and try again.");
-		}
+	if (!web_password_attempt(r, d, account, &attempt, "Logging in")) {
 		user_clear(&u);
 		return;
 	}
@@ -210,6 +223,13 @@ static void login_post(http_req *r, db *d, const char *login)
 
 void page_login(http_req *r)
 {
+	if (r->method == HTTP_POST && !web_hash_thread() && !auth_login_rate_take(cfg.login_rate)) {
+		http_add_header(r, "Retry-After", "10");
+		http_error(r, 503, "Too many logins are being tried on this site right now. Try again in a moment.");
+		return;
+	}
+	if (r->method == HTTP_POST && web_hash_elsewhere(r, page_login))
+		return;
 	db *d = web_db(r);
 	if (!d)
 		return;

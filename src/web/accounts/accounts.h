@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "../../core/buf.h"
+#include "../../db/db.h"
 #include "../../http/http.h"
 
 void page_signup(http_req *r);
@@ -35,5 +36,19 @@ void connections_page(http_req *r, int status, const char *error, const char *no
 /* True for a ?next= that is safe to redirect to after a login (next.c): a local
  * path, not //host or \host, no control characters. */
 bool next_is_safe(const char *next);
+/* Counts a password typed for `account` (auth_account_key) against the login
+ * throttle before it is checked (accounts.c; auth/throttle.c): true to go on, with
+ * *attempt for auth_attempt_succeeded; false after answering 429 (too many failures)
+ * or 503 ("<what> is not possible right now": the attempt could not be recorded). */
+bool web_password_attempt(http_req *r, db *d, const char *account, int64_t *attempt, const char *what);
+
+/* Password hashing off the HTTP workers (hash_pool.c). A page that hashes calls
+ * web_hash_elsewhere(r, itself) first: true when r was handed to the hashing thread
+ * (which calls the page again) or answered 503, and the page returns; false on the
+ * hashing thread itself, where the page goes on. */
+bool web_hash_elsewhere(http_req *r, http_handler page);
+bool web_hash_thread(void);
+/* Answers the sign-ins still waiting and stops the hashing thread. */
+void web_hash_stop(void);
 
 #endif

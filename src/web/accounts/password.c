@@ -1,6 +1,8 @@
 /* password.c - /accounts/password/change/: the old password, then the new one twice
  * (allauth's field names oldpassword, password1, password2). A change ends every
- * other session of the user and renews this one. */
+ * other session of the user and renews this one. Typing the current password is
+ * throttled as a login is, on the same counts (the account's and the address's):
+ * a stolen session must not be a way to guess the password without limit. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,9 +55,20 @@ static void change_post(http_req *r, db *d, struct change *c)
 	}
 	bool ok = true;
 	/* An account made by signing in with a provider has no password to type. */
-	if (c->has_password && !password_verify(old, u.password_hash)) {
-		buf_puts(&c->e_old, "Please type your current password.");
-		ok = false;
+	if (c->has_password) {
+		char keybuf[32];
+		const char *account = auth_account_key(keybuf, sizeof keybuf, u.id, u.username);
+		int64_t attempt = 0;
+		if (!web_password_attempt(r, d, account, &attempt, "Changing the password")) {
+			user_clear(&u);
+			return;
+		}
+		if (password_verify(old, u.password_hash)) {
+			auth_attempt_succeeded(d, account, attempt);
+		} else {
+			buf_puts(&c->e_old, "Please type your current password.");
+			ok = false;
+		}
 	}
 	ok &= auth_new_password_ok(p1, p2, u.username, u.email, &c->e_new1, &c->e_new2);
 	char hash[128];
@@ -74,6 +87,8 @@ static void change_post(http_req *r, db *d, struct change *c)
 
 void page_password_change(http_req *r)
 {
+	if (r->method == HTTP_POST && web_hash_elsewhere(r, page_password_change))
+		return;
 	db *d = web_db(r);
 	if (!d)
 		return;

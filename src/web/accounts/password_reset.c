@@ -284,6 +284,8 @@ static void key_post(http_req *r, db *d, const char *token, const struct user *u
 
 void page_password_reset_key(http_req *r)
 {
+	if (r->method == HTTP_POST && web_hash_elsewhere(r, page_password_reset_key))
+		return;
 	db *d = web_db(r);
 	if (!d)
 		return;

@@ -17,6 +17,7 @@
 #include "../ask.h"
 #include "../context.h"
 #include "../errors.h"
+#include "../site/site.h"
 #include "routes.h"
 
 static void redirect_with_slash(http_req *r)
@@ -114,11 +115,18 @@ size_t app_body_limit(http_req *r)
 	}
 	if (r->route_result == ROUTE_FOUND && (r->route->flags & WHOLE_FILES))
 		r->file_keep = 0; /* whoever posts, within their limit, the file is read whole */
+	if (r->route_result == ROUTE_FOUND && (r->route->flags & WHOLE_FILES) && r->method == HTTP_POST) {
+		/* The JSON viewer: anonymous visitors post less, and every post's memory is
+		 * taken from the viewer's budget before its body is read. */
+		bool multipart = type && strncasecmp(type, "multipart/form-data", 19) == 0;
+		size_t limit = multipart ? cfg.max_upload_bytes : small;
+		if (web_session(r) < 0 || !r->user.id)
+			limit = small < VIEWER_ANON_BODY ? small : VIEWER_ANON_BODY;
+		return json_viewer_admit(r, limit) ? limit : small;
+	}
 	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) || !type ||
 	    strncasecmp(type, "multipart/form-data", 19) != 0 || web_session(r) < 0 || !r->user.id)
 		return small;
-	if (r->route->flags & WHOLE_FILES)
-		return cfg.max_upload_bytes;
 	/* Refused before a byte of the file is read: the user has as many questions in
 	 * flight as one may (the same check as ask_job_start's, which takes the place). */
 	if (ask_limit_full(r->user.id)) {

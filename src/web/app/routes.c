@@ -21,7 +21,7 @@ const struct route app_routes[] = {
 	{"/delete_conversation/<uuid>/", HTTP_GET | HTTP_POST, page_delete_conversation, USER},
 	{"/export/messages.csv", HTTP_GET, page_export, USER},
 	{"/export/messages.jsonl", HTTP_GET, page_export, USER},
-	/* Anonymous visitors may post 1 MiB here, logged-in users MAX_UPLOAD_BYTES. */
+	/* Anonymous visitors may post VIEWER_ANON_BODY (site.h) here, logged-in users MAX_UPLOAD_BYTES. */
 	{"/json-viewer/", HTTP_GET | HTTP_POST, page_json_viewer, UPLOAD | WHOLE_FILES},
 	{"/accounts/signup/", HTTP_GET | HTTP_POST, page_signup, 0},
 	{"/accounts/login/", HTTP_GET | HTTP_POST, page_login, 0},

@@ -37,6 +37,7 @@ void app_stop(void)
 {
 	llm_engine_stop();
 	ask_heartbeat_stop();
+	web_hash_stop(); /* the sign-ins still waiting are answered */
 }
 
 void app_shutdown(void)

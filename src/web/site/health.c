@@ -2,7 +2,9 @@
  * reads, POST that it takes a write (a keep-alive row inserted and deleted in one
  * transaction). Monitoring reads the JSON. A database failure is a 500 that says
  * only "database unavailable": the page is public, and the driver's text names
- * hosts and ports; the reason goes to the log. */
+ * hosts and ports; the reason goes to the log. The page being public, an anonymous
+ * visitor learns only the status: the database's figures (how many conversations,
+ * the latest one's date, the backend) are for whoever may read /metrics. */
 #include <jansson.h>
 #include <stdlib.h>
 
@@ -45,21 +47,28 @@ void page_health(http_req *r)
 	else if (health_read(d, &h) < 0 || (writing && health_write(d) < 0))
 		why = db_errmsg(d);
 
+	bool detail = web_metrics_reader(r);
 	json_t *dbj = json_object();
 	json_object_set_new(dbj, "backend", json_string(d ? db_backend_name(d) : "unknown"));
 	if (why) {
 		log_error("health: %s", why);
 		json_object_set_new(dbj, "activity_type", json_string(writing ? "write_operation" : "read_operation"));
-		send_json(r, 500,
-			  json_pack("{s:s, s:s, s:o, s:s, s:s}", "status", "error", "timestamp", ts, "database", dbj,
-				    "error", "database unavailable", "message", "The database check failed."));
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "status", "error", "timestamp", ts, "error",
+				      "database unavailable", "message", "The database check failed.");
+		if (j && detail)
+			json_object_set(j, "database", dbj);
+		json_decref(dbj);
+		send_json(r, 500, j);
 		return;
 	}
 	json_object_set_new(dbj, "total_conversations", json_integer(h.conversations));
 	json_object_set_new(dbj, "latest_conversation_date", iso_or_null(h.has_latest, h.latest_message));
 	json_object_set_new(dbj, "activity_type", json_string(writing ? "write_operation" : "read_operation"));
-	send_json(r, 200,
-		  json_pack("{s:s, s:s, s:o, s:s}", "status", "healthy", "timestamp", ts, "database", dbj, "message",
-			    writing ? "Database read and write operations succeeded."
-				    : "Database read operations succeeded."));
+	json_t *j = json_pack("{s:s, s:s, s:s}", "status", "healthy", "timestamp", ts, "message",
+			      writing ? "Database read and write operations succeeded."
+				      : "Database read operations succeeded.");
+	if (j && detail)
+		json_object_set(j, "database", dbj);
+	json_decref(dbj);
+	send_json(r, 200, j);
 }

@@ -10,9 +10,21 @@
  * The form's "Download" button (action=download) sends the edited text back as an
  * attachment, which works without JavaScript. A post with `answer` instead (the
  * conversation page's "Open in JSON viewer") shows a JSON document of one of the
- * user's answers, read from the database (docs/json-viewer.md). */
+ * user's answers, read from the database (docs/json-viewer.md).
+ *
+ * Memory: a valid document's page is streamed (http_send_stream). The tree is parsed
+ * to check the document and to make the table's page, then freed; the text area is
+ * indented from the posted text as the client reads (json_pretty.c), so a response
+ * holds the text (which the request holds anyway) and the table, not a page several
+ * times the document's size. The bodies being read, checked or shown at once, all
+ * clients together, hold at most VIEWER_BUDGET, taken from their Content-Length
+ * before a byte is read (json_viewer_admit; one is always let through, so the
+ * largest allowed document works alone); past it, 503 with Retry-After. Indenting costs at
+ * most PRETTY_FACTOR times the text: a document nested so deep that its indentation
+ * would pass that is shown as sent. */
 #include <jansson.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +39,7 @@
 #include "../../model/answer.h"
 #include "../answer_json.h"
 #include "../context.h"
+#include "json_pretty.h"
 #include "site.h"
 
 #define ROWS_PER_PAGE 100
@@ -35,17 +48,18 @@
 #define MAX_COLUMNS 200
 /* Characters of the offending line shown on each side of the error's column. */
 #define ERROR_CONTEXT 60
+/* Bytes of posted bodies being read, parsed or shown at once, all clients together. */
+#define VIEWER_BUDGET ((size_t)8 * 1024 * 1024)
+/* The indented text may be this many times the posted text (plus PRETTY_SLACK). */
+#define PRETTY_FACTOR 8
+#define PRETTY_SLACK ((size_t)64 * 1024)
+/* Text indented (then escaped) at a time, as the client reads. */
+#define STREAM_PIECE ((size_t)16 * 1024)
 
-/* ---- writing JSON: 4-space indent for the text area, compact for table cells ---- */
+/* ---- writing JSON compact, for table cells ---- */
 
-/* Writes v as JSON text into b. With html set, the text goes on into html escaped,
- * 64 KiB at a time, so that a large document is never held twice as text. */
-static void write_json(buf *b, const json_t *v, int indent, int depth, buf *html)
+static void write_json(buf *b, const json_t *v, int indent, int depth)
 {
-	if (html && b->len >= 64 * 1024) {
-		html_textn(html, b->data, b->len);
-		buf_reset(b);
-	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 	case JSON_ARRAY: {
@@ -77,7 +91,7 @@ static void write_json(buf *b, const json_t *v, int indent, int depth, buf *html
 			} else {
 				item = json_array_get(v, i);
 			}
-			write_json(b, item, indent, depth + 1, html);
+			write_json(b, item, indent, depth + 1);
 		}
 		if (indent) {
 			buf_putc(b, '\n');
@@ -98,8 +112,8 @@ static void write_json(buf *b, const json_t *v, int indent, int depth, buf *html
 
 /* ---- the page ---- */
 
-/* The form; its text area holds text, or the document doc pretty-printed. */
-static void form(buf *b, http_req *r, const char *text, const json_t *doc, const char *filename)
+/* The form up to its text area's content. */
+static void form_head(buf *b, http_req *r, const char *filename)
 {
 	html_printf(b,
 		    "<form id=\"jv\" class=\"json-viewer\" method=\"post\" action=\"/json-viewer/\" "
@@ -111,29 +125,35 @@ static void form(buf *b, http_req *r, const char *text, const json_t *doc, const
 		    "<div class=\"field\"><label for=\"jv-text\">JSON</label>\n"
 		    /* The newline after the tag is dropped by the HTML parser, so a document
 		     * that starts with one keeps it. */
-		    "<textarea id=\"jv-text\" name=\"json_text\" rows=\"20\" spellcheck=\"false\">\n%s",
-		    auth_csrf_token(r), filename ? filename : "", text ? text : "");
-	if (doc) {
-		buf pretty = BUF_INIT;
-		write_json(&pretty, doc, 4, 0, b);
-		html_textn(b, pretty.data ? pretty.data : "", pretty.len);
-		if (pretty.oom)
-			b->oom = true;
-		buf_free(&pretty);
-	}
+		    "<textarea id=\"jv-text\" name=\"json_text\" rows=\"20\" spellcheck=\"false\">\n",
+		    auth_csrf_token(r), filename ? filename : "");
+}
+
+/* The rest of the form after the text area's content. */
+static void form_tail(buf *b)
+{
 	html_raw(b, "</textarea></div>\n<div class=\"actions\">"
 		    "<button type=\"submit\" name=\"action\" value=\"format\">Format</button>\n<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"download\">Download</button></div>\n"
 		    "</form>\n");
 }
 
+/* The form; its text area holds text (or nothing). */
+static void form(buf *b, http_req *r, const char *text, const char *filename)
+{
+	form_head(b, r, filename);
+	if (text)
+		html_textn(b, text, strlen(text));
+	form_tail(b);
+}
+
 static void begin(buf *b, http_req *r)
 {
 	/* What app_body_limit allows this visitor to post here. */
-	size_t limit = r->user.id || cfg.max_upload_bytes < WEB_SMALL_BODY ? cfg.max_upload_bytes : WEB_SMALL_BODY;
+	size_t limit = r->user.id || cfg.max_upload_bytes < VIEWER_ANON_BODY ? cfg.max_upload_bytes : VIEWER_ANON_BODY;
 	page_begin(b, r, "JSON viewer", "json");
 	html_printf(b,
 		    "<h1>JSON viewer</h1>\n<script src=\"%s\" defer></script>\n"
-		    "<p class=\"lead\">Upload or paste a JSON document (up to %.1f MiB%s): it is checked, "
+		    "<p class=\"lead\">Upload or paste a JSON document (up to %.2f MiB%s): it is checked, "
 		    "pretty-printed for editing, and an array of objects is also shown as a table.</p>\n",
 		    asset_url("/static/json-viewer.js"), (double)limit / (1024 * 1024),
 		    r->user.id || limit == cfg.max_upload_bytes ? "" : "; more when logged in");
@@ -201,7 +221,7 @@ static void cell(buf *b, const json_t *v)
 		html_raw(b, "</td>");
 	} else {
 		buf j = BUF_INIT;
-		write_json(&j, v, 0, 0, NULL);
+		write_json(&j, v, 0, 0);
 		html_raw(b, json_is_object(v) || json_is_array(v) ? "<td><code>" : "<td class=\"scalar\">");
 		html_textn(b, j.data ? j.data : "", j.len);
 		html_raw(b, json_is_object(v) || json_is_array(v) ? "</code></td>" : "</td>");
@@ -338,25 +358,180 @@ static bool answer_document(http_req *r, const char *answer, buf *out)
 	return rc == 1;
 }
 
-/* A posted document: sent back as a file (action=download), or checked and shown. */
-static void show_posted(http_req *r, const char *text, size_t len, const char *filename)
+/* ---- the budget of documents being shown ---- */
+
+static pthread_mutex_t budget_mu = PTHREAD_MUTEX_INITIALIZER;
+static size_t budget_used, budget_users;
+static size_t since_trim; /* bytes taken since the last malloc_trim */
+
+/* Takes n bytes of VIEWER_BUDGET; always granted to the only user. */
+static bool budget_take(size_t n)
+{
+	pthread_mutex_lock(&budget_mu);
+	bool ok = !budget_users || (n <= VIEWER_BUDGET && budget_used <= VIEWER_BUDGET - n);
+	if (ok) {
+		budget_used += n;
+		budget_users++;
+		since_trim += n;
+	}
+	pthread_mutex_unlock(&budget_mu);
+	return ok;
+}
+
+/* Gives n back; the last one out gives the freed memory back to the system, so
+ * that a burst of large documents does not stay in the process's size. */
+static void budget_give(size_t n)
+{
+	pthread_mutex_lock(&budget_mu);
+	budget_used -= n;
+	bool trim = --budget_users == 0 && since_trim > VIEWER_ANON_BODY;
+	if (trim)
+		since_trim = 0;
+	pthread_mutex_unlock(&budget_mu);
+	if (trim)
+		malloc_trim(0);
+}
+
+struct admission {
+	size_t taken;
+};
+
+static void admission_close(http_req *r, bool completed)
+{
+	(void)completed;
+	struct admission *a = r->job;
+	budget_give(a->taken);
+	free(a);
+	r->job = NULL;
+}
+
+bool json_viewer_admit(http_req *r, size_t limit)
+{
+	const char *cl = http_header(r, "Content-Length");
+	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : limit;
+	if (declared > limit)
+		return true; /* refused as too large (413), reading nothing */
+	struct admission *a = malloc(sizeof *a);
+	if (!a || !budget_take((size_t)declared)) {
+		free(a);
+		http_add_header(r, "Retry-After", "5");
+		http_error(r, 503, "Too many JSON documents are being read or shown right now. Try again in a moment.");
+		return false;
+	}
+	a->taken = (size_t)declared;
+	r->job = a;
+	r->on_close = admission_close;
+	return true;
+}
+
+/* ---- the streamed page ---- */
+
+struct view {
+	buf pending; /* bytes ready to send, from off on */
+	size_t off;
+	int stage;   /* 0: head; 1: the text area's text; 2: tail; 3: done */
+	buf head, tail, piece;
+	struct json_pretty pretty;
+	bool as_sent; /* the text as posted, not indented */
+	char *owned;  /* the text, when the request does not hold it */
+};
+
+static void view_free(void *cls)
+{
+	struct view *v = cls;
+	buf_free(&v->pending);
+	buf_free(&v->head);
+	buf_free(&v->tail);
+	buf_free(&v->piece);
+	free(v->owned);
+	free(v);
+}
+
+/* The next piece of the text area's text, escaped, into v->pending; false at its end. */
+static bool next_text(struct view *v)
+{
+	struct json_pretty *p = &v->pretty;
+	bool more;
+	buf_reset(&v->piece);
+	if (v->as_sent) {
+		size_t n = p->len - p->pos < STREAM_PIECE ? p->len - p->pos : STREAM_PIECE;
+		while (p->pos + n < p->len && n && ((unsigned char)p->s[p->pos + n] & 0xC0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+		buf_append(&v->piece, p->s + p->pos, n);
+		p->pos += n;
+		more = p->pos < p->len;
+	} else {
+		more = json_pretty_step(p, &v->piece, STREAM_PIECE);
+	}
+	html_textn(&v->pending, v->piece.data ? v->piece.data : "", v->piece.len);
+	if (v->piece.oom)
+		v->pending.oom = true;
+	return more;
+}
+
+/* part (the head or the tail) becomes what is sent next; on to the next stage. */
+static void send_next(struct view *v, buf *part)
+{
+	buf_free(&v->pending);
+	v->pending = *part;
+	*part = (buf)BUF_INIT;
+	v->stage++;
+}
+
+static long view_read(void *cls, char *out, size_t max)
+{
+	struct view *v = cls;
+	while (v->off == v->pending.len) {
+		buf_reset(&v->pending);
+		v->off = 0;
+		switch (v->stage) {
+		case 0: send_next(v, &v->head); break;
+		case 1:
+			if (!next_text(v))
+				v->stage = 2;
+			break;
+		case 2: send_next(v, &v->tail); break;
+		default: return HTTP_STREAM_END;
+		}
+		if (v->pending.oom)
+			return HTTP_STREAM_ERROR;
+	}
+	size_t n = v->pending.len - v->off < max ? v->pending.len - v->off : max;
+	memcpy(out, v->pending.data + v->off, n);
+	v->off += n;
+	return (long)n;
+}
+
+/* A posted document: sent back as a file (action=download), or checked and shown.
+ * owned, when set, is text's own allocation, which the page then takes. */
+static void show_posted(http_req *r, const char *text, size_t len, const char *filename, char *owned)
 {
 	const char *action = http_form(r, "action");
 	if (action && strcmp(action, "download") == 0 && len) {
 		download(r, text, len, filename);
+		free(owned);
 		return;
 	}
 	buf b = BUF_INIT;
-	begin(&b, r);
 	if (!len || str_blank(text)) {
+		begin(&b, r);
 		form_errors(&b, "Choose a JSON file or paste a JSON document.");
-		form(&b, r, NULL, NULL, filename);
+		form(&b, r, NULL, filename);
 		page_end(&b);
 		page_send(r, 400, &b);
+		free(owned);
 		return;
 	}
+	struct view *v = calloc(1, sizeof *v);
+	if (!v) {
+		free(owned);
+		http_error(r, 500, NULL);
+		return;
+	}
+	v->owned = owned;
 	json_error_t err;
 	json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, &err);
+	begin(&b, r);
 	if (!doc) {
 		html_raw(&b, "<div class=\"json-invalid\" role=\"alert\">\n");
 		if (err.line > 0)
@@ -367,25 +542,37 @@ static void show_posted(http_req *r, const char *text, size_t len, const char *f
 		if (err.line > 0)
 			error_excerpt(&b, text, len, err.line, err.column);
 		html_raw(&b, "</div>\n");
-		form(&b, r, text, NULL, filename); /* as sent: the line and column point into it */
+		form(&b, r, text, filename); /* as sent: the line and column point into it */
 		page_end(&b);
 		page_send(r, 400, &b);
+		view_free(v);
 		return;
 	}
-	html_raw(&b, "<p class=\"notice\" role=\"status\">The JSON is valid.</p>\n");
-	form(&b, r, NULL, doc, filename);
-	table(&b, doc, http_form(r, "page"));
+	/* The table's page is made now, from the tree; the text area's text later, from
+	 * the text, as the client reads it. */
+	table(&v->tail, doc, http_form(r, "page"));
 	json_decref(doc);
-	/* A large document's tree was many small blocks, which the allocator would keep
-	 * in this thread's arena after they are freed: give them back. */
-	if (len > WEB_SMALL_BODY)
-		malloc_trim(0);
-	page_end(&b);
-	if (b.oom)
+	v->as_sent = json_pretty_length(text, len, PRETTY_FACTOR * len + PRETTY_SLACK) == (size_t)-1;
+	html_raw(&b, "<p class=\"notice\" role=\"status\">The JSON is valid.</p>\n");
+	if (v->as_sent)
+		html_raw(&b, "<p class=\"notice\">It is nested too deeply to indent: it is shown as sent.</p>\n");
+	form_head(&b, r, filename);
+	v->head = b;
+	buf tail = BUF_INIT;
+	form_tail(&tail);
+	buf_append(&tail, v->tail.data ? v->tail.data : "", v->tail.len);
+	page_end(&tail);
+	if (v->tail.oom)
+		tail.oom = true;
+	buf_free(&v->tail);
+	v->tail = tail;
+	v->pretty = (struct json_pretty){.s = text, .len = len};
+	if (v->head.oom || v->tail.oom) {
+		view_free(v);
 		http_error(r, 500, "The document is too large to show.");
-	else
-		page_send(r, 200, &b);
-	buf_free(&b);
+		return;
+	}
+	http_send_stream(r, 200, "text/html; charset=utf-8", view_read, view_free, v);
 }
 
 void page_json_viewer(http_req *r)
@@ -393,7 +580,7 @@ void page_json_viewer(http_req *r)
 	if (r->method != HTTP_POST) {
 		buf b = BUF_INIT;
 		begin(&b, r);
-		form(&b, r, NULL, NULL, NULL);
+		form(&b, r, NULL, NULL);
 		page_end(&b);
 		page_send(r, 200, &b);
 		return;
@@ -402,13 +589,16 @@ void page_json_viewer(http_req *r)
 	const http_file *f = http_file_get(r, "jsonFile");
 	if (answer) {
 		buf doc = BUF_INIT;
-		if (answer_document(r, answer, &doc))
-			show_posted(r, doc.data, doc.len, "answer.json");
+		if (answer_document(r, answer, &doc)) {
+			size_t len;
+			char *text = buf_detach(&doc, &len);
+			show_posted(r, text, len, "answer.json", text);
+		}
 		buf_free(&doc);
 	} else if (f && f->data.len) {
-		show_posted(r, f->data.data, f->data.len, f->filename);
+		show_posted(r, f->data.data, f->data.len, f->filename, NULL);
 	} else {
 		const char *text = http_form(r, "json_text");
-		show_posted(r, text, text ? strlen(text) : 0, http_form(r, "filename"));
+		show_posted(r, text, text ? strlen(text) : 0, http_form(r, "filename"), NULL);
 	}
 }

@@ -62,9 +62,11 @@ static bool bearer_ok(http_req *r)
 	return sodium_memcmp(h, token_hash, sizeof h) == 0;
 }
 
+bool web_metrics_reader(http_req *r) { return bearer_ok(r) || (web_session(r) == 0 && r->user.admin); }
+
 void page_metrics(http_req *r)
 {
-	if (!bearer_ok(r) && (web_session(r) < 0 || !r->user.admin)) {
+	if (!web_metrics_reader(r)) {
 		if (!cfg.metrics_token) {
 			http_error(r, 404, NULL);
 			return;
