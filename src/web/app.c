@@ -17,8 +17,10 @@
 #include "../http/router.h"
 #include "../llm/llm.h"
 #include "../oauth/oauth.h"
-#include "api.h"
-#include "ask.h"
+#include "api/api.h"
+#include "ask/ask.h"
+#include "call/call.h"
+#include "call/recorder.h"
 
 enum {
 	USER = 1,       /* anonymous visitors are sent to the login page */
@@ -99,15 +101,14 @@ void app_init(void)
 void app_stop(void)
 {
 	llm_engine_stop();
-	ask_heartbeat_stop();
+	call_heartbeat_stop();
 }
 
 void app_shutdown(void)
 {
 	app_stop();
 	app_reset_stop(); /* the password reset mails still queued */
-	api_stop(); /* after the last request: every call's record is written */
-	ask_pending_stop();
+	call_recorder_stop(); /* after the last request: every call's record is written */
 	app_instance_stop();
 	metrics_unregister_all();
 	oauth_cleanup();

@@ -11,7 +11,7 @@
 #include "../html/html.h"
 #include "../html/layout.h"
 #include "../http/assets.h"
-#include "ask.h"
+#include "ask/ask.h"
 #include "web.h"
 
 static void show(http_req *r, db *d, struct ask_form *f, int status, const char *notice)

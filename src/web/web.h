@@ -89,10 +89,6 @@ void page_api_keys(http_req *r);
 void page_api_key_revoke(http_req *r);
 void page_api_models(http_req *r);
 void page_api_chat(http_req *r);
-/* Stops what the API's calls use after the last request (app_shutdown): the
- * streams' heartbeat, and the writer that records the calls in batches once its
- * queue is written (api_writer.c). */
-void api_stop(void);
 /* Sign-in with Google, GitHub or an OpenID Connect issuer (social.c, connections.c;
  * docs/sign-in.md). */
 void page_social_login(http_req *r);

@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "../core/config.h"
+#include "../../core/config.h"
 #include "ask.h"
 
 static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;

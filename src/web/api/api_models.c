@@ -5,8 +5,8 @@
 
 #include <jansson.h>
 
-#include "../llm/llm.h"
-#include "web.h"
+#include "../../llm/llm.h"
+#include "../web.h"
 
 void page_api_models(http_req *r)
 {

@@ -6,11 +6,11 @@
  * it starts and gives the bytes back; a request that ends before gives both back. */
 #include <stdlib.h>
 
-#include "../core/config.h"
-#include "../core/util.h"
+#include "../../core/config.h"
+#include "../../core/util.h"
 #include "api.h"
-#include "ask.h"
-#include "web.h"
+#include "../ask/ask.h"
+#include "../web.h"
 
 struct api_slot {
 	int64_t user;

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../auth/auth.h"
-#include "../core/util.h"
-#include "../html/html.h"
-#include "../html/layout.h"
-#include "../model/apikey.h"
-#include "web.h"
+#include "../../auth/auth.h"
+#include "../../core/util.h"
+#include "../../html/html.h"
+#include "../../html/layout.h"
+#include "../../model/apikey.h"
+#include "../web.h"
 
 #define MAX_NAME 100
 #define MAX_DAYS 3650
