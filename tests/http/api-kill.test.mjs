@@ -65,3 +65,36 @@ test('SIGKILL right after complete answers loses none of them', async () => {
     await fake.close();
   }
 });
+
+test('an API call in flight at SIGKILL is on record from its start: interrupted after the restart', async () => {
+  const fake = await startFakeProvider();
+  const db = freshDatabase();
+  const env = { LLM_API_URL: fake.url, LLM_MODELS: 'slow-30000' };
+  let server = await startServer({ env, db });
+  try {
+    const username = uniq('inflight');
+    await createUser(server, { username, email: `${username}@example.org`, password: 'a-long-password-42' });
+    const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: server.env })).stdout.trim();
+    const ctl = new AbortController();
+    // A stream starts (200) with its first beat, while the model is still silent.
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST', signal: ctl.signal,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'slow-30000', stream: true, messages: [{ role: 'user', content: 'in flight at the kill' }] }),
+    });
+    assert.equal(res.status, 200, 'the call started');
+    assert.equal(fake.requests.length, 1, 'the provider has it');
+    server.proc.kill('SIGKILL');
+    await server.exited;
+    ctl.abort();
+    server = await startServer({ env, db });
+    const rows = dbQuery(server, "SELECT role, status, source, error FROM messages WHERE content = 'in flight at the kill'");
+    assert.equal(rows.length, 1, 'the question is on record');
+    assert.equal(rows[0].role, 'user');
+    assert.equal(rows[0].source, 'api');
+    assert.equal(rows[0].status, 'interrupted');
+  } finally {
+    await server.stop();
+    await fake.close();
+  }
+});
