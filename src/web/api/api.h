@@ -62,6 +62,12 @@ struct api_call {
 	struct message q, a;
 	char title[81];
 	struct call_record begin_rec, end_rec;
+	/* The question's outcome, moved into q by the recorder: once the call has begun
+	 * on record, q is read on the recorder's thread alone. */
+	char q_status[16];
+	char *q_error;
+	int64_t q_elapsed_ms;
+	bool q_final;
 };
 
 /* api_call.c */

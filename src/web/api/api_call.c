@@ -47,6 +47,7 @@ static void api_free(struct call *call)
 		llm_anthropic_stream_free(c->tr);
 	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
 		llm_scrubber_free(&c->content[i]);
+	free(c->q_error);
 	message_clear(&c->q);
 	message_clear(&c->a);
 	free(c->client_model);

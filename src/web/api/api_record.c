@@ -38,8 +38,17 @@ static int write_end(db *d, struct call_record *const *recs, size_t n)
 {
 	struct apicall *calls[512];
 	assert(n <= 512);
-	for (size_t i = 0; i < n; i++)
-		calls[i] = &CALL_OF(recs[i], end_rec)->rec;
+	for (size_t i = 0; i < n; i++) {
+		struct api_call *c = CALL_OF(recs[i], end_rec);
+		if (!c->q_final) {
+			c->q_final = true;
+			snprintf(c->q.status, sizeof c->q.status, "%s", c->q_status);
+			c->q.error = c->q_error;
+			c->q_error = NULL;
+			c->q.elapsed_ms = c->q_elapsed_ms;
+		}
+		calls[i] = &c->rec;
+	}
 	return apicall_record(d, calls, n);
 }
 
@@ -95,9 +104,9 @@ void api_record_outcome(struct api_call *c)
 		}
 	}
 	struct message *q = &c->q, *a = &c->a;
-	snprintf(q->status, sizeof q->status, "%s", status);
-	q->error = dup_or_null(res->error);
-	q->elapsed_ms = res->elapsed_ms;
+	snprintf(c->q_status, sizeof c->q_status, "%s", status);
+	c->q_error = dup_or_null(res->error);
+	c->q_elapsed_ms = res->elapsed_ms;
 	bool has_answer = c->call.state == CALL_COMPLETE || c->call.answer.len || tools;
 	if (!has_answer) {
 		free(finish);

@@ -120,7 +120,7 @@ static void write_waiting(db *d)
 		written++;
 	}
 	if (written)
-		log_info("recorder: %zu records that had waited for the database are written", written);
+		log_info("recorder: %zu answers that had waited for the database are recorded", written);
 }
 
 static void drain(void *arg)
