@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startServer, dbQuery, createUser, runCli, uniq, freshDatabase } from '../lib/server.mjs';
+import { startServer, dbQuery, freshDatabase } from '../lib/server.mjs';
+import { apiKeyHolder } from '../lib/scripted-provider.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
 test('SIGKILL right after complete answers loses none of them', async () => {
@@ -15,9 +16,7 @@ test('SIGKILL right after complete answers loses none of them', async () => {
   const env = { LLM_API_URL: fake.url, LLM_MODELS: 'echo,chunky' };
   let server = await startServer({ env, db });
   try {
-    const username = uniq('kill');
-    await createUser(server, { username, email: `${username}@example.org`, password: 'a-long-password-42' });
-    const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: server.env })).stdout.trim();
+    const { key } = await apiKeyHolder(server, 'kill');
     const client = new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
     const received = [];
     let killed = false;
@@ -72,9 +71,7 @@ test('an API call in flight at SIGKILL is on record from its start: interrupted 
   const env = { LLM_API_URL: fake.url, LLM_MODELS: 'slow-30000' };
   let server = await startServer({ env, db });
   try {
-    const username = uniq('inflight');
-    await createUser(server, { username, email: `${username}@example.org`, password: 'a-long-password-42' });
-    const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: server.env })).stdout.trim();
+    const { key } = await apiKeyHolder(server, 'inflight');
     const ctl = new AbortController();
     // A stream starts (200) with its first beat, while the model is still silent.
     const res = await fetch(`${server.url}/v1/chat/completions`, {

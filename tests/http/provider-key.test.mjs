@@ -6,9 +6,9 @@
 // as "[key]".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import OpenAI from 'openai';
-import { startServer, dbQuery, getCsrf, createUser, runCli, uniq } from '../lib/server.mjs';
+import { startServer, dbQuery, getCsrf } from '../lib/server.mjs';
+import { startScriptedProvider, apiKeyHolder } from '../lib/scripted-provider.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { multipart } from '../lib/client.mjs';
 
@@ -41,17 +41,10 @@ function provider(req, res, j) {
 }
 
 before(async () => {
-  prov = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', () => { let j = {}; try { j = JSON.parse(body); } catch {} provider(req, res, j); });
-  });
-  await new Promise((r) => prov.listen(0, '127.0.0.1', r));
-  server = await startServer({ env: { LLM_API_URL: `http://127.0.0.1:${prov.address().port}/v1`, LLM_API_KEY: KEY, LLM_MODELS: 'split,meta' } });
+  prov = await startScriptedProvider(provider);
+  server = await startServer({ env: { LLM_API_URL: prov.url, LLM_API_KEY: KEY, LLM_MODELS: 'split,meta' } });
   alice = await signedUpClient(server.url, 'pk');
-  const username = uniq('pkapi');
-  assert.equal((await createUser(server, { username, email: `${username}@example.org`, password: 'a-long-password-42' })).code, 0);
-  apiUser = (await runCli(['apikey', '--username', username, '--name', 't'], { env: server.env })).stdout.trim();
+  apiUser = (await apiKeyHolder(server, 'pkapi')).key;
 });
 after(async () => { await server?.stop(); prov?.close(); });
 

@@ -50,9 +50,7 @@ struct api_call {
 	char cmpl_id[48];            /* chatcmpl-..., for translated answers */
 	char *client_model;          /* the model as the client named it */
 	const char *prov_model;      /* the provider's name of the model */
-	buf out;                     /* bytes for the client not sent yet */
 	buf tail;                    /* an error event that ends the stream: sent after the record, as [DONE] is */
-	size_t out_off;
 	buf body;                    /* a whole (non-streamed) answer, as the client gets it */
 	json_t *whole;               /* the translated whole answer (Anthropic), for the record */
 	struct llm_anthropic_stream *tr;

@@ -29,7 +29,7 @@
 static void api_beat(struct call *call)
 {
 	/* An SSE comment, which clients skip. */
-	buf_puts(&((struct api_call *)call)->out, ": keep-alive\n\n");
+	buf_puts(&call->out, ": keep-alive\n\n");
 }
 
 static void api_end(struct call *call);
@@ -39,7 +39,6 @@ static void api_free(struct call *call)
 	struct api_call *c = (struct api_call *)call;
 	if (call->counted)
 		ask_limit_give(call->user_id);
-	buf_free(&c->out);
 	buf_free(&c->tail);
 	buf_free(&c->body);
 	json_decref(c->whole);
@@ -113,7 +112,7 @@ static void put_event(buf *to, const char *data, size_t len)
 static void queue_event(struct api_call *c, const char *data, size_t len)
 {
 	c->call.last_out = mono_ms();
-	put_event(&c->out, data, len);
+	put_event(&c->call.out, data, len);
 }
 
 /* An error event mid-stream, the shape OpenAI itself sends, into the stream's
@@ -207,7 +206,7 @@ static void flush_held(struct api_call *c)
 		char *s = chunk ? json_dumps(chunk, JSON_COMPACT) : NULL;
 		json_decref(chunk);
 		if (s)
-			put_event(&c->out, s, strlen(s));
+			put_event(&c->call.out, s, strlen(s));
 		free(s);
 	}
 }
@@ -346,10 +345,10 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 		 * as [DONE] does, and no error of ours follows it. */
 		size_t a, b;
 		bool error = api_json_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0);
-		pass_chunk(c, error ? &c->tail : &c->out, data, len);
+		pass_chunk(c, error ? &c->tail : &c->call.out, data, len);
 		c->error_sent |= error;
 	}
-	if (c->out.len - c->out_off > API_MAX_PENDING)
+	if (call_out_waiting(&c->call) > API_MAX_PENDING)
 		too_large(c);
 	if (c->stream)
 		call_wake(&c->call);
@@ -377,7 +376,7 @@ static void queue_end(struct api_call *c)
 	c->ended = true;
 	flush_held(c);
 	if (c->call.res.status == LLM_OK && c->record_rc == 0) {
-		buf_puts(&c->out, "data: [DONE]\n\n");
+		buf_puts(&c->call.out, "data: [DONE]\n\n");
 		return;
 	}
 	if (c->record_rc < 0 && c->call.res.status == LLM_OK) {
@@ -386,7 +385,7 @@ static void queue_end(struct api_call *c)
 	} else if (!c->error_sent) {
 		queue_error(c, c->call.res.timeout ? "timeout" : "api_error", c->call.res.error);
 	}
-	buf_append(&c->out, c->tail.data ? c->tail.data : "", c->tail.len);
+	buf_append(&c->call.out, c->tail.data ? c->tail.data : "", c->tail.len);
 }
 
 void api_call_committed(struct api_call *c, int rc)
@@ -404,15 +403,8 @@ static long stream_read(void *cls, char *out, size_t max)
 {
 	struct api_call *c = cls;
 	call_lock(&c->call);
-	size_t avail = c->out.len - c->out_off;
-	if (avail) {
-		size_t n = avail < max ? avail : max;
-		memcpy(out, c->out.data + c->out_off, n);
-		c->out_off += n;
-		if (c->out_off == c->out.len) {
-			buf_reset(&c->out);
-			c->out_off = 0;
-		}
+	size_t n = call_out_take(&c->call, out, max);
+	if (n) {
 		call_unlock(&c->call);
 		return (long)n;
 	}
@@ -466,7 +458,7 @@ static void on_resume(http_req *r)
 	/* A stream starts with its first bytes; a stream that failed before any came
 	 * is answered like a whole call, with the error's status. */
 	bool start = c->stream && !c->started &&
-		     (c->out.len > c->out_off || (c->committed && c->call.res.status == LLM_OK && c->record_rc == 0));
+		     (call_out_waiting(&c->call) || (c->committed && c->call.res.status == LLM_OK && c->record_rc == 0));
 	if (start) {
 		c->started = true;
 		if (c->committed)

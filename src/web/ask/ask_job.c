@@ -40,7 +40,6 @@ static void job_free(struct call *c)
 	assert(!j->recorded || j->told);
 	if (c->counted)
 		ask_limit_give(c->user_id);
-	buf_free(&j->pending);
 	free(j->m.rendered);
 	free(j->title);
 	free(j->model);

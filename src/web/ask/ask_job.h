@@ -27,8 +27,6 @@ struct ask_job {
 	bool told;         /* the recorder's first word is in: record_rc */
 	int record_rc;     /* 0 written, 1 waits for the database, -1 lost */
 	bool final_queued; /* the stream's last line is queued */
-	buf pending;       /* NDJSON not yet sent */
-	size_t pending_off;
 	struct call_record rec;
 	struct message m;  /* the answer as recorded (its strings the job's) */
 	bool has_answer;

@@ -19,8 +19,8 @@ void job_line(struct ask_job *j, json_t *line)
 	char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
 	json_decref(line);
 	if (s) {
-		buf_puts(&j->pending, s);
-		buf_putc(&j->pending, '\n');
+		buf_puts(&j->call.out, s);
+		buf_putc(&j->call.out, '\n');
 	}
 	free(s);
 	j->call.last_out = mono_ms();
@@ -54,15 +54,8 @@ static long stream_read(void *cls, char *out, size_t max)
 	struct ask_job *j = cls;
 	for (;;) {
 		job_lock(j);
-		size_t avail = j->pending.len - j->pending_off;
-		if (avail) {
-			size_t n = avail < max ? avail : max;
-			memcpy(out, j->pending.data + j->pending_off, n);
-			j->pending_off += n;
-			if (j->pending_off == j->pending.len) {
-				buf_reset(&j->pending);
-				j->pending_off = 0;
-			}
+		size_t n = call_out_take(&j->call, out, max);
+		if (n) {
 			job_unlock(j);
 			return (long)n;
 		}

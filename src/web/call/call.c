@@ -67,6 +67,7 @@ void call_unref(struct call *c)
 	assert(c->state == CALL_CREATED || c->engine_done);
 	pthread_mutex_destroy(&c->mu);
 	buf_free(&c->answer);
+	buf_free(&c->out);
 	llm_scrubber_free(&c->scrub);
 	llm_result_free(&c->res);
 	c->ops->free(c);
@@ -105,6 +106,24 @@ void call_wake(struct call *c)
 		c->waiting = false;
 		http_resume(c->conn);
 	}
+}
+
+size_t call_out_waiting(const struct call *c) { return c->out.len - c->out_off; }
+
+size_t call_out_take(struct call *c, char *dst, size_t max)
+{
+	CALL_LOCKED(c);
+	size_t avail = call_out_waiting(c), n = avail < max ? avail : max;
+	assert(c->out_off <= c->out.len);
+	if (!n)
+		return 0;
+	memcpy(dst, c->out.data + c->out_off, n);
+	c->out_off += n;
+	if (c->out_off == c->out.len) {
+		buf_reset(&c->out);
+		c->out_off = 0;
+	}
+	return n;
 }
 
 char *call_scrubbed(const struct call *c, const char *s)

@@ -77,6 +77,8 @@ struct call {
 	int64_t last_out;            /* monotonic ms when the client was last sent something */
 	struct llm_scrubber scrub;   /* the provider's key out of the text as it comes */
 	buf answer;                  /* the text so far, scrubbed */
+	buf out;                     /* bytes for the client not sent yet (the adapter's format) */
+	size_t out_off;
 	struct llm_result res;       /* the outcome, its strings scrubbed */
 	struct call *hb_prev, *hb_next; /* in the heartbeat's list */
 	bool hb_listed;
@@ -104,6 +106,10 @@ void call_wake(struct call *c);
 /* Hands req to the engine with the call's callback (the engine takes a reference):
  * CREATED -> SENT. false when the engine refused it. Under the lock. */
 bool call_send(struct call *c, const struct llm_request *req);
+/* Bytes for the client waiting in c->out. Under the lock. */
+size_t call_out_waiting(const struct call *c);
+/* Copies up to max of them to dst; the count (0: none wait). Under the lock. */
+size_t call_out_take(struct call *c, char *dst, size_t max);
 /* A copy of the provider's text s without its key (NULL for NULL or out of memory). */
 char *call_scrubbed(const struct call *c, const char *s);
 
