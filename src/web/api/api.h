@@ -76,7 +76,8 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id);
 bool api_call_start(http_req *r, struct api_call *c, const char *body);
 
 /* api_record.c: the call's records, handed to the recorder: the question as it
- * begins; the outcome at the end, after which api_call_committed is called. */
+ * begins (under the lock, right after call_send); the outcome at the end, after
+ * which api_call_committed is called. */
 void api_record_begin(struct api_call *c);
 void api_record_end(struct api_call *c);
 /* Fills the answer's part of the record from the outcome. Under the lock. */

@@ -510,12 +510,12 @@ bool api_call_start(http_req *r, struct api_call *c, const char *body)
 	r->job = c;
 	r->on_close = on_close;
 	r->on_resume = on_resume;
+	/* On record from now: a crash leaves the question 'interrupted'. */
+	api_record_begin(c);
 	c->call.waiting = true;
 	c->call.last_out = mono_ms();
 	http_suspend(r);
 	call_unlock(&c->call);
-	/* On record from now: a crash leaves the question 'interrupted'. */
-	api_record_begin(c);
 	if (c->stream)
 		call_heartbeat_add(&c->call);
 	return true;

@@ -66,17 +66,22 @@ static const struct record_ops end_ops = {.write = write_end, .max_batch = 512, 
 
 void api_record_begin(struct api_call *c)
 {
+	/* Under the lock that call_send was under: the engine cannot end the call (and
+	 * queue its end) before its beginning is queued. */
+	CALL_LOCKED(&c->call);
 	c->rec.instance_id = app_instance_id();
-	call_ref(&c->call);
+	c->call.refs++; /* the recorder's */
 	c->begin_rec = (struct call_record){.ops = &begin_ops};
-	call_record(&c->begin_rec);
+	if (!call_record(&c->begin_rec))
+		c->call.refs--; /* not on record yet: the end writes the whole call */
 }
 
 void api_record_end(struct api_call *c)
 {
 	call_ref(&c->call);
 	c->end_rec = (struct call_record){.ops = &end_ops};
-	call_record(&c->end_rec);
+	if (!call_record(&c->end_rec))
+		end_done(&c->end_rec, -1);
 }
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }

@@ -160,7 +160,8 @@ void job_record(struct ask_job *j)
 	 * are read here unlocked. */
 	answer_message(j);
 	j->rec = (struct call_record){.ops = &answer_ops, .bytes = j->call.answer.len};
-	call_record(&j->rec);
+	if (!call_record(&j->rec))
+		answer_done(&j->rec, -1);
 }
 
 /* The request ended. If the answer had not, the browser went away: stop the model

@@ -157,7 +157,7 @@ static void retry_tick(void *arg)
 	pthread_mutex_unlock(&mu);
 }
 
-void call_record(struct call_record *r)
+bool call_record(struct call_record *r)
 {
 	pthread_mutex_lock(&mu);
 	append(&head, &tail, r);
@@ -175,10 +175,9 @@ void call_record(struct call_record *r)
 	if (queued && r->ops->may_wait)
 		ticker_start(&retry, RETRY_MS, retry_tick, NULL);
 	pthread_mutex_unlock(&mu);
-	if (!queued) {
+	if (!queued)
 		log_error("recorder: a record could not be queued (stopping, or out of memory)");
-		r->ops->done(r, -1);
-	}
+	return queued;
 }
 
 size_t call_recorder_waiting(void)

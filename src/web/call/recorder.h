@@ -32,9 +32,10 @@ struct call_record {
 	struct call_record *next;
 };
 
-/* Queues r; its done follows on the recorder's thread (or here, at once, when the
- * recorder is stopped or out of memory). */
-void call_record(struct call_record *r);
+/* Queues r; its done follows on the recorder's thread. false when it cannot be
+ * queued (the recorder stopped, or out of memory): done is not called, the caller
+ * still has r (so that it may queue under its call's lock). */
+bool call_record(struct call_record *r);
 /* Records waiting for the database (the metric). */
 size_t call_recorder_waiting(void);
 /* Writes what is queued, tries what waits once more, then stops: after the last
