@@ -36,6 +36,19 @@ app_calls='\bapp_[a-z_]+\s*\('
 
 bad=0
 report() { echo "layers: $*"; bad=1; }
+# REPLY = path $1 with its "." and ".." folded away (no subshell: it runs per include).
+normalize() {
+	local IFS=/ part
+	local -a out=()
+	for part in $1; do
+		case $part in
+		'' | .) ;;
+		..) [ ${#out[@]} -gt 0 ] && unset 'out[-1]' ;;
+		*) out+=("$part") ;;
+		esac
+	done
+	REPLY="${out[*]}"
+}
 
 # Sets $resolved to the path of include $2 seen from directory $1 (both relative to
 # src), with . and .. taken out: web/admin + ../../core/log.h -> core/log.h.
@@ -55,6 +68,11 @@ resolve() {
 # Inside web/: the pipeline (web/app/) may include every folder of web/; a page's
 # folder (web/admin/, ...) only itself and web/'s top-level files; the top-level
 # files only each other. So no page reaches the pipeline, and features stay apart.
+# Page folders that use another's (besides call/, which all may): the conversation
+# page continues a conversation with the ask form.
+declare -A web_uses=(
+	[history]="ask"
+)
 web_rule() {
 	local rel=$1 inc=$2 target=$3
 	local from=${rel#web/} to=${target#web/}
@@ -62,6 +80,10 @@ web_rule() {
 	[[ $from == */* ]] && fsub=${from%%/*}
 	[[ $to == */* ]] && tsub=${to%%/*}
 	[ -z "$tsub" ] || [ "$fsub" = "$tsub" ] || [ "$fsub" = app ] && return
+	# call/ is the machinery every model call runs on (docs/architecture.md), shared
+	# like web/'s top-level files; a few page folders build on another's pages.
+	[ "$tsub" = call ] && [ "$fsub" != call ] && [ -n "$fsub" ] && return
+	[ -n "$fsub" ] && [[ " ${web_uses[$fsub]:-} " == *" $tsub "* ]] && return
 	if [ "$tsub" = app ]; then
 		report "$rel includes $inc: only web/app/ and main.c use the request pipeline"
 	else

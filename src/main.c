@@ -30,7 +30,7 @@
 #include "html/layout.h"
 #include "llm/llm.h"
 #include "http/http.h"
-#include "web/ask.h"
+#include "web/ask/ask.h"
 #include "web/app/app.h"
 #include "web/instance.h"
 

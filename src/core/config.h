@@ -27,7 +27,7 @@ struct config {
 	unsigned per_ip_connections; /* 0: no limit (behind a proxy every client is the proxy) */
 	unsigned max_connections;    /* 0: half the descriptors the process may open, at most 10000 */
 	unsigned max_asks_per_user;  /* questions one user may have in flight at once */
-	unsigned hash_queue; /* password hashes queued for the one hashing thread, at least 1 (web/hash_pool.c) */
+	unsigned hash_queue; /* password hashes queued for the one hashing thread, at least 1 (web/accounts/hash_pool.c) */
 	unsigned login_rate; /* login attempts a minute, all clients together, per instance */
 	char *metrics_token; /* METRICS_TOKEN: bearer token of /metrics; NULL: admins only */
 	/* Outgoing mail (docs/accounts.md): NULL smtp_url means none, links are logged. */

@@ -50,6 +50,8 @@ static void *run(void *arg)
 	pthread_mutex_unlock(&q->mu);
 	if (dropped)
 		log_error("%s: %zu jobs dropped at the stop", q->name, dropped);
+	if (q->at_exit)
+		q->at_exit();
 	return NULL;
 }
 

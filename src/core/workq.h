@@ -22,10 +22,16 @@ struct workq {
 	bool running, stopping;
 	int64_t stop_by; /* mono_ms after which queued jobs are dropped */
 	const char *name;  /* for the log */
+	void (*at_exit)(void); /* called on the queue's thread as it ends (NULL: nothing) */
 };
 
 #define WORKQ_INIT(max_jobs, label) \
 	{.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .max = (max_jobs), .name = (label)}
+/* The same, with a function the thread calls as it ends (to close what it opened,
+ * such as its database connection). */
+#define WORKQ_INIT_EXIT(max_jobs, label, exit_fn)                                                               \
+	{.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .max = (max_jobs), .name = (label), \
+	 .at_exit = (exit_fn)}
 
 /* Queues run(arg) to be called on the queue's thread, then free_arg(arg) (also
  * called, without run, for a job dropped at the stop). 0 queued; -1 when the queue

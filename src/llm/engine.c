@@ -143,29 +143,6 @@ static void call_free(struct call *c)
 	free(c);
 }
 
-void llm_scrub_append(buf *out, const char *s, size_t len, const char *key)
-{
-	size_t klen = key ? strlen(key) : 0;
-	for (const char *hit; klen >= 4 && (hit = memmem(s, len, key, klen));) {
-		buf_append(out, s, (size_t)(hit - s));
-		buf_puts(out, "[key]");
-		len -= (size_t)(hit - s) + klen;
-		s = hit + klen;
-	}
-	buf_append(out, s, len);
-}
-
-void llm_scrub_key(buf *s, const char *key)
-{
-	size_t klen = key ? strlen(key) : 0;
-	if (klen < 4 || !s->data || !memmem(s->data, s->len, key, klen))
-		return;
-	buf clean = BUF_INIT;
-	llm_scrub_append(&clean, s->data, s->len, key);
-	buf_free(s);
-	*s = clean; /* out of memory: empty and marked so, never the key */
-}
-
 /* Appends the provider's text in quotes: scrubbed of the key, then cut to 300 bytes
  * at a character boundary (cut first, a key across the cut would leave its start). */
 static void quote_provider(buf *why, const struct call *c, const char *text)

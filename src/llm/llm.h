@@ -136,5 +136,19 @@ void llm_result_free(struct llm_result *r);
  * s[0..len) to out with each copy of key replaced by "[key]"; or does so in place. */
 void llm_scrub_append(buf *out, const char *s, size_t len, const char *key);
 void llm_scrub_key(buf *s, const char *key);
+/* The same for text that comes in pieces (a stream's deltas), where a key may be cut
+ * between two pieces: each piece is let through but for its tail that could be the
+ * start of the key, held back until the next piece says whether it is (scrub.c). */
+struct llm_scrubber {
+	const char *key; /* borrowed: the provider's, alive as long as the configuration */
+	size_t klen;
+	buf held;
+};
+void llm_scrubber_init(struct llm_scrubber *s, const char *key);
+/* Appends to out what of held + text[0..len) can go, scrubbed. */
+void llm_scrub_feed(struct llm_scrubber *s, buf *out, const char *text, size_t len);
+/* Appends what is held (the text ended: it is not a key). */
+void llm_scrub_flush(struct llm_scrubber *s, buf *out);
+void llm_scrubber_free(struct llm_scrubber *s);
 
 #endif

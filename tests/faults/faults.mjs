@@ -203,6 +203,45 @@ async function killNine() {
   }
 }
 
+// An API call in flight at kill -9 is on record from its start, so it is found
+// 'interrupted' after the restart. Acknowledged = the call started (its stream's 200
+// came, after the provider had the request); recorded = its question interrupted.
+// The row requires all n started and all n interrupted: it cannot pass on nothing.
+async function apiKillNine() {
+  const { createUser, runCli } = await import('../lib/server.mjs');
+  const fake = await startFakeProvider();
+  const env = { LLM_API_URL: fake.url, LLM_MODELS: 'slow-30000', MAX_ASKS_PER_USER: '100' };
+  const first = await startServer({ bin: BIN, env });
+  let second;
+  const n = QUICK ? 5 : 20;
+  try {
+    await row({ name: `kill -9 with ${n} API calls in flight`, server: null, min: n }, async () => {
+      const username = uniq('apikill');
+      await createUser(first, { username, email: `${username}@example.org`, password: 'a-long-password-42' });
+      const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: first.env })).stdout.trim();
+      const ctl = new AbortController();
+      const started = await Promise.all(Array.from({ length: n }, (_, i) => fetch(`${first.url}/v1/chat/completions`, {
+        method: 'POST', signal: ctl.signal,
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ model: 'slow-30000', stream: true, messages: [{ role: 'user', content: `api in flight ${i}` }] }),
+      }).then((r) => r.status === 200, () => false)));
+      const acknowledged = started.filter(Boolean).length;
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      ctl.abort();
+      second = await startServer({ bin: BIN, env, db: first.db });
+      const interrupted = count(second, "SELECT count(*) AS n FROM messages WHERE role = 'user' AND source = 'api' AND status = 'interrupted' AND content LIKE 'api in flight %'");
+      const errors = [];
+      if (acknowledged < n) errors.push(`${acknowledged} of ${n} calls started`);
+      if (interrupted < n) errors.push(`${interrupted} of ${n} calls in flight marked interrupted`);
+      return { sent: n, acknowledged, recorded: Math.min(interrupted, acknowledged), error: errors.length ? errors.join('; ') : undefined };
+    });
+  } finally {
+    await second?.stop();
+    await fake.close();
+  }
+}
+
 async function pgOutage() {
   if (QUICK) { skipRow('database down 5 s while 20 answers arrive', 'make faults only (not --quick)'); return; }
   const dir = mkdtempSync(join(tmpdir(), 'llmmeta-faults-pg-'));
@@ -353,7 +392,7 @@ if (!existsSync(BIN)) {
   console.log('0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
-const steps = [providerFaults, halfOpen, uploads, killNine, pgOutage, loginAttack, jsonViewerAnonymous, jsonViewerLoggedIn];
+const steps = [providerFaults, halfOpen, uploads, killNine, apiKillNine, pgOutage, loginAttack, jsonViewerAnonymous, jsonViewerLoggedIn];
 for (const step of steps) {
   try {
     await step();

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startServer, dbQuery, createUser, runCli, uniq, freshDatabase } from '../lib/server.mjs';
+import { startServer, dbQuery, freshDatabase } from '../lib/server.mjs';
+import { apiKeyHolder } from '../lib/scripted-provider.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
 test('SIGKILL right after complete answers loses none of them', async () => {
@@ -15,9 +16,7 @@ test('SIGKILL right after complete answers loses none of them', async () => {
   const env = { LLM_API_URL: fake.url, LLM_MODELS: 'echo,chunky' };
   let server = await startServer({ env, db });
   try {
-    const username = uniq('kill');
-    await createUser(server, { username, email: `${username}@example.org`, password: 'a-long-password-42' });
-    const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: server.env })).stdout.trim();
+    const { key } = await apiKeyHolder(server, 'kill');
     const client = new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
     const received = [];
     let killed = false;
@@ -56,9 +55,41 @@ test('SIGKILL right after complete answers loses none of them', async () => {
         (SELECT conversation_id FROM messages WHERE content = '${question}' AND role = 'user') ORDER BY m.id`);
       assert.deepEqual(rows.map((r) => [r.role, r.content, r.status]), [['user', question, 'ok'], ['assistant', answer, 'ok']], question);
     }
-    // Nothing half-written: every recorded question has its answer.
-    const orphans = dbQuery(server, "SELECT count(*) AS n FROM messages q WHERE q.role = 'user' AND q.source = 'api' AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.conversation_id = q.conversation_id AND a.role = 'assistant')");
+    // Nothing half-written: every recorded question has its answer, or - a call in
+    // flight at the kill, on record from its start - is marked interrupted.
+    const orphans = dbQuery(server, "SELECT count(*) AS n FROM messages q WHERE q.role = 'user' AND q.source = 'api' AND q.status <> 'interrupted' AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.conversation_id = q.conversation_id AND a.role = 'assistant')");
     assert.equal(orphans[0].n, 0);
+  } finally {
+    await server.stop();
+    await fake.close();
+  }
+});
+
+test('an API call in flight at SIGKILL is on record from its start: interrupted after the restart', async () => {
+  const fake = await startFakeProvider();
+  const db = freshDatabase();
+  const env = { LLM_API_URL: fake.url, LLM_MODELS: 'slow-30000' };
+  let server = await startServer({ env, db });
+  try {
+    const { key } = await apiKeyHolder(server, 'inflight');
+    const ctl = new AbortController();
+    // A stream starts (200) with its first beat, while the model is still silent.
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST', signal: ctl.signal,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'slow-30000', stream: true, messages: [{ role: 'user', content: 'in flight at the kill' }] }),
+    });
+    assert.equal(res.status, 200, 'the call started');
+    assert.equal(fake.requests.length, 1, 'the provider has it');
+    server.proc.kill('SIGKILL');
+    await server.exited;
+    ctl.abort();
+    server = await startServer({ env, db });
+    const rows = dbQuery(server, "SELECT role, status, source, error FROM messages WHERE content = 'in flight at the kill'");
+    assert.equal(rows.length, 1, 'the question is on record');
+    assert.equal(rows[0].role, 'user');
+    assert.equal(rows[0].source, 'api');
+    assert.equal(rows[0].status, 'interrupted');
   } finally {
     await server.stop();
     await fake.close();

@@ -5,9 +5,9 @@
 // SSE line of the provider's own making, and no unbounded error tail.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import OpenAI from 'openai';
-import { startServer, createUser, runCli, uniq, dbQuery } from '../lib/server.mjs';
+import { startServer, dbQuery } from '../lib/server.mjs';
+import { startScriptedProvider, apiKeyHolder } from '../lib/scripted-provider.mjs';
 
 // Not shaped like an sk- key or a long token: only the exact key scrub removes it.
 const KEY = 'prov-secret-4242-abcdefgh';
@@ -67,21 +67,11 @@ function provider(req, res, j) {
   res.end('{}');
 }
 
-async function keyHolder(server) {
-  const username = uniq('pt');
-  assert.equal((await createUser(server, { username, email: `${username}@example.org`, password: 'a-long-password-42' })).code, 0);
-  const r = await runCli(['apikey', '--username', username, '--name', 't'], { env: server.env });
-  return { username, key: r.stdout.trim() };
-}
+const keyHolder = (server) => apiKeyHolder(server, 'pt');
 
 before(async () => {
-  prov = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', () => { let j = {}; try { j = JSON.parse(body); } catch {} provider(req, res, j); });
-  });
-  await new Promise((r) => prov.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${prov.address().port}`;
+  prov = await startScriptedProvider(provider);
+  const url = prov.url.replace(/\/v1$/, '');
   openaiServer = await startServer({ env: { LLM_API_URL: `${url}/v1`, LLM_API_KEY: KEY,
     LLM_MODELS: 'leak-stream,leak-whole,leak-cut,utf8-cut,utf8-stream,inject,error-flood' } });
   anthropicServer = await startServer({ env: { LLM_API_URL: `${url}/v1`, LLM_API_TYPE: 'anthropic', LLM_API_KEY: KEY, LLM_MODELS: 'claude-x' } });

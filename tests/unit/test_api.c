@@ -13,7 +13,7 @@
  * and counts each key's calls once per key; a batch with one bad record writes
  * nothing.
  *
- * The JSON member editor (src/web/api_json.c): only the top-level member changes,
+ * The JSON member editor (src/web/api/api_json.c): only the top-level member changes,
  * whatever the spacing, escapes and nesting; text without it is left as it is.
  *
  * Tool calls in the OpenAI adapter (src/llm/openai.c): streamed pieces put together
@@ -37,7 +37,7 @@
 #include "../../src/model/apicall.h"
 #include "../../src/model/apikey.h"
 #include "../../src/model/user.h"
-#include "../../src/web/api.h"
+#include "../../src/web/api/api.h"
 #include "unit_db.h"
 
 static char path[64];
@@ -157,7 +157,7 @@ static int64_t count(const char *sql, int64_t arg)
 }
 
 /* A call as api_chat.c fills it. */
-static void call_init(struct apicall *c, struct message *q, struct message *a, int64_t user, int64_t key,
+static void rec_init(struct apicall *c, struct message *q, struct message *a, int64_t user, int64_t key,
 		      const char *uuid, const char *text)
 {
 	memset(c, 0, sizeof *c);
@@ -193,10 +193,10 @@ static void test_record_batch(void **state)
 	const char *group = "0b7c6c9e-1111-4222-8333-444455556666";
 	struct apicall c[4];
 	struct message q[4], a[4];
-	call_init(&c[0], &q[0], &a[0], ada, k1, group, "one");
-	call_init(&c[1], &q[1], &a[1], ada, k1, group, "two");
-	call_init(&c[2], &q[2], &a[2], ada, k2, NULL, "three");
-	call_init(&c[3], &q[3], &a[3], ada, k2, bobs, "four"); /* bob's id: a conversation of its own */
+	rec_init(&c[0], &q[0], &a[0], ada, k1, group, "one");
+	rec_init(&c[1], &q[1], &a[1], ada, k1, group, "two");
+	rec_init(&c[2], &q[2], &a[2], ada, k2, NULL, "three");
+	rec_init(&c[3], &q[3], &a[3], ada, k2, bobs, "four"); /* bob's id: a conversation of its own */
 	c[2].answer = NULL; /* failed before any answer */
 	snprintf(q[2].status, sizeof q[2].status, "error");
 	struct apicall *batch[] = {&c[0], &c[1], &c[2], &c[3]};
@@ -227,8 +227,8 @@ static void test_record_batch(void **state)
 	int64_t before = count("SELECT count(*) FROM messages WHERE user_id = ?", ada);
 	struct apicall e[2];
 	struct message eq[2], ea[2];
-	call_init(&e[0], &eq[0], &ea[0], ada, k1, NULL, "fine");
-	call_init(&e[1], &eq[1], &ea[1], ada, 424242, NULL, "bad");
+	rec_init(&e[0], &eq[0], &ea[0], ada, k1, NULL, "fine");
+	rec_init(&e[1], &eq[1], &ea[1], ada, 424242, NULL, "bad");
 	struct apicall *bad[] = {&e[0], &e[1]};
 	assert_int_equal(apicall_record(d, bad, 2), -1);
 	assert_int_equal(count("SELECT count(*) FROM messages WHERE user_id = ?", ada), before);

@@ -13,12 +13,13 @@
 #include "../../auth/auth.h"
 #include "../../core/config.h"
 #include "../../core/util.h"
-#include "../api.h"
-#include "../ask.h"
+#include "../api/api.h"
+#include "../ask/ask.h"
 #include "../context.h"
 #include "../errors.h"
 #include "../site/site.h"
 #include "routes.h"
+#include "../call/limit.h"
 
 static void redirect_with_slash(http_req *r)
 {
@@ -129,9 +130,9 @@ size_t app_body_limit(http_req *r)
 		return small;
 	/* Refused before a byte of the file is read: the user has as many questions in
 	 * flight as one may (the same check as ask_job_start's, which takes the place). */
-	if (ask_limit_full(r->user.id)) {
+	if (call_limit_full(r->user.id)) {
 		http_add_header(r, "Retry-After", "5");
-		http_error(r, 429, ASK_LIMIT_REACHED);
+		http_error(r, 429, CALL_LIMIT_REACHED);
 		return small;
 	}
 	return cfg.max_upload_bytes;

@@ -5,8 +5,8 @@
 #include "../../http/assets.h"
 #include "../accounts/accounts.h"
 #include "../admin/admin.h"
-#include "../api.h"
-#include "../ask.h"
+#include "../api/api.h"
+#include "../ask/ask.h"
 #include "../history/history.h"
 #include "../site/site.h"
 

@@ -10,8 +10,10 @@
 #include "../../llm/llm.h"
 #include "../../oauth/oauth.h"
 #include "../accounts/accounts.h"
-#include "../api.h"
-#include "../ask.h"
+#include "../api/api.h"
+#include "../ask/ask.h"
+#include "../call/call.h"
+#include "../call/recorder.h"
 #include "../errors.h"
 #include "../instance.h"
 #include "../site/site.h"
@@ -36,7 +38,7 @@ void app_init(void)
 void app_stop(void)
 {
 	llm_engine_stop();
-	ask_heartbeat_stop();
+	call_heartbeat_stop();
 	web_hash_stop(); /* the sign-ins still waiting are answered */
 }
 
@@ -44,8 +46,7 @@ void app_shutdown(void)
 {
 	app_stop();
 	password_reset_stop(); /* the password reset mails still queued */
-	api_stop(); /* after the last request: every call's record is written */
-	ask_pending_stop();
+	call_recorder_stop(); /* after the last request: every call's record is written */
 	instance_stop();
 	metrics_unregister_all();
 	oauth_cleanup();

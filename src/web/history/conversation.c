@@ -13,7 +13,7 @@
 #include "../answer_html.h"
 #include "../answer_json.h"
 #include "../../http/assets.h"
-#include "../ask.h"
+#include "../ask/ask.h"
 #include "thread_cache.h"
 #include "../context.h"
 #include "history.h"

@@ -14,7 +14,8 @@
 #include "../../core/log.h"
 #include "../../core/metrics.h"
 #include "../../llm/llm.h"
-#include "../ask.h"
+#include "../call/call.h"
+#include "../call/recorder.h"
 #include "../context.h"
 #include "site.h"
 
@@ -28,7 +29,7 @@ static struct metric_family build_info = {
 	.ndims = 1,
 };
 
-static int64_t answers_waiting(void) { return (int64_t)ask_pending_count(); }
+static int64_t answers_waiting(void) { return (int64_t)call_recorder_waiting(); }
 static struct metric_family pending = {
 	.name = "llmmeta_answers_waiting_for_database",
 	.help = "Answers that arrived while the database could not take them, waiting in memory to be written.",

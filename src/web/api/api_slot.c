@@ -6,11 +6,11 @@
  * it starts and gives the bytes back; a request that ends before gives both back. */
 #include <stdlib.h>
 
-#include "../core/config.h"
-#include "../core/util.h"
+#include "../../core/config.h"
+#include "../../core/util.h"
 #include "api.h"
-#include "ask.h"
-#include "errors.h"
+#include "../errors.h"
+#include "../call/limit.h"
 
 struct api_slot {
 	int64_t user;
@@ -27,8 +27,8 @@ static void slot_close(http_req *r, bool completed)
 	struct api_slot *s = r->job;
 	if (!s)
 		return;
-	ask_limit_bytes_give(s->user, s->bytes);
-	ask_limit_give(s->user);
+	call_limit_bytes_give(s->user, s->bytes);
+	call_limit_give(s->user);
 	free(s);
 	r->job = NULL;
 }
@@ -53,13 +53,13 @@ bool api_slot_take(http_req *r, size_t limit)
 	const char *cl = http_header(r, "Content-Length");
 	int64_t declared;
 	s->bytes = cl && parse_int64(cl, 0, INT64_MAX, &declared) && (uint64_t)declared < limit ? (size_t)declared : limit;
-	if (!ask_limit_take(s->user)) {
+	if (!call_limit_take(s->user)) {
 		free(s);
 		api_too_many_calls(r);
 		return false;
 	}
-	if (!ask_limit_bytes_take(s->user, s->bytes, user_share())) {
-		ask_limit_give(s->user);
+	if (!call_limit_bytes_take(s->user, s->bytes, user_share())) {
+		call_limit_give(s->user);
 		free(s);
 		http_add_header(r, "Retry-After", "5");
 		error_api(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
@@ -85,7 +85,7 @@ bool api_slot_hand_over(http_req *r)
 	struct api_slot *s = r->job;
 	if (!s || r->on_close != slot_close)
 		return false;
-	ask_limit_bytes_give(s->user, s->bytes);
+	call_limit_bytes_give(s->user, s->bytes);
 	http_body_release(r);
 	free(s);
 	r->job = NULL;

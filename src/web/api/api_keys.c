@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../auth/auth.h"
-#include "../core/util.h"
-#include "../html/html.h"
-#include "page.h"
-#include "../model/apikey.h"
-#include "context.h"
+#include "../../auth/auth.h"
+#include "../../core/util.h"
+#include "../../html/html.h"
+#include "../../model/apikey.h"
+#include "../context.h"
+#include "../page.h"
 #include "api.h"
 
 #define MAX_NAME 100

@@ -6,7 +6,7 @@
  * parsed once (by the request's check, or the engine's adapter): it is valid JSON. */
 #include <string.h>
 
-#include "../core/jsonw.h"
+#include "../../core/jsonw.h"
 #include "api.h"
 
 static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }

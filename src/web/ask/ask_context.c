@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/buf.h"
+#include "../../core/buf.h"
 #include "ask.h"
 
 static bool is(const struct message *m, const char *role) { return strcmp(m->role, role) == 0 && strcmp(m->status, "ok") == 0; }

@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "../llm/llm.h"
+#include "../../llm/llm.h"
 #include "api.h"
 
 void page_api_models(http_req *r)

@@ -5,69 +5,82 @@
  * aside, which becomes the client's name again; from an Anthropic provider it is
  * translated into chat.completion.chunks (src/llm/anthropic_translate.c). Nothing
  * is held back but the end: the provider's "data: [DONE]" (or, not streaming, the
- * whole answer) waits until the writer has committed the call's record, so that a
- * client that got a complete answer has it on record (api_writer.c).
+ * whole answer) waits until the recorder has committed the call's record, so that a
+ * client that got a complete answer has it on record (api_record.c).
+ *
+ * The provider's key is scrubbed from each event (call.c scrubs the text kept for
+ * the record); the text of a choice is also scrubbed across events, holding back
+ * the end of an event's content that could begin the key until the next event says
+ * whether it does, so that a key split between two events never reaches the client
+ * whole.
  *
  * The client that leaves mid-answer ends the request: the provider call is
  * cancelled, and the engine's last word records what had arrived as cancelled. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/log.h"
-#include "../core/util.h"
-#include "../llm/anthropic_translate.h"
-#include "ask.h"
+#include "../../core/log.h"
+#include "../../core/util.h"
+#include "../../llm/anthropic_translate.h"
 #include "api.h"
-#include "errors.h"
+#include "../errors.h"
+#include "../call/limit.h"
 
-struct api_call *api_call_new(void)
+static void api_beat(struct call *call)
 {
-	struct api_call *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
-	pthread_mutex_init(&c->mu, NULL);
-	c->refs = 1;
-	c->t0 = mono_ms();
-	c->created = now_ms() / 1000;
-	c->res.prompt_tokens = c->res.completion_tokens = c->res.total_tokens = -1;
-	c->res.elapsed_ms = c->res.ttft_ms = -1;
-	message_init(&c->q, "user");
-	message_init(&c->a, "assistant");
-	return c;
+	/* An SSE comment, which clients skip. */
+	buf_puts(&call->out, ": keep-alive\n\n");
 }
 
-void api_call_lock(struct api_call *c) { pthread_mutex_lock(&c->mu); }
-void api_call_unlock(struct api_call *c) { pthread_mutex_unlock(&c->mu); }
+static void api_end(struct call *call);
 
-void api_call_unref(struct api_call *c)
+static void api_free(struct call *call)
 {
-	api_call_lock(c);
-	int left = --c->refs;
-	api_call_unlock(c);
-	if (left)
-		return;
-	if (c->counted)
-		ask_limit_give(c->rec.user_id);
-	pthread_mutex_destroy(&c->mu);
-	buf_free(&c->out);
+	struct api_call *c = (struct api_call *)call;
+	if (call->counted)
+		call_limit_give(call->user_id);
 	buf_free(&c->tail);
-	buf_free(&c->answer);
 	buf_free(&c->body);
 	json_decref(c->whole);
 	if (c->tr)
 		llm_anthropic_stream_free(c->tr);
-	llm_result_free(&c->res);
+	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
+		llm_scrubber_free(&c->content[i]);
+	free(c->q_error);
 	message_clear(&c->q);
 	message_clear(&c->a);
 	free(c->client_model);
 	free(c);
 }
 
-void api_call_wake(struct api_call *c)
+static const struct call_ops api_ops = {
+	.end = api_end,
+	.beat = api_beat,
+	.free = api_free,
+	.too_long = "The answer was stopped: more than 8 MiB waited for the client, the answer passed 8 MiB, or the "
+		    "provider sent more than 8 MiB of errors or of a whole answer.",
+};
+
+struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id)
 {
-	if (c->waiting && c->conn) {
-		c->waiting = false;
-		http_resume(c->conn);
+	struct api_call *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	call_init(&c->call, &api_ops, p, user_id);
+	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
+		llm_scrubber_init(&c->content[i], p->key);
+	c->created = now_ms() / 1000;
+	message_init(&c->q, "user");
+	message_init(&c->a, "assistant");
+	return c;
+}
+
+/* Stops a call that would hold more than API_MAX_PENDING. Under the lock. */
+static void too_large(struct api_call *c)
+{
+	if (!c->call.too_long) {
+		c->call.too_long = true;
+		llm_cancel(c->call.id);
 	}
 }
 
@@ -98,8 +111,8 @@ static void put_event(buf *to, const char *data, size_t len)
 
 static void queue_event(struct api_call *c, const char *data, size_t len)
 {
-	c->last_out = mono_ms();
-	put_event(&c->out, data, len);
+	c->call.last_out = mono_ms();
+	put_event(&c->call.out, data, len);
 }
 
 /* An error event mid-stream, the shape OpenAI itself sends, into the stream's
@@ -120,6 +133,82 @@ static void queue_error(struct api_call *c, const char *type, const char *messag
 	free(s);
 	buf_free(&clean);
 	c->error_sent = true;
+}
+
+/* Runs the text of each choice of a chunk through its scrubber; a choice that
+ * finishes gets what its scrubber held. True when the chunk changed. */
+static bool scrub_chunk(struct api_call *c, json_t *chunk)
+{
+	bool changed = false;
+	size_t i;
+	json_t *choice;
+	json_array_foreach(json_object_get(chunk, "choices"), i, choice) {
+		json_int_t k = json_integer_value(json_object_get(choice, "index"));
+		if (k < 0 || k >= API_SCRUBBED_CHOICES)
+			continue;
+		struct llm_scrubber *s = &c->content[k];
+		json_t *delta = json_object_get(choice, "delta"), *content = json_object_get(delta, "content");
+		bool finishing = json_is_string(json_object_get(choice, "finish_reason"));
+		if (!json_is_object(delta) || (!json_is_string(content) && !(finishing && s->held.len)))
+			continue;
+		const char *text = json_string_value(content);
+		size_t len = json_string_length(content);
+		buf out = BUF_INIT;
+		if (text)
+			llm_scrub_feed(s, &out, text, len);
+		if (finishing)
+			llm_scrub_flush(s, &out);
+		if (out.oom) {
+			too_large(c); /* never the key: what cannot be checked is not sent */
+			out.len = 0;
+		}
+		if (!text || out.len != len || memcmp(out.data ? out.data : "", text, len) != 0) {
+			json_object_set_new(delta, "content", json_stringn(out.data ? out.data : "", out.len));
+			changed = true;
+		}
+		buf_free(&out);
+	}
+	return changed;
+}
+
+/* Whether an event's text ends with what could begin the key (a proper prefix of
+ * it before a closing quote), or a scrubber holds some: only then is it parsed. */
+static bool needs_scrub(const struct api_call *c, const char *data, size_t len)
+{
+	const struct llm_scrubber *s = &c->content[0];
+	if (!s->key)
+		return false;
+	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
+		if (c->content[i].held.len)
+			return true;
+	for (const char *q = data; (q = memchr(q, '"', len - (size_t)(q - data))); q++) {
+		size_t at = (size_t)(q - data);
+		for (size_t k = 1; k < s->klen && k <= at; k++)
+			if (memcmp(q - k, s->key, k) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* What the scrubbers still hold when the stream ends, as a chunk of its own. */
+static void flush_held(struct api_call *c)
+{
+	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++) {
+		if (!c->content[i].held.len)
+			continue;
+		buf held = BUF_INIT;
+		llm_scrub_flush(&c->content[i], &held);
+		json_t *chunk = json_pack("{s:s, s:s, s:I, s:s, s:[{s:i, s:{s:s%}, s:n}]}", "id", c->cmpl_id, "object",
+					  "chat.completion.chunk", "created", (json_int_t)c->created, "model",
+					  c->client_model, "choices", "index", (int)i, "delta", "content",
+					  held.data ? held.data : "", held.len, "finish_reason");
+		buf_free(&held);
+		char *s = chunk ? json_dumps(chunk, JSON_COMPACT) : NULL;
+		json_decref(chunk);
+		if (s)
+			put_event(&c->call.out, s, strlen(s));
+		free(s);
+	}
 }
 
 static void queue_json(struct api_call *c, json_t *j)
@@ -160,7 +249,10 @@ static void translate_event(struct api_call *c, const char *event, const char *d
 	int rc = chunks ? llm_anthropic_stream_event(c->tr, event, data, len, chunks) : -1;
 	size_t i;
 	json_t *chunk;
-	json_array_foreach(chunks, i, chunk) queue_json(c, chunk);
+	json_array_foreach(chunks, i, chunk) {
+		scrub_chunk(c, chunk);
+		queue_json(c, chunk);
+	}
 	json_decref(chunks);
 	if (rc == LLM_ANTHROPIC_STREAM_ERROR) {
 		const struct llm_anthropic_summary *s = llm_anthropic_stream_summary(c->tr);
@@ -195,23 +287,45 @@ static void whole_as_chunks(struct api_call *c, const char *data, size_t len)
 	json_decref(whole);
 }
 
+/* A provider's chunk for the client: the key scrubbed across events, the model
+ * named as the client named it; the bytes as the provider sent them when neither
+ * changes anything but the name. */
+static void pass_chunk(struct api_call *c, buf *to, const char *data, size_t len)
+{
+	buf edited = BUF_INIT;
+	json_t *chunk = needs_scrub(c, data, len) ? json_loadb(data, len, 0, NULL) : NULL;
+	if (chunk && scrub_chunk(c, chunk)) {
+		json_object_set_new(chunk, "model", json_string(c->client_model));
+		char *s = json_dumps(chunk, JSON_COMPACT);
+		if (s)
+			buf_puts(&edited, s);
+		else
+			too_large(c); /* out of memory: stopped, never the key */
+		free(s);
+	} else {
+		api_json_set_string(&edited, data, len, "model", c->client_model);
+	}
+	json_decref(chunk);
+	put_event(to, edited.data ? edited.data : "", edited.len);
+	buf_free(&edited);
+}
+
 /* The engine's raw events, on the engine thread. Everything the provider sent goes
  * to the client and the record without its key (some providers quote it back). */
 static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen, bool is_body)
 {
 	struct api_call *c = ctx;
 	buf clean = BUF_INIT;
-	llm_scrub_append(&clean, raw, rawlen, c->prov->key);
+	llm_scrub_append(&clean, raw, rawlen, c->call.prov->key);
 	const char *data = clean.data ? clean.data : "";
 	size_t len = clean.len;
-	api_call_lock(c);
+	call_lock(&c->call);
 	/* What waits for the end (error events, a whole answer) is bounded as the
 	 * stream is: a provider sending endless errors or a huge body is cut off (502). */
 	if (c->tail.len + c->body.len + len > API_MAX_PENDING || clean.oom) {
-		if (!c->too_large) {
-			c->too_large = true;
-			llm_cancel(c->id);
-		}
+		too_large(c);
+	} else if (call_ended(&c->call)) {
+		/* the call is over (its client left): nothing more for anyone */
 	} else if (is_body) {
 		if (c->anthropic)
 			translate_whole(c, data, len);
@@ -226,127 +340,30 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 	} else if (!c->usage_asked && usage_only(data, len)) {
 		/* asked for the record only */
 	} else {
-		c->last_out = mono_ms();
+		c->call.last_out = mono_ms();
 		/* The provider's own error event ends the stream: it waits for the record,
 		 * as [DONE] does, and no error of ours follows it. */
 		size_t a, b;
 		bool error = api_json_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0);
-		buf edited = BUF_INIT;
-		api_json_set_string(&edited, data, len, "model", c->client_model);
-		put_event(error ? &c->tail : &c->out, edited.data ? edited.data : "", edited.len);
-		buf_free(&edited);
+		pass_chunk(c, error ? &c->tail : &c->call.out, data, len);
 		c->error_sent |= error;
 	}
-	if (c->out.len - c->out_off > API_MAX_PENDING && !c->too_large) {
-		c->too_large = true;
-		llm_cancel(c->id);
-	}
+	if (call_out_waiting(&c->call) > API_MAX_PENDING)
+		too_large(c);
 	if (c->stream)
-		api_call_wake(c);
-	api_call_unlock(c);
+		call_wake(&c->call);
+	call_unlock(&c->call);
 	buf_free(&clean);
 }
 
-/* ---- the record ---- */
-
-static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
-
-static char *dump_or_null(const json_t *j) { return j && json_array_size(j) ? json_dumps(j, JSON_COMPACT) : NULL; }
-
-/* A copy of the provider's text s without its key (NULL for NULL). */
-static char *scrubbed_or_null(const struct api_call *c, const char *s)
+/* The engine's last word (call.c has the outcome, scrubbed): the record. */
+static void api_end(struct call *call)
 {
-	if (!s)
-		return NULL;
-	buf b = BUF_INIT;
-	llm_scrub_append(&b, s, strlen(s), c->prov->key);
-	return b.oom ? (buf_free(&b), NULL) : buf_detach(&b, NULL);
-}
-
-/* Fills the answer's part of the record from the outcome. Under the lock. */
-static void record_outcome(struct api_call *c)
-{
-	const char *status = c->res.status == LLM_OK ? "ok" : c->res.status == LLM_CANCELLED ? "cancelled" : "error";
-	char *finish = dup_or_null(c->res.finish_reason), *tools = scrubbed_or_null(c, c->res.tool_calls);
-	if (c->anthropic) {
-		/* OpenAI's words, as the client got them */
-		free(finish);
-		free(tools);
-		if (c->tr) {
-			const struct llm_anthropic_summary *s = llm_anthropic_stream_summary(c->tr);
-			finish = dup_or_null(s->finish_reason);
-			tools = dump_or_null(s->tool_calls); /* made of scrubbed events */
-		} else {
-			json_t *choice = json_array_get(json_object_get(c->whole, "choices"), 0);
-			finish = dup_or_null(json_string_value(json_object_get(choice, "finish_reason")));
-			tools = dump_or_null(json_object_get(json_object_get(choice, "message"), "tool_calls"));
-		}
-	}
-	struct message *q = &c->q, *a = &c->a;
-	snprintf(q->status, sizeof q->status, "%s", status);
-	q->error = dup_or_null(c->res.error);
-	q->elapsed_ms = c->res.elapsed_ms;
-	bool has_answer = c->res.status == LLM_OK || c->answer.len || tools;
-	if (!has_answer) {
-		free(finish);
-		free(tools);
-		c->rec.answer = NULL;
-		return;
-	}
-	llm_scrub_key(&c->answer, c->prov->key); /* whole here: a key across two pieces too */
-	a->content = c->answer.data ? buf_detach(&c->answer, NULL) : xstrdup("");
-	a->tool_calls = tools;
-	a->finish_reason = finish;
-	a->provider = dup_or_null(q->provider);
-	a->model = dup_or_null(q->model);
-	a->model_reported = dup_or_null(c->res.model);
-	a->max_tokens = q->max_tokens;
-	a->temperature = q->temperature;
-	a->top_k = q->top_k;
-	a->top_p = q->top_p;
-	a->prompt_tokens = c->res.prompt_tokens;
-	a->completion_tokens = c->res.completion_tokens;
-	a->total_tokens = c->res.total_tokens;
-	a->elapsed_ms = c->res.elapsed_ms;
-	a->ttft_ms = c->res.ttft_ms;
-	snprintf(a->status, sizeof a->status, "%s", status);
-	a->error = dup_or_null(c->res.error);
-	snprintf(a->source, sizeof a->source, "api");
-	a->api_key_id = q->api_key_id;
-	c->rec.answer = a;
-}
-
-/* The engine's callback: the text for the record, then the end, exactly once. */
-static void on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, const struct llm_result *res)
-{
-	struct api_call *c = ctx;
-	api_call_lock(c);
-	if (ev == LLM_DELTA) {
-		if (c->answer.len + len > API_MAX_PENDING && !c->too_large) {
-			c->too_large = true;
-			llm_cancel(c->id);
-		} else if (!c->too_large) {
-			buf_append(&c->answer, text, len);
-		}
-		api_call_unlock(c);
-		return;
-	}
-	c->finished = true;
-	c->res = *res;
-	c->res.model = dup_or_null(res->model);
-	c->res.finish_reason = dup_or_null(res->finish_reason);
-	c->res.error = dup_or_null(res->error);
-	c->res.tool_calls = dup_or_null(res->tool_calls);
-	if (c->too_large) {
-		free(c->res.error);
-		c->res.status = LLM_ERROR;
-		c->res.error = xstrdup("The answer was stopped: more than 8 MiB waited for the client, the answer passed 8 "
-				       "MiB, or the provider sent more than 8 MiB of errors or of a whole answer.");
-	}
-	record_outcome(c);
-	api_call_unlock(c);
-	api_writer_add(c);
-	api_call_unref(c); /* the engine's */
+	struct api_call *c = (struct api_call *)call;
+	call_lock(call);
+	api_record_outcome(c);
+	call_unlock(call);
+	api_record_end(c);
 }
 
 /* ---- the end ---- */
@@ -357,53 +374,47 @@ static void queue_end(struct api_call *c)
 	if (c->ended)
 		return;
 	c->ended = true;
-	if (c->res.status == LLM_OK && c->record_rc == 0) {
-		buf_puts(&c->out, "data: [DONE]\n\n");
+	flush_held(c);
+	if (c->call.res.status == LLM_OK && c->record_rc == 0) {
+		buf_puts(&c->call.out, "data: [DONE]\n\n");
 		return;
 	}
-	if (c->record_rc < 0 && c->res.status == LLM_OK) {
+	if (c->record_rc < 0 && c->call.res.status == LLM_OK) {
 		buf_reset(&c->tail);
 		queue_error(c, "server_error", "The answer could not be recorded, so it is not complete: try again.");
 	} else if (!c->error_sent) {
-		queue_error(c, c->res.timeout ? "timeout" : "api_error", c->res.error);
+		queue_error(c, c->call.res.timeout ? "timeout" : "api_error", c->call.res.error);
 	}
-	buf_append(&c->out, c->tail.data ? c->tail.data : "", c->tail.len);
+	buf_append(&c->call.out, c->tail.data ? c->tail.data : "", c->tail.len);
 }
 
 void api_call_committed(struct api_call *c, int rc)
 {
-	api_call_lock(c);
+	call_lock(&c->call);
 	c->committed = true;
 	c->record_rc = rc;
 	if (c->started)
 		queue_end(c);
-	api_call_wake(c);
-	api_call_unlock(c);
+	call_wake(&c->call);
+	call_unlock(&c->call);
 }
 
 static long stream_read(void *cls, char *out, size_t max)
 {
 	struct api_call *c = cls;
-	api_call_lock(c);
-	size_t avail = c->out.len - c->out_off;
-	if (avail) {
-		size_t n = avail < max ? avail : max;
-		memcpy(out, c->out.data + c->out_off, n);
-		c->out_off += n;
-		if (c->out_off == c->out.len) {
-			buf_reset(&c->out);
-			c->out_off = 0;
-		}
-		api_call_unlock(c);
+	call_lock(&c->call);
+	size_t n = call_out_take(&c->call, out, max);
+	if (n) {
+		call_unlock(&c->call);
 		return (long)n;
 	}
 	if (c->ended) {
-		api_call_unlock(c);
+		call_unlock(&c->call);
 		return HTTP_STREAM_END;
 	}
-	c->waiting = true;
-	http_stream_wait(c->conn);
-	api_call_unlock(c);
+	c->call.waiting = true;
+	http_stream_wait(c->call.conn);
+	call_unlock(&c->call);
 	return 0;
 }
 
@@ -423,47 +434,47 @@ static int failure_status(const struct llm_result *res)
 /* Answers with the whole call: a non-streamed answer, or an error. */
 static void answer_whole(http_req *r, struct api_call *c)
 {
-	if (c->res.status == LLM_OK && c->record_rc < 0) {
+	if (c->call.res.status == LLM_OK && c->record_rc < 0) {
 		error_api(r, 500, "server_error", "not_recorded", NULL,
 			      "The answer could not be recorded, so it is not given: try again.");
-	} else if (c->res.status == LLM_OK && c->body.len) {
+	} else if (c->call.res.status == LLM_OK && c->body.len) {
 		http_send(r, 200, "application/json", &c->body);
-	} else if (c->res.status == LLM_OK) {
+	} else if (c->call.res.status == LLM_OK) {
 		error_api(r, 502, "api_error", "bad_gateway", NULL,
 			      "The provider's answer could not be read as a chat completion.");
 	} else {
-		int status = failure_status(&c->res);
+		int status = failure_status(&c->call.res);
 		if (status == 429 || status == 503)
 			http_add_header(r, "Retry-After", "5");
 		error_api(r, status, status == 504 ? "timeout" : status == 429 ? "rate_limit_error" : "api_error", NULL,
-			      NULL, c->res.error ? c->res.error : "The provider failed.");
+			      NULL, c->call.res.error ? c->call.res.error : "The provider failed.");
 	}
 }
 
 static void on_resume(http_req *r)
 {
 	struct api_call *c = r->job;
-	api_call_lock(c);
+	call_lock(&c->call);
 	/* A stream starts with its first bytes; a stream that failed before any came
 	 * is answered like a whole call, with the error's status. */
 	bool start = c->stream && !c->started &&
-		     (c->out.len > c->out_off || (c->committed && c->res.status == LLM_OK && c->record_rc == 0));
+		     (call_out_waiting(&c->call) || (c->committed && c->call.res.status == LLM_OK && c->record_rc == 0));
 	if (start) {
 		c->started = true;
 		if (c->committed)
 			queue_end(c);
-		api_call_unlock(c);
+		call_unlock(&c->call);
 		http_add_header(r, "X-Accel-Buffering", "no");
 		http_send_stream(r, 200, "text/event-stream", stream_read, NULL, c);
 		return;
 	}
 	if (!c->committed) {
-		c->waiting = true;
+		c->call.waiting = true;
 		http_suspend(r);
-		api_call_unlock(c);
+		call_unlock(&c->call);
 		return;
 	}
-	api_call_unlock(c);
+	call_unlock(&c->call);
 	answer_whole(r, c);
 }
 
@@ -471,42 +482,41 @@ static void on_close(http_req *r, bool completed)
 {
 	(void)completed;
 	struct api_call *c = r->job;
-	api_call_lock(c);
-	c->conn = NULL;
-	c->waiting = false;
-	bool cancel = !c->finished;
-	uint64_t id = c->id;
-	api_call_unlock(c);
-	api_heartbeat_remove(c);
+	call_lock(&c->call);
+	c->call.conn = NULL;
+	c->call.waiting = false;
+	bool cancel = !call_ended(&c->call);
+	uint64_t id = c->call.id;
+	call_unlock(&c->call);
+	call_heartbeat_remove(&c->call);
 	if (cancel)
 		llm_cancel(id); /* the engine's last word records what had come, as cancelled */
-	api_call_unref(c);
+	call_unref(&c->call);
 }
 
 bool api_call_start(http_req *r, struct api_call *c, const char *body)
 {
-	struct llm_request req = {.provider = c->prov, .model = c->prov_model, .raw_body = body, .on_raw = on_raw};
+	struct llm_request req = {.provider = c->call.prov, .model = c->prov_model, .raw_body = body, .on_raw = on_raw};
 	if (c->anthropic && c->stream && !(c->tr = llm_anthropic_stream_new(c->client_model, c->cmpl_id, c->created,
 									     c->usage_asked)))
 		return false;
-	api_call_lock(c);
-	c->refs++; /* the engine's */
-	c->conn = r->conn;
-	c->id = llm_start(&req, on_llm, c);
-	if (!c->id) {
-		c->refs--;
-		c->conn = NULL;
-		api_call_unlock(c);
+	call_lock(&c->call);
+	c->call.conn = r->conn;
+	if (!call_send(&c->call, &req)) {
+		c->call.conn = NULL;
+		call_unlock(&c->call);
 		return false;
 	}
 	r->job = c;
 	r->on_close = on_close;
 	r->on_resume = on_resume;
-	c->waiting = true;
-	c->last_out = mono_ms();
+	/* On record from now: a crash leaves the question 'interrupted'. */
+	api_record_begin(c);
+	c->call.waiting = true;
+	c->call.last_out = mono_ms();
 	http_suspend(r);
-	api_call_unlock(c);
+	call_unlock(&c->call);
 	if (c->stream)
-		api_heartbeat_add(c);
+		call_heartbeat_add(&c->call);
 	return true;
 }

@@ -1,18 +1,18 @@
-/* ask_limit.c - how many questions one user may have waiting for an answer at once
+/* limit.c - how many calls (form questions and API calls) one user may have waiting for an answer at once
  * (MAX_ASKS_PER_USER), so that one account cannot hold every connection and the
  * provider budget. Counted per instance, in a table as small as the number of users
  * with a question in flight. */
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "../core/config.h"
-#include "ask.h"
+#include "../../core/config.h"
+#include "limit.h"
 
 static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
 struct inflight {
 	int64_t user;
 	unsigned n;
-	size_t bytes; /* of API bodies being received (ask_limit_bytes_take) */
+	size_t bytes; /* of API bodies being received (call_limit_bytes_take) */
 };
 static struct inflight *inflight;
 static size_t ninflight;
@@ -38,7 +38,7 @@ static void maybe_drop(struct inflight *e)
 		*e = inflight[--ninflight];
 }
 
-bool ask_limit_take(int64_t user)
+bool call_limit_take(int64_t user)
 {
 	pthread_mutex_lock(&inflight_mu);
 	struct inflight *e = entry(user);
@@ -51,7 +51,7 @@ bool ask_limit_take(int64_t user)
 	return ok;
 }
 
-void ask_limit_give(int64_t user)
+void call_limit_give(int64_t user)
 {
 	pthread_mutex_lock(&inflight_mu);
 	for (size_t i = 0; i < ninflight; i++) {
@@ -64,7 +64,7 @@ void ask_limit_give(int64_t user)
 	pthread_mutex_unlock(&inflight_mu);
 }
 
-bool ask_limit_full(int64_t user)
+bool call_limit_full(int64_t user)
 {
 	pthread_mutex_lock(&inflight_mu);
 	bool full = false;
@@ -75,7 +75,7 @@ bool ask_limit_full(int64_t user)
 	return full;
 }
 
-bool ask_limit_bytes_take(int64_t user, size_t n, size_t share)
+bool call_limit_bytes_take(int64_t user, size_t n, size_t share)
 {
 	pthread_mutex_lock(&inflight_mu);
 	struct inflight *e = entry(user);
@@ -88,7 +88,7 @@ bool ask_limit_bytes_take(int64_t user, size_t n, size_t share)
 	return ok;
 }
 
-void ask_limit_bytes_give(int64_t user, size_t n)
+void call_limit_bytes_give(int64_t user, size_t n)
 {
 	pthread_mutex_lock(&inflight_mu);
 	for (size_t i = 0; i < ninflight; i++) {

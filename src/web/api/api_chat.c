@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/config.h"
-#include "../core/util.h"
-#include "../llm/anthropic_translate.h"
-#include "../model/conversation.h"
+#include "../../core/config.h"
+#include "../../core/util.h"
+#include "../../llm/anthropic_translate.h"
+#include "../../model/conversation.h"
 #include "api.h"
-#include "ask.h"
-#include "context.h"
-#include "errors.h"
+#include "../context.h"
+#include "../errors.h"
+#include "../call/limit.h"
 
 static const char *const roles[] = {"system", "developer", "user", "assistant", "tool"};
 
@@ -166,10 +166,13 @@ static char *openai_body(http_req *r, json_t *req, struct api_call *c)
 		raw = with.data;
 		len = with.len;
 	}
-	if (raw)
+	/* A body that could not be built whole is not sent at all: a prefix of it would
+	 * be another request. */
+	if (raw && !with.oom)
 		api_json_set_string(&b, raw, len, "model", c->prov_model);
+	bool whole = raw && !with.oom && !b.oom;
 	buf_free(&with);
-	return b.oom || !raw ? (buf_free(&b), NULL) : buf_detach(&b, NULL);
+	return whole ? buf_detach(&b, NULL) : (buf_free(&b), NULL);
 }
 
 static char *anthropic_body(http_req *r, json_t *req, struct api_call *c)
@@ -223,7 +226,7 @@ static void record_question(http_req *r, json_t *req, struct api_call *c, buf *l
 	if (!q->content)
 		q->content = xstrdup("");
 	q->request_json = r->body.data ? buf_detach(&r->body, NULL) : xstrdup(""); /* moved, not copied */
-	q->provider = xstrdup(c->prov->name);
+	q->provider = xstrdup(c->call.prov->name);
 	q->model = xstrdup(c->prov_model);
 	q->api_key_id = r->user.key_id;
 	json_t *mt = json_object_get(req, "max_completion_tokens");
@@ -283,6 +286,11 @@ void page_api_chat(http_req *r)
 	bool started = false;
 	if (!check(r, req, &last))
 		goto done;
+	if (last.oom) {
+		/* The question for the record, cut short: it would be recorded wrong. */
+		http_error(r, 500, "Out of memory.");
+		goto done;
+	}
 	const char *name = json_string_value(json_object_get(req, "model")), *prov_model;
 	const struct llm_provider *p = llm_resolve(name, &prov_model);
 	if (!p) {
@@ -292,11 +300,10 @@ void page_api_chat(http_req *r)
 		error_api(r, 404, "invalid_request_error", "model_not_found", "model", msg);
 		goto done;
 	}
-	if (!(c = api_call_new())) {
+	if (!(c = api_call_new(p, r->user.id))) {
 		http_error(r, 500, "Out of memory.");
 		goto done;
 	}
-	c->prov = p;
 	c->prov_model = prov_model;
 	c->client_model = xstrdup(name);
 	c->stream = json_is_true(json_object_get(req, "stream"));
@@ -321,11 +328,11 @@ void page_api_chat(http_req *r)
 	/* The place taken with the headers becomes the call's; the body's bytes go back
 	 * to the budget (the body itself moves into the record): a call waiting on a
 	 * slow provider holds no one else's room to send. */
-	if (!api_slot_hand_over(r) && !ask_limit_take(r->user.id)) {
+	if (!api_slot_hand_over(r) && !call_limit_take(r->user.id)) {
 		api_too_many_calls(r);
 		goto done;
 	}
-	c->counted = true;
+	c->call.counted = true;
 	record_question(r, req, c, &last);
 	if (!c->q.content || !c->q.request_json || !c->q.provider || !c->q.model || !c->client_model) {
 		http_error(r, 500, "Out of memory.");
@@ -340,5 +347,5 @@ done:
 	buf_free(&last);
 	json_decref(req);
 	if (c && !started)
-		api_call_unref(c); /* once started, the reference is the request's, dropped when it closes */
+		call_unref(&c->call); /* once started, the reference is the request's, dropped when it closes */
 }

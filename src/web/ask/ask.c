@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../auth/auth.h"
-#include "../core/util.h"
-#include "../html/html.h"
-#include "page.h"
-#include "../http/assets.h"
+#include "../../auth/auth.h"
+#include "../../core/util.h"
+#include "../../html/html.h"
+#include "../../http/assets.h"
 #include "ask.h"
-#include "context.h"
+#include "../context.h"
+#include "../page.h"
 
 static void show(http_req *r, db *d, struct ask_form *f, int status, const char *notice)
 {

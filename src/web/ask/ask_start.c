@@ -8,30 +8,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../core/log.h"
-#include "../core/util.h"
-#include "../model/exchange.h"
+#include "../../core/log.h"
+#include "../../core/util.h"
+#include "../../model/exchange.h"
 #include "ask_job.h"
-#include "context.h"
-#include "instance.h"
+#include "../context.h"
+#include "../instance.h"
+#include "../call/limit.h"
 
 #define RESTARTING "The server is restarting. Your question was not sent: try again in a moment."
 
-/* Without JavaScript: wait (suspended) for the whole answer, record it, redirect. */
+/* Without JavaScript: wait (suspended) for the whole answer and its record, then
+ * redirect. */
 static void finish_page(http_req *r)
 {
 	struct ask_job *j = r->job;
 	job_lock(j);
-	if (!j->finished) {
-		j->waiting = true;
+	bool ended = call_ended(&j->call), told = j->told;
+	if (!ended || !told) {
+		j->call.waiting = true;
 		http_suspend(r);
-		job_unlock(j);
-		return;
 	}
 	job_unlock(j);
-	struct message m;
-	if (job_claim(j))
-		job_record(j, &m);
+	if (ended && !told)
+		job_record(j); /* its answer wakes the request */
+	if (!ended || !told)
+		return;
 	char loc[80];
 	snprintf(loc, sizeof loc, "/conversation/%s/", j->uuid);
 	http_redirect(r, 303, loc);
@@ -42,7 +44,7 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 	struct message q;
 	message_init(&q, "user");
 	q.content = f->question;
-	q.provider = j->provider;
+	q.provider = j->call.prov->name;
 	q.model = j->model;
 	q.max_tokens = j->sent & LLM_MAX_TOKENS ? f->max_tokens : -1;
 	q.temperature = j->sent & LLM_TEMPERATURE ? f->temperature : NAN;
@@ -50,7 +52,7 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 	q.top_p = j->sent & LLM_TOP_P ? f->top_p : NAN;
 	char title[81];
 	utf8_title(title, sizeof title, f->question);
-	struct new_question nq = {.user_id = r->user.id, .conv_id = j->conv_id, .title = title, .source = "web",
+	struct new_question nq = {.user_id = j->call.user_id, .conv_id = j->conv_id, .title = title, .source = "web",
 				  .instance_id = instance_self(), .msg = &q};
 	snprintf(nq.uuid, sizeof nq.uuid, "%s", j->uuid);
 	if (f->file) {
@@ -75,18 +77,19 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 static int start_call(db *d, struct ask_job *j, const struct ask_form *f, buf *why)
 {
 	struct ask_context ctx;
-	int rc = ask_context_build(d, j->conv_id, j->user_id, j->question_id, &ctx, why);
+	int rc = ask_context_build(d, j->conv_id, j->call.user_id, j->question_id, &ctx, why);
 	if (rc == 0 && ctx.n == 0) {
 		buf_puts(why, "The conversation could not be read.");
 		rc = -1;
 	}
 	if (rc == 0) {
-		struct llm_request req = {.provider = llm_provider_for(j->model), .model = j->model, .msgs = ctx.msgs,
+		struct llm_request req = {.provider = j->call.prov, .model = j->model, .msgs = ctx.msgs,
 					  .nmsgs = ctx.n, .max_tokens = f->max_tokens, .temperature = f->temperature,
 					  .top_k = f->top_k, .top_p = f->top_p};
-		j->refs++; /* the engine's; no one else holds the job yet */
-		if (!(j->call = llm_start(&req, job_on_llm, j))) {
-			j->refs--;
+		job_lock(j);
+		bool sent = call_send(&j->call, &req);
+		job_unlock(j);
+		if (!sent) {
 			buf_puts(why, llm_accepting() ? "The request to the model could not be built."
 						      : "The server was restarting; the question was not sent.");
 			rc = -1;
@@ -106,20 +109,20 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 		http_error(r, 503, RESTARTING);
 		return;
 	}
-	if (!ask_limit_take(r->user.id)) {
+	if (!call_limit_take(r->user.id)) {
 		http_add_header(r, "Retry-After", "5");
-		http_error(r, 429, ASK_LIMIT_REACHED);
+		http_error(r, 429, CALL_LIMIT_REACHED);
 		return;
 	}
 	struct ask_job *j = job_new(r, f, conv_id, uuid);
 	if (!j) {
-		ask_limit_give(r->user.id);
+		call_limit_give(r->user.id);
 		http_error(r, 500, "Out of memory.");
 		return;
 	}
-	j->counted = true;
+	j->call.counted = true;
 	if (record_question(d, r, f, j) < 0) {
-		job_unref(j);
+		call_unref(&j->call);
 		http_error(r, 500, "The question could not be saved.");
 		return;
 	}
@@ -129,7 +132,7 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 		const char *reason = why.data ? why.data : "The question could not be sent.";
 		msg_set_status(d, j->question_id, "error", reason, -1);
 		bool closing = !llm_accepting();
-		job_unref(j);
+		call_unref(&j->call);
 		if (closing)
 			http_add_header(r, "Retry-After", "5");
 		http_error(r, closing ? 503 : 500, closing ? RESTARTING : reason);

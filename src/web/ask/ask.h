@@ -1,16 +1,16 @@
 /* ask.h - what the asking pages share: the form (ask_form.c), the job that waits
- * on the model (ask_job.h and the ask_*.c files it lists) and the rendering of a
- * message (conversation.c). */
+ * on the model (ask_job.h and the files it lists) and the rendering of a message
+ * (conversation.c). */
 #ifndef LLMMETA_ASK_H
 #define LLMMETA_ASK_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../core/buf.h"
-#include "../http/http.h"
-#include "../llm/llm.h"
-#include "../model/conversation.h"
+#include "../../core/buf.h"
+#include "../../http/http.h"
+#include "../../llm/llm.h"
+#include "../../model/conversation.h"
 
 /* The metadata-schema prompt the Django app offered. */
 extern const char ask_predefined_prompt[];
@@ -68,31 +68,13 @@ int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_
 		      buf *why);
 void ask_context_free(struct ask_context *c);
 
-/* Questions in flight per user (ask_limit.c): take a place or fail; give it back. */
-bool ask_limit_take(int64_t user_id);
-void ask_limit_give(int64_t user_id);
-/* True when user_id has no place left (nothing is taken). */
-bool ask_limit_full(int64_t user_id);
-/* Bytes of API bodies one user is sending at once: reserve n of at most share, or
- * fail; give them back (docs/api.md, "Limits"). */
-bool ask_limit_bytes_take(int64_t user_id, size_t n, size_t share);
-void ask_limit_bytes_give(int64_t user_id, size_t n);
-#define ASK_LIMIT_REACHED                                                                                      \
-	"You already have as many questions waiting for answers as one person may. Wait for one to finish, then " \
-	"ask again."
-
-/* Keeps an answer the database did not take, and writes it when the database is
- * back (ask_pending.c). 0, or -1 when the queue is full (the answer is lost then). */
-int ask_pending_add(int64_t conv_id, int64_t user_id, int64_t question_id, const struct message *m, bool has_answer);
-size_t ask_pending_count(void);
-/* Tries once more, then stops; at shutdown, after the last request. */
-void ask_pending_stop(void);
-
-/* Stops the heartbeat of streamed answers (ask_heartbeat.c); at shutdown. */
-void ask_heartbeat_stop(void);
-
 /* One message as the conversation page shows it. */
 void conv_render_message(buf *b, const struct message *m);
+
+/* GET and POST /ask/, and POST /prompts/<id>/delete/ (a saved prompt), in ask.c:
+ * the pages the route table dispatches to. */
+void page_ask(http_req *r);
+void page_prompt_delete(http_req *r);
 
 /* GET and POST /ask/, and POST /prompts/<id>/delete/ (a saved prompt), in ask.c:
  * the pages the route table dispatches to. */

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../auth/auth.h"
-#include "../core/config.h"
-#include "../core/util.h"
-#include "../html/html.h"
-#include "page.h"
-#include "../llm/llm.h"
+#include "../../auth/auth.h"
+#include "../../core/config.h"
+#include "../../core/util.h"
+#include "../../html/html.h"
+#include "../page.h"
+#include "../../llm/llm.h"
 #include "ask.h"
 
 const char ask_predefined_prompt[] = "Create a non-populated metadata schema for a tensile test using the uploaded raw "

@@ -1,0 +1,58 @@
+/* ask_job.h - the ask form's adapter onto the one pipeline of model calls
+ * (call/call.h): a question from the form on its way to a model and back. Only
+ * the form's files include this:
+ *   ask_job.c     the job: the call's ops (a delta line, the end), the request's
+ *                 end, and the record's part (what is stored, and when)
+ *   ask_start.c   ask_job_start: limits, the question recorded, the call sent, and
+ *                 the answer without JavaScript (wait, then redirect)
+ *   ask_stream.c  the NDJSON protocol of the streamed answer
+ * The call's lifecycle, references, heartbeat, scrubbing and recorder are the
+ * shared ones; what is the form's own is its input (ask_form.c), its output (a
+ * redirect, or NDJSON lines) and its record (an answer to a question already
+ * stored, which may wait for the database: the user has seen it). */
+#ifndef LLMMETA_ASK_JOB_H
+#define LLMMETA_ASK_JOB_H
+
+#include <jansson.h>
+
+#include "../../model/conversation.h"
+#include "ask.h"
+#include "../call/call.h"
+#include "../call/recorder.h"
+
+struct ask_job {
+	struct call call; /* first: the engine's context is the job */
+	bool streaming;
+	bool recorded;     /* claimed for recording (under the lock); set once */
+	bool told;         /* the recorder's first word is in: record_rc */
+	int record_rc;     /* 0 written, 1 waits for the database, -1 lost */
+	bool final_queued; /* the stream's last line is queued */
+	struct call_record rec;
+	struct message m;  /* the answer as recorded (its strings the job's) */
+	bool has_answer;
+	/* What the record needs. */
+	int64_t conv_id, question_id;
+	char uuid[37];
+	char *title; /* the conversation's, for the stream's first line (NULL: unknown) */
+	char *model;
+	unsigned sent;
+	int64_t max_tokens, top_k;
+	double temperature, top_p;
+};
+
+/* ask_job.c */
+struct ask_job *job_new(http_req *r, const struct ask_form *f, int64_t conv_id, const char *uuid);
+void job_lock(struct ask_job *j);
+void job_unlock(struct ask_job *j);
+/* Claims the record and hands it to the recorder, when no one has yet; the waiting
+ * request is woken when the recorder answers. Call without the lock. */
+void job_record(struct ask_job *j);
+void job_on_close(http_req *r, bool completed);
+
+/* ask_stream.c */
+/* Queues one NDJSON line (takes the reference to line). Call with the lock held. */
+void job_line(struct ask_job *j, json_t *line);
+/* Starts the streamed answer: the start line, the heartbeat, the response. */
+void job_stream(http_req *r, struct ask_job *j);
+
+#endif

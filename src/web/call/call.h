@@ -1,0 +1,122 @@
+/* call.h - one call of a model, whoever asked for it: the ask form (web/ask/), the
+ * OpenAI-compatible API (web/api/), and whatever asks next (several columns of a
+ * comparison are several calls). The shared machinery lives here:
+ *   call.c       the lifecycle (created -> sent -> streaming -> complete, failed,
+ *                cancelled; interrupted is what the record of a call becomes when
+ *                the process died under it), the reference count, the lock, the
+ *                engine's callback with the provider's text scrubbed of its key as
+ *                it arrives, and the bound on an answer's size
+ *   heartbeat.c  one list of streams that get a line after HEARTBEAT_MS of silence
+ *   recorder.c   the group-commit writer of every record, and its one retry policy
+ * An adapter embeds struct call as its first member and gives its call_ops: what
+ * the text and the end mean for its client, and how it is freed.
+ *
+ * A call is shared by the request, the engine and the recorder (a reference each)
+ * and guarded by its mutex; suspending and resuming both happen under it, so a
+ * resume can never come before its suspend. */
+#ifndef LLMMETA_CALL_H
+#define LLMMETA_CALL_H
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../core/buf.h"
+#include "../../http/http.h"
+#include "../../llm/llm.h"
+
+/* An answer larger than this is stopped: no model answer needs 8 MiB, and memory
+ * is not the provider's to spend. */
+#define CALL_MAX_ANSWER (8 * 1024 * 1024)
+
+enum call_state {
+	CALL_CREATED,     /* not yet handed to the engine */
+	CALL_SENT,        /* the engine has it; nothing came yet */
+	CALL_STREAMING,   /* text is arriving */
+	CALL_COMPLETE,    /* the provider finished its answer */
+	CALL_FAILED,      /* the provider failed, a timeout passed, or the answer was too long */
+	CALL_CANCELLED,   /* the client left or pressed Stop, or the server stopped */
+	CALL_INTERRUPTED, /* only ever on record: the process died mid-call (instance.c) */
+};
+
+struct call;
+
+struct call_ops {
+	/* A piece of scrubbed text arrived (under the lock); may be NULL. */
+	void (*text)(struct call *c, const char *text, size_t len);
+	/* The engine's last word is in c->res and c->state (called without the lock,
+	 * the engine's reference still held). */
+	void (*end)(struct call *c);
+	/* A stream was silent for HEARTBEAT_MS (under the lock); queue a line. */
+	void (*beat)(struct call *c);
+	/* Frees the adapter's struct when the last reference goes. */
+	void (*free)(struct call *c);
+	/* The error recorded for an answer stopped at CALL_MAX_ANSWER. */
+	const char *too_long;
+};
+
+struct call {
+	pthread_mutex_t mu;
+#ifndef NDEBUG
+	pthread_t holder; /* who holds mu, for the assertions */
+	bool held;
+#endif
+	int refs;
+	enum call_state state;
+	const struct call_ops *ops;
+	const struct llm_provider *prov;
+	struct MHD_Connection *conn; /* NULL once the request is gone */
+	bool waiting;                /* suspended until there is news */
+	bool engine_done;            /* the engine's last word is in */
+	bool too_long;               /* stopped at CALL_MAX_ANSWER */
+	bool counted;                /* holds one of the user's in-flight places */
+	int64_t user_id;
+	uint64_t id;                 /* the engine's */
+	int64_t t0, ttft;            /* monotonic ms at the start; to the first piece, or -1 */
+	int64_t last_out;            /* monotonic ms when the client was last sent something */
+	struct llm_scrubber scrub;   /* the provider's key out of the text as it comes */
+	buf answer;                  /* the text so far, scrubbed */
+	buf out;                     /* bytes for the client not sent yet (the adapter's format) */
+	size_t out_off;
+	struct llm_result res;       /* the outcome, its strings scrubbed */
+	struct call *hb_prev, *hb_next; /* in the heartbeat's list */
+	bool hb_listed;
+};
+
+/* Sets up c (refs 1, the request's) for a call to provider p. */
+void call_init(struct call *c, const struct call_ops *ops, const struct llm_provider *p, int64_t user_id);
+void call_ref(struct call *c);
+/* Drops a reference; the last one frees the call (ops->free). */
+void call_unref(struct call *c);
+void call_lock(struct call *c);
+void call_unlock(struct call *c);
+#ifndef NDEBUG
+#define CALL_LOCKED(c) assert((c)->held && pthread_equal((c)->holder, pthread_self()))
+#else
+#define CALL_LOCKED(c) ((void)0)
+#endif
+/* Moves the call to state s; asserts that the lifecycle allows it. Under the lock. */
+void call_set_state(struct call *c, enum call_state s);
+bool call_ended(const struct call *c);
+/* "ok", "error", "cancelled" or "interrupted": the record's status of an ended call. */
+const char *call_status(const struct call *c);
+/* Wakes the connection if it sleeps on this call. Under the lock. */
+void call_wake(struct call *c);
+/* Hands req to the engine with the call's callback (the engine takes a reference):
+ * CREATED -> SENT. false when the engine refused it. Under the lock. */
+bool call_send(struct call *c, const struct llm_request *req);
+/* Bytes for the client waiting in c->out. Under the lock. */
+size_t call_out_waiting(const struct call *c);
+/* Copies up to max of them to dst; the count (0: none wait). Under the lock. */
+size_t call_out_take(struct call *c, char *dst, size_t max);
+/* A copy of the provider's text s without its key (NULL for NULL or out of memory). */
+char *call_scrubbed(const struct call *c, const char *s);
+
+/* heartbeat.c: a stream is listed from its start to the request's end. */
+#define HEARTBEAT_MS 2000
+void call_heartbeat_add(struct call *c);
+void call_heartbeat_remove(struct call *c);
+void call_heartbeat_stop(void);
+
+#endif
