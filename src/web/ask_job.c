@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../auth/auth.h"
 #include "../core/util.h"
 #include "ask_job.h"
 
@@ -41,7 +42,7 @@ struct ask_job *job_new(http_req *r, const struct ask_form *f, int64_t conv_id, 
 	j->res.prompt_tokens = j->res.completion_tokens = j->res.total_tokens = -1;
 	j->res.elapsed_ms = j->res.ttft_ms = -1;
 	j->conn = r->conn;
-	j->user_id = r->user.id;
+	j->user_id = visitor(r)->user_id;
 	j->conv_id = conv_id;
 	snprintf(j->uuid, sizeof j->uuid, "%s", uuid ? uuid : "");
 	j->provider = xstrdup(p->name);

@@ -75,9 +75,8 @@ static void req_free(http_req *r)
 	kv_free(&r->cookies);
 	kv_free(&r->form);
 	kv_free(&r->headers);
-	free(r->session);
-	free(r->csrf_cookie);
-	free(r->user.name);
+	if (r->app_free)
+		r->app_free(r->app);
 	free(r);
 }
 
@@ -102,7 +101,7 @@ static char *login_token(int64_t id, const char *name)
 {
 	http_req *r = req_load(NULL, NULL, NULL);
 	assert_int_equal(auth_login(d, r, id, name, false), 0);
-	char *tok = xstrdup(r->session);
+	char *tok = xstrdup(visitor(r)->session);
 	req_free(r);
 	return tok;
 }
@@ -111,8 +110,9 @@ static char *login_token(int64_t id, const char *name)
 static int64_t load_as(const char *tok)
 {
 	http_req *r = req_load(tok, NULL, NULL);
-	int64_t id = r->user.id;
-	bool consistent = id ? r->session && strcmp(r->session, tok) == 0 : !r->session && !r->user.name;
+	int64_t id = visitor(r)->user_id;
+	const struct visitor *v = visitor(r);
+	bool consistent = id ? v->session && strcmp(v->session, tok) == 0 : !v->session && !v->name;
 	req_free(r);
 	assert_true(consistent);
 	return id;
@@ -123,14 +123,14 @@ static void test_login_sets_cookie(void **state)
 	(void)state;
 	http_req *r = req_load(NULL, NULL, NULL);
 	assert_int_equal(auth_login(d, r, alice_id, "alice", false), 0);
-	assert_non_null(r->session);
-	assert_int_equal(strlen(r->session), 43);
-	assert_int_equal(r->user.id, alice_id);
-	assert_string_equal(r->user.name, "alice");
+	assert_non_null(visitor(r)->session);
+	assert_int_equal(strlen(visitor(r)->session), 43);
+	assert_int_equal(visitor(r)->user_id, alice_id);
+	assert_string_equal(visitor(r)->name, "alice");
 	const char *h = NULL;
 	char *v = set_cookie_value(r, SESSION_COOKIE, &h);
 	assert_non_null(v);
-	assert_string_equal(v, r->session);
+	assert_string_equal(v, visitor(r)->session);
 	char want[256];
 	snprintf(want, sizeof want, SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%ld", v,
 		 (long)SESSION_DAYS * 86400);
@@ -155,10 +155,10 @@ static void test_load_session(void **state)
 	(void)state;
 	char *tok = login_token(bob_id, "bob");
 	http_req *r = req_load(tok, NULL, NULL);
-	assert_int_equal(r->user.id, bob_id);
-	assert_string_equal(r->user.name, "bob");
-	assert_true(r->user.admin); /* from the database, not from auth_login's argument */
-	assert_string_equal(r->session, tok);
+	assert_int_equal(visitor(r)->user_id, bob_id);
+	assert_string_equal(visitor(r)->name, "bob");
+	assert_true(visitor(r)->admin); /* from the database, not from auth_login's argument */
+	assert_string_equal(visitor(r)->session, tok);
 	req_free(r);
 	free(tok);
 }
@@ -177,7 +177,7 @@ static void test_wrong_or_malformed_cookie(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(load_as(bad[i]), 0);
 	http_req *r = req_load(NULL, NULL, NULL); /* no cookie at all */
-	assert_int_equal(r->user.id, 0);
+	assert_int_equal(visitor(r)->user_id, 0);
 	req_free(r);
 	assert_int_equal(load_as(tok), alice_id); /* the real one still works */
 	free(tok);
@@ -188,11 +188,11 @@ static void test_logout(void **state)
 	(void)state;
 	char *tok = login_token(alice_id, "alice");
 	http_req *r = req_load(tok, NULL, NULL);
-	assert_int_equal(r->user.id, alice_id);
+	assert_int_equal(visitor(r)->user_id, alice_id);
 	assert_int_equal(auth_logout(d, r), 0);
-	assert_null(r->session);
-	assert_int_equal(r->user.id, 0);
-	assert_null(r->user.name);
+	assert_null(visitor(r)->session);
+	assert_int_equal(visitor(r)->user_id, 0);
+	assert_null(visitor(r)->name);
 	const char *h = NULL;
 	char *v = set_cookie_value(r, SESSION_COOKIE, &h);
 	assert_string_equal(v, "");
@@ -225,9 +225,9 @@ static void test_login_replaces_old_session(void **state)
 	char *old = login_token(alice_id, "alice");
 	http_req *r = req_load(old, NULL, NULL);
 	assert_int_equal(auth_login(d, r, alice_id, "alice", false), 0);
-	assert_string_not_equal(r->session, old);
+	assert_string_not_equal(visitor(r)->session, old);
 	assert_int_equal(load_as(old), 0);
-	assert_int_equal(load_as(r->session), alice_id);
+	assert_int_equal(load_as(visitor(r)->session), alice_id);
 	req_free(r);
 	free(old);
 }
@@ -256,12 +256,12 @@ static void anon_csrf(char **cookie, char **token)
 	http_req *r = req_load(NULL, NULL, NULL);
 	const char *t = auth_csrf_token(r);
 	assert_int_equal(strlen(t), 43);
-	assert_non_null(r->csrf_cookie);
+	assert_non_null(visitor(r)->csrf_cookie);
 	assert_string_equal(auth_csrf_token(r), t); /* stable within the request */
 	const char *h = NULL;
 	*cookie = set_cookie_value(r, CSRF_COOKIE, &h);
 	assert_non_null(*cookie);
-	assert_string_equal(*cookie, r->csrf_cookie);
+	assert_string_equal(*cookie, visitor(r)->csrf_cookie);
 	assert_non_null(strstr(h, "; Path=/; HttpOnly; SameSite=Lax; Max-Age="));
 	assert_int_equal(r->headers.n, 1); /* one cookie, not one per call */
 	*token = xstrdup(t);
@@ -299,7 +299,7 @@ static void test_csrf_anonymous(void **state)
 	assert_false(csrf_passes(c1, changed));
 	/* A request that already has the cookie gets the same token and no new cookie. */
 	http_req *r = req_load(NULL, c1, NULL);
-	assert_string_equal(r->csrf_cookie, c1);
+	assert_string_equal(visitor(r)->csrf_cookie, c1);
 	assert_string_equal(auth_csrf_token(r), t1);
 	assert_int_equal(r->headers.n, 0);
 	req_free(r);
@@ -322,7 +322,7 @@ static void test_csrf_binding_changes_at_login(void **state)
 	assert_int_equal(auth_login(d, r, alice_id, "alice", false), 0);
 	assert_false(auth_csrf_ok(r)); /* the pre-login token is worthless now */
 	char *session_token = xstrdup(auth_csrf_token(r));
-	char *sess = xstrdup(r->session);
+	char *sess = xstrdup(visitor(r)->session);
 	assert_string_not_equal(session_token, anon_token);
 	req_free(r);
 	/* The next request: session cookie (plus the old CSRF cookie) and the new token. */

@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/config.h"
 #include "../../core/log.h"
 #include "../../core/metrics.h"
@@ -64,7 +65,7 @@ static bool bearer_ok(http_req *r)
 
 void page_metrics(http_req *r)
 {
-	if (!bearer_ok(r) && (web_session(r) < 0 || !r->user.admin)) {
+	if (!bearer_ok(r) && (web_session(r) < 0 || !visitor(r)->admin)) {
 		if (!cfg.metrics_token) {
 			http_error(r, 404, NULL);
 			return;
