@@ -1,5 +1,9 @@
-/* auth.h - who is asking and whether they may: sessions stored in the database,
- * CSRF tokens, and login throttling. The SQL is in model/session.c.
+/* auth.h - who is asking and whether they may: the request's visitor, sessions
+ * stored in the database, CSRF tokens, API keys and login throttling. The SQL is in
+ * model/.
+ *
+ * The visitor (visitor.c) is the application's state of a request, kept out of
+ * http_req so that http/ knows no users: auth/ fills it in, the pages read it.
  *
  * Sessions: a random 256-bit token in the llmmeta_session cookie; the database keeps
  * only its SHA-256, so a copy of the database opens no session.

@@ -250,6 +250,43 @@ static void test_inactive_or_expired(void **state)
 	free(tok);
 }
 
+/* Before auth/ fills anything in, a request has no visitor of its own: visitor()
+ * reads an empty anonymous one (no user, no session, no CSRF binding, so a form is
+ * refused) and nothing is hung on the request. The first fill hangs one there with
+ * its free function, which req_free calls (the sanitizer run proves it frees all). */
+static void test_visitor_empty_until_filled(void **state)
+{
+	(void)state;
+	http_req *r = calloc(1, sizeof *r);
+	assert_non_null(r);
+	r->method = HTTP_POST;
+	kv_add(&r->form, "csrf_token", 10, "x", 1);
+	const struct visitor *v = visitor(r);
+	assert_non_null(v);
+	assert_int_equal(v->user_id, 0);
+	assert_null(v->name);
+	assert_null(v->session);
+	assert_null(v->csrf_cookie);
+	assert_false(v->session_loaded);
+	assert_false(auth_csrf_ok(r));
+	assert_int_equal(auth_logout(d, r), 0); /* nothing to end */
+	assert_int_equal(visitor(r)->user_id, 0);
+	assert_non_null(r->app); /* auth_logout filled it in (cleared) */
+	r->app_free(r->app);
+	r->app = NULL;
+	r->app_free = NULL;
+	assert_null(visitor(r)->csrf_cookie);
+	assert_null(r->app);
+	const char *t = auth_csrf_token(r);
+	assert_int_equal(strlen(t), 43);
+	assert_ptr_equal(visitor(r), r->app);
+	assert_non_null(r->app_free);
+	assert_non_null(visitor(r)->csrf_cookie);
+	assert_ptr_not_equal(visitor(r), v); /* the empty one is untouched */
+	assert_null(v->csrf_cookie);
+	req_free(r);
+}
+
 /* An anonymous request's CSRF cookie and token (both copied). */
 static void anon_csrf(char **cookie, char **token)
 {
@@ -413,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_end_other_sessions),
 		cmocka_unit_test(test_login_replaces_old_session),
 		cmocka_unit_test(test_inactive_or_expired),
+		cmocka_unit_test(test_visitor_empty_until_filled),
 		cmocka_unit_test(test_csrf_anonymous),
 		cmocka_unit_test(test_csrf_binding_changes_at_login),
 		cmocka_unit_test(test_throttle_per_account),
