@@ -33,6 +33,9 @@ sql_calls='\bdb_(query|query_int|query_text|exec|exec_script|begin|commit|rollba
 send_calls='\bhttp_(send[a-z_]*|redirect|error|add_header|set_cookie|suspend|resume|stream_wait)\s*\('
 # The request pipeline's functions (web/app/): main.c calls them, no page does.
 app_calls='\bapp_[a-z_]+\s*\('
+# Who is asking (user, session, CSRF) is the application's state of a request
+# (auth/'s struct visitor, behind http_req.app): http/'s code names none of it.
+app_state='\b(users?|[a-z_]*session[a-z_]*|[a-z_]*csrf[a-z_]*|visitor)\b'
 
 bad=0
 report() { echo "layers: $*"; bad=1; }
@@ -121,6 +124,12 @@ for file in $(find "$src" -name '*.[ch]' | sort); do
 	if [ "$layer" != "db" ] && [ "$layer" != "model" ]; then
 		grep -nE "$sql_calls" "$file" | while IFS= read -r hit; do
 			echo "layers: $rel:${hit%%:*}: SQL or a transaction outside model/: ${hit#*:}" | cut -c1-160
+		done | grep . && bad=1
+	fi
+	if [ "$layer" = "http" ]; then
+		# code only: the comments may say what the application keeps
+		sed -E 's#/\*.*\*/##g; s#^\s*(/\*|\*).*##' "$file" | grep -niE "$app_state" | while IFS= read -r hit; do
+			echo "layers: $rel:${hit%%:*}: http/ knows no users, sessions or CSRF (auth/'s struct visitor): ${hit#*:}" | cut -c1-160
 		done | grep . && bad=1
 	fi
 	if [ "$layer" = "html" ]; then

@@ -186,6 +186,7 @@ static int cmd_serve(int argc, char **argv)
 	app_init();
 	struct http_options o = {.bind = cfg.bind, .port = cfg.port, .threads = cfg.threads,
 				 .max_body = cfg.max_upload_bytes, .body_limit = app_body_limit,
+				 .log_user = app_log_user,
 				 .per_ip_connections = cfg.per_ip_connections,
 				 /* a UTF-8 character is at most 4 bytes: a longer file is refused anyway */
 				 .file_keep = cfg.max_context_chars * 4 + 4, .max_receiving = cfg.max_receiving_bytes,

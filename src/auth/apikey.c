@@ -39,8 +39,16 @@ int auth_apikey_load(db *d, http_req *r)
 	bool admin;
 	int rc = apikey_owner(d, hash, now_ms(), &key_id, &user_id, &name, &admin);
 	if (rc == 1) {
-		free(r->user.name);
-		r->user = (struct http_user){.id = user_id, .name = name, .admin = admin, .key_id = key_id};
+		struct visitor *v = visitor_edit(r);
+		if (!v) {
+			free(name);
+			return -1;
+		}
+		free(v->name);
+		v->user_id = user_id;
+		v->name = name;
+		v->admin = admin;
+		v->key_id = key_id;
 	}
 	return rc;
 }

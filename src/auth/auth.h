@@ -1,5 +1,9 @@
-/* auth.h - who is asking and whether they may: sessions stored in the database,
- * CSRF tokens, and login throttling. The SQL is in model/session.c.
+/* auth.h - who is asking and whether they may: the request's visitor, sessions
+ * stored in the database, CSRF tokens, API keys and login throttling. The SQL is in
+ * model/.
+ *
+ * The visitor (visitor.c) is the application's state of a request, kept out of
+ * http_req so that http/ knows no users: auth/ fills it in, the pages read it.
  *
  * Sessions: a random 256-bit token in the llmmeta_session cookie; the database keeps
  * only its SHA-256, so a copy of the database opens no session.
@@ -21,8 +25,29 @@
 #define CSRF_COOKIE "llmmeta_csrf"
 #define SESSION_DAYS 14
 
-/* Reads the session cookie and fills r->user and r->session when it names a live
- * session of an active user. Returns 0, or -1 on a database failure. */
+/* Who is asking, and what binds their forms: the application's state of one request
+ * (http_req.app), filled in by auth/ from the session cookie or the API key, read by
+ * the pages, freed with the request. */
+struct visitor {
+	int64_t user_id; /* 0 = anonymous */
+	char *name;
+	bool admin;
+	int64_t key_id;      /* the API key that authenticated the request; 0 for a session */
+	char *session;       /* the raw session token from the cookie, if valid */
+	char *csrf_cookie;   /* the anonymous CSRF binding, set or read */
+	char csrf_token[64]; /* computed once per request */
+	bool session_loaded; /* auth_load_session ran (web_session loads it once) */
+};
+/* The request's visitor, to read: an anonymous one with nothing loaded until auth/
+ * has filled something in. Never NULL, so a page can write visitor(r)->user_id. */
+const struct visitor *visitor(const http_req *r);
+/* The request's visitor, to fill in (auth/'s own): created on first use and freed
+ * with the request; NULL when out of memory. */
+struct visitor *visitor_edit(http_req *r);
+
+/* Reads the session cookie and fills the visitor's user and session when it names a
+ * live session of an active user; marks the session loaded. Returns 0, or -1 on a
+ * database or memory failure (the visitor then stays anonymous). */
 int auth_load_session(db *d, http_req *r);
 /* Starts a session for user_id: stores it and sets the cookie. Returns 0 or -1. */
 int auth_login(db *d, http_req *r, int64_t user_id, const char *username, bool admin);
@@ -126,7 +151,7 @@ void account_errors_free(struct account_errors *e);
 /* Creates a key for user_id (expires_at -1: never); the key, shown once, goes to
  * key (APIKEY_LEN + 1 bytes). 0 and *id, or -1. */
 int auth_apikey_create(db *d, int64_t user_id, const char *name, int64_t expires_at, char *key, int64_t *id);
-/* Authenticates the request by its "Authorization: Bearer <key>": fills r->user
+/* Authenticates the request by its "Authorization: Bearer <key>": fills the visitor
  * (with key_id) when the key is live and its user active. 1 yes, 0 no (no key, a
  * wrong, revoked or expired key, an inactive user), -1 on a database failure. */
 int auth_apikey_load(db *d, http_req *r);

@@ -19,18 +19,21 @@ static void token_for(const char *binding, char out[64])
 
 const char *auth_csrf_token(http_req *r)
 {
-	if (r->csrf_token[0])
-		return r->csrf_token;
-	if (!r->session && !r->csrf_cookie) {
+	struct visitor *v = visitor_edit(r);
+	if (!v)
+		return "";
+	if (v->csrf_token[0])
+		return v->csrf_token;
+	if (!v->session && !v->csrf_cookie) {
 		char tok[64];
 		rand_token(tok, sizeof tok, 32);
-		r->csrf_cookie = xstrdup(tok);
-		if (!r->csrf_cookie)
+		v->csrf_cookie = xstrdup(tok);
+		if (!v->csrf_cookie)
 			return "";
 		http_set_cookie(r, CSRF_COOKIE, tok, 365L * 86400);
 	}
-	token_for(r->session ? r->session : r->csrf_cookie, r->csrf_token);
-	return r->csrf_token;
+	token_for(v->session ? v->session : v->csrf_cookie, v->csrf_token);
+	return v->csrf_token;
 }
 
 bool auth_csrf_ok(http_req *r)
@@ -38,7 +41,8 @@ bool auth_csrf_ok(http_req *r)
 	const char *sent = http_header(r, "X-CSRF-Token");
 	if (!sent)
 		sent = http_form(r, "csrf_token");
-	const char *binding = r->session ? r->session : r->csrf_cookie;
+	const struct visitor *v = visitor(r);
+	const char *binding = v->session ? v->session : v->csrf_cookie;
 	if (!sent || !binding)
 		return false;
 	char want[64];

@@ -43,14 +43,6 @@ typedef struct http_file {
 	bool cut;    /* more than http_options.file_keep came: data holds the first ones */
 } http_file;
 
-/* Who is asking, filled in from the session cookie by the auth layer. */
-struct http_user {
-	int64_t id; /* 0 = anonymous */
-	char *name;
-	bool admin;
-	int64_t key_id; /* the API key that authenticated the request; 0 for a session */
-};
-
 #define HTTP_MAX_PARAMS 4
 
 struct route;
@@ -79,11 +71,12 @@ typedef struct http_req {
 	int64_t start_ms;
 	int64_t start_us; /* the same moment, for the duration metric */
 
-	struct http_user user;
-	char *session;     /* the raw session token from the cookie, if valid */
-	char *csrf_cookie; /* the anonymous CSRF binding, set or read */
-	char csrf_token[64]; /* computed once per request */
-	bool session_loaded;
+	/* The application's state for this request (who is asking, their session and
+	 * CSRF token: auth/'s struct visitor), opaque here: http/ knows no users. The
+	 * application sets both; the server calls app_free(app) when it frees the
+	 * request, answered or not. */
+	void *app;
+	void (*app_free)(void *app);
 
 	/* The response. */
 	int status;
@@ -99,7 +92,10 @@ typedef struct http_req {
 	void (*on_resume)(struct http_req *r);
 	/* Called once when the request ends, answered or not (the client went away). */
 	void (*on_close)(struct http_req *r, bool completed);
-	void *job; /* the page's state across suspensions */
+	/* The page's state across suspensions, for on_resume and on_close (generic
+	 * machinery like stream_cls: it lives as long as the suspension, whereas app
+	 * lives as long as the request). */
+	void *job;
 	bool suspended;
 	bool handed_off; /* http_hand_off: another thread answers; the worker waits */
 	bool dispatched;
@@ -231,6 +227,9 @@ struct http_options {
 	 * headers before any of the body is read (NULL: max_body for all). It may also
 	 * answer at once (http_error, e.g. 429): the body is then not read. */
 	size_t (*body_limit)(http_req *r);
+	/* Who made the request, for the access log (NULL, or a NULL answer: nobody
+	 * named); http/ does not know users, the application does. */
+	const char *(*log_user)(const http_req *r);
 	/* Of each uploaded file, at most this many bytes are kept (0: all); the rest is
 	 * counted in http_file.size and the file marked cut. */
 	size_t file_keep;

@@ -83,9 +83,8 @@ static void req_free(http_req *r)
 		free(r->params[i]);
 	free(r->method_name);
 	free(r->path);
-	free(r->user.name);
-	free(r->session);
-	free(r->csrf_cookie);
+	if (r->app_free)
+		r->app_free(r->app);
 	free(r->content_type);
 	free(r);
 }
@@ -426,7 +425,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		r->stream_free(r->stream_cls);
 	long long ms = (long long)(mono_ms() - r->start_ms);
 	http_metrics_request(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, mono_us() - r->start_us);
-	log_request(r->method_name, r->log_path ? r->log_path : r->path, r->status, r->out.len, ms, r->user.name,
+	log_request(r->method_name, r->log_path ? r->log_path : r->path, r->status, r->out.len, ms,
+		    opts.log_user ? opts.log_user(r) : NULL,
 		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	req_free(r);
 	atomic_fetch_sub(&inflight, 1);

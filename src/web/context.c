@@ -1,5 +1,5 @@
 /* context.c - the request's database connection and session for the pages (see
- * context.h). */
+ * context.h); the visitor they describe is auth/'s (auth.h). */
 #include "context.h"
 
 #include "../auth/auth.h"
@@ -14,11 +14,8 @@ db *web_db(http_req *r)
 
 int web_session(http_req *r)
 {
-	if (r->session_loaded)
+	if (visitor(r)->session_loaded)
 		return 0;
 	db *d = db_thread();
-	if (!d || auth_load_session(d, r) < 0)
-		return -1;
-	r->session_loaded = true;
-	return 0;
+	return d && auth_load_session(d, r) == 0 ? 0 : -1;
 }

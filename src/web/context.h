@@ -1,7 +1,8 @@
 /* context.h - what any page may ask of the request it is answering, besides http/'s
  * reading and sending: the thread's database connection and the visitor's session.
  * The request pipeline (web/app/) loads the session before a page runs; a page that
- * runs without it (an error page, /metrics) loads it here. */
+ * runs without it (an error page, /metrics) loads it here. Who the visitor is, once
+ * loaded, is read with auth/'s visitor(r). */
 #ifndef LLMMETA_WEB_CONTEXT_H
 #define LLMMETA_WEB_CONTEXT_H
 

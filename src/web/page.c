@@ -12,9 +12,9 @@ void page_begin(buf *b, http_req *r, const char *title, const char *section)
 	/* The token only for a logged-in visitor (the log-out form): for anyone else
 	 * it would set the anonymous CSRF cookie on every page. */
 	struct page_viewer v = {0};
-	if (r->user.id) {
-		v.name = r->user.name ? r->user.name : "";
-		v.admin = r->user.admin;
+	if (visitor(r)->user_id) {
+		v.name = visitor(r)->name ? visitor(r)->name : "";
+		v.admin = visitor(r)->admin;
 		v.csrf_token = auth_csrf_token(r);
 	}
 	page_frame_begin(b, &v, title, section);

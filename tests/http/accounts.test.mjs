@@ -203,3 +203,19 @@ test('anonymous nav shows Log in and Sign up', async () => {
   assert.match(home.text, /log\s*in/i);
   assert.match(home.text, /sign\s*up/i);
 });
+
+test("the access log names who asked: the user's name when logged in, '-' when not", async () => {
+  const { client, user } = await signedUpClient(server.url, 'logged');
+  const anon = new Client(server.url);
+  assert.equal((await client.get('/about/')).status, 200);
+  assert.equal((await anon.get('/about/')).status, 200);
+  // Request lines are batched: written at most a moment after they are logged.
+  let lines = [];
+  for (let i = 0; i < 50 && lines.length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    lines = server.stderr().split('\n').filter((l) => l.includes('GET /about/'));
+  }
+  assert.equal(lines.length >= 2, true, `two lines for /about/ in:\n${server.stderr().slice(-3000)}`);
+  assert.ok(lines.some((l) => l.endsWith(` ${user.username}`)), `no line ends with ${user.username}:\n${lines.join('\n')}`);
+  assert.ok(lines.some((l) => l.endsWith(' -')), `no anonymous line:\n${lines.join('\n')}`);
+});

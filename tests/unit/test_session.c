@@ -77,9 +77,8 @@ static void req_free(http_req *r)
 	kv_free(&r->cookies);
 	kv_free(&r->form);
 	kv_free(&r->headers);
-	free(r->session);
-	free(r->csrf_cookie);
-	free(r->user.name);
+	if (r->app_free)
+		r->app_free(r->app);
 	free(r);
 }
 
@@ -104,7 +103,7 @@ static char *login_token(int64_t id, const char *name)
 {
 	http_req *r = req_load(NULL, NULL, NULL);
 	assert_int_equal(auth_login(d, r, id, name, false), 0);
-	char *tok = xstrdup(r->session);
+	char *tok = xstrdup(visitor(r)->session);
 	req_free(r);
 	return tok;
 }
@@ -113,8 +112,9 @@ static char *login_token(int64_t id, const char *name)
 static int64_t load_as(const char *tok)
 {
 	http_req *r = req_load(tok, NULL, NULL);
-	int64_t id = r->user.id;
-	bool consistent = id ? r->session && strcmp(r->session, tok) == 0 : !r->session && !r->user.name;
+	int64_t id = visitor(r)->user_id;
+	const struct visitor *v = visitor(r);
+	bool consistent = id ? v->session && strcmp(v->session, tok) == 0 : !v->session && !v->name;
 	req_free(r);
 	assert_true(consistent);
 	return id;
@@ -125,14 +125,14 @@ static void test_login_sets_cookie(void **state)
 	(void)state;
 	http_req *r = req_load(NULL, NULL, NULL);
 	assert_int_equal(auth_login(d, r, alice_id, "alice", false), 0);
-	assert_non_null(r->session);
-	assert_int_equal(strlen(r->session), 43);
-	assert_int_equal(r->user.id, alice_id);
-	assert_string_equal(r->user.name, "alice");
+	assert_non_null(visitor(r)->session);
+	assert_int_equal(strlen(visitor(r)->session), 43);
+	assert_int_equal(visitor(r)->user_id, alice_id);
+	assert_string_equal(visitor(r)->name, "alice");
 	const char *h = NULL;
 	char *v = set_cookie_value(r, SESSION_COOKIE, &h);
 	assert_non_null(v);
-	assert_string_equal(v, r->session);
+	assert_string_equal(v, visitor(r)->session);
 	char want[256];
 	snprintf(want, sizeof want, SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%ld", v,
 		 (long)SESSION_DAYS * 86400);
@@ -157,10 +157,10 @@ static void test_load_session(void **state)
 	(void)state;
 	char *tok = login_token(bob_id, "bob");
 	http_req *r = req_load(tok, NULL, NULL);
-	assert_int_equal(r->user.id, bob_id);
-	assert_string_equal(r->user.name, "bob");
-	assert_true(r->user.admin); /* from the database, not from auth_login's argument */
-	assert_string_equal(r->session, tok);
+	assert_int_equal(visitor(r)->user_id, bob_id);
+	assert_string_equal(visitor(r)->name, "bob");
+	assert_true(visitor(r)->admin); /* from the database, not from auth_login's argument */
+	assert_string_equal(visitor(r)->session, tok);
 	req_free(r);
 	free(tok);
 }
@@ -179,7 +179,7 @@ static void test_wrong_or_malformed_cookie(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(load_as(bad[i]), 0);
 	http_req *r = req_load(NULL, NULL, NULL); /* no cookie at all */
-	assert_int_equal(r->user.id, 0);
+	assert_int_equal(visitor(r)->user_id, 0);
 	req_free(r);
 	assert_int_equal(load_as(tok), alice_id); /* the real one still works */
 	free(tok);
@@ -190,11 +190,11 @@ static void test_logout(void **state)
 	(void)state;
 	char *tok = login_token(alice_id, "alice");
 	http_req *r = req_load(tok, NULL, NULL);
-	assert_int_equal(r->user.id, alice_id);
+	assert_int_equal(visitor(r)->user_id, alice_id);
 	assert_int_equal(auth_logout(d, r), 0);
-	assert_null(r->session);
-	assert_int_equal(r->user.id, 0);
-	assert_null(r->user.name);
+	assert_null(visitor(r)->session);
+	assert_int_equal(visitor(r)->user_id, 0);
+	assert_null(visitor(r)->name);
 	const char *h = NULL;
 	char *v = set_cookie_value(r, SESSION_COOKIE, &h);
 	assert_string_equal(v, "");
@@ -227,9 +227,9 @@ static void test_login_replaces_old_session(void **state)
 	char *old = login_token(alice_id, "alice");
 	http_req *r = req_load(old, NULL, NULL);
 	assert_int_equal(auth_login(d, r, alice_id, "alice", false), 0);
-	assert_string_not_equal(r->session, old);
+	assert_string_not_equal(visitor(r)->session, old);
 	assert_int_equal(load_as(old), 0);
-	assert_int_equal(load_as(r->session), alice_id);
+	assert_int_equal(load_as(visitor(r)->session), alice_id);
 	req_free(r);
 	free(old);
 }
@@ -252,18 +252,55 @@ static void test_inactive_or_expired(void **state)
 	free(tok);
 }
 
+/* Before auth/ fills anything in, a request has no visitor of its own: visitor()
+ * reads an empty anonymous one (no user, no session, no CSRF binding, so a form is
+ * refused) and nothing is hung on the request. The first fill hangs one there with
+ * its free function, which req_free calls (the sanitizer run proves it frees all). */
+static void test_visitor_empty_until_filled(void **state)
+{
+	(void)state;
+	http_req *r = calloc(1, sizeof *r);
+	assert_non_null(r);
+	r->method = HTTP_POST;
+	kv_add(&r->form, "csrf_token", 10, "x", 1);
+	const struct visitor *v = visitor(r);
+	assert_non_null(v);
+	assert_int_equal(v->user_id, 0);
+	assert_null(v->name);
+	assert_null(v->session);
+	assert_null(v->csrf_cookie);
+	assert_false(v->session_loaded);
+	assert_false(auth_csrf_ok(r));
+	assert_int_equal(auth_logout(d, r), 0); /* nothing to end */
+	assert_int_equal(visitor(r)->user_id, 0);
+	assert_non_null(r->app); /* auth_logout filled it in (cleared) */
+	r->app_free(r->app);
+	r->app = NULL;
+	r->app_free = NULL;
+	assert_null(visitor(r)->csrf_cookie);
+	assert_null(r->app);
+	const char *t = auth_csrf_token(r);
+	assert_int_equal(strlen(t), 43);
+	assert_ptr_equal(visitor(r), r->app);
+	assert_non_null(r->app_free);
+	assert_non_null(visitor(r)->csrf_cookie);
+	assert_ptr_not_equal(visitor(r), v); /* the empty one is untouched */
+	assert_null(v->csrf_cookie);
+	req_free(r);
+}
+
 /* An anonymous request's CSRF cookie and token (both copied). */
 static void anon_csrf(char **cookie, char **token)
 {
 	http_req *r = req_load(NULL, NULL, NULL);
 	const char *t = auth_csrf_token(r);
 	assert_int_equal(strlen(t), 43);
-	assert_non_null(r->csrf_cookie);
+	assert_non_null(visitor(r)->csrf_cookie);
 	assert_string_equal(auth_csrf_token(r), t); /* stable within the request */
 	const char *h = NULL;
 	*cookie = set_cookie_value(r, CSRF_COOKIE, &h);
 	assert_non_null(*cookie);
-	assert_string_equal(*cookie, r->csrf_cookie);
+	assert_string_equal(*cookie, visitor(r)->csrf_cookie);
 	assert_non_null(strstr(h, "; Path=/; HttpOnly; SameSite=Lax; Max-Age="));
 	assert_int_equal(r->headers.n, 1); /* one cookie, not one per call */
 	*token = xstrdup(t);
@@ -301,7 +338,7 @@ static void test_csrf_anonymous(void **state)
 	assert_false(csrf_passes(c1, changed));
 	/* A request that already has the cookie gets the same token and no new cookie. */
 	http_req *r = req_load(NULL, c1, NULL);
-	assert_string_equal(r->csrf_cookie, c1);
+	assert_string_equal(visitor(r)->csrf_cookie, c1);
 	assert_string_equal(auth_csrf_token(r), t1);
 	assert_int_equal(r->headers.n, 0);
 	req_free(r);
@@ -324,7 +361,7 @@ static void test_csrf_binding_changes_at_login(void **state)
 	assert_int_equal(auth_login(d, r, alice_id, "alice", false), 0);
 	assert_false(auth_csrf_ok(r)); /* the pre-login token is worthless now */
 	char *session_token = xstrdup(auth_csrf_token(r));
-	char *sess = xstrdup(r->session);
+	char *sess = xstrdup(visitor(r)->session);
 	assert_string_not_equal(session_token, anon_token);
 	req_free(r);
 	/* The next request: session cookie (plus the old CSRF cookie) and the new token. */
@@ -424,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_end_other_sessions),
 		cmocka_unit_test(test_login_replaces_old_session),
 		cmocka_unit_test(test_inactive_or_expired),
+		cmocka_unit_test(test_visitor_empty_until_filled),
 		cmocka_unit_test(test_csrf_anonymous),
 		cmocka_unit_test(test_csrf_binding_changes_at_login),
 		cmocka_unit_test(test_throttle_per_account),

@@ -238,7 +238,7 @@ void page_login(http_req *r)
 		http_error(r, 500, NULL);
 	else if (r->method == HTTP_POST)
 		login_post(r, d, login);
-	else if (r->user.id)
+	else if (visitor(r)->user_id)
 		http_redirect(r, 302, next_of(r));
 	else
 		login_form(r, 200, login, NULL);

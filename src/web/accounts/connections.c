@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../auth/password.h"
 #include "../../core/util.h"
 #include "../../html/html.h"
@@ -40,7 +41,7 @@ void connections_page(http_req *r, int status, const char *error, const char *no
 	if (!d)
 		return;
 	struct identity *list = NULL;
-	int n = identity_list(d, r->user.id, &list);
+	int n = identity_list(d, visitor(r)->user_id, &list);
 	if (n < 0) {
 		http_error(r, 500, "Your linked accounts could not be read.");
 		return;
@@ -78,7 +79,7 @@ static void remove_post(http_req *r, db *d)
 		return;
 	}
 	struct user u = {0};
-	if (user_by_id(d, r->user.id, &u) != 1) {
+	if (user_by_id(d, visitor(r)->user_id, &u) != 1) {
 		http_error(r, 500, "Your account could not be read.");
 		return;
 	}

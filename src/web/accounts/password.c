@@ -49,7 +49,7 @@ static void change_post(http_req *r, db *d, struct change *c)
 	p1 = p1 ? p1 : "";
 	p2 = p2 ? p2 : "";
 	struct user u = {0};
-	if (user_by_id(d, r->user.id, &u) != 1) {
+	if (user_by_id(d, visitor(r)->user_id, &u) != 1) {
 		http_error(r, 500, "Your account could not be read.");
 		return;
 	}
@@ -94,7 +94,7 @@ void page_password_change(http_req *r)
 		return;
 	struct change c = {0};
 	struct user u = {0};
-	if (user_by_id(d, r->user.id, &u) != 1) {
+	if (user_by_id(d, visitor(r)->user_id, &u) != 1) {
 		http_error(r, 500, "Your account could not be read.");
 		return;
 	}

@@ -270,7 +270,7 @@ static void key_post(http_req *r, db *d, const char *token, const struct user *u
 			log_info("password reset: user %lld set a new password; their sessions were ended", (long long)uid);
 			/* Every session of the user is gone, this browser's too if it had one:
 			 * the visitor logs in with the new password. */
-			if (r->user.id == uid)
+			if (visitor(r)->user_id == uid)
 				auth_logout(d, r);
 			/* Unproven before: the identities and keys are gone already. Proven:
 			 * they stay, and the owner sees them to judge. */

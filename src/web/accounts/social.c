@@ -45,7 +45,7 @@ void social_buttons(buf *b, http_req *r)
 		if (next_is_safe(next))
 			html_printf(b, "<input type=\"hidden\" name=\"next\" value=\"%s\">", next);
 		html_printf(b, "<button type=\"submit\" class=\"secondary\">%s with %s</button></form>\n",
-			    r->user.id ? "Link an account" : "Sign in", p->label);
+			    visitor(r)->user_id ? "Link an account" : "Sign in", p->label);
 	}
 	if (oauth_provider_at(0))
 		html_raw(b, "</div>\n");
@@ -67,7 +67,7 @@ static void fail(http_req *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (r->user.id)
+	if (visitor(r)->user_id)
 		connections_page(r, status, msg, NULL);
 	else
 		login_page(r, status, msg);
@@ -154,9 +154,9 @@ static void start(http_req *r, db *d, const struct oauth_provider *p)
 	struct oauth_state_row row = {.browser_hash = browser_hash, .provider = (char *)p->name, .nonce = s.nonce,
 				      .verifier = s.verifier,
 				      .next = (char *)(next_is_safe(next)	? next
-						       : r->user.id ? "/accounts/social/connections/"
+						       : visitor(r)->user_id ? "/accounts/social/connections/"
 								    : "/"),
-				      .link_user_id = r->user.id};
+				      .link_user_id = visitor(r)->user_id};
 	int64_t now = now_ms();
 	int rc = oauth_state_put(d, state_hash, &row, r->addr, now, now + STATE_MINUTES * 60 * 1000, STATES_PER_ADDR);
 	if (rc < 0)
@@ -237,7 +237,7 @@ static bool take_state(http_req *r, db *d, const struct oauth_provider *p, const
 		http_error(r, 500, "The sign-in could not be checked (database).");
 		return false;
 	}
-	bool ok = rc == 1 && strcmp(row->provider, p->name) == 0 && row->link_user_id == r->user.id;
+	bool ok = rc == 1 && strcmp(row->provider, p->name) == 0 && row->link_user_id == visitor(r)->user_id;
 	if (!ok)
 		fail(r, 400, "This sign-in with %s has expired, was already used, or was started in another browser. "
 			     "Try again.", p->label);

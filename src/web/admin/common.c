@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../html/html.h"
 #include "../page.h"
@@ -99,5 +100,5 @@ void admin_pager(buf *b, const char *url, int64_t page, bool more)
 
 struct admin_actor admin_actor_of(http_req *r)
 {
-	return (struct admin_actor){.id = r->user.id, .name = r->user.name ? r->user.name : ""};
+	return (struct admin_actor){.id = visitor(r)->user_id, .name = visitor(r)->name ? visitor(r)->name : ""};
 }

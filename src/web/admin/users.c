@@ -97,7 +97,7 @@ static void show(http_req *r, db *d, int64_t id, int status, const char *error)
 		http_error(r, rc < 0 ? 500 : 404, rc < 0 ? "The user could not be read." : NULL);
 		return;
 	}
-	bool self = id == r->user.id;
+	bool self = id == visitor(r)->user_id;
 	buf b = BUF_INIT;
 	admin_begin(&b, r, "User · Admin", "users");
 	html_printf(&b, "<h1>%s</h1>\n", u.username);
@@ -190,7 +190,7 @@ static void act(http_req *r, db *d, int64_t id)
 		return;
 	}
 	const char *confirm = http_form(r, "confirm");
-	if (action == ADMIN_DELETE && (!confirm || strcmp(confirm, "yes") != 0) && id != r->user.id) {
+	if (action == ADMIN_DELETE && (!confirm || strcmp(confirm, "yes") != 0) && id != visitor(r)->user_id) {
 		confirm_delete(r, d, id);
 		return;
 	}

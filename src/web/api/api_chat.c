@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/config.h"
 #include "../../core/util.h"
 #include "../../llm/anthropic_translate.h"
@@ -206,7 +207,7 @@ static bool conversation_ok(http_req *r, db *d, struct api_call *c)
 		http_error(r, 500, "The database cannot be reached.");
 		return false;
 	}
-	if (rc == 1 && owner != r->user.id) {
+	if (rc == 1 && owner != visitor(r)->user_id) {
 		error_api(r, 404, "invalid_request_error", "conversation_not_found", "X-Conversation-Id",
 			      "No conversation of yours has this X-Conversation-Id.");
 		return false;
@@ -228,7 +229,7 @@ static void record_question(http_req *r, json_t *req, struct api_call *c, buf *l
 	q->request_json = r->body.data ? buf_detach(&r->body, NULL) : xstrdup(""); /* moved, not copied */
 	q->provider = xstrdup(c->call.prov->name);
 	q->model = xstrdup(c->prov_model);
-	q->api_key_id = r->user.key_id;
+	q->api_key_id = visitor(r)->key_id;
 	json_t *mt = json_object_get(req, "max_completion_tokens");
 	if (!json_is_integer(mt))
 		mt = json_object_get(req, "max_tokens");
@@ -242,8 +243,8 @@ static void record_question(http_req *r, json_t *req, struct api_call *c, buf *l
 		q->top_k = json_integer_value(json_object_get(req, "top_k"));
 	utf8_title(c->title, sizeof c->title, q->content);
 	c->rec.title = c->title;
-	c->rec.user_id = r->user.id;
-	c->rec.key_id = r->user.key_id;
+	c->rec.user_id = visitor(r)->user_id;
+	c->rec.key_id = visitor(r)->key_id;
 	c->rec.question = &c->q;
 }
 
@@ -300,7 +301,7 @@ void page_api_chat(http_req *r)
 		error_api(r, 404, "invalid_request_error", "model_not_found", "model", msg);
 		goto done;
 	}
-	if (!(c = api_call_new(p, r->user.id))) {
+	if (!(c = api_call_new(p, visitor(r)->user_id))) {
 		http_error(r, 500, "Out of memory.");
 		goto done;
 	}
@@ -328,7 +329,7 @@ void page_api_chat(http_req *r)
 	/* The place taken with the headers becomes the call's; the body's bytes go back
 	 * to the budget (the body itself moves into the record): a call waiting on a
 	 * slow provider holds no one else's room to send. */
-	if (!api_slot_hand_over(r) && !call_limit_take(r->user.id)) {
+	if (!api_slot_hand_over(r) && !call_limit_take(visitor(r)->user_id)) {
 		api_too_many_calls(r);
 		goto done;
 	}

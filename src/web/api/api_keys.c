@@ -35,7 +35,7 @@ static void keys_page(http_req *r, db *d, int status, const char *name, const ch
 {
 	struct apikey *keys;
 	size_t n;
-	if (apikey_list(d, r->user.id, &keys, &n) < 0) {
+	if (apikey_list(d, visitor(r)->user_id, &keys, &n) < 0) {
 		http_error(r, 500, "Your keys could not be read.");
 		return;
 	}
@@ -117,7 +117,7 @@ static void create(http_req *r, db *d)
 	} else {
 		char key[APIKEY_LEN + 1];
 		int64_t id;
-		if (auth_apikey_create(d, r->user.id, name, nd > 0 ? now_ms() + nd * 86400000LL : -1, key, &id) < 0)
+		if (auth_apikey_create(d, visitor(r)->user_id, name, nd > 0 ? now_ms() + nd * 86400000LL : -1, key, &id) < 0)
 			http_error(r, 500, "The key could not be saved.");
 		else
 			keys_page(r, d, 200, "", "", NULL, NULL, key);
@@ -148,7 +148,7 @@ void page_api_key_revoke(http_req *r)
 		http_error(r, 404, NULL);
 		return;
 	}
-	int rc = apikey_revoke(d, r->user.id, id);
+	int rc = apikey_revoke(d, visitor(r)->user_id, id);
 	if (rc < 0)
 		http_error(r, 500, "The key could not be revoked.");
 	else if (rc == 0)

@@ -6,6 +6,7 @@
  * it starts and gives the bytes back; a request that ends before gives both back. */
 #include <stdlib.h>
 
+#include "../../auth/auth.h"
 #include "../../core/config.h"
 #include "../../core/util.h"
 #include "api.h"
@@ -48,7 +49,7 @@ bool api_slot_take(http_req *r, size_t limit)
 		http_error(r, 500, "Out of memory.");
 		return false;
 	}
-	s->user = r->user.id;
+	s->user = visitor(r)->user_id;
 	/* The declared length, or the whole limit when the body comes chunked. */
 	const char *cl = http_header(r, "Content-Length");
 	int64_t declared;

@@ -86,7 +86,7 @@ static void route(http_req *r)
  * cannot. True when the request may go on. */
 static bool api_key_ok(http_req *r, bool again)
 {
-	if (r->user.key_id && !again)
+	if (visitor(r)->key_id && !again)
 		return true;
 	db *d = db_thread();
 	int rc = d ? auth_apikey_load(d, r) : -1;
@@ -121,22 +121,24 @@ size_t app_body_limit(http_req *r)
 		 * taken from the viewer's budget before its body is read. */
 		bool multipart = type && strncasecmp(type, "multipart/form-data", 19) == 0;
 		size_t limit = multipart ? cfg.max_upload_bytes : small;
-		if (web_session(r) < 0 || !r->user.id)
+		if (web_session(r) < 0 || !visitor(r)->user_id)
 			limit = small < VIEWER_ANON_BODY ? small : VIEWER_ANON_BODY;
 		return json_viewer_admit(r, limit) ? limit : small;
 	}
 	if (r->method != HTTP_POST || r->route_result != ROUTE_FOUND || !(r->route->flags & UPLOAD) || !type ||
-	    strncasecmp(type, "multipart/form-data", 19) != 0 || web_session(r) < 0 || !r->user.id)
+	    strncasecmp(type, "multipart/form-data", 19) != 0 || web_session(r) < 0 || !visitor(r)->user_id)
 		return small;
 	/* Refused before a byte of the file is read: the user has as many questions in
 	 * flight as one may (the same check as ask_job_start's, which takes the place). */
-	if (call_limit_full(r->user.id)) {
+	if (call_limit_full(visitor(r)->user_id)) {
 		http_add_header(r, "Retry-After", "5");
 		http_error(r, 429, CALL_LIMIT_REACHED);
 		return small;
 	}
 	return cfg.max_upload_bytes;
 }
+
+const char *app_log_user(const http_req *r) { return visitor(r)->name; }
 
 void app_handle(http_req *r)
 {
@@ -169,11 +171,11 @@ void app_handle(http_req *r)
 				   "Go back, reload the page and try again.");
 		return;
 	}
-	if ((rt->flags & (USER | ADMIN)) && !r->user.id) {
+	if ((rt->flags & (USER | ADMIN)) && !visitor(r)->user_id) {
 		to_login(r);
 		return;
 	}
-	if ((rt->flags & ADMIN) && !r->user.admin) {
+	if ((rt->flags & ADMIN) && !visitor(r)->admin) {
 		http_error(r, 403, "This page is for administrators.");
 		return;
 	}

@@ -27,5 +27,7 @@ void app_handle(http_req *r);
  * posting a question (with its file), WEB_SMALL_BODY for everything else, so that
  * nobody can make the server hold large bodies without an account. */
 size_t app_body_limit(http_req *r);
+/* Who made the request, for the access log: the visitor's name (NULL: anonymous). */
+const char *app_log_user(const http_req *r);
 
 #endif

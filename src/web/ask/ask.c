@@ -18,7 +18,7 @@ static void show(http_req *r, db *d, struct ask_form *f, int status, const char 
 {
 	struct prompt *prompts = NULL;
 	size_t np = 0;
-	prompt_list(d, r->user.id, &prompts, &np);
+	prompt_list(d, visitor(r)->user_id, &prompts, &np);
 	buf b = BUF_INIT;
 	page_begin(&b, r, "Ask", "ask");
 	html_raw(&b, "<h1>Ask a question</h1>\n");
@@ -52,7 +52,7 @@ static void prefill(http_req *r, db *d, struct ask_form *f)
 	if (strcmp(p, "predefined") == 0)
 		f->question = xstrdup(ask_predefined_prompt);
 	else if (parse_int64(p, 1, INT64_MAX, &id))
-		f->question = prompt_text(d, r->user.id, id);
+		f->question = prompt_text(d, visitor(r)->user_id, id);
 }
 
 int ask_save_prompt(http_req *r, db *d, struct ask_form *f)
@@ -73,7 +73,7 @@ int ask_save_prompt(http_req *r, db *d, struct ask_form *f)
 		return 400;
 	char title[64];
 	utf8_title(title, sizeof title, f->question);
-	if (prompt_save(d, r->user.id, title, f->question) < 0) {
+	if (prompt_save(d, visitor(r)->user_id, title, f->question) < 0) {
 		http_error(r, 500, "The prompt could not be saved.");
 		return 0;
 	}
@@ -112,7 +112,7 @@ void page_prompt_delete(http_req *r)
 	if (!d)
 		return;
 	int64_t id;
-	int rc = parse_int64(r->params[0], 1, INT64_MAX, &id) ? prompt_delete(d, r->user.id, id) : 0;
+	int rc = parse_int64(r->params[0], 1, INT64_MAX, &id) ? prompt_delete(d, visitor(r)->user_id, id) : 0;
 	if (rc < 0)
 		http_error(r, 500, NULL);
 	else if (rc == 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/log.h"
 #include "../../core/util.h"
 #include "../../model/exchange.h"
@@ -59,7 +60,7 @@ struct ask_job *job_new(http_req *r, const struct ask_form *f, int64_t conv_id, 
 	struct ask_job *j = calloc(1, sizeof *j);
 	if (!j)
 		return NULL;
-	call_init(&j->call, &job_ops, p, r->user.id);
+	call_init(&j->call, &job_ops, p, visitor(r)->user_id);
 	j->call.conn = r->conn;
 	j->conv_id = conv_id;
 	snprintf(j->uuid, sizeof j->uuid, "%s", uuid ? uuid : "");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../../auth/auth.h"
 #include "../../core/log.h"
 #include "../../core/util.h"
 #include "../../model/exchange.h"
@@ -66,7 +67,7 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 	/* The stream's first line names the conversation for the page's heading (a page
 	 * without JavaScript has no use for it: no query then). */
 	if (j->streaming)
-		j->title = j->conv_id ? conv_title(d, nq.conv_id, r->user.id) : xstrdup(title);
+		j->title = j->conv_id ? conv_title(d, nq.conv_id, visitor(r)->user_id) : xstrdup(title);
 	j->conv_id = nq.conv_id;
 	snprintf(j->uuid, sizeof j->uuid, "%s", nq.uuid);
 	return 0;
@@ -109,14 +110,14 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 		http_error(r, 503, RESTARTING);
 		return;
 	}
-	if (!call_limit_take(r->user.id)) {
+	if (!call_limit_take(visitor(r)->user_id)) {
 		http_add_header(r, "Retry-After", "5");
 		http_error(r, 429, CALL_LIMIT_REACHED);
 		return;
 	}
 	struct ask_job *j = job_new(r, f, conv_id, uuid);
 	if (!j) {
-		call_limit_give(r->user.id);
+		call_limit_give(visitor(r)->user_id);
 		http_error(r, 500, "Out of memory.");
 		return;
 	}

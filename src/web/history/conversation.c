@@ -222,7 +222,7 @@ static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid
 		f->question = xstrdup(msgs[n - 1].content);
 	struct prompt *prompts = NULL;
 	size_t np = 0;
-	if (prompt_list(d, r->user.id, &prompts, &np) < 0) {
+	if (prompt_list(d, visitor(r)->user_id, &prompts, &np) < 0) {
 		/* Not a page without its saved prompts: one sent with an ETag would be
 		 * kept, and answered 304, after the database has come back. */
 		buf_free(&b);
@@ -246,7 +246,7 @@ void page_conversation(http_req *r)
 		return;
 	const char *uuid = r->params[0];
 	struct conv_head h;
-	int found = conv_head(d, uuid, r->user.id, &h);
+	int found = conv_head(d, uuid, visitor(r)->user_id, &h);
 	if (found <= 0) {
 		http_error(r, found < 0 ? 500 : 404, NULL);
 		return;

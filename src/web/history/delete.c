@@ -18,7 +18,7 @@ static void confirm_page(http_req *r, db *d, const char *uuid)
 {
 	char *title = NULL;
 	int64_t messages = 0;
-	int rc = conv_delete_summary(d, uuid, r->user.id, &title, &messages);
+	int rc = conv_delete_summary(d, uuid, visitor(r)->user_id, &title, &messages);
 	if (rc <= 0) {
 		http_error(r, rc < 0 ? 500 : 404, NULL);
 		return;
@@ -49,7 +49,7 @@ void page_delete_conversation(http_req *r)
 		confirm_page(r, d, uuid);
 		return;
 	}
-	int rc = conv_delete(d, uuid, r->user.id);
+	int rc = conv_delete(d, uuid, visitor(r)->user_id);
 	if (rc < 0)
 		http_error(r, 500, "The conversation could not be deleted.");
 	else if (rc == 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../model/export.h"
 #include "../context.h"
@@ -70,7 +71,7 @@ void page_export(http_req *r)
 	if (!d)
 		return;
 	bool csv = str_starts(r->path + strlen("/export/messages"), ".csv");
-	struct export_filter f = {.user_id = r->user.id, .since_ms = -1, .until_ms = -1};
+	struct export_filter f = {.user_id = visitor(r)->user_id, .since_ms = -1, .until_ms = -1};
 	const char *since = http_query(r, "since"), *until = http_query(r, "until"), *user = http_query(r, "user");
 	const char *model = http_query(r, "model");
 	if (since && *since && !export_parse_time(since, false, &f.since_ms)) {
@@ -81,11 +82,11 @@ void page_export(http_req *r)
 		http_error(r, 400, "until must be a date (YYYY-MM-DD) or an ISO 8601 time (YYYY-MM-DDTHH:MM:SSZ).");
 		return;
 	}
-	if (user && *user && !str_eq_ci(user, r->user.name)) {
+	if (user && *user && !str_eq_ci(user, visitor(r)->name)) {
 		/* Someone else's messages: for administrators only. Anyone else gets the
 		 * answer a user that does not exist gets. */
 		int64_t id = 0;
-		int rc = !r->user.admin ? 0 : strcmp(user, "*") == 0 ? 1 : export_user_id(d, user, &id);
+		int rc = !visitor(r)->admin ? 0 : strcmp(user, "*") == 0 ? 1 : export_user_id(d, user, &id);
 		if (rc <= 0) {
 			http_error(r, rc < 0 ? 500 : 404, rc < 0 ? NULL : "There is no such user.");
 			return;

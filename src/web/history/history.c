@@ -268,7 +268,7 @@ static void search_page(http_req *r, db *d, const char *q)
 	struct search_hit *hits;
 	size_t n;
 	const char *why;
-	int rc = search_messages(d, r->user.id, q, &hits, &n, &why);
+	int rc = search_messages(d, visitor(r)->user_id, q, &hits, &n, &why);
 	if (rc < 0) {
 		http_error(r, 500, "The search could not be run.");
 		return;
@@ -314,7 +314,7 @@ static void old_page_link(http_req *r, db *d, const char *p)
 		http_redirect(r, 302, "/conversation/");
 		return;
 	}
-	int rc = hist_cursor_at(d, r->user.id, (page - 1) * HIST_PAGE - 1, &at, &id);
+	int rc = hist_cursor_at(d, visitor(r)->user_id, (page - 1) * HIST_PAGE - 1, &at, &id);
 	if (rc <= 0) {
 		http_error(r, rc < 0 ? 500 : 404, rc < 0 ? "Your conversations could not be read." : "There is no such page.");
 		return;
@@ -357,7 +357,7 @@ void page_history(http_req *r)
 	struct hist_conv *list;
 	size_t n;
 	bool more;
-	if (hist_page(d, r->user.id, at, id, &list, &n, &more) < 0) {
+	if (hist_page(d, visitor(r)->user_id, at, id, &list, &n, &more) < 0) {
 		http_error(r, 500, "Your conversations could not be read.");
 		return;
 	}
@@ -370,7 +370,7 @@ void page_history(http_req *r)
 		body[i] = BUF_INIT;
 		list[i].want = !thread_cache_get(-list[i].id, list[i].revision, &body[i]);
 	}
-	if (hist_messages(d, r->user.id, list, n) < 0) {
+	if (hist_messages(d, visitor(r)->user_id, list, n) < 0) {
 		for (size_t i = 0; i < n; i++)
 			buf_free(&body[i]);
 		hist_free(list, n);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../model/conversation.h"
 #include "../context.h"
@@ -36,7 +37,9 @@ void page_upload(http_req *r)
 	int64_t id;
 	char *name = NULL, *type = NULL;
 	buf data = BUF_INIT;
-	int rc = parse_int64(r->params[0], 1, INT64_MAX, &id) ? upload_fetch(d, id, r->user.id, &name, &type, &data) : 0;
+	int rc = parse_int64(r->params[0], 1, INT64_MAX, &id)
+			 ? upload_fetch(d, id, visitor(r)->user_id, &name, &type, &data)
+			 : 0;
 	if (rc <= 0) {
 		http_error(r, rc < 0 ? 500 : 404, NULL);
 	} else {

@@ -1,4 +1,5 @@
 /* home.c - the home page: what llmmeta is for and how to start. */
+#include "../../auth/auth.h"
 #include "../../html/html.h"
 #include "../page.h"
 #include "site.h"
@@ -18,7 +19,7 @@ void page_home(http_req *r)
 		 "data, following JSON Schema standards.</q></li>\n"
 		 "<li>Compare models and settings (temperature, top-k, top-p, max tokens) on the same question.</li>\n"
 		 "<li>Open the JSON that comes back in the JSON viewer, edit it, download it.</li>\n</ol>\n");
-	if (r->user.id)
+	if (visitor(r)->user_id)
 		html_printf(&b, "<p><a class=\"button\" href=\"/ask/\">Ask a question</a></p>\n");
 	else
 		html_raw(&b, "<p><a class=\"button\" href=\"/accounts/signup/\">Create an account</a> or "

@@ -149,14 +149,14 @@ static void form(buf *b, http_req *r, const char *text, const char *filename)
 static void begin(buf *b, http_req *r)
 {
 	/* What app_body_limit allows this visitor to post here. */
-	size_t limit = r->user.id || cfg.max_upload_bytes < VIEWER_ANON_BODY ? cfg.max_upload_bytes : VIEWER_ANON_BODY;
+	size_t limit = visitor(r)->user_id || cfg.max_upload_bytes < VIEWER_ANON_BODY ? cfg.max_upload_bytes : VIEWER_ANON_BODY;
 	page_begin(b, r, "JSON viewer", "json");
 	html_printf(b,
 		    "<h1>JSON viewer</h1>\n<script src=\"%s\" defer></script>\n"
 		    "<p class=\"lead\">Upload or paste a JSON document (up to %.2f MiB%s): it is checked, "
 		    "pretty-printed for editing, and an array of objects is also shown as a table.</p>\n",
 		    asset_url("/static/json-viewer.js"), (double)limit / (1024 * 1024),
-		    r->user.id || limit == cfg.max_upload_bytes ? "" : "; more when logged in");
+		    visitor(r)->user_id || limit == cfg.max_upload_bytes ? "" : "; more when logged in");
 }
 
 /* The line `line` (1-based) of text, cut to ERROR_CONTEXT characters around
@@ -338,14 +338,14 @@ static bool answer_document(http_req *r, const char *answer, buf *out)
 	char *content = NULL;
 	int rc = 0;
 	char idtext[24];
-	if (r->user.id && dash && (size_t)(dash - answer) < sizeof idtext) {
+	if (visitor(r)->user_id && dash && (size_t)(dash - answer) < sizeof idtext) {
 		memcpy(idtext, answer, (size_t)(dash - answer));
 		idtext[dash - answer] = '\0';
 		if (parse_int64(idtext, 1, INT64_MAX, &id) && parse_int64(dash + 1, 0, ANSWER_JSON_MAX - 1, &k)) {
 			db *d = web_db(r);
 			if (!d)
 				return false;
-			rc = answer_content(d, r->user.id, id, &content);
+			rc = answer_content(d, visitor(r)->user_id, id, &content);
 		}
 	}
 	if (rc == 1)

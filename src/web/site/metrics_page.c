@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/config.h"
 #include "../../core/log.h"
 #include "../../core/metrics.h"
@@ -63,7 +64,7 @@ static bool bearer_ok(http_req *r)
 	return sodium_memcmp(h, token_hash, sizeof h) == 0;
 }
 
-bool web_metrics_reader(http_req *r) { return bearer_ok(r) || (web_session(r) == 0 && r->user.admin); }
+bool web_metrics_reader(http_req *r) { return bearer_ok(r) || (web_session(r) == 0 && visitor(r)->admin); }
 
 void page_metrics(http_req *r)
 {
