@@ -185,6 +185,29 @@ export function dbExec(server, sql) {
   if (r.status !== 0) throw new Error(`${db.backend}: ${r.stderr}`);
 }
 
+/**
+ * Holds a write lock on `table` behind the server's back, so that a request which
+ * writes to it waits (SQLite: up to the server's 10 s busy timeout; PostgreSQL: until
+ * the lock goes), keeping the worker thread that runs it busy. Resolves once the lock
+ * is held, with release() (resolves when it is gone).
+ */
+export async function holdWriteLock(server, table) {
+  const { db } = server;
+  const [cmd, args, sql] = db.backend === 'postgres'
+    ? [PSQL, [db.url, '-q', '-At', '-v', 'ON_ERROR_STOP=1'], `BEGIN; LOCK TABLE ${table} IN EXCLUSIVE MODE; SELECT 'locked';\n`]
+    : ['sqlite3', [db.url.replace(/^sqlite:\/\//, '')], `.timeout 5000\nBEGIN IMMEDIATE; SELECT 'locked';\n`];
+  const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise((r) => p.on('exit', r));
+  await new Promise((resolve, reject) => {
+    p.stdout.on('data', (d) => { out += d; if (out.includes('locked')) resolve(); });
+    exited.then((code) => reject(new Error(`${cmd} exited (${code}) before the lock was held: ${err}`)));
+    p.stdin.write(sql);
+  });
+  return { release: () => { p.stdin.end('COMMIT;\n'); return exited; } };
+}
+
 /** SQL that makes every INSERT into `table` fail, on either backend (undo: dropFailingInsert). */
 export function failingInsertSql(backend, table) {
   return backend === 'postgres'
