@@ -25,10 +25,13 @@ test('2,000 half requests that leave and 500 slowloris connections: a normal cli
     const drippers = await hostile(server.port, 500, 'drip');
     const r = await served;
     t.diagnostic(`normal client: ${r.ok} answered, ${r.failed} failed, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms`);
-    assert.equal(r.failed, 0, 'the normal client was refused or timed out (5 s)');
-    assert.ok(r.ok > 50);
-    // Every dripping connection was cut once its head had taken 10 s (one sweep later).
-    await sleep(1000);
+    assert.equal(r.failed, 0, 'the normal client was refused or timed out');
+    // Served throughout, not once: at least one answer every 1.4 s on average (a
+    // free machine gives about 250), a floor a loaded machine still passes.
+    assert.ok(r.ok >= 10, `${r.ok} answers in 14 s`);
+    // Every dripping connection was cut once its head had taken 10 s (one sweep
+    // later); waited for, not slept on, so that a slow client sees every close.
+    for (const end = Date.now() + 15000; drippers.closedByServer() < 500 && Date.now() < end;) await sleep(100);
     const cut = drippers.closedByServer();
     const late = drippers.sockets.filter((s) => s.closedAt && s.closedAt - s.openedAt > 13000).length;
     drippers.stop();
@@ -49,6 +52,9 @@ test('when half the connection limit waits for request heads, the oldest waiting
     const first = await hostile(server.port, 40, 'hold');
     await sleep(1200); // only connections that had a second to send their heads are cut
     const second = await hostile(server.port, 40, 'hold');
+    // Cut as the second batch comes in (or at the next sweep, if the first was accepted
+    // late); waited for, then one more sweep to see that no more go.
+    for (const end = Date.now() + 5000; first.closedByServer() + second.closedByServer() < 30 && Date.now() < end;) await sleep(50);
     await sleep(500);
     // 80 waiting, 50 allowed: 30 cut, all from the first (older) batch.
     assert.equal(first.closedByServer(), 30, `first batch: ${first.closedByServer()} cut`);

@@ -20,7 +20,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, dbQuery, getCsrf, rawConnection, sleep, REPO_ROOT } from '../lib/server.mjs';
+import { startServer, dbQuery, getCsrf, headsThenBodies, headsRead, metricValue, REPO_ROOT } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 
 const MiB = 1024 * 1024;
@@ -29,18 +29,8 @@ const RELEASE = join(REPO_ROOT, 'build', 'llmmeta');
 const TOKEN = 'upload-memory-metrics-token';
 const peakRssMiB = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-/** One unlabelled gauge or counter from the server's /metrics. */
-async function metric(server, name) {
-  const r = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-  const text = await r.text();
-  const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
-  if (!m) throw new Error(`/metrics (${r.status}) has no ${name}`);
-  return Number(m[1]);
-}
-
 test('100 parallel 29 MiB uploads: each refused clearly, peak RSS far below the bytes sent', { skip: !existsSync(RELEASE) && 'no release build' }, async (t) => {
   const server = await startServer({ bin: RELEASE, env: { LLM_MODELS: 'echo', METRICS_TOKEN: TOKEN } });
-  const conns = [];
   try {
     const { client } = await signedUpClient(server.url, 'bulk');
     const csrf = getCsrf((await client.get('/ask/')).text);
@@ -55,27 +45,15 @@ test('100 parallel 29 MiB uploads: each refused clearly, peak RSS far below the 
     ]);
     const head = `POST /ask/ HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nCookie: ${client.cookieHeader()}\r\n` +
       `Content-Type: multipart/form-data; boundary=${b}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-    const inFlightBefore = await metric(server, 'llmmeta_http_requests_in_flight'); // the /metrics request itself
+    const inFlight = await metricValue(server, 'llmmeta_http_requests_in_flight', TOKEN);
     const rssBefore = peakRssMiB(server.proc.pid);
-
-    for (let i = 0; i < N; i++) conns.push(rawConnection(server.port, { timeout: 300000 }));
-    const results = conns.map((c) => c.response.catch((e) => ({ status: 'failed', text: `${e} ${e.code ?? ''}` })));
-    await Promise.all(conns.map((c) => c.connected));
-    await Promise.all(conns.map((c) => c.write(head)));
-    // Every head read: the server has called the application for all 100 requests.
     const t0 = Date.now();
-    let inFlight = 0;
-    while ((inFlight = await metric(server, 'llmmeta_http_requests_in_flight')) < inFlightBefore + N && Date.now() - t0 < 60000) await sleep(50);
-    t.diagnostic(`${inFlight - inFlightBefore} of ${N} heads read after ${Date.now() - t0} ms`);
-    assert.equal(inFlight - inFlightBefore, N, 'the server did not read every request head within 60 s');
-
-    const t1 = Date.now();
-    await Promise.all(conns.map((c) => c.writeBody(body)));
-    const answers = await Promise.all(results);
+    let headsMs;
+    const answers = await headsThenBodies(server.port, N, head, body, { ready: async () => { headsMs = await headsRead(server, TOKEN, inFlight, N); } });
     const peak = peakRssMiB(server.proc.pid);
     const by = {};
     for (const r of answers) by[r.status] = (by[r.status] || 0) + 1;
-    t.diagnostic(`answers ${JSON.stringify(by)} after ${Date.now() - t1} ms; peak RSS ${rssBefore.toFixed(1)} -> ${peak.toFixed(1)} MiB for ${N * 29} MiB sent`);
+    t.diagnostic(`all ${N} heads read ${headsMs} ms after they were written; answers ${JSON.stringify(by)} after ${Date.now() - t0} ms; peak RSS ${rssBefore.toFixed(1)} -> ${peak.toFixed(1)} MiB for ${N * 29} MiB sent`);
     const early = server.stderr().split('\n').filter((l) => /closed early|warn|error/.test(l));
     if (early.length) t.diagnostic(early.slice(0, 20).join('\n'));
     for (const r of answers) {
@@ -84,11 +62,10 @@ test('100 parallel 29 MiB uploads: each refused clearly, peak RSS far below the 
       else if (r.status === 400) assert.match(text, /longer than the limit of 200000 characters \(the file is 30408704 bytes\)/);
       else assert.fail(`an upload got ${r.status}: ${String(text).slice(0, 300)}`);
     }
-    assert.equal(await metric(server, 'llmmeta_http_connections_cut_total'), 0, 'the guard cut a connection');
+    assert.equal(await metricValue(server, 'llmmeta_http_connections_cut_total', TOKEN), 0, 'the guard cut a connection');
     assert.equal(dbQuery(server, 'SELECT count(*) AS n FROM uploads')[0].n, 0, 'a refused upload was stored');
     assert.ok(peak < 150, `peak RSS ${peak.toFixed(1)} MiB`);
   } finally {
-    for (const c of conns) c.destroy();
     await server.stop();
   }
 });

@@ -259,6 +259,29 @@ export function rawConnection(port, { timeout = 60000, host = '127.0.0.1' } = {}
   return { connected, write, writeBody, response, destroy: () => finish(new Error('closed by the test')) };
 }
 
+/**
+ * n copies of one request sent head first: opens n raw connections, writes every
+ * head, awaits `ready()` (say, until the server has read them all), then writes every
+ * body at once. For floods whose point is what the server holds while n bodies
+ * arrive: a client that writes heads and bodies together may not get to some heads in
+ * time on a busy machine, and the server rightly cuts those as slow clients. Resolves
+ * with the n responses, { status, head, body }, or { status: 'failed', text } for a
+ * connection that ended without one.
+ */
+export async function headsThenBodies(port, n, head, body, { ready = async () => {}, timeout = 300000 } = {}) {
+  const conns = Array.from({ length: n }, () => rawConnection(port, { timeout }));
+  const answers = conns.map((c) => c.response.catch((e) => ({ status: 'failed', text: `${e} ${e.code ?? ''}` })));
+  try {
+    await Promise.all(conns.map((c) => c.connected));
+    await Promise.all(conns.map((c) => c.write(head)));
+    await ready();
+    await Promise.all(conns.map((c) => c.writeBody(body)));
+    return await Promise.all(answers);
+  } finally {
+    for (const c of conns) c.destroy();
+  }
+}
+
 /** GET a path exactly as written (no URL normalisation of "..", "%2e" or "//"). */
 export function rawGet(port, path, headers = {}) {
   const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');

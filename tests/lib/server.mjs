@@ -185,6 +185,28 @@ export function dbExec(server, sql) {
   if (r.status !== 0) throw new Error(`${db.backend}: ${r.stderr}`);
 }
 
+/** An unlabelled counter or gauge from the server's /metrics (started with METRICS_TOKEN=token). */
+export async function metricValue(server, name, token) {
+  const r = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+  const text = await r.text();
+  const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+  if (!m) throw new Error(`/metrics (HTTP ${r.status}) has no ${name}`);
+  return Number(m[1]);
+}
+
+/**
+ * Waits until the server has read `n` more request heads than when `before` was
+ * read from llmmeta_http_requests_in_flight (the /metrics request itself counts
+ * in both); throws after `ms`. Resolves with the milliseconds it took.
+ */
+export async function headsRead(server, token, before, n, ms = 60000) {
+  const t0 = Date.now();
+  let now = before;
+  while ((now = await metricValue(server, 'llmmeta_http_requests_in_flight', token)) < before + n && Date.now() - t0 < ms) await sleep(50);
+  if (now < before + n) throw new Error(`the server read ${now - before} of ${n} request heads in ${ms} ms`);
+  return Date.now() - t0;
+}
+
 /**
  * Holds a write lock on `table` behind the server's back, so that a request which
  * writes to it waits (SQLite: up to the server's 10 s busy timeout; PostgreSQL: until
