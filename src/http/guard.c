@@ -14,10 +14,24 @@
  * half the connection limit allows - idle kept-alive ones first, then the oldest
  * new ones, once they have had a second to send their heads - so the other half is
  * always free for clients that send their requests.
+ *
+ * When its time is up, a connection whose bytes wait unread in its socket is not
+ * cut yet: the server is behind (its workers busy on two loaded cores), not the
+ * client, which has sent its request. It gets up to HTTP_HEAD_GRACE_S more, checked
+ * at every sweep, and is cut once its socket is empty again with the head still
+ * not complete, or when the grace is spent - so no client holds a slot longer than
+ * the timeout and the grace together. A head still arriving and read as it comes
+ * gets no more time than a silent connection: an honest client writes its head
+ * (at most about 15 KiB) at once, and one that is still sending it after 10 s looks
+ * exactly like slowloris, which drips bytes to restart idle timeouts; a rate rule
+ * would only tell it which rate to drip at. The pressure cut below does not look at
+ * unread bytes (docs/benchmarks.md: tried under a flood, it saved nothing).
  * A client that closes its side is seen by libmicrohttpd itself (end of stream). */
 #include <microhttpd.h>
 #include <pthread.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "../core/log.h"
@@ -46,6 +60,7 @@ static struct queue fresh, idle; /* new connections; kept-alive ones */
 static size_t nwaiting, max_waiting;
 static struct ticker sweeper = TICKER_INIT;
 static unsigned long cut_total;
+static int64_t grace_ms;
 
 static void unlink_locked(struct waiting *w)
 {
@@ -89,14 +104,34 @@ static void cut(struct waiting *w)
 	http_metrics_cut(1);
 }
 
+bool guard_due(int64_t waited_ms, int64_t timeout_ms, int64_t grace, size_t unread_bytes)
+{
+	if (waited_ms < timeout_ms)
+		return false;
+	return waited_ms >= timeout_ms + grace || unread_bytes == 0;
+}
+
+/* Bytes received and not yet read by the server; 0 if it cannot tell. */
+static size_t unread(int fd)
+{
+	int n = 0;
+	return ioctl(fd, SIOCINQ, &n) == 0 && n > 0 ? (size_t)n : 0;
+}
+
 /* Cuts the connections whose time is up, then, while too many wait, the idle
  * kept-alive ones and the oldest new ones. */
 static void cut_locked(int64_t now)
 {
 	struct queue *qs[] = {&idle, &fresh};
-	for (size_t i = 0; i < 2; i++)
-		while (qs[i]->oldest && now - qs[i]->oldest->since >= qs[i]->timeout_ms)
-			cut(qs[i]->oldest);
+	for (size_t i = 0; i < 2; i++) {
+		/* Oldest first: the ones whose time is up are a prefix of the list. */
+		struct waiting *w = qs[i]->oldest, *next;
+		for (; w && now - w->since >= qs[i]->timeout_ms; w = next) {
+			next = w->next;
+			if (guard_due(now - w->since, qs[i]->timeout_ms, grace_ms, unread(w->fd)))
+				cut(w);
+		}
+	}
 	/* Under pressure, only connections that have had time to send their heads: a
 	 * burst of clients that just connected is not an attack. */
 	for (size_t i = 0; i < 2; i++)
@@ -119,9 +154,10 @@ static void sweep(void *arg)
 	reported = cut_now;
 }
 
-int guard_start(unsigned connection_limit, unsigned head_timeout_s, unsigned keepalive_s)
+int guard_start(unsigned connection_limit, unsigned head_timeout_s, unsigned keepalive_s, unsigned grace_s)
 {
 	max_waiting = connection_limit / 2;
+	grace_ms = (int64_t)grace_s * 1000;
 	fresh.timeout_ms = (int64_t)head_timeout_s * 1000;
 	idle.timeout_ms = (int64_t)keepalive_s * 1000;
 	return ticker_start(&sweeper, 250, sweep, NULL);

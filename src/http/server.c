@@ -479,7 +479,7 @@ int http_serve(const struct http_options *o)
 		return -1;
 	}
 	unsigned limit = o->max_connections ? o->max_connections : default_connection_limit();
-	if (guard_start(limit, HTTP_HEAD_TIMEOUT_S, HTTP_KEEPALIVE_S) < 0) {
+	if (guard_start(limit, HTTP_HEAD_TIMEOUT_S, HTTP_KEEPALIVE_S, HTTP_HEAD_GRACE_S) < 0) {
 		fprintf(stderr, "llmmeta: cannot start a thread\n");
 		return -1;
 	}

@@ -7,17 +7,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import OpenAI from 'openai';
-import { startServer, createUser, runCli, uniq, sleep, dbExec } from '../lib/server.mjs';
+import { startServer, createUser, runCli, uniq, sleep, dbExec, headsRead, metricValue } from '../lib/server.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
 const BUDGET = 8388608; // MAX_RECEIVING_BYTES: a user's share is a quarter, 2097152
 const CAP = 2000000; // MAX_API_BODY_BYTES, below the share
+const TOKEN = 'api-limits-metrics-token';
 let fake, server;
 
 before(async () => {
   fake = await startFakeProvider({ models: ['echo', 'hang'] });
   server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'echo,hang', MAX_ASKS_PER_USER: '4',
-    MAX_RECEIVING_BYTES: String(BUDGET), MAX_API_BODY_BYTES: String(CAP) } });
+    MAX_RECEIVING_BYTES: String(BUDGET), MAX_API_BODY_BYTES: String(CAP), METRICS_TOKEN: TOKEN } });
 });
 after(async () => { await server?.stop(); await fake?.close(); });
 
@@ -27,6 +28,16 @@ async function keyHolder(prefix) {
   const r = await runCli(['apikey', '--username', username, '--name', 't'], { env: server.env });
   assert.equal(r.code, 0, r.stderr);
   return { username, key: r.stdout.trim() };
+}
+
+/** Requests in flight (their heads read), the /metrics request itself included. */
+const inFlight = () => metricValue(server, 'llmmeta_http_requests_in_flight', TOKEN);
+
+/** Waits (up to 30 s) until as many requests are in flight as `n` plus the one reading it. */
+async function inFlightIs(n) {
+  let now;
+  for (const end = Date.now() + 30000; (now = await inFlight()) !== n + 1 && Date.now() < end;) await sleep(50);
+  assert.equal(now - 1, n, 'requests in flight');
 }
 
 const api = (key) => new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
@@ -73,7 +84,7 @@ test("one user's big calls waiting on a slow model leave room for everyone else'
   const calls = [];
   for (let i = 0; i < 4; i++) {
     calls.push(api(u.key).chat.completions.create(padded(CAP - 100, { model: 'hang', stream: true }), { signal: ctl.signal }).catch(() => null));
-    for (let t = 0; t < 100 && fake.requests.length < before + i + 1; t++) await sleep(50);
+    for (let t = 0; t < 600 && fake.requests.length < before + i + 1; t++) await sleep(50);
   }
   assert.equal(fake.requests.length, before + 4, 'the four calls reached the provider');
   // 900 kB (anonymous posts may send 1 MiB): 503 if the calls' bodies held the budget
@@ -87,8 +98,10 @@ test("one user's big calls waiting on a slow model leave room for everyone else'
 test("a user's bodies being sent may hold a quarter of the budget; places are taken from the headers", async () => {
   const u = await keyHolder('share');
   const v = await keyHolder('other');
+  const base = 0;
+  await inFlightIs(base); // the calls the test before aborted have ended on the server too
   const a = partialPost(u.key, 1500000);
-  await sleep(300);
+  await headsRead(server, TOKEN, base + 1, 1); // a's head is read: its place and bytes are taken
   // 2.5 MB with the first: past the share of 2097152 (refused from its headers, the
   // body drained)
   const rb = await rawPost(u.key, JSON.stringify(padded(1000000)));
@@ -99,13 +112,12 @@ test("a user's bodies being sent may hold a quarter of the budget; places are ta
   assert.equal(ok.choices[0].message.content, 'Answer to: hi');
   // Places: with a's, three more small uploads in flight fill MAX_ASKS_PER_USER=4 ...
   const c = partialPost(u.key, 100), d = partialPost(u.key, 100), f = partialPost(u.key, 100);
-  await sleep(300);
-  await sleep(300);
+  await headsRead(server, TOKEN, base + 1, 4);
   const e = await api(u.key).chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'x' }] }).catch((err) => err);
   assert.equal(e.status, 429, 'the fourth is refused before its body');
   // ... and an upload that ends without a call gives its place and bytes back.
   a.abort(); c.abort(); d.abort(); f.abort();
-  await sleep(500);
+  await inFlightIs(base); // the server has seen them go
   const again = await api(u.key).chat.completions.create(padded(2000000));
   assert.equal(again.choices[0].message.content, 'Answer to: hi');
 });
@@ -113,8 +125,10 @@ test("a user's bodies being sent may hold a quarter of the budget; places are ta
 test('a key revoked while its body arrives starts no call: 401', async () => {
   const u = await keyHolder('revoke');
   const body = JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'revoked-mid-upload' }] });
+  const base = 0;
+  await inFlightIs(base);
   const p = partialPost(u.key, Buffer.byteLength(body), body.slice(0, 10));
-  await sleep(300);
+  await headsRead(server, TOKEN, base + 1, 1); // the request has begun before its key goes
   dbExec(server, `UPDATE api_keys SET revoked_at = 1 WHERE user_id = (SELECT id FROM users WHERE username = '${u.username}')`);
   p.finish(body.slice(10));
   const r = await p.res;

@@ -308,10 +308,14 @@ test('when the browser goes away mid-answer the call is cancelled and recorded a
 test('while a dozen slow answers are pending, other pages answer at once', async () => {
   let finished = 0;
   const slow = [];
+  const sent = fake.requests.length;
   for (let i = 0; i < 12; i++) {
-    slow.push(ask(alice.client, { question: `slow ${i}`, model: 'slow-3000' }).then((r) => { finished++; return r; }));
+    slow.push(ask(alice.client, { question: `slow ${i}`, model: 'drip' }).then((r) => { finished++; return r; }));
   }
-  await sleep(300); // all twelve are with the provider now
+  // Waited for, not slept on: all twelve are with the provider, which takes 8 s over
+  // each answer (drip), so the pages below have seconds to spare on a loaded machine.
+  for (const end = Date.now() + 30000; fake.requests.length < sent + 12 && Date.now() < end;) await sleep(50);
+  assert.equal(fake.requests.length - sent, 12, 'the slow questions did not all reach the provider');
   for (const path of ['/about/', '/health/', '/', '/ask/']) {
     assert.equal((await alice.client.get(path)).status, 200);
   }

@@ -54,8 +54,13 @@ test('one address may hold at most MAX_CONNECTIONS_PER_IP connections', async ()
     });
     assert.ok(closed, 'the fifth connection is refused');
     for (const s of sockets) s.destroy();
-    await sleep(300);
-    assert.equal((await fetch(`${server.url}/about/`)).status, 200, 'served again once they are gone');
+    // Served again once the server has seen them go (waited for, up to 10 s).
+    let again = 0;
+    for (const end = Date.now() + 10000; again !== 200 && Date.now() < end;) {
+      again = await fetch(`${server.url}/about/`).then((r) => r.status, () => 'refused');
+      if (again !== 200) await sleep(100);
+    }
+    assert.equal(again, 200, 'served again once they are gone');
   } finally {
     for (const s of sockets) s.destroy();
     await server.stop();
@@ -64,13 +69,14 @@ test('one address may hold at most MAX_CONNECTIONS_PER_IP connections', async ()
 
 test('a user may have MAX_ASKS_PER_USER questions in flight; one more gets 429 and nothing is sent', async () => {
   const fake = await startFakeProvider();
-  const server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-1500,echo', MAX_ASKS_PER_USER: '2' } });
+  const server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-5000,echo', MAX_ASKS_PER_USER: '2' } });
   try {
     const { client } = await signedUpClient(server.url, 'busy');
     const csrf_token = getCsrf((await client.get('/ask/')).text);
-    const post = (q, model = 'slow-1500') => client.postMultipart('/ask/', { csrf_token, question: q, model });
+    const post = (q, model = 'slow-5000') => client.postMultipart('/ask/', { csrf_token, question: q, model });
+    const sent = fake.requests.length;
     const slow = [post('one'), post('two')];
-    await sleep(300);
+    await withProvider(fake, sent + 2); // both in flight, for 5 s
     const before = fake.requests.length;
     const third = await post('three', 'echo');
     assert.equal(third.status, 429);
@@ -192,12 +198,13 @@ test('a saved prompt is held to MAX_CONTEXT_CHARS; a login longer than any accou
 
 test('a question refused before it is sent (429) leaves no empty conversation behind', async () => {
   const fake = await startFakeProvider();
-  const server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-1500,echo', MAX_ASKS_PER_USER: '1' } });
+  const server = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'slow-5000,echo', MAX_ASKS_PER_USER: '1' } });
   try {
     const { client } = await signedUpClient(server.url, 'empty');
     const csrf_token = getCsrf((await client.get('/ask/')).text);
-    const slow = client.postMultipart('/ask/', { csrf_token, question: 'one', model: 'slow-1500' });
-    await sleep(300);
+    const sent = fake.requests.length;
+    const slow = client.postMultipart('/ask/', { csrf_token, question: 'one', model: 'slow-5000' });
+    await withProvider(fake, sent + 1); // in flight, for 5 s
     assert.equal((await client.postMultipart('/ask/', { csrf_token, question: 'two', model: 'echo' })).status, 429);
     assert.equal((await slow).status, 303);
     assert.deepEqual(dbQuery(server, 'SELECT title FROM conversations').map((c) => c.title), ['one']);
@@ -219,3 +226,10 @@ test('a request head of about 15 KiB is read; a larger one gets 431 and the serv
     await server.stop();
   }
 });
+
+/** Waits (up to 30 s) until the fake provider has had `n` requests: the questions
+ * are in flight, however slow the machine, rather than after a fixed sleep. */
+async function withProvider(fake, n) {
+  for (const end = Date.now() + 30000; fake.requests.length < n && Date.now() < end;) await sleep(50);
+  assert.ok(fake.requests.length >= n, `${fake.requests.length} of ${n} requests reached the provider`);
+}

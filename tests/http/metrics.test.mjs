@@ -173,7 +173,7 @@ test('a browser that goes away mid-answer counts as outcome="cancelled"', async 
   assert.equal(v(mid, 'llmmeta_llm_calls_in_flight'), 1, 'the call is in flight');
   ctl.abort();
   let after = mid;
-  for (let i = 0; i < 50 && v(after, calls('drip', 'cancelled')) === v(before, calls('drip', 'cancelled')); i++) {
+  for (let i = 0; i < 200 && v(after, calls('drip', 'cancelled')) === v(before, calls('drip', 'cancelled')); i++) {
     await sleep(100);
     after = await samples();
   }

@@ -287,7 +287,8 @@ async function probeFresh(url, { ms = 1500, everyMs = 50, timeoutMs = 2500 } = {
 
 test('a slow discovery holds one request, not every worker: the others fail at once and / still answers', async () => {
   const slow = await startHostileOidc();
-  slow.opts.discoveryDelayMs = 3000;
+  // 6 s against bounds of 2.5 s: a loaded machine stays far inside either side.
+  slow.opts.discoveryDelayMs = 6000;
   slow.opts.discoveryStatus = 503;
   const s = await freshServer(slow, { THREADS: '2' });
   try {
@@ -296,16 +297,16 @@ test('a slow discovery holds one request, not every worker: the others fail at o
     const health = await probeFresh(s.url);
     const done = await Promise.all(signIns);
     assert.equal(health.failed, 0, `/ failed ${health.failed} times while discovery hung`);
-    assert.ok(health.p99 < 500, `/ took up to ${health.p99.toFixed(0)} ms (p99) while discovery hung`);
+    assert.ok(health.p99 < 2500, `/ took up to ${health.p99.toFixed(0)} ms (p99) while discovery hung`);
     for (const r of done) assert.equal(r.status, 502);
     // The time each sign-in spent in the server (the request log's, so that waiting
     // for a busy thread in the queue does not count): one waited for the provider.
     const posts = () => [...s.stderr().matchAll(/POST \/accounts\/oidc\/login\/ 502 \d+B (\d+)ms/g)];
-    for (let i = 0; i < 40 && posts().length < 6; i++) await new Promise((r) => setTimeout(r, 50)); // logged after the answer
+    for (let i = 0; i < 200 && posts().length < 6; i++) await new Promise((r) => setTimeout(r, 50)); // logged after the answer
     const times = posts().map((m) => Number(m[1]));
     assert.equal(times.length, 6, s.stderr().slice(-3000));
-    assert.equal(times.filter((t) => t >= 2500).length, 1, `handler times ${times}`);
-    assert.equal(times.filter((t) => t < 500).length, 5, `sign-ins waited for the one fetching: ${times}`);
+    assert.equal(times.filter((t) => t >= 5500).length, 1, `handler times ${times}`);
+    assert.equal(times.filter((t) => t < 2500).length, 5, `sign-ins waited for the one fetching: ${times}`);
     assert.ok(done.some((r) => /being fetched for another sign-in/.test(errorTexts(r.text).join(' '))));
     assert.equal(discoveries(slow), 1, 'one fetch at a time');
     // The failure is remembered: the next sign-in fails at once, without a fetch.

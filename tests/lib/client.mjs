@@ -188,51 +188,98 @@ export async function rawRequest(port, head, body, { timeout = 60000, retries = 
   }
 }
 
-function rawRequestOnce(port, head, body, timeout) {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let data = Buffer.alloc(0);
-    let done = false;
-    const finish = (err) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      const text = data.toString('latin1');
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      if (m) {
-        const i = text.indexOf('\r\n\r\n');
-        resolve({ status: Number(m[1]), head: text.slice(0, i < 0 ? undefined : i), body: i < 0 ? '' : text.slice(i + 4) });
-      } else reject(err || new Error(`no HTTP response (got ${JSON.stringify(text.slice(0, 200))})`));
-    };
-    const timer = setTimeout(() => finish(new Error('raw request timed out')), timeout);
-    sock.on('data', (d) => {
-      data = Buffer.concat([data, d]);
-      const text = data.toString('latin1');
+async function rawRequestOnce(port, head, body, timeout) {
+  const c = rawConnection(port, { timeout });
+  c.response.catch(() => {}); // awaited below, after the writes
+  await c.connected;
+  await c.write(head);
+  await c.writeBody(body);
+  return c.response;
+}
+
+/**
+ * One raw HTTP/1.1 connection driven step by step, for tests that decide when each
+ * part of a request goes out (every head before any body, say). `connected` resolves
+ * once the socket is open; write(buf) resolves once the bytes are handed to the
+ * kernel; writeBody(body) writes a Buffer or {size, chunk} in 64 KiB pieces, waiting
+ * for each; both stop writing once the response is complete or the connection is
+ * gone. `response` resolves with { status, head, body } as soon as a response is
+ * complete (Content-Length) or the connection ends after one; it rejects if the
+ * connection ends (or `timeout` passes) without one.
+ */
+export function rawConnection(port, { timeout = 60000, host = '127.0.0.1' } = {}) {
+  const sock = net.connect(port, host);
+  let data = Buffer.alloc(0);
+  let done = false;
+  let resolveResponse, rejectResponse;
+  const response = new Promise((res, rej) => { resolveResponse = res; rejectResponse = rej; });
+  const finish = (err) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    sock.destroy();
+    const text = data.toString('latin1');
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+    if (m) {
       const i = text.indexOf('\r\n\r\n');
-      if (i >= 0) {
-        const cl = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, i));
-        if (cl && data.length >= i + 4 + Number(cl[1])) finish();
-      }
-    });
-    let sockErr = null;
-    sock.on('end', () => finish());
-    sock.on('close', () => finish(sockErr));
-    // A write error (EPIPE/ECONNRESET) after the server answered early is expected: the
-    // response read so far counts; give pending reads a moment before giving up.
-    sock.on('error', (e) => { sockErr = e; setTimeout(() => finish(e), 50); });
-    const write = (buf) => new Promise((r) => { if (done || sock.destroyed) r(); else sock.write(buf, () => setImmediate(r)); });
-    sock.on('connect', async () => {
-      await write(head);
-      if (Buffer.isBuffer(body)) {
-        for (let off = 0; off < body.length && !done && !sock.destroyed; off += 65536) await write(body.subarray(off, off + 65536));
-      } else if (body) {
-        for (let left = body.size; left > 0 && !done && !sock.destroyed; left -= body.chunk.length) {
-          await write(left >= body.chunk.length ? body.chunk : body.chunk.subarray(0, left));
-        }
-      }
-    });
+      resolveResponse({ status: Number(m[1]), head: text.slice(0, i < 0 ? undefined : i), body: i < 0 ? '' : text.slice(i + 4) });
+    } else rejectResponse(err || new Error(`no HTTP response (got ${JSON.stringify(text.slice(0, 200))})`));
+  };
+  const timer = setTimeout(() => finish(new Error('raw request timed out')), timeout);
+  sock.on('data', (d) => {
+    data = Buffer.concat([data, d]);
+    const text = data.toString('latin1');
+    const i = text.indexOf('\r\n\r\n');
+    if (i >= 0) {
+      const cl = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, i));
+      if (cl && data.length >= i + 4 + Number(cl[1])) finish();
+    }
   });
+  let sockErr = null;
+  sock.on('end', () => finish());
+  sock.on('close', () => finish(sockErr));
+  // A write error (EPIPE/ECONNRESET) after the server answered early is expected: the
+  // response read so far counts; give pending reads a moment before giving up.
+  sock.on('error', (e) => { sockErr = e; setTimeout(() => finish(e), 50); });
+  const connected = new Promise((res, rej) => {
+    sock.once('connect', res);
+    response.catch(rej); // gone before it connected
+  });
+  const live = () => !done && !sock.destroyed;
+  const write = (buf) => new Promise((r) => { if (!live()) r(); else sock.write(buf, () => setImmediate(r)); });
+  const writeBody = async (body) => {
+    if (Buffer.isBuffer(body)) {
+      for (let off = 0; off < body.length && live(); off += 65536) await write(body.subarray(off, off + 65536));
+    } else if (body) {
+      for (let left = body.size; left > 0 && live(); left -= body.chunk.length) {
+        await write(left >= body.chunk.length ? body.chunk : body.chunk.subarray(0, left));
+      }
+    }
+  };
+  return { connected, write, writeBody, response, destroy: () => finish(new Error('closed by the test')) };
+}
+
+/**
+ * n copies of one request sent head first: opens n raw connections, writes every
+ * head, awaits `ready()` (say, until the server has read them all), then writes every
+ * body at once. For floods whose point is what the server holds while n bodies
+ * arrive: a client that writes heads and bodies together may not get to some heads in
+ * time on a busy machine, and the server rightly cuts those as slow clients. Resolves
+ * with the n responses, { status, head, body }, or { status: 'failed', text } for a
+ * connection that ended without one.
+ */
+export async function headsThenBodies(port, n, head, body, { ready = async () => {}, timeout = 300000 } = {}) {
+  const conns = Array.from({ length: n }, () => rawConnection(port, { timeout }));
+  const answers = conns.map((c) => c.response.catch((e) => ({ status: 'failed', text: `${e} ${e.code ?? ''}` })));
+  try {
+    await Promise.all(conns.map((c) => c.connected));
+    await Promise.all(conns.map((c) => c.write(head)));
+    await ready();
+    await Promise.all(conns.map((c) => c.writeBody(body)));
+    return await Promise.all(answers);
+  } finally {
+    for (const c of conns) c.destroy();
+  }
 }
 
 /** GET a path exactly as written (no URL normalisation of "..", "%2e" or "//"). */

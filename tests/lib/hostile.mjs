@@ -38,8 +38,11 @@ export async function hostile(port, n, mode) {
   };
 }
 
-/** GETs `path` every `everyMs` for `ms`; returns { ok, failed, latencies, p50, p99, max }. */
-export async function wellBehaved(url, { ms = 5000, everyMs = 50, path = '/', timeoutMs = 5000 } = {}) {
+/** GETs `path` every `everyMs` for `ms`; returns { ok, failed, latencies, p50, p99, max }.
+ * A request that takes `timeoutMs` counts as failed: 15 s by default, far above what a
+ * loaded machine takes (the p99 is reported, not asserted), and below the 60 s a
+ * client was kept out when slow heads held every slot. */
+export async function wellBehaved(url, { ms = 5000, everyMs = 50, path = '/', timeoutMs = 15000 } = {}) {
   const latencies = [];
   let ok = 0, failed = 0;
   const end = Date.now() + ms;

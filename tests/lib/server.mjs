@@ -185,6 +185,51 @@ export function dbExec(server, sql) {
   if (r.status !== 0) throw new Error(`${db.backend}: ${r.stderr}`);
 }
 
+/** An unlabelled counter or gauge from the server's /metrics (started with METRICS_TOKEN=token). */
+export async function metricValue(server, name, token) {
+  const r = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+  const text = await r.text();
+  const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+  if (!m) throw new Error(`/metrics (HTTP ${r.status}) has no ${name}`);
+  return Number(m[1]);
+}
+
+/**
+ * Waits until the server has read `n` more request heads than when `before` was
+ * read from llmmeta_http_requests_in_flight (the /metrics request itself counts
+ * in both); throws after `ms`. Resolves with the milliseconds it took.
+ */
+export async function headsRead(server, token, before, n, ms = 60000) {
+  const t0 = Date.now();
+  let now = before;
+  while ((now = await metricValue(server, 'llmmeta_http_requests_in_flight', token)) < before + n && Date.now() - t0 < ms) await sleep(50);
+  if (now < before + n) throw new Error(`the server read ${now - before} of ${n} request heads in ${ms} ms`);
+  return Date.now() - t0;
+}
+
+/**
+ * Holds a write lock on `table` behind the server's back, so that a request which
+ * writes to it waits (SQLite: up to the server's 10 s busy timeout; PostgreSQL: until
+ * the lock goes), keeping the worker thread that runs it busy. Resolves once the lock
+ * is held, with release() (resolves when it is gone).
+ */
+export async function holdWriteLock(server, table) {
+  const { db } = server;
+  const [cmd, args, sql] = db.backend === 'postgres'
+    ? [PSQL, [db.url, '-q', '-At', '-v', 'ON_ERROR_STOP=1'], `BEGIN; LOCK TABLE ${table} IN EXCLUSIVE MODE; SELECT 'locked';\n`]
+    : ['sqlite3', [db.url.replace(/^sqlite:\/\//, '')], `.timeout 5000\nBEGIN IMMEDIATE; SELECT 'locked';\n`];
+  const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise((r) => p.on('exit', r));
+  await new Promise((resolve, reject) => {
+    p.stdout.on('data', (d) => { out += d; if (out.includes('locked')) resolve(); });
+    exited.then((code) => reject(new Error(`${cmd} exited (${code}) before the lock was held: ${err}`)));
+    p.stdin.write(sql);
+  });
+  return { release: () => { p.stdin.end('COMMIT;\n'); return exited; } };
+}
+
 /** SQL that makes every INSERT into `table` fail, on either backend (undo: dropFailingInsert). */
 export function failingInsertSql(backend, table) {
   return backend === 'postgres'
