@@ -25,7 +25,8 @@
  * (at most about 15 KiB) at once, and one that is still sending it after 10 s looks
  * exactly like slowloris, which drips bytes to restart idle timeouts; a rate rule
  * would only tell it which rate to drip at. The pressure cut below does not look at
- * unread bytes (docs/benchmarks.md: tried under a flood, it saved nothing).
+ * unread bytes (docs/benchmarks.md: tried under a flood, most of the cut calls had
+ * not been sent yet, and it did not save them).
  * A client that closes its side is seen by libmicrohttpd itself (end of stream). */
 #include <microhttpd.h>
 #include <pthread.h>
