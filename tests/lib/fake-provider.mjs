@@ -6,6 +6,7 @@
 // The model name chooses the behaviour:
 //   echo (or anything else)  answers "Answer to: <last user message>" in several chunks
 //   slow-<ms>                waits <ms> before the first byte (default 2000)
+//   held                     waits until the test calls release() (a moment it chooses), then as echo
 //   chunky                   writes the stream 1-3 bytes at a time, with pauses
 //   drip                     one short piece every 200 ms, 40 pieces (to cancel mid-answer)
 //   no-usage                 streams without the usage block
@@ -348,6 +349,8 @@ async function anthropic(req, res, body, model, key) {
 // ---- end of the Anthropic Messages API ---------------------------------------------
 
 export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 'html'] } = {}) {
+  const held = {};
+  held.promise = new Promise((resolve) => { held.resolve = resolve; });
   const requests = [];
   const server = http.createServer(async (req, res) => {
     const chunks = [];
@@ -363,6 +366,7 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
     const model = String(body.model || '');
     const key = req.headers['x-api-key'] || (req.headers.authorization || '').replace(/^Bearer /, '');
     if (model.startsWith('slow')) await sleep(Number(model.split('-')[1] || 2000));
+    if (model === 'held') await held.promise;
     if (model === 'hang') return; // never answers
     // Anthropic's route answers its failures in its own shape (see the Anthropic part).
     if (req.url === '/v1/messages') return anthropic(req, res, body, model, key);
@@ -414,6 +418,7 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
   return {
     url,
     requests,
+    release: () => held.resolve(),
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
 }
