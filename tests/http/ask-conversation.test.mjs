@@ -3,7 +3,8 @@
 // its last model and parameters; the page is titled with the conversation's title;
 // provider failures read as whole sentences naming the model and the provider, on
 // the page and in the NDJSON error line; a conversation page whose saved prompts
-// cannot be read is a 500 without an ETag, not a page to cache without them. The
+// cannot be read is a 500 without an ETag, not a page to cache without them, and
+// so is /ask/ (not a form without the user's saved prompts). The
 // provider is tests/lib/fake-provider.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -200,4 +201,12 @@ test('a conversation page whose saved prompts cannot be read is a 500, never cac
   assert.equal(r.headers.get('etag'), null);
   const again = await alice.client.get(path, { headers: { 'If-None-Match': ok.headers.get('etag') } });
   assert.equal(again.status, 500, 'a page missing its prompts must not confirm a cached copy');
+});
+
+// Last too: it breaks the database under the shared server.
+test('/ask/ whose saved prompts cannot be read is a 500, not a form without them', async () => {
+  dbExec(server, 'DROP TABLE IF EXISTS saved_prompts');
+  const r = await alice.client.get('/ask/');
+  assert.equal(r.status, 500, 'the form was sent without the saved prompts');
+  assert.match(r.text, /The saved prompts could not be read\./);
 });

@@ -18,7 +18,11 @@ static void show(http_req *r, db *d, struct ask_form *f, int status, const char 
 {
 	struct prompt *prompts = NULL;
 	size_t np = 0;
-	prompt_list(d, visitor(r)->user_id, &prompts, &np);
+	if (prompt_list(d, visitor(r)->user_id, &prompts, &np) < 0) {
+		/* Not the form without the user's saved prompts, as if they had none. */
+		http_error(r, 500, "The saved prompts could not be read.");
+		return;
+	}
 	buf b = BUF_INIT;
 	page_begin(&b, r, "Ask", "ask");
 	html_raw(&b, "<h1>Ask a question</h1>\n");
