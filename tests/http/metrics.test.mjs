@@ -135,8 +135,12 @@ test('a call through the web form moves the call, token and histogram counters',
     assert.equal(v(after, `${h}_bucket{provider="default",model="echo",le="+Inf"}`), v(after, count));
     assert.ok(v(after, `${h}_sum{provider="default",model="echo"}`) > 0);
   }
+  // A request is counted when libmicrohttpd reports it finished, just after its last
+  // byte went out: the client may scrape first, so wait (bounded) for the count.
   const route = 'llmmeta_http_requests_total{route="/ask/",method="POST",status="303"}';
-  assert.equal(v(after, route) - v(before, route), 1);
+  let later = after;
+  for (let i = 0; i < 100 && v(later, route) - v(before, route) < 1; i++) later = await sleep(50).then(samples);
+  assert.equal(v(later, route) - v(before, route), 1);
   assert.equal(v(after, 'llmmeta_llm_calls_in_flight'), 0);
   assert.ok(v(after, 'llmmeta_http_connections') >= 1, 'the scrape\'s own connection is open');
 });
