@@ -38,7 +38,7 @@ const struct route app_routes[] = {
 	{"/accounts/<word>/login/", HTTP_GET | HTTP_POST, page_social_login, 0},
 	{"/accounts/<word>/login/callback/", HTTP_GET, page_social_callback, 0},
 	{"/health/", HTTP_GET | HTTP_POST, page_health, NO_CSRF | NO_SESSION},
-	/* The admin panel (issue 8, docs/admin.md): administrators only. */
+	/* The admin panel (docs/admin.md): administrators only. */
 	{"/admin/", HTTP_GET, page_admin, ADMIN},
 	{"/admin/messages/", HTTP_GET, page_admin_messages, ADMIN},
 	{"/admin/messages/delete/", HTTP_POST, page_admin_messages_delete, ADMIN},
@@ -48,9 +48,9 @@ const struct route app_routes[] = {
 	{"/admin/users/<int>/", HTTP_GET | HTTP_POST, page_admin_user, ADMIN},
 	{"/admin/log/", HTTP_GET, page_admin_log, ADMIN},
 	{"/static/<path>", HTTP_GET, http_send_asset, NO_SESSION},
-	/* Metrics (issue 10): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
+	/* Metrics (docs/metrics.md): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
 	{"/metrics", HTTP_GET, page_metrics, NO_SESSION},
-	/* The OpenAI-compatible API and its keys (issue 10, docs/api.md). */
+	/* The OpenAI-compatible API and its keys (docs/api.md). */
 	{"/accounts/keys/", HTTP_GET | HTTP_POST, page_api_keys, USER},
 	{"/accounts/keys/<int>/revoke/", HTTP_POST, page_api_key_revoke, USER},
 	{"/v1/models", HTTP_GET, page_api_models, API | NO_CSRF},
