@@ -11,6 +11,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -20,9 +21,11 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../core/log.h"
 #include "../core/util.h"
+#include "acceptor.h"
 #include "body.h"
 #include "guard.h"
 #include "http_metrics.h"
@@ -462,41 +465,40 @@ int http_serve(const struct http_options *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the pool threads inherit this */
 	signal(SIGPIPE, SIG_IGN);
 
-	struct sockaddr_storage ss = {0};
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ERROR_LOG;
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, o->bind, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)o->port);
-	} else if (inet_pton(AF_INET6, o->bind, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)o->port);
-		flags |= MHD_USE_IPv6;
-	} else {
-		fprintf(stderr, "llmmeta: BIND: not an address: %s\n", o->bind);
+	unsigned port = 0;
+	int lfd = acceptor_listen(o->bind, o->port, &port);
+	if (lfd < 0) {
+		if (errno == EINVAL)
+			fprintf(stderr, "llmmeta: BIND: not an address: %s\n", o->bind);
+		else
+			fprintf(stderr, "llmmeta: cannot listen on %s port %d: %s\n", o->bind, o->port, strerror(errno));
 		return -1;
 	}
 	unsigned limit = o->max_connections ? o->max_connections : default_connection_limit();
 	if (guard_start(limit, HTTP_HEAD_TIMEOUT_S, HTTP_KEEPALIVE_S, HTTP_HEAD_GRACE_S) < 0) {
+		close(lfd);
 		fprintf(stderr, "llmmeta: cannot start a thread\n");
 		return -1;
 	}
+	/* The listening socket is acceptor.c's: libmicrohttpd's workers only get
+	 * connections handed to them. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections, MHD_OPTION_CONNECTION_LIMIT, limit,
 		MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		NULL, MHD_OPTION_END);
-	if (!d) {
+	if (!d || acceptor_start(d, lfd, limit) < 0) {
+		if (d)
+			MHD_stop_daemon(d);
+		close(lfd);
 		guard_stop();
-		fprintf(stderr, "llmmeta: cannot listen on %s port %d (in use, or not allowed)\n", o->bind, o->port);
+		fprintf(stderr, "llmmeta: cannot start the server's threads\n");
 		return -1;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned port = info ? info->port : (unsigned)o->port;
 	printf(strchr(o->bind, ':') ? "llmmeta: listening on http://[%s]:%u/\n" : "llmmeta: listening on http://%s:%u/\n",
 	       o->bind, port);
 	fflush(stdout);
@@ -505,7 +507,7 @@ int http_serve(const struct http_options *o)
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_info("%s: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	MHD_quiesce_daemon(d);
+	acceptor_stop(); /* new clients are refused from here on */
 	if (o->before_stop)
 		o->before_stop();
 	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++)
