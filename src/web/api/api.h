@@ -7,7 +7,8 @@
  *                 the key scrubbed across events, and the end
  *   api_record.c  its records: the question when the call begins, the outcome when
  *                 it ends; the last byte waits for the commit (fail closed)
- *   api_json.c    editing one member of a JSON text in place (the model's name)
+ *   api_json.c    editing one member of a JSON text in place (the model's name),
+ *                 and the body forwarded to an OpenAI-compatible provider
  *   api_slot.c    the place and the bytes a call holds from its headers to its start
  *   api_models.c  GET /v1/models
  *   api_keys.c    the keys page, /accounts/keys/
@@ -101,6 +102,11 @@ bool api_json_member(const char *s, size_t len, const char *key, size_t *start, 
 /* Appends s to out with the top-level member key's value replaced by the string
  * val (s as it is when it has no such member). */
 void api_json_set_string(buf *out, const char *s, size_t len, const char *key, const char *val);
+/* The body forwarded to an OpenAI-compatible provider, from the client's object text
+ * raw (which has a top-level "model" member): "model" set to model and, with
+ * add_usage, "stream_options":{"include_usage":true} put first. A malloc'd whole
+ * body, or NULL when any part of it could not be built (never a prefix). */
+char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model);
 
 /* The pages (the route table dispatches to them): the keys page and a key's
  * revocation (api_keys.c), GET /v1/models, POST /v1/chat/completions. */

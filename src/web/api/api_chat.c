@@ -144,7 +144,6 @@ static bool uuid_shaped(const char *s)
  * Duplicate keys were refused when it was parsed. */
 static char *openai_body(http_req *r, json_t *req, struct api_call *c)
 {
-	buf b = BUF_INIT, with = BUF_INIT;
 	const char *raw = r->body.data;
 	size_t len = r->body.len, a, e;
 	bool add_usage = c->stream && !json_object_get(req, "stream_options");
@@ -159,21 +158,7 @@ static char *openai_body(http_req *r, json_t *req, struct api_call *c)
 		json_decref(copy);
 		return out;
 	}
-	if (add_usage) {
-		size_t at = (size_t)((const char *)memchr(raw, '{', len) - raw) + 1; /* it is an object */
-		buf_append(&with, raw, at);
-		buf_puts(&with, "\"stream_options\":{\"include_usage\":true},");
-		buf_append(&with, raw + at, len - at);
-		raw = with.data;
-		len = with.len;
-	}
-	/* A body that could not be built whole is not sent at all: a prefix of it would
-	 * be another request. */
-	if (raw && !with.oom)
-		api_json_set_string(&b, raw, len, "model", c->prov_model);
-	bool whole = raw && !with.oom && !b.oom;
-	buf_free(&with);
-	return whole ? buf_detach(&b, NULL) : (buf_free(&b), NULL);
+	return api_json_forward_body(raw, len, add_usage, c->prov_model);
 }
 
 static char *anthropic_body(http_req *r, json_t *req, struct api_call *c)

@@ -3,7 +3,10 @@
  * and an OpenAI-compatible provider, so numbers, key order and spacing arrive as
  * they were sent (a parse and a dump would print 0.1 as 0.10000000000000001 and
  * reorder nothing but still rewrite every number and escape). The text was already
- * parsed once (by the request's check, or the engine's adapter): it is valid JSON. */
+ * parsed once (by the request's check, or the engine's adapter): it is valid JSON.
+ * The body forwarded to an OpenAI-compatible provider is built here from the
+ * client's text, whole or not at all (tests/unit/test_api_forward.c fails each of
+ * its allocations in turn). */
 #include <string.h>
 
 #include "../../core/jsonw.h"
@@ -98,4 +101,27 @@ void api_json_set_string(buf *out, const char *s, size_t len, const char *key, c
 	buf_append(out, s, a);
 	jsonw_string(out, val, strlen(val));
 	buf_append(out, s + b, len - b);
+}
+
+char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model)
+{
+	buf b = BUF_INIT, with = BUF_INIT;
+	if (add_usage) {
+		const char *brace = memchr(raw, '{', len);
+		if (!brace)
+			return NULL; /* not an object: nothing this can edit */
+		size_t at = (size_t)(brace - raw) + 1;
+		buf_append(&with, raw, at);
+		buf_puts(&with, "\"stream_options\":{\"include_usage\":true},");
+		buf_append(&with, raw + at, len - at);
+		raw = with.data;
+		len = with.len;
+	}
+	/* A body that could not be built whole is not sent at all: a prefix of it would
+	 * be another request. */
+	if (raw && !with.oom)
+		api_json_set_string(&b, raw, len, "model", model);
+	bool whole = raw && !with.oom && !b.oom;
+	buf_free(&with);
+	return whole ? buf_detach(&b, NULL) : (buf_free(&b), NULL);
 }
