@@ -28,10 +28,8 @@
  * unread bytes (docs/benchmarks.md: tried under a flood, most of the cut calls had
  * not been sent yet, and it did not save them).
  * A client that closes its side is seen by libmicrohttpd itself (end of stream). */
-#include <assert.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <linux/sockios.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -64,7 +62,6 @@ static size_t nwaiting, max_waiting;
 static struct ticker sweeper = TICKER_INIT;
 static unsigned long cut_total;
 static int64_t grace_ms;
-static atomic_long open_count;
 
 static void unlink_locked(struct waiting *w)
 {
@@ -178,11 +175,7 @@ void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, en
 {
 	(void)cls;
 	/* Every connection is told once started and once closed, guarded or not. */
-	int delta = code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1;
-	http_metrics_connection(delta);
-	long was = atomic_fetch_add(&open_count, delta);
-	assert(was + delta >= 0);
-	(void)was;
+	http_metrics_connection(code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		struct waiting *w = calloc(1, sizeof *w);
@@ -210,8 +203,6 @@ void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, en
 		*socket_context = NULL;
 	}
 }
-
-long guard_open(void) { return atomic_load(&open_count); }
 
 static struct waiting *of(struct MHD_Connection *c)
 {

@@ -27,8 +27,6 @@ bool guard_due(int64_t waited_ms, int64_t timeout_ms, int64_t grace_ms, size_t u
 void guard_stop(void);
 /* MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed. */
 void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code);
-/* Connections open: told opened and not yet closed. */
-long guard_open(void);
 /* The connection's request head is in (the app is called). */
 void guard_head_complete(struct MHD_Connection *c);
 /* The connection's answer is done; kept alive, it waits for its next head. */

@@ -99,6 +99,7 @@ typedef struct http_req {
 	bool suspended;
 	bool handed_off; /* http_hand_off: another thread answers; the worker waits */
 	bool dispatched;
+	bool queued; /* its answer is with libmicrohttpd (server.c respond) */
 
 	/* A streamed answer (http_send_stream). */
 	long (*stream_read)(void *cls, char *out, size_t max);

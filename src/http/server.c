@@ -11,7 +11,6 @@
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -21,11 +20,9 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../core/log.h"
 #include "../core/util.h"
-#include "acceptor.h"
 #include "body.h"
 #include "guard.h"
 #include "http_metrics.h"
@@ -49,6 +46,8 @@
 
 static struct http_options opts;
 static atomic_int inflight;
+/* Set on SIGTERM: new requests are refused while those in flight finish. */
+static atomic_bool stopping;
 
 int64_t http_requests_in_flight(void) { return atomic_load(&inflight); }
 
@@ -157,6 +156,7 @@ static enum MHD_Result respond_stream(http_req *r)
 		return MHD_NO;
 	add_headers(resp, r);
 	enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	r->queued = rc == MHD_YES;
 	MHD_destroy_response(resp);
 	return rc;
 }
@@ -175,6 +175,7 @@ static enum MHD_Result respond(http_req *r)
 		add_headers(resp, r);
 		r->out.len = r->static_len;
 		enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+		r->queued = rc == MHD_YES;
 		MHD_destroy_response(resp);
 		return rc;
 	}
@@ -193,6 +194,7 @@ static enum MHD_Result respond(http_req *r)
 	add_headers(resp, r);
 	r->out.len = len; /* remembered for the log line */
 	enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	r->queued = rc == MHD_YES;
 	MHD_destroy_response(resp);
 	return rc;
 }
@@ -373,6 +375,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			r->bad_why = "The address is not valid (invalid UTF-8, or an encoded NUL byte).";
 		if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && !http_header(r, MHD_HTTP_HEADER_HOST))
 			r->bad_why = "An HTTP/1.1 request must have a Host header.";
+		if (atomic_load(&stopping)) {
+			/* Draining: answered from the headers, as the app's refusals are below,
+			 * and the connection closed after, so that the client comes back after
+			 * the restart or goes elsewhere (docs/architecture.md). */
+			http_add_header(r, "Retry-After", "5");
+			http_error(r, 503, "The server is restarting: try again in a moment.");
+			http_add_header(r, "Connection", "close");
+		}
 		body_begin(r, opts.file_keep, opts.max_receiving);
 		r->body_limit = opts.body_limit ? opts.body_limit(r) : opts.max_body;
 		const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -410,8 +420,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		body_feed(r, data, n);
 		return MHD_YES;
 	}
-	if (r->dispatched)
-		return resumed(r);
+	if (r->dispatched) /* libmicrohttpd's last call for a request answered from its head */
+		return r->queued ? MHD_YES : resumed(r);
 	return complete(r);
 }
 
@@ -465,40 +475,41 @@ int http_serve(const struct http_options *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the pool threads inherit this */
 	signal(SIGPIPE, SIG_IGN);
 
-	unsigned port = 0;
-	int lfd = acceptor_listen(o->bind, o->port, &port);
-	if (lfd < 0) {
-		if (errno == EINVAL)
-			fprintf(stderr, "llmmeta: BIND: not an address: %s\n", o->bind);
-		else
-			fprintf(stderr, "llmmeta: cannot listen on %s port %d: %s\n", o->bind, o->port, strerror(errno));
+	struct sockaddr_storage ss = {0};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, o->bind, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)o->port);
+	} else if (inet_pton(AF_INET6, o->bind, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)o->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		fprintf(stderr, "llmmeta: BIND: not an address: %s\n", o->bind);
 		return -1;
 	}
 	unsigned limit = o->max_connections ? o->max_connections : default_connection_limit();
 	if (guard_start(limit, HTTP_HEAD_TIMEOUT_S, HTTP_KEEPALIVE_S, HTTP_HEAD_GRACE_S) < 0) {
-		close(lfd);
 		fprintf(stderr, "llmmeta: cannot start a thread\n");
 		return -1;
 	}
-	/* The listening socket is acceptor.c's: libmicrohttpd's workers only get
-	 * connections handed to them. */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections, MHD_OPTION_CONNECTION_LIMIT, limit,
 		MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		NULL, MHD_OPTION_END);
-	if (!d || acceptor_start(d, lfd, limit) < 0) {
-		if (d)
-			MHD_stop_daemon(d);
-		close(lfd);
+	if (!d) {
 		guard_stop();
-		fprintf(stderr, "llmmeta: cannot start the server's threads\n");
+		fprintf(stderr, "llmmeta: cannot listen on %s port %d (in use, or not allowed)\n", o->bind, o->port);
 		return -1;
 	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = info ? info->port : (unsigned)o->port;
 	printf(strchr(o->bind, ':') ? "llmmeta: listening on http://[%s]:%u/\n" : "llmmeta: listening on http://%s:%u/\n",
 	       o->bind, port);
 	fflush(stdout);
@@ -507,7 +518,12 @@ int http_serve(const struct http_options *o)
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_info("%s: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	acceptor_stop(); /* new clients are refused from here on */
+	/* Not MHD_quiesce_daemon: in libmicrohttpd 0.9.75 it races the epoll workers,
+	 * which remove the listening socket from their sets too, and the loser aborts
+	 * the process ("Failed to remove listen FD from epoll set") - a SIGTERM under
+	 * traffic could kill the server instead of draining it. The socket stays open
+	 * and new requests get 503 until the stop, at most 10 s away. */
+	atomic_store(&stopping, true);
 	if (o->before_stop)
 		o->before_stop();
 	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++)
