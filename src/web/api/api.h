@@ -7,7 +7,6 @@
  *                 the key scrubbed across events, and the end
  *   api_record.c  its records: the question when the call begins, the outcome when
  *                 it ends; the last byte waits for the commit (fail closed)
- *   api_json.c    editing one member of a JSON text in place (the model's name)
  *   api_slot.c    the place and the bytes a call holds from its headers to its start
  *   api_models.c  GET /v1/models
  *   api_keys.c    the keys page, /accounts/keys/
@@ -21,6 +20,7 @@
 #include <stdint.h>
 
 #include "../../core/buf.h"
+#include "../../core/jsonedit.h"
 #include "../../http/http.h"
 #include "../../llm/llm.h"
 #include "../../model/apicall.h"
@@ -44,7 +44,6 @@ struct api_call {
 	bool started;                /* the stream's response is under way */
 	bool committed;              /* the recorder is done with the record */
 	int record_rc;               /* its outcome: 0 written, -1 not */
-	bool ended;                  /* the last bytes are queued */
 	bool error_sent;             /* an error event went to the client mid-stream */
 	int64_t created;             /* seconds, for the ids and "created" of translated answers */
 	char cmpl_id[48];            /* chatcmpl-..., for translated answers */
@@ -94,13 +93,6 @@ bool api_slot_take(http_req *r, size_t limit);
 bool api_slot_hand_over(http_req *r);
 /* Answers 429 with Retry-After: the user has MAX_ASKS_PER_USER calls in flight. */
 void api_too_many_calls(http_req *r);
-
-/* api_json.c: the span [*start, *end) of the value of the top-level member key of
- * the JSON object text s; false when there is none (or s is not an object). */
-bool api_json_member(const char *s, size_t len, const char *key, size_t *start, size_t *end);
-/* Appends s to out with the top-level member key's value replaced by the string
- * val (s as it is when it has no such member). */
-void api_json_set_string(buf *out, const char *s, size_t len, const char *key, const char *val);
 
 /* The pages (the route table dispatches to them): the keys page and a key's
  * revocation (api_keys.c), GET /v1/models, POST /v1/chat/completions. */

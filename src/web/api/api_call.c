@@ -75,15 +75,6 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id)
 	return c;
 }
 
-/* Stops a call that would hold more than API_MAX_PENDING. Under the lock. */
-static void too_large(struct api_call *c)
-{
-	if (!c->call.too_long) {
-		c->call.too_long = true;
-		llm_cancel(c->call.id);
-	}
-}
-
 /* ---- what the client gets ---- */
 
 /* One SSE event of data into to: each line of data its own "data: " line, so that
@@ -159,7 +150,7 @@ static bool scrub_chunk(struct api_call *c, json_t *chunk)
 		if (finishing)
 			llm_scrub_flush(s, &out);
 		if (out.oom) {
-			too_large(c); /* never the key: what cannot be checked is not sent */
+			call_stop_too_long(&c->call); /* never the key: what cannot be checked is not sent */
 			out.len = 0;
 		}
 		if (!text || out.len != len || memcmp(out.data ? out.data : "", text, len) != 0) {
@@ -224,7 +215,7 @@ static void queue_json(struct api_call *c, json_t *j)
 static bool usage_only(const char *data, size_t len)
 {
 	size_t a, b, ua, ub;
-	if (!api_json_member(data, len, "choices", &a, &b) || !api_json_member(data, len, "usage", &ua, &ub))
+	if (!jsonedit_member(data, len, "choices", &a, &b) || !jsonedit_member(data, len, "usage", &ua, &ub))
 		return false;
 	bool empty = b - a >= 2 && data[a] == '[';
 	for (size_t i = a + 1; empty && i < b - 1; i++)
@@ -300,10 +291,10 @@ static void pass_chunk(struct api_call *c, buf *to, const char *data, size_t len
 		if (s)
 			buf_puts(&edited, s);
 		else
-			too_large(c); /* out of memory: stopped, never the key */
+			call_stop_too_long(&c->call); /* out of memory: stopped, never the key */
 		free(s);
 	} else {
-		api_json_set_string(&edited, data, len, "model", c->client_model);
+		jsonedit_set_string(&edited, data, len, "model", c->client_model);
 	}
 	json_decref(chunk);
 	put_event(to, edited.data ? edited.data : "", edited.len);
@@ -323,14 +314,14 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 	/* What waits for the end (error events, a whole answer) is bounded as the
 	 * stream is: a provider sending endless errors or a huge body is cut off (502). */
 	if (c->tail.len + c->body.len + len > API_MAX_PENDING || clean.oom) {
-		too_large(c);
+		call_stop_too_long(&c->call);
 	} else if (call_ended(&c->call)) {
 		/* the call is over (its client left): nothing more for anyone */
 	} else if (is_body) {
 		if (c->anthropic)
 			translate_whole(c, data, len);
 		else
-			api_json_set_string(&c->body, data, len, "model", c->client_model);
+			jsonedit_set_string(&c->body, data, len, "model", c->client_model);
 		if (c->stream)
 			whole_as_chunks(c, data, len);
 	} else if (c->anthropic) {
@@ -344,12 +335,12 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 		/* The provider's own error event ends the stream: it waits for the record,
 		 * as [DONE] does, and no error of ours follows it. */
 		size_t a, b;
-		bool error = api_json_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0);
+		bool error = jsonedit_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0);
 		pass_chunk(c, error ? &c->tail : &c->call.out, data, len);
 		c->error_sent |= error;
 	}
 	if (call_out_waiting(&c->call) > API_MAX_PENDING)
-		too_large(c);
+		call_stop_too_long(&c->call);
 	if (c->stream)
 		call_wake(&c->call);
 	call_unlock(&c->call);
@@ -371,9 +362,9 @@ static void api_end(struct call *call)
 /* Queues the stream's end, once the record is in: [DONE], or the error event. */
 static void queue_end(struct api_call *c)
 {
-	if (c->ended)
+	if (c->call.out_end)
 		return;
-	c->ended = true;
+	c->call.out_end = true;
 	flush_held(c);
 	if (c->call.res.status == LLM_OK && c->record_rc == 0) {
 		buf_puts(&c->call.out, "data: [DONE]\n\n");
@@ -397,25 +388,6 @@ void api_call_committed(struct api_call *c, int rc)
 		queue_end(c);
 	call_wake(&c->call);
 	call_unlock(&c->call);
-}
-
-static long stream_read(void *cls, char *out, size_t max)
-{
-	struct api_call *c = cls;
-	call_lock(&c->call);
-	size_t n = call_out_take(&c->call, out, max);
-	if (n) {
-		call_unlock(&c->call);
-		return (long)n;
-	}
-	if (c->ended) {
-		call_unlock(&c->call);
-		return HTTP_STREAM_END;
-	}
-	c->call.waiting = true;
-	http_stream_wait(c->call.conn);
-	call_unlock(&c->call);
-	return 0;
 }
 
 /* The status of a failed call: the provider's own for what the client must change
@@ -465,7 +437,7 @@ static void on_resume(http_req *r)
 			queue_end(c);
 		call_unlock(&c->call);
 		http_add_header(r, "X-Accel-Buffering", "no");
-		http_send_stream(r, 200, "text/event-stream", stream_read, NULL, c);
+		http_send_stream(r, 200, "text/event-stream", call_stream_read, NULL, &c->call);
 		return;
 	}
 	if (!c->committed) {
@@ -482,15 +454,7 @@ static void on_close(http_req *r, bool completed)
 {
 	(void)completed;
 	struct api_call *c = r->job;
-	call_lock(&c->call);
-	c->call.conn = NULL;
-	c->call.waiting = false;
-	bool cancel = !call_ended(&c->call);
-	uint64_t id = c->call.id;
-	call_unlock(&c->call);
-	call_heartbeat_remove(&c->call);
-	if (cancel)
-		llm_cancel(id); /* the engine's last word records what had come, as cancelled */
+	call_hang_up(&c->call, NULL); /* the engine's last word records what had come, as cancelled */
 	call_unref(&c->call);
 }
 

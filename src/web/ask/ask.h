@@ -76,9 +76,4 @@ void conv_render_message(buf *b, const struct message *m);
 void page_ask(http_req *r);
 void page_prompt_delete(http_req *r);
 
-/* GET and POST /ask/, and POST /prompts/<id>/delete/ (a saved prompt), in ask.c:
- * the pages the route table dispatches to. */
-void page_ask(http_req *r);
-void page_prompt_delete(http_req *r);
-
 #endif

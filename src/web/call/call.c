@@ -5,6 +5,7 @@
  * whatever path. */
 #include "call.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,14 +136,22 @@ char *call_scrubbed(const struct call *c, const char *s)
 	return b.oom ? (buf_free(&b), NULL) : buf_detach(&b, NULL);
 }
 
+void call_stop_too_long(struct call *c)
+{
+	CALL_LOCKED(c);
+	if (!c->too_long) {
+		c->too_long = true;
+		llm_cancel(c->id); /* the engine ends it; its final callback follows */
+	}
+}
+
 /* Keeps scrubbed text, within CALL_MAX_ANSWER, and hands it to the adapter. */
 static void take_text(struct call *c, buf *clean)
 {
 	if (c->too_long)
 		return;
 	if (clean->oom || c->answer.len + clean->len > CALL_MAX_ANSWER) {
-		c->too_long = true;
-		llm_cancel(c->id); /* the engine ends it; its final callback follows */
+		call_stop_too_long(c);
 		return;
 	}
 	buf_append(&c->answer, clean->data, clean->len);
@@ -210,4 +219,72 @@ bool call_send(struct call *c, const struct llm_request *req)
 	}
 	call_set_state(c, CALL_SENT);
 	return true;
+}
+
+bool call_hang_up(struct call *c, const char *why)
+{
+	/* Off the heartbeat's list first: it takes the call's lock under its own. */
+	call_heartbeat_remove(c);
+	call_lock(c);
+	c->conn = NULL;
+	c->waiting = false;
+	bool running = !call_ended(c);
+	if (running && why) {
+		free(c->res.error);
+		c->res.status = LLM_CANCELLED;
+		c->res.error = xstrdup(why);
+		c->res.elapsed_ms = mono_ms() - c->t0;
+		c->res.ttft_ms = c->ttft;
+		call_set_state(c, CALL_CANCELLED);
+	}
+	uint64_t id = c->id;
+	call_unlock(c);
+	if (running)
+		llm_cancel(id); /* the engine's last word records what had come, when why is NULL */
+	return running;
+}
+
+long call_stream_read(void *cls, char *out, size_t max)
+{
+	struct call *c = cls;
+	call_lock(c);
+	size_t n = call_out_take(c, out, max);
+	if (!n && !c->out_end && c->ops->last) {
+		c->ops->last(c);
+		n = call_out_take(c, out, max);
+	}
+	long rc = n ? (long)n : c->out_end ? HTTP_STREAM_END : 0;
+	if (!rc) {
+		c->waiting = true;
+		http_stream_wait(c->conn);
+	}
+	call_unlock(c);
+	return rc;
+}
+
+bool call_answer_fill(struct call *c, const struct message *q, struct message *a)
+{
+	const struct llm_result *res = &c->res;
+	bool has_answer = c->state == CALL_COMPLETE || c->answer.len;
+	message_init(a, "assistant");
+	a->content = c->answer.data ? buf_detach(&c->answer, NULL) : xstrdup("");
+	a->provider = xstrdup(q->provider);
+	a->model = xstrdup(q->model);
+	a->model_reported = xstrdup(res->model);
+	a->max_tokens = q->max_tokens;
+	a->temperature = q->temperature;
+	a->top_k = q->top_k;
+	a->top_p = q->top_p;
+	a->prompt_tokens = res->prompt_tokens;
+	a->completion_tokens = res->completion_tokens;
+	a->total_tokens = res->total_tokens;
+	a->elapsed_ms = res->elapsed_ms;
+	a->ttft_ms = res->ttft_ms;
+	a->finish_reason = xstrdup(res->finish_reason);
+	snprintf(a->status, sizeof a->status, "%s", call_status(c));
+	a->error = xstrdup(res->error);
+	snprintf(a->source, sizeof a->source, "%s", q->source);
+	a->api_key_id = q->api_key_id;
+	a->created_at = now_ms();
+	return has_answer;
 }
