@@ -59,12 +59,6 @@ struct api_call {
 	struct message q, a;
 	char title[81];
 	struct call_record begin_rec, end_rec;
-	/* The question's outcome, moved into q by the recorder: once the call has begun
-	 * on record, q is read on the recorder's thread alone. */
-	char q_status[16];
-	char *q_error;
-	int64_t q_elapsed_ms;
-	bool q_final;
 };
 
 /* api_call.c */
@@ -75,12 +69,10 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id);
 bool api_call_start(http_req *r, struct api_call *c, const char *body);
 
 /* api_record.c: the call's records, handed to the recorder: the question as it
- * begins (under the lock, right after call_send); the outcome at the end, after
- * which api_call_committed is called. */
+ * begins (under the lock, right after call_send); the outcome at the engine's last
+ * word (call_ops.end), after which api_call_committed is called. */
 void api_record_begin(struct api_call *c);
-void api_record_end(struct api_call *c);
-/* Fills the answer's part of the record from the outcome. Under the lock. */
-void api_record_outcome(struct api_call *c);
+void api_record_end(struct call *call);
 void api_call_committed(struct api_call *c, int rc);
 
 /* api_slot.c: a call's place and its share of the receiving budget, taken from its

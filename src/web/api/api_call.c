@@ -19,12 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/log.h"
 #include "../../core/util.h"
 #include "../../llm/anthropic_translate.h"
+#include "../../llm/sse.h"
 #include "api.h"
 #include "../errors.h"
-#include "../call/limit.h"
 
 static void api_beat(struct call *call)
 {
@@ -32,13 +31,9 @@ static void api_beat(struct call *call)
 	buf_puts(&call->out, ": keep-alive\n\n");
 }
 
-static void api_end(struct call *call);
-
 static void api_free(struct call *call)
 {
 	struct api_call *c = (struct api_call *)call;
-	if (call->counted)
-		call_limit_give(call->user_id);
 	buf_free(&c->tail);
 	buf_free(&c->body);
 	json_decref(c->whole);
@@ -46,7 +41,6 @@ static void api_free(struct call *call)
 		llm_anthropic_stream_free(c->tr);
 	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
 		llm_scrubber_free(&c->content[i]);
-	free(c->q_error);
 	message_clear(&c->q);
 	message_clear(&c->a);
 	free(c->client_model);
@@ -54,7 +48,7 @@ static void api_free(struct call *call)
 }
 
 static const struct call_ops api_ops = {
-	.end = api_end,
+	.end = api_record_end,
 	.beat = api_beat,
 	.free = api_free,
 	.too_long = "The answer was stopped: more than 8 MiB waited for the client, the answer passed 8 MiB, or the "
@@ -77,33 +71,14 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id)
 
 /* ---- what the client gets ---- */
 
-/* One SSE event of data into to: each line of data its own "data: " line, so that
- * what a provider sent with line breaks cannot become events, comments or fields of
- * its own in the client's stream. */
-static void put_event(buf *to, const char *data, size_t len)
+/* j (its reference taken) as one event into to. */
+static void put_json(buf *to, json_t *j)
 {
-	for (;;) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl ? (size_t)(nl - data) : len;
-		if (n && data[n - 1] == '\r')
-			n--; /* the line's own CR (a CRLF line) */
-		buf_puts(to, "data: ");
-		/* a lone CR ends a line for an SSE parser too: as a space it ends none */
-		for (size_t i = 0; i < n; i++)
-			buf_putc(to, data[i] == '\r' ? ' ' : data[i]);
-		buf_putc(to, '\n');
-		if (!nl)
-			break;
-		len -= (size_t)(nl - data) + 1;
-		data = nl + 1;
-	}
-	buf_putc(to, '\n');
-}
-
-static void queue_event(struct api_call *c, const char *data, size_t len)
-{
-	c->call.last_out = mono_ms();
-	put_event(&c->call.out, data, len);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (s)
+		sse_put_event(to, s, strlen(s));
+	free(s);
 }
 
 /* An error event mid-stream, the shape OpenAI itself sends, into the stream's
@@ -115,13 +90,8 @@ static void queue_error(struct api_call *c, const char *type, const char *messag
 		utf8_clean(&clean, message, strlen(message));
 		message = clean.data;
 	}
-	json_t *e = json_pack("{s:{s:s, s:s, s:n, s:n}}", "error", "message", message ? message : "The call failed.", "type",
-			      type, "param", "code");
-	char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
-	json_decref(e);
-	if (s)
-		put_event(&c->tail, s, strlen(s));
-	free(s);
+	put_json(&c->tail, json_pack("{s:{s:s, s:s, s:n, s:n}}", "error", "message",
+				     message ? message : "The call failed.", "type", type, "param", "code"));
 	buf_free(&clean);
 	c->error_sent = true;
 }
@@ -194,20 +164,14 @@ static void flush_held(struct api_call *c)
 					  c->client_model, "choices", "index", (int)i, "delta", "content",
 					  held.data ? held.data : "", held.len, "finish_reason");
 		buf_free(&held);
-		char *s = chunk ? json_dumps(chunk, JSON_COMPACT) : NULL;
-		json_decref(chunk);
-		if (s)
-			put_event(&c->call.out, s, strlen(s));
-		free(s);
+		put_json(&c->call.out, chunk);
 	}
 }
 
 static void queue_json(struct api_call *c, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
-	if (s)
-		queue_event(c, s, strlen(s));
-	free(s);
+	c->call.last_out = mono_ms();
+	put_json(&c->call.out, json_incref(j));
 }
 
 /* The usage chunk of a stream whose client did not ask for it: llmmeta asked, for
@@ -297,7 +261,7 @@ static void pass_chunk(struct api_call *c, buf *to, const char *data, size_t len
 		jsonedit_set_string(&edited, data, len, "model", c->client_model);
 	}
 	json_decref(chunk);
-	put_event(to, edited.data ? edited.data : "", edited.len);
+	sse_put_event(to, edited.data ? edited.data : "", edited.len);
 	buf_free(&edited);
 }
 
@@ -345,16 +309,6 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 		call_wake(&c->call);
 	call_unlock(&c->call);
 	buf_free(&clean);
-}
-
-/* The engine's last word (call.c has the outcome, scrubbed): the record. */
-static void api_end(struct call *call)
-{
-	struct api_call *c = (struct api_call *)call;
-	call_lock(call);
-	api_record_outcome(c);
-	call_unlock(call);
-	api_record_end(c);
 }
 
 /* ---- the end ---- */

@@ -38,13 +38,12 @@ static int write_end(db *d, struct call_record *const *recs, size_t n)
 	assert(n <= 512);
 	for (size_t i = 0; i < n; i++) {
 		struct api_call *c = RECORD_OWNER(recs[i], struct api_call, end_rec);
-		if (!c->q_final) {
-			c->q_final = true;
-			snprintf(c->q.status, sizeof c->q.status, "%s", c->q_status);
-			c->q.error = c->q_error;
-			c->q_error = NULL;
-			c->q.elapsed_ms = c->q_elapsed_ms;
-		}
+		/* The question's outcome, from the ended call (nothing changes it now), set
+		 * here: q is the recorder thread's alone once the call began on record. */
+		snprintf(c->q.status, sizeof c->q.status, "%s", call_status(&c->call));
+		free(c->q.error);
+		c->q.error = xstrdup(c->call.res.error);
+		c->q.elapsed_ms = c->call.res.elapsed_ms;
 		calls[i] = &c->rec;
 	}
 	return apicall_record(d, calls, n);
@@ -74,22 +73,12 @@ void api_record_begin(struct api_call *c)
 		c->call.refs--; /* not on record yet: the end writes the whole call */
 }
 
-void api_record_end(struct api_call *c)
-{
-	call_ref(&c->call);
-	c->end_rec = (struct call_record){.ops = &end_ops};
-	if (!call_record(&c->end_rec))
-		end_done(&c->end_rec, -1);
-}
-
 static char *dump_or_null(const json_t *j) { return j && json_array_size(j) ? json_dumps(j, JSON_COMPACT) : NULL; }
 
-void api_record_outcome(struct api_call *c)
+/* Fills the answer's part of the record from the outcome. Under the lock. */
+static void record_outcome(struct api_call *c)
 {
 	const struct llm_result *res = &c->call.res;
-	snprintf(c->q_status, sizeof c->q_status, "%s", call_status(&c->call));
-	c->q_error = xstrdup(res->error);
-	c->q_elapsed_ms = res->elapsed_ms;
 	/* Scrubbed already, as everything of the outcome (call.c). */
 	char *finish = NULL, *tools = NULL;
 	if (c->anthropic && c->tr) {
@@ -111,4 +100,16 @@ void api_record_outcome(struct api_call *c)
 	}
 	c->a.tool_calls = tools;
 	c->rec.answer = has_answer ? &c->a : NULL;
+}
+
+void api_record_end(struct call *call)
+{
+	struct api_call *c = (struct api_call *)call;
+	call_lock(call);
+	record_outcome(c);
+	call->refs++; /* the recorder's */
+	call_unlock(call);
+	c->end_rec = (struct call_record){.ops = &end_ops};
+	if (!call_record(&c->end_rec))
+		end_done(&c->end_rec, -1);
 }

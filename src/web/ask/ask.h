@@ -57,11 +57,10 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 
 /* The conversation as it is sent to the model (ask_context.c). */
 struct ask_context {
-	struct llm_msg *msgs; /* n of them, pointing into rows and owned */
+	struct llm_msg *msgs; /* n of them, pointing into rows (a file's text appended) */
 	size_t n;
 	struct message *rows;
 	size_t nrows;
-	char **owned;
 };
 /* 0, or -1 with a sentence for the user and the record in why. */
 int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_id, struct ask_context *c,

@@ -13,7 +13,6 @@
 #include "../../model/exchange.h"
 #include "../answer_html.h"
 #include "ask_job.h"
-#include "../call/limit.h"
 
 static void job_text(struct call *c, const char *text, size_t len)
 {
@@ -23,13 +22,6 @@ static void job_text(struct call *c, const char *text, size_t len)
 	call_wake(c);
 }
 
-static void job_end(struct call *c)
-{
-	call_lock(c);
-	call_wake(c);
-	call_unlock(c);
-}
-
 static void job_beat(struct call *c) { job_line((struct ask_job *)c, json_pack("{s:s}", "type", "wait")); }
 
 static void job_free(struct call *c)
@@ -37,8 +29,6 @@ static void job_free(struct call *c)
 	struct ask_job *j = (struct ask_job *)c;
 	/* Recorded exactly once: a job that reached the engine ends claimed and told. */
 	assert(!j->recorded || j->told);
-	if (c->counted)
-		call_limit_give(c->user_id);
 	message_clear(&j->q);
 	message_clear(&j->m);
 	free(j->title);
@@ -46,7 +36,6 @@ static void job_free(struct call *c)
 }
 
 static const struct call_ops job_ops = {.text = job_text,
-					.end = job_end,
 					.beat = job_beat,
 					.last = job_last,
 					.free = job_free,

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #include "../../auth/auth.h"
-#include "../../core/log.h"
 #include "../../core/util.h"
 #include "../../model/exchange.h"
 #include "ask_job.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../core/util.h"
+#include "limit.h"
 
 void call_init(struct call *c, const struct call_ops *ops, const struct llm_provider *p, int64_t user_id)
 {
@@ -46,14 +47,6 @@ void call_unlock(struct call *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
-void call_ref(struct call *c)
-{
-	call_lock(c);
-	assert(c->refs > 0); /* no one revives a call that is being freed */
-	c->refs++;
-	call_unlock(c);
-}
-
 void call_unref(struct call *c)
 {
 	call_lock(c);
@@ -66,6 +59,8 @@ void call_unref(struct call *c)
 	 * heartbeat can reach it (the request held one until it unlisted it). */
 	assert(!c->hb_listed);
 	assert(c->state == CALL_CREATED || c->engine_done);
+	if (c->counted)
+		call_limit_give(c->user_id);
 	pthread_mutex_destroy(&c->mu);
 	buf_free(&c->answer);
 	buf_free(&c->out);
@@ -111,7 +106,8 @@ void call_wake(struct call *c)
 
 size_t call_out_waiting(const struct call *c) { return c->out.len - c->out_off; }
 
-size_t call_out_take(struct call *c, char *dst, size_t max)
+/* Copies up to max of them to dst; the count (0: none wait). */
+static size_t call_out_take(struct call *c, char *dst, size_t max)
 {
 	CALL_LOCKED(c);
 	size_t avail = call_out_waiting(c), n = avail < max ? avail : max;
@@ -199,10 +195,11 @@ static void on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, c
 		call_set_state(c, c->res.status == LLM_OK ? CALL_COMPLETE
 				  : c->res.status == LLM_CANCELLED ? CALL_CANCELLED
 								   : CALL_FAILED);
+		call_wake(c); /* a request waiting for the end has it */
 	}
 	call_unlock(c);
 	buf_free(&clean);
-	if (mine)
+	if (mine && c->ops->end)
 		c->ops->end(c);
 	call_unref(c); /* the engine's */
 }

@@ -37,8 +37,8 @@ struct call;
 struct call_ops {
 	/* A piece of scrubbed text arrived (under the lock); may be NULL. */
 	void (*text)(struct call *c, const char *text, size_t len);
-	/* The engine's last word is in c->res and c->state (called without the lock,
-	 * the engine's reference still held). */
+	/* The engine's last word is in c->res and c->state, and the request woken
+	 * (called without the lock, the engine's reference still held); may be NULL. */
 	void (*end)(struct call *c);
 	/* A stream was silent for HEARTBEAT_MS (under the lock); queue a line. */
 	void (*beat)(struct call *c);
@@ -65,7 +65,7 @@ struct call {
 	bool waiting;                /* suspended until there is news */
 	bool engine_done;            /* the engine's last word is in */
 	bool too_long;               /* stopped at CALL_MAX_ANSWER */
-	bool counted;                /* holds one of the user's in-flight places */
+	bool counted;                /* holds one of the user's in-flight places, given back when freed */
 	int64_t user_id;
 	uint64_t id;                 /* the engine's */
 	int64_t t0, ttft;            /* monotonic ms at the start; to the first piece, or -1 */
@@ -82,7 +82,6 @@ struct call {
 
 /* Sets up c (refs 1, the request's) for a call to provider p. */
 void call_init(struct call *c, const struct call_ops *ops, const struct llm_provider *p, int64_t user_id);
-void call_ref(struct call *c);
 /* Drops a reference; the last one frees the call (ops->free). */
 void call_unref(struct call *c);
 void call_lock(struct call *c);
@@ -104,8 +103,6 @@ void call_wake(struct call *c);
 bool call_send(struct call *c, const struct llm_request *req);
 /* Bytes for the client waiting in c->out. Under the lock. */
 size_t call_out_waiting(const struct call *c);
-/* Copies up to max of them to dst; the count (0: none wait). Under the lock. */
-size_t call_out_take(struct call *c, char *dst, size_t max);
 /* A copy of the provider's text s without its key (NULL for NULL or out of memory). */
 char *call_scrubbed(const struct call *c, const char *s);
 /* Stops the call at CALL_MAX_ANSWER (or when what it holds cannot be checked for
