@@ -9,9 +9,7 @@
  *                 it ends; the last byte waits for the commit (fail closed)
  *   api_slot.c    the place and the bytes a call holds from its headers to its start
  *   api_models.c  GET /v1/models
- *   api_keys.c    the keys page, /accounts/keys/
- * The call's lifecycle, references, heartbeat, scrubbing of the answer and recorder
- * are the shared ones. */
+ *   api_keys.c    the keys page, /accounts/keys/ */
 #ifndef LLMMETA_API_H
 #define LLMMETA_API_H
 

@@ -12,10 +12,7 @@
  * the record); the text of a choice is also scrubbed across events, holding back
  * the end of an event's content that could begin the key until the next event says
  * whether it does, so that a key split between two events never reaches the client
- * whole.
- *
- * The client that leaves mid-answer ends the request: the provider call is
- * cancelled, and the engine's last word records what had arrived as cancelled. */
+ * whole. */
 #include <stdlib.h>
 #include <string.h>
 

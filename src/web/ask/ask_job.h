@@ -6,10 +6,8 @@
  *   ask_start.c   ask_job_start: limits, the question recorded, the call sent, and
  *                 the answer without JavaScript (wait, then redirect)
  *   ask_stream.c  the NDJSON protocol of the streamed answer
- * The call's lifecycle, references, heartbeat, scrubbing and recorder are the
- * shared ones; what is the form's own is its input (ask_form.c), its output (a
- * redirect, or NDJSON lines) and its record (an answer to a question already
- * stored, which may wait for the database: the user has seen it). */
+ * Its record is an answer to a question already stored, which may wait for the
+ * database: the user has seen it. */
 #ifndef LLMMETA_ASK_JOB_H
 #define LLMMETA_ASK_JOB_H
 

@@ -59,13 +59,13 @@ void call_unref(struct call *c)
 	 * heartbeat can reach it (the request held one until it unlisted it). */
 	assert(!c->hb_listed);
 	assert(c->state == CALL_CREATED || c->engine_done);
-	if (c->counted)
-		call_limit_give(c->user_id);
 	pthread_mutex_destroy(&c->mu);
 	buf_free(&c->answer);
 	buf_free(&c->out);
 	llm_scrubber_free(&c->scrub);
 	llm_result_free(&c->res);
+	if (c->counted)
+		call_limit_give(c->user_id);
 	c->ops->free(c);
 }
 
