@@ -43,11 +43,17 @@ build/asan/llmmeta: $(ASAN_OBJ)
 	@echo "LD $@"
 	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
 
+# A unit test may have link flags of its own, UNIT_LDFLAGS_<name>. The body forwarded
+# to a provider is checked with its k-th allocation failing: the program's malloc and
+# realloc are wrapped in that one binary (ASan still intercepts the real ones), so the
+# production code carries no test hook.
+UNIT_LDFLAGS_test_api_forward := -Wl,--wrap=malloc,--wrap=realloc
+
 unit: $(UNIT_BIN)
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo "LD $@"
-	$(Q)$(CC) $(BASE) $(SANITIZE) -Wno-missing-prototypes -o $@ $< $(ASAN_LIB_OBJ) $(LIBS) -lcmocka
+	$(Q)$(CC) $(BASE) $(SANITIZE) -Wno-missing-prototypes -o $@ $< $(ASAN_LIB_OBJ) $(LIBS) -lcmocka $(UNIT_LDFLAGS_$*)
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -109,6 +109,7 @@ typedef struct http_req {
 	struct multipart *mp;
 	http_file *part_file; /* the multipart file being read */
 	bool part_field, part_skip;
+	size_t part_cap; /* bytes allocated for the form field being read */
 	size_t received;
 	size_t body_limit;
 	size_t file_keep;

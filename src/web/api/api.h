@@ -84,6 +84,13 @@ bool api_slot_hand_over(http_req *r);
 /* Answers 429 with Retry-After: the user has MAX_ASKS_PER_USER calls in flight. */
 void api_too_many_calls(http_req *r);
 
+/* api_chat.c: the body forwarded to an OpenAI-compatible provider, from the
+ * client's object text raw (which has a top-level "model" member): "model" set to
+ * model and, with add_usage, "stream_options":{"include_usage":true} put first. A
+ * malloc'd whole body, or NULL when any part of it could not be built (never a
+ * prefix). */
+char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model);
+
 /* The pages (the route table dispatches to them): the keys page and a key's
  * revocation (api_keys.c), GET /v1/models, POST /v1/chat/completions. */
 void page_api_keys(http_req *r);

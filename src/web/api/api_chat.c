@@ -116,6 +116,29 @@ static bool check_messages(http_req *r, json_t *msgs, buf *last)
 	return true;
 }
 
+char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model)
+{
+	buf b = BUF_INIT, with = BUF_INIT;
+	if (add_usage) {
+		const char *brace = memchr(raw, '{', len);
+		if (!brace)
+			return NULL; /* not an object: nothing this can edit */
+		size_t at = (size_t)(brace - raw) + 1;
+		buf_append(&with, raw, at);
+		buf_puts(&with, "\"stream_options\":{\"include_usage\":true},");
+		buf_append(&with, raw + at, len - at);
+		raw = with.data;
+		len = with.len;
+	}
+	/* A body that could not be built whole is not sent at all: a prefix of it would
+	 * be another request. */
+	if (raw && !with.oom)
+		jsonedit_set_string(&b, raw, len, "model", model);
+	bool whole = raw && !with.oom && !b.oom;
+	buf_free(&with);
+	return whole ? buf_detach(&b, NULL) : (buf_free(&b), NULL);
+}
+
 /* The body sent to an OpenAI-compatible provider: the client's, with the provider's
  * name of the model, and - when streaming and the client set no stream_options -
  * stream_options.include_usage, so that the record has the provider's token counts
@@ -126,7 +149,6 @@ static bool check_messages(http_req *r, json_t *msgs, buf *last)
  * Duplicate keys were refused when it was parsed. */
 static char *openai_body(http_req *r, json_t *req, struct api_call *c)
 {
-	buf b = BUF_INIT, with = BUF_INIT;
 	const char *raw = r->body.data;
 	size_t len = r->body.len, a, e;
 	bool add_usage = c->stream && !json_object_get(req, "stream_options");
@@ -141,21 +163,7 @@ static char *openai_body(http_req *r, json_t *req, struct api_call *c)
 		json_decref(copy);
 		return out;
 	}
-	if (add_usage) {
-		size_t at = (size_t)((const char *)memchr(raw, '{', len) - raw) + 1; /* it is an object */
-		buf_append(&with, raw, at);
-		buf_puts(&with, "\"stream_options\":{\"include_usage\":true},");
-		buf_append(&with, raw + at, len - at);
-		raw = with.data;
-		len = with.len;
-	}
-	/* A body that could not be built whole is not sent at all: a prefix of it would
-	 * be another request. */
-	if (raw && !with.oom)
-		jsonedit_set_string(&b, raw, len, "model", c->prov_model);
-	bool whole = raw && !with.oom && !b.oom;
-	buf_free(&with);
-	return whole ? buf_detach(&b, NULL) : (buf_free(&b), NULL);
+	return api_json_forward_body(raw, len, add_usage, c->prov_model);
 }
 
 static char *anthropic_body(http_req *r, json_t *req, struct api_call *c)
