@@ -55,18 +55,6 @@ const char *ask_file_type(const char *filename);
  * be the user's), or 0/NULL to start a new one with this question. */
 void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid);
 
-/* The conversation as it is sent to the model (ask_context.c). */
-struct ask_context {
-	struct llm_msg *msgs; /* n of them, pointing into rows (a file's text appended) */
-	size_t n;
-	struct message *rows;
-	size_t nrows;
-};
-/* 0, or -1 with a sentence for the user and the record in why. */
-int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_id, struct ask_context *c,
-		      buf *why);
-void ask_context_free(struct ask_context *c);
-
 /* One message as the conversation page shows it. */
 void conv_render_message(buf *b, const struct message *m);
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../../core/buf.h"
-#include "ask.h"
+#include "ask_job.h"
 
 static bool is(const struct message *m, const char *role) { return strcmp(m->role, role) == 0 && strcmp(m->status, "ok") == 0; }
 

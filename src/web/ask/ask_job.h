@@ -42,6 +42,18 @@ struct ask_job *job_new(http_req *r, const struct ask_form *f, int64_t conv_id, 
 void job_record(struct ask_job *j);
 void job_on_close(http_req *r, bool completed);
 
+/* The conversation as it is sent to the model (ask_context.c). */
+struct ask_context {
+	struct llm_msg *msgs; /* n of them, pointing into rows (a file's text appended) */
+	size_t n;
+	struct message *rows;
+	size_t nrows;
+};
+/* 0, or -1 with a sentence for the user and the record in why. */
+int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_id, struct ask_context *c,
+		      buf *why);
+void ask_context_free(struct ask_context *c);
+
 /* ask_stream.c */
 /* Queues one NDJSON line (takes the reference to line). Under the lock. */
 void job_line(struct ask_job *j, json_t *line);
