@@ -147,10 +147,7 @@ static bool too_similar(const char *pw_lower, const char *value)
 int password_check(const char *pw, const char *username, const char *email, buf *errs)
 {
 	int problems = 0;
-	size_t chars = 0;
-	for (const unsigned char *p = (const unsigned char *)pw; *p; p++)
-		chars += (*p & 0xC0) != 0x80;
-	if (chars < 8) {
+	if (utf8_chars(pw, strlen(pw)) < 8) {
 		buf_puts(errs, "This password is too short. It must contain at least 8 characters.\n");
 		problems++;
 	}

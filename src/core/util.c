@@ -309,3 +309,21 @@ size_t url_decode(char *s, size_t len)
 	s[o] = '\0';
 	return o;
 }
+
+size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+bool uuid_shaped(const char *s, size_t len)
+{
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : hexval(s[i]) < 0)
+			return false;
+	return true;
+}

@@ -52,6 +52,9 @@ bool str_blank(const char *s);
 bool parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 bool utf8_valid(const char *s, size_t len);
+/* The characters (code points) of UTF-8 text s[0..len): the unit of the length
+ * limits a user reads. */
+size_t utf8_chars(const char *s, size_t len);
 /* The length of s[0..len) cut to at most max bytes, never inside a UTF-8 character
  * (printf's %.Ns cuts by bytes: text cut so is no longer valid UTF-8, which JSON
  * and PostgreSQL refuse). Use as "%.*s", (int)utf8_cut(s, len, max), s. */
@@ -66,6 +69,8 @@ void utf8_title(char *out, size_t size, const char *s);
 
 /* The value of a hex digit, or -1. */
 int hexval(char c);
+/* Whether s[0..len) has the shape of a UUID: 8-4-4-4-12 hexadecimal digits. */
+bool uuid_shaped(const char *s, size_t len);
 /* Percent-encodes s for a URL query component. */
 void url_encode(buf *b, const char *s);
 /* Decodes %XX and '+' in place (application/x-www-form-urlencoded); returns the new

@@ -9,18 +9,6 @@
 
 #include "../core/util.h"
 
-static bool is_uuid(const char *s, size_t n)
-{
-	if (n != 36)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
 static bool all_of(const char *s, size_t n, size_t max, int (*ok)(int c), const char *extra)
 {
 	if (n == 0 || n > max)
@@ -39,7 +27,7 @@ static bool param_ok(const char *type, size_t tlen, const char *s, size_t n)
 	if (IS("int"))
 		return all_of(s, n, 18, isdigit, "");
 	if (IS("uuid"))
-		return is_uuid(s, n);
+		return uuid_shaped(s, n);
 	if (IS("token"))
 		return all_of(s, n, 128, isalnum, "_-");
 	if (IS("word"))

@@ -88,3 +88,22 @@ int sse_feed(struct sse *p, const char *data, size_t len)
 		p->after_cr = false;
 	return p->line.oom || p->line.len > p->max ? -1 : 0;
 }
+
+void sse_put_event(buf *to, const char *data, size_t len)
+{
+	for (;;) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl ? (size_t)(nl - data) : len;
+		if (n && data[n - 1] == '\r')
+			n--;
+		buf_puts(to, "data: ");
+		for (size_t i = 0; i < n; i++)
+			buf_putc(to, data[i] == '\r' ? ' ' : data[i]);
+		buf_putc(to, '\n');
+		if (!nl)
+			break;
+		len -= (size_t)(nl - data) + 1;
+		data = nl + 1;
+	}
+	buf_putc(to, '\n');
+}

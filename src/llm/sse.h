@@ -33,4 +33,11 @@ void sse_init(struct sse *p, size_t max, sse_event_fn fn, void *ctx);
 int sse_feed(struct sse *p, const char *data, size_t len);
 void sse_free(struct sse *p);
 
+/* Writes data[0..len) into to as one event of this format: each of its lines a
+ * "data: " line of its own, so that what a provider sent with line breaks cannot
+ * become events, comments or fields of their own in a client's stream. A CR that
+ * ends a line (CRLF) is dropped; any other CR, which would end a line for a
+ * parser, becomes a space. */
+void sse_put_event(buf *to, const char *data, size_t len);
+
 #endif

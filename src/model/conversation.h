@@ -24,7 +24,16 @@
 #include "../core/buf.h"
 #include "../db/db.h"
 
-/* A message. Unknown integers are -1, unknown reals NAN, unknown strings NULL. */
+/* A message. Unknown integers are -1, unknown reals NAN, unknown strings NULL.
+ *
+ * A message owns every string it points to, whoever filled it: each is its own heap
+ * copy, and message_clear frees them all. What comes from elsewhere - a form's
+ * field, an answer's buffer, another message - is copied in (xstrdup) or moved in
+ * (buf_detach), never pointed at. One kind of message, not an owning and a
+ * borrowing one told apart by the reader: so clearing a message is always right
+ * and always needed, and nobody has to know where one came from. The sanitizer
+ * build (the one the tests run) catches either mistake: a borrowed string cleared
+ * is an invalid or a double free, an owned one never cleared a leak. */
 struct message {
 	int64_t id;
 	char role[16];
@@ -56,6 +65,7 @@ struct message {
 
 /* A message with every field unknown. */
 void message_init(struct message *m, const char *role);
+/* Frees m's strings (all of them its own) and zeroes it. */
 void message_clear(struct message *m);
 
 /* Creates a conversation; uuid receives its id for URLs. */

@@ -8,10 +8,9 @@
 #include "../core/buf.h"
 #include "../model/conversation.h"
 
-/* Renders m's content into m->rendered and m->rendered_version, before the message is
- * stored. Like the other fields of a message being recorded, m->rendered is borrowed:
- * it belongs to the calling thread and stays valid until this thread's next call
- * (message_clear must not be used on such a message). */
+/* Renders m's content into m->rendered (the message's own, as all its strings) and
+ * m->rendered_version, before the message is stored; out of memory leaves it
+ * unrendered, for the page to render when shown. */
 void answer_html_fill(struct message *m);
 
 /* Appends the HTML of m's content: its stored rendering when current, else a fresh

@@ -13,7 +13,7 @@
  * and counts each key's calls once per key; a batch with one bad record writes
  * nothing.
  *
- * The JSON member editor (src/web/api/api_json.c): only the top-level member changes,
+ * The JSON member editor (src/core/jsonedit.c): only the top-level member changes,
  * whatever the spacing, escapes and nesting; text without it is left as it is.
  *
  * Tool calls in the OpenAI adapter (src/llm/openai.c): streamed pieces put together
@@ -242,7 +242,7 @@ static void test_record_batch(void **state)
 static void set_model(const char *in, const char *want)
 {
 	buf b = BUF_INIT;
-	api_json_set_string(&b, in, strlen(in), "model", "new\"m");
+	jsonedit_set_string(&b, in, strlen(in), "model", "new\"m");
 	assert_string_equal(b.data ? b.data : "", want);
 	buf_free(&b);
 }
@@ -259,12 +259,12 @@ static void test_json_member(void **state)
 	set_model("[\"model\",\"a\"]", "[\"model\",\"a\"]");
 	size_t a, b;
 	const char *s = "{\"choices\": [] ,\"usage\":{\"x\":1}}";
-	assert_true(api_json_member(s, strlen(s), "choices", &a, &b));
+	assert_true(jsonedit_member(s, strlen(s), "choices", &a, &b));
 	assert_int_equal(b - a, 2);
-	assert_true(api_json_member(s, strlen(s), "usage", &a, &b));
+	assert_true(jsonedit_member(s, strlen(s), "usage", &a, &b));
 	assert_memory_equal(s + a, "{\"x\":1}", b - a);
-	assert_false(api_json_member("{\"a\":", 5, "a", &a, &b));
-	assert_false(api_json_member("{\"a\":\"unterminated", 18, "a", &a, &b));
+	assert_false(jsonedit_member("{\"a\":", 5, "a", &a, &b));
+	assert_false(jsonedit_member("{\"a\":\"unterminated", 18, "a", &a, &b));
 }
 
 static buf text;

@@ -1,5 +1,5 @@
 /* test_api_forward.c - the body the API forwards to an OpenAI-compatible provider
- * (api_json_forward_body, src/web/api/api_json.c) when memory runs out part-way.
+ * (api_json_forward_body, src/web/api/api_chat.c) when memory runs out part-way.
  *
  * A prefix of a JSON body is another request (one without the user's last message,
  * or with the client's own model), so the function must return the whole body or

@@ -6,7 +6,8 @@
  * Covers: the list functions (msg_list, conv_list, prompt_list) across their growth
  * step (16 and 17 rows), in order; rendered text and version round-trip, absent stays
  * NULL/-1; setting them on a missing message fails; answer_html_fill renders what
- * markdown_html renders; a current rendering is shown as kept (no Markdown work), a
+ * markdown_html renders, as the message's own string; message_clear frees every
+ * string of a message; a current rendering is shown as kept (no Markdown work), a
  * stale or missing one is rendered afresh and stored back, and a message not yet
  * stored is never written. The revision: each function that changes a
  * conversation's messages (msg_insert, msg_set_status, msg_set_rendered,
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../src/core/util.h"
 #include "../../src/db/db.h"
 #include "../../src/db/migrate.h"
 #include "../../src/html/markdown.h"
@@ -187,18 +189,45 @@ static void test_fill_renders_markdown(void **state)
 	(void)state;
 	struct message m;
 	message_init(&m, "assistant");
-	m.content = "**bold** & `code`\n\n- one\n- two";
+	m.content = xstrdup("**bold** & `code`\n\n- one\n- two");
 	answer_html_fill(&m);
 	char *want = markdown(m.content);
 	assert_string_equal(m.rendered, want);
 	assert_int_equal(m.rendered_version, MARKDOWN_VERSION);
-	/* The next fill on this thread reuses the buffer: the first message's is gone. */
+	/* The rendering is the message's own, as its other strings: a second message's
+	 * fill leaves it alone, a second fill replaces it, message_clear frees it (the
+	 * sanitizer reports a leak or a bad free otherwise). */
 	struct message m2;
 	message_init(&m2, "assistant");
-	m2.content = "";
+	m2.content = xstrdup("");
 	answer_html_fill(&m2);
 	assert_string_equal(m2.rendered, "");
+	assert_string_equal(m.rendered, want);
+	free(m.content);
+	m.content = xstrdup("*x*");
+	answer_html_fill(&m);
+	assert_string_equal(m.rendered, "<p><em>x</em></p>\n");
+	message_clear(&m);
+	message_clear(&m2);
 	free(want);
+}
+
+/* Every string of a message is its own: message_clear frees each one (a field it
+ * missed is a leak the sanitizer reports) and leaves the message zeroed. */
+static void test_message_clear_frees_every_string(void **state)
+{
+	(void)state;
+	struct message m;
+	message_init(&m, "assistant");
+	char **strings[] = {&m.content,	 &m.provider,	 &m.model,     &m.model_reported, &m.finish_reason,
+			    &m.error,	 &m.file_name,	 &m.file_sha256, &m.file_type,	  &m.rendered,
+			    &m.request_json, &m.tool_calls};
+	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+		*strings[i] = xstrdup("owned");
+	message_clear(&m);
+	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+		assert_null(*strings[i]);
+	assert_int_equal(m.id, 0);
 }
 
 static void test_current_rendering_is_shown_as_kept(void **state)
@@ -355,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_lists_grow),
 		cmocka_unit_test(test_model_round_trip),
 		cmocka_unit_test(test_fill_renders_markdown),
+		cmocka_unit_test(test_message_clear_frees_every_string),
 		cmocka_unit_test(test_current_rendering_is_shown_as_kept),
 		cmocka_unit_test(test_stale_or_missing_rendering_is_redone_and_stored),
 		cmocka_unit_test(test_unstored_message_is_not_written),

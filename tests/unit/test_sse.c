@@ -5,7 +5,8 @@
  * each fed whole, split at every byte offset, one byte at a time and in random
  * chunks, always giving the same (event, data) sequence; multi-line data, "data:x",
  * CR-only line ends, events without data, unknown fields, the size limit and a
- * callback that stops the parse. */
+ * callback that stops the parse. The writer (sse_put_event): what it writes reads
+ * back as one event, whatever line breaks its data has. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -283,6 +284,26 @@ static void test_callback_stops_parsing(void **state)
 	buf_free(&r.log);
 }
 
+/* What sse_put_event writes reads back as one event: its LF and CRLF line breaks
+ * as the parser's '\n', a lone CR as a space (it would end a line), and never a
+ * second event, a comment or a field of its own. */
+static void test_put_event_is_one_event(void **state)
+{
+	(void)state;
+	const char data[] = "a\nb\r\nc\rd\n\nevent: x\n: comment";
+	buf out = BUF_INIT;
+	sse_put_event(&out, data, sizeof data - 1);
+	struct rec r = {.log = BUF_INIT};
+	struct sse p;
+	sse_init(&p, 1024, on_event, &r);
+	assert_int_equal(sse_feed(&p, out.data, out.len), 0);
+	assert_int_equal(r.calls, 1);
+	assert_string_equal(r.log.data, "message|a\nb\nc d\n\nevent: x\n: comment\n");
+	sse_free(&p);
+	buf_free(&r.log);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_event_larger_than_max),
 		cmocka_unit_test(test_max_depends_on_chunking),
 		cmocka_unit_test(test_callback_stops_parsing),
+		cmocka_unit_test(test_put_event_is_one_event),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -245,16 +245,17 @@ static void save(http_req *r, db *d, int64_t id)
 	/* An answer is shown from its stored rendering: made again from the new text. */
 	struct message m;
 	message_init(&m, valid_role);
-	m.content = (char *)content;
-	if (strcmp(valid_role, "assistant") == 0)
-		answer_html_fill(&m); /* m.rendered is the thread's buffer: borrowed, not freed */
+	m.content = xstrdup(content);
+	if (m.content && strcmp(valid_role, "assistant") == 0)
+		answer_html_fill(&m);
 	struct admin_edit e = {.content = content,
 			       .role = valid_role,
 			       .model = model,
 			       .rendered = m.rendered,
 			       .rendered_version = m.rendered_version};
 	struct admin_actor a = admin_actor_of(r);
-	int rc = admin_message_edit(d, &a, id, &e);
+	int rc = m.content ? admin_message_edit(d, &a, id, &e) : -1;
+	message_clear(&m);
 	if (rc == -2) {
 		http_error(r, 404, NULL);
 		return;

@@ -7,13 +7,9 @@
  *                 the key scrubbed across events, and the end
  *   api_record.c  its records: the question when the call begins, the outcome when
  *                 it ends; the last byte waits for the commit (fail closed)
- *   api_json.c    editing one member of a JSON text in place (the model's name),
- *                 and the body forwarded to an OpenAI-compatible provider
  *   api_slot.c    the place and the bytes a call holds from its headers to its start
  *   api_models.c  GET /v1/models
- *   api_keys.c    the keys page, /accounts/keys/
- * The call's lifecycle, references, heartbeat, scrubbing of the answer and recorder
- * are the shared ones. */
+ *   api_keys.c    the keys page, /accounts/keys/ */
 #ifndef LLMMETA_API_H
 #define LLMMETA_API_H
 
@@ -22,6 +18,7 @@
 #include <stdint.h>
 
 #include "../../core/buf.h"
+#include "../../core/jsonedit.h"
 #include "../../http/http.h"
 #include "../../llm/llm.h"
 #include "../../model/apicall.h"
@@ -45,7 +42,6 @@ struct api_call {
 	bool started;                /* the stream's response is under way */
 	bool committed;              /* the recorder is done with the record */
 	int record_rc;               /* its outcome: 0 written, -1 not */
-	bool ended;                  /* the last bytes are queued */
 	bool error_sent;             /* an error event went to the client mid-stream */
 	int64_t created;             /* seconds, for the ids and "created" of translated answers */
 	char cmpl_id[48];            /* chatcmpl-..., for translated answers */
@@ -61,12 +57,6 @@ struct api_call {
 	struct message q, a;
 	char title[81];
 	struct call_record begin_rec, end_rec;
-	/* The question's outcome, moved into q by the recorder: once the call has begun
-	 * on record, q is read on the recorder's thread alone. */
-	char q_status[16];
-	char *q_error;
-	int64_t q_elapsed_ms;
-	bool q_final;
 };
 
 /* api_call.c */
@@ -77,12 +67,10 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id);
 bool api_call_start(http_req *r, struct api_call *c, const char *body);
 
 /* api_record.c: the call's records, handed to the recorder: the question as it
- * begins (under the lock, right after call_send); the outcome at the end, after
- * which api_call_committed is called. */
+ * begins (under the lock, right after call_send); the outcome at the engine's last
+ * word (call_ops.end), after which api_call_committed is called. */
 void api_record_begin(struct api_call *c);
-void api_record_end(struct api_call *c);
-/* Fills the answer's part of the record from the outcome. Under the lock. */
-void api_record_outcome(struct api_call *c);
+void api_record_end(struct call *call);
 void api_call_committed(struct api_call *c, int rc);
 
 /* api_slot.c: a call's place and its share of the receiving budget, taken from its
@@ -96,16 +84,11 @@ bool api_slot_hand_over(http_req *r);
 /* Answers 429 with Retry-After: the user has MAX_ASKS_PER_USER calls in flight. */
 void api_too_many_calls(http_req *r);
 
-/* api_json.c: the span [*start, *end) of the value of the top-level member key of
- * the JSON object text s; false when there is none (or s is not an object). */
-bool api_json_member(const char *s, size_t len, const char *key, size_t *start, size_t *end);
-/* Appends s to out with the top-level member key's value replaced by the string
- * val (s as it is when it has no such member). */
-void api_json_set_string(buf *out, const char *s, size_t len, const char *key, const char *val);
-/* The body forwarded to an OpenAI-compatible provider, from the client's object text
- * raw (which has a top-level "model" member): "model" set to model and, with
- * add_usage, "stream_options":{"include_usage":true} put first. A malloc'd whole
- * body, or NULL when any part of it could not be built (never a prefix). */
+/* api_chat.c: the body forwarded to an OpenAI-compatible provider, from the
+ * client's object text raw (which has a top-level "model" member): "model" set to
+ * model and, with add_usage, "stream_options":{"include_usage":true} put first. A
+ * malloc'd whole body, or NULL when any part of it could not be built (never a
+ * prefix). */
 char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model);
 
 /* The pages (the route table dispatches to them): the keys page and a key's

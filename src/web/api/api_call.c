@@ -12,19 +12,15 @@
  * the record); the text of a choice is also scrubbed across events, holding back
  * the end of an event's content that could begin the key until the next event says
  * whether it does, so that a key split between two events never reaches the client
- * whole.
- *
- * The client that leaves mid-answer ends the request: the provider call is
- * cancelled, and the engine's last word records what had arrived as cancelled. */
+ * whole. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/log.h"
 #include "../../core/util.h"
 #include "../../llm/anthropic_translate.h"
+#include "../../llm/sse.h"
 #include "api.h"
 #include "../errors.h"
-#include "../call/limit.h"
 
 static void api_beat(struct call *call)
 {
@@ -32,13 +28,9 @@ static void api_beat(struct call *call)
 	buf_puts(&call->out, ": keep-alive\n\n");
 }
 
-static void api_end(struct call *call);
-
 static void api_free(struct call *call)
 {
 	struct api_call *c = (struct api_call *)call;
-	if (call->counted)
-		call_limit_give(call->user_id);
 	buf_free(&c->tail);
 	buf_free(&c->body);
 	json_decref(c->whole);
@@ -46,7 +38,6 @@ static void api_free(struct call *call)
 		llm_anthropic_stream_free(c->tr);
 	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
 		llm_scrubber_free(&c->content[i]);
-	free(c->q_error);
 	message_clear(&c->q);
 	message_clear(&c->a);
 	free(c->client_model);
@@ -54,7 +45,7 @@ static void api_free(struct call *call)
 }
 
 static const struct call_ops api_ops = {
-	.end = api_end,
+	.end = api_record_end,
 	.beat = api_beat,
 	.free = api_free,
 	.too_long = "The answer was stopped: more than 8 MiB waited for the client, the answer passed 8 MiB, or the "
@@ -75,44 +66,16 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id)
 	return c;
 }
 
-/* Stops a call that would hold more than API_MAX_PENDING. Under the lock. */
-static void too_large(struct api_call *c)
-{
-	if (!c->call.too_long) {
-		c->call.too_long = true;
-		llm_cancel(c->call.id);
-	}
-}
-
 /* ---- what the client gets ---- */
 
-/* One SSE event of data into to: each line of data its own "data: " line, so that
- * what a provider sent with line breaks cannot become events, comments or fields of
- * its own in the client's stream. */
-static void put_event(buf *to, const char *data, size_t len)
+/* j (its reference taken) as one event into to. */
+static void put_json(buf *to, json_t *j)
 {
-	for (;;) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl ? (size_t)(nl - data) : len;
-		if (n && data[n - 1] == '\r')
-			n--; /* the line's own CR (a CRLF line) */
-		buf_puts(to, "data: ");
-		/* a lone CR ends a line for an SSE parser too: as a space it ends none */
-		for (size_t i = 0; i < n; i++)
-			buf_putc(to, data[i] == '\r' ? ' ' : data[i]);
-		buf_putc(to, '\n');
-		if (!nl)
-			break;
-		len -= (size_t)(nl - data) + 1;
-		data = nl + 1;
-	}
-	buf_putc(to, '\n');
-}
-
-static void queue_event(struct api_call *c, const char *data, size_t len)
-{
-	c->call.last_out = mono_ms();
-	put_event(&c->call.out, data, len);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (s)
+		sse_put_event(to, s, strlen(s));
+	free(s);
 }
 
 /* An error event mid-stream, the shape OpenAI itself sends, into the stream's
@@ -124,13 +87,8 @@ static void queue_error(struct api_call *c, const char *type, const char *messag
 		utf8_clean(&clean, message, strlen(message));
 		message = clean.data;
 	}
-	json_t *e = json_pack("{s:{s:s, s:s, s:n, s:n}}", "error", "message", message ? message : "The call failed.", "type",
-			      type, "param", "code");
-	char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
-	json_decref(e);
-	if (s)
-		put_event(&c->tail, s, strlen(s));
-	free(s);
+	put_json(&c->tail, json_pack("{s:{s:s, s:s, s:n, s:n}}", "error", "message",
+				     message ? message : "The call failed.", "type", type, "param", "code"));
 	buf_free(&clean);
 	c->error_sent = true;
 }
@@ -159,7 +117,7 @@ static bool scrub_chunk(struct api_call *c, json_t *chunk)
 		if (finishing)
 			llm_scrub_flush(s, &out);
 		if (out.oom) {
-			too_large(c); /* never the key: what cannot be checked is not sent */
+			call_stop_too_long(&c->call); /* never the key: what cannot be checked is not sent */
 			out.len = 0;
 		}
 		if (!text || out.len != len || memcmp(out.data ? out.data : "", text, len) != 0) {
@@ -203,20 +161,14 @@ static void flush_held(struct api_call *c)
 					  c->client_model, "choices", "index", (int)i, "delta", "content",
 					  held.data ? held.data : "", held.len, "finish_reason");
 		buf_free(&held);
-		char *s = chunk ? json_dumps(chunk, JSON_COMPACT) : NULL;
-		json_decref(chunk);
-		if (s)
-			put_event(&c->call.out, s, strlen(s));
-		free(s);
+		put_json(&c->call.out, chunk);
 	}
 }
 
 static void queue_json(struct api_call *c, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
-	if (s)
-		queue_event(c, s, strlen(s));
-	free(s);
+	c->call.last_out = mono_ms();
+	put_json(&c->call.out, json_incref(j));
 }
 
 /* The usage chunk of a stream whose client did not ask for it: llmmeta asked, for
@@ -224,7 +176,7 @@ static void queue_json(struct api_call *c, json_t *j)
 static bool usage_only(const char *data, size_t len)
 {
 	size_t a, b, ua, ub;
-	if (!api_json_member(data, len, "choices", &a, &b) || !api_json_member(data, len, "usage", &ua, &ub))
+	if (!jsonedit_member(data, len, "choices", &a, &b) || !jsonedit_member(data, len, "usage", &ua, &ub))
 		return false;
 	bool empty = b - a >= 2 && data[a] == '[';
 	for (size_t i = a + 1; empty && i < b - 1; i++)
@@ -300,13 +252,13 @@ static void pass_chunk(struct api_call *c, buf *to, const char *data, size_t len
 		if (s)
 			buf_puts(&edited, s);
 		else
-			too_large(c); /* out of memory: stopped, never the key */
+			call_stop_too_long(&c->call); /* out of memory: stopped, never the key */
 		free(s);
 	} else {
-		api_json_set_string(&edited, data, len, "model", c->client_model);
+		jsonedit_set_string(&edited, data, len, "model", c->client_model);
 	}
 	json_decref(chunk);
-	put_event(to, edited.data ? edited.data : "", edited.len);
+	sse_put_event(to, edited.data ? edited.data : "", edited.len);
 	buf_free(&edited);
 }
 
@@ -323,14 +275,14 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 	/* What waits for the end (error events, a whole answer) is bounded as the
 	 * stream is: a provider sending endless errors or a huge body is cut off (502). */
 	if (c->tail.len + c->body.len + len > API_MAX_PENDING || clean.oom) {
-		too_large(c);
+		call_stop_too_long(&c->call);
 	} else if (call_ended(&c->call)) {
 		/* the call is over (its client left): nothing more for anyone */
 	} else if (is_body) {
 		if (c->anthropic)
 			translate_whole(c, data, len);
 		else
-			api_json_set_string(&c->body, data, len, "model", c->client_model);
+			jsonedit_set_string(&c->body, data, len, "model", c->client_model);
 		if (c->stream)
 			whole_as_chunks(c, data, len);
 	} else if (c->anthropic) {
@@ -344,26 +296,16 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 		/* The provider's own error event ends the stream: it waits for the record,
 		 * as [DONE] does, and no error of ours follows it. */
 		size_t a, b;
-		bool error = api_json_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0);
+		bool error = jsonedit_member(data, len, "error", &a, &b) && !(b - a == 4 && memcmp(data + a, "null", 4) == 0);
 		pass_chunk(c, error ? &c->tail : &c->call.out, data, len);
 		c->error_sent |= error;
 	}
 	if (call_out_waiting(&c->call) > API_MAX_PENDING)
-		too_large(c);
+		call_stop_too_long(&c->call);
 	if (c->stream)
 		call_wake(&c->call);
 	call_unlock(&c->call);
 	buf_free(&clean);
-}
-
-/* The engine's last word (call.c has the outcome, scrubbed): the record. */
-static void api_end(struct call *call)
-{
-	struct api_call *c = (struct api_call *)call;
-	call_lock(call);
-	api_record_outcome(c);
-	call_unlock(call);
-	api_record_end(c);
 }
 
 /* ---- the end ---- */
@@ -371,9 +313,9 @@ static void api_end(struct call *call)
 /* Queues the stream's end, once the record is in: [DONE], or the error event. */
 static void queue_end(struct api_call *c)
 {
-	if (c->ended)
+	if (c->call.out_end)
 		return;
-	c->ended = true;
+	c->call.out_end = true;
 	flush_held(c);
 	if (c->call.res.status == LLM_OK && c->record_rc == 0) {
 		buf_puts(&c->call.out, "data: [DONE]\n\n");
@@ -397,25 +339,6 @@ void api_call_committed(struct api_call *c, int rc)
 		queue_end(c);
 	call_wake(&c->call);
 	call_unlock(&c->call);
-}
-
-static long stream_read(void *cls, char *out, size_t max)
-{
-	struct api_call *c = cls;
-	call_lock(&c->call);
-	size_t n = call_out_take(&c->call, out, max);
-	if (n) {
-		call_unlock(&c->call);
-		return (long)n;
-	}
-	if (c->ended) {
-		call_unlock(&c->call);
-		return HTTP_STREAM_END;
-	}
-	c->call.waiting = true;
-	http_stream_wait(c->call.conn);
-	call_unlock(&c->call);
-	return 0;
 }
 
 /* The status of a failed call: the provider's own for what the client must change
@@ -465,7 +388,7 @@ static void on_resume(http_req *r)
 			queue_end(c);
 		call_unlock(&c->call);
 		http_add_header(r, "X-Accel-Buffering", "no");
-		http_send_stream(r, 200, "text/event-stream", stream_read, NULL, c);
+		http_send_stream(r, 200, "text/event-stream", call_stream_read, NULL, &c->call);
 		return;
 	}
 	if (!c->committed) {
@@ -482,15 +405,7 @@ static void on_close(http_req *r, bool completed)
 {
 	(void)completed;
 	struct api_call *c = r->job;
-	call_lock(&c->call);
-	c->call.conn = NULL;
-	c->call.waiting = false;
-	bool cancel = !call_ended(&c->call);
-	uint64_t id = c->call.id;
-	call_unlock(&c->call);
-	call_heartbeat_remove(&c->call);
-	if (cancel)
-		llm_cancel(id); /* the engine's last word records what had come, as cancelled */
+	call_hang_up(&c->call, NULL); /* the engine's last word records what had come, as cancelled */
 	call_unref(&c->call);
 }
 

@@ -27,14 +27,6 @@ static void bad(http_req *r, const char *param, const char *message)
 	error_api(r, 400, "invalid_request_error", NULL, param, message);
 }
 
-static size_t code_points(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
 /* The text of a message's content: a string, or the text parts of an array. */
 static void content_text(json_t *content, buf *out)
 {
@@ -108,7 +100,7 @@ static bool check_messages(http_req *r, json_t *msgs, buf *last)
 		}
 		buf text = BUF_INIT;
 		content_text(content, &text);
-		chars += code_points(text.data ? text.data : "", text.len);
+		chars += utf8_chars(text.data ? text.data : "", text.len);
 		if (strcmp(role, "user") == 0) {
 			buf_reset(last);
 			buf_append(last, text.data ? text.data : "", text.len);
@@ -124,21 +116,34 @@ static bool check_messages(http_req *r, json_t *msgs, buf *last)
 	return true;
 }
 
-static bool uuid_shaped(const char *s)
+char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model)
 {
-	if (strlen(s) != 36)
-		return false;
-	for (size_t i = 0; i < 36; i++)
-		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : hexval(s[i]) < 0)
-			return false;
-	return true;
+	buf b = BUF_INIT, with = BUF_INIT;
+	if (add_usage) {
+		const char *brace = memchr(raw, '{', len);
+		if (!brace)
+			return NULL; /* not an object: nothing this can edit */
+		size_t at = (size_t)(brace - raw) + 1;
+		buf_append(&with, raw, at);
+		buf_puts(&with, "\"stream_options\":{\"include_usage\":true},");
+		buf_append(&with, raw + at, len - at);
+		raw = with.data;
+		len = with.len;
+	}
+	/* A body that could not be built whole is not sent at all: a prefix of it would
+	 * be another request. */
+	if (raw && !with.oom)
+		jsonedit_set_string(&b, raw, len, "model", model);
+	bool whole = raw && !with.oom && !b.oom;
+	buf_free(&with);
+	return whole ? buf_detach(&b, NULL) : (buf_free(&b), NULL);
 }
 
 /* The body sent to an OpenAI-compatible provider: the client's, with the provider's
  * name of the model, and - when streaming and the client set no stream_options -
  * stream_options.include_usage, so that the record has the provider's token counts
  * (the usage chunk is then not passed on: the client did not ask for it). The text
- * is edited in place (api_json.c). A body whose "model" key is spelled with escapes
+ * is edited in place (core/jsonedit.c). A body whose "model" key is spelled with escapes
  * ("mod\u0065l"), which the in-place edit does not see, is printed anew from what
  * was parsed instead, so the provider never gets the client's name of the model.
  * Duplicate keys were refused when it was parsed. */
@@ -147,7 +152,7 @@ static char *openai_body(http_req *r, json_t *req, struct api_call *c)
 	const char *raw = r->body.data;
 	size_t len = r->body.len, a, e;
 	bool add_usage = c->stream && !json_object_get(req, "stream_options");
-	if (!raw || !api_json_member(raw, len, "model", &a, &e)) {
+	if (!raw || !jsonedit_member(raw, len, "model", &a, &e)) {
 		json_t *copy = json_copy(req); /* shallow: only top-level members change */
 		if (!copy || json_object_set_new(copy, "model", json_string(c->prov_model)) < 0 ||
 		    (add_usage && json_object_set_new(copy, "stream_options", json_pack("{s:b}", "include_usage", 1)) < 0)) {
@@ -182,7 +187,7 @@ static bool conversation_ok(http_req *r, db *d, struct api_call *c)
 	const char *id = http_header(r, "X-Conversation-Id");
 	if (!id)
 		return true;
-	if (!uuid_shaped(id)) {
+	if (!uuid_shaped(id, strlen(id))) {
 		bad(r, "X-Conversation-Id", "X-Conversation-Id must be a UUID (8-4-4-4-12 hexadecimal digits).");
 		return false;
 	}

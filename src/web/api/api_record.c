@@ -15,20 +15,18 @@
 #include "api.h"
 #include "../instance.h"
 
-#define CALL_OF(r, member) ((struct api_call *)((char *)(r) - offsetof(struct api_call, member)))
-
 static int write_begin(db *d, struct call_record *const *recs, size_t n)
 {
 	struct apicall *calls[512];
 	assert(n <= 512);
 	for (size_t i = 0; i < n; i++)
-		calls[i] = &CALL_OF(recs[i], begin_rec)->rec;
+		calls[i] = &RECORD_OWNER(recs[i], struct api_call, begin_rec)->rec;
 	return apicall_begin(d, calls, n);
 }
 
 static void begin_done(struct call_record *r, int rc)
 {
-	struct api_call *c = CALL_OF(r, begin_rec);
+	struct api_call *c = RECORD_OWNER(r, struct api_call, begin_rec);
 	/* On the recorder's thread, before the end's record is written on it. */
 	c->rec.begun = rc == 0;
 	call_unref(&c->call);
@@ -39,14 +37,13 @@ static int write_end(db *d, struct call_record *const *recs, size_t n)
 	struct apicall *calls[512];
 	assert(n <= 512);
 	for (size_t i = 0; i < n; i++) {
-		struct api_call *c = CALL_OF(recs[i], end_rec);
-		if (!c->q_final) {
-			c->q_final = true;
-			snprintf(c->q.status, sizeof c->q.status, "%s", c->q_status);
-			c->q.error = c->q_error;
-			c->q_error = NULL;
-			c->q.elapsed_ms = c->q_elapsed_ms;
-		}
+		struct api_call *c = RECORD_OWNER(recs[i], struct api_call, end_rec);
+		/* The question's outcome, from the ended call (nothing changes it now), set
+		 * here: q is the recorder thread's alone once the call began on record. */
+		snprintf(c->q.status, sizeof c->q.status, "%s", call_status(&c->call));
+		free(c->q.error);
+		c->q.error = xstrdup(c->call.res.error);
+		c->q.elapsed_ms = c->call.res.elapsed_ms;
 		calls[i] = &c->rec;
 	}
 	return apicall_record(d, calls, n);
@@ -54,7 +51,7 @@ static int write_end(db *d, struct call_record *const *recs, size_t n)
 
 static void end_done(struct call_record *r, int rc)
 {
-	struct api_call *c = CALL_OF(r, end_rec);
+	struct api_call *c = RECORD_OWNER(r, struct api_call, end_rec);
 	if (rc < 0)
 		log_error("api: the call of user %lld could not be recorded", (long long)c->rec.user_id);
 	api_call_committed(c, rc);
@@ -76,67 +73,43 @@ void api_record_begin(struct api_call *c)
 		c->call.refs--; /* not on record yet: the end writes the whole call */
 }
 
-void api_record_end(struct api_call *c)
+static char *dump_or_null(const json_t *j) { return j && json_array_size(j) ? json_dumps(j, JSON_COMPACT) : NULL; }
+
+/* Fills the answer's part of the record from the outcome. Under the lock. */
+static void record_outcome(struct api_call *c)
 {
-	call_ref(&c->call);
+	const struct llm_result *res = &c->call.res;
+	/* Scrubbed already, as everything of the outcome (call.c). */
+	char *finish = NULL, *tools = NULL;
+	if (c->anthropic && c->tr) {
+		/* OpenAI's words, as the client got them */
+		const struct llm_anthropic_summary *s = llm_anthropic_stream_summary(c->tr);
+		finish = call_scrubbed(&c->call, s->finish_reason);
+		tools = dump_or_null(s->tool_calls); /* made of scrubbed events */
+	} else if (c->anthropic) {
+		json_t *choice = json_array_get(json_object_get(c->whole, "choices"), 0);
+		finish = call_scrubbed(&c->call, json_string_value(json_object_get(choice, "finish_reason")));
+		tools = dump_or_null(json_object_get(json_object_get(choice, "message"), "tool_calls"));
+	} else {
+		tools = xstrdup(res->tool_calls);
+	}
+	bool has_answer = call_answer_fill(&c->call, &c->q, &c->a) || tools;
+	if (c->anthropic) {
+		free(c->a.finish_reason);
+		c->a.finish_reason = finish;
+	}
+	c->a.tool_calls = tools;
+	c->rec.answer = has_answer ? &c->a : NULL;
+}
+
+void api_record_end(struct call *call)
+{
+	struct api_call *c = (struct api_call *)call;
+	call_lock(call);
+	record_outcome(c);
+	call->refs++; /* the recorder's */
+	call_unlock(call);
 	c->end_rec = (struct call_record){.ops = &end_ops};
 	if (!call_record(&c->end_rec))
 		end_done(&c->end_rec, -1);
-}
-
-static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
-
-static char *dump_or_null(const json_t *j) { return j && json_array_size(j) ? json_dumps(j, JSON_COMPACT) : NULL; }
-
-void api_record_outcome(struct api_call *c)
-{
-	const struct llm_result *res = &c->call.res;
-	const char *status = call_status(&c->call);
-	/* Scrubbed already, as everything of the outcome (call.c). */
-	char *finish = dup_or_null(res->finish_reason), *tools = dup_or_null(res->tool_calls);
-	if (c->anthropic) {
-		/* OpenAI's words, as the client got them */
-		free(finish);
-		free(tools);
-		if (c->tr) {
-			const struct llm_anthropic_summary *s = llm_anthropic_stream_summary(c->tr);
-			finish = call_scrubbed(&c->call, s->finish_reason);
-			tools = dump_or_null(s->tool_calls); /* made of scrubbed events */
-		} else {
-			json_t *choice = json_array_get(json_object_get(c->whole, "choices"), 0);
-			finish = call_scrubbed(&c->call, json_string_value(json_object_get(choice, "finish_reason")));
-			tools = dump_or_null(json_object_get(json_object_get(choice, "message"), "tool_calls"));
-		}
-	}
-	struct message *q = &c->q, *a = &c->a;
-	snprintf(c->q_status, sizeof c->q_status, "%s", status);
-	c->q_error = dup_or_null(res->error);
-	c->q_elapsed_ms = res->elapsed_ms;
-	bool has_answer = c->call.state == CALL_COMPLETE || c->call.answer.len || tools;
-	if (!has_answer) {
-		free(finish);
-		free(tools);
-		c->rec.answer = NULL;
-		return;
-	}
-	a->content = c->call.answer.data ? buf_detach(&c->call.answer, NULL) : xstrdup("");
-	a->tool_calls = tools;
-	a->finish_reason = finish;
-	a->provider = dup_or_null(q->provider);
-	a->model = dup_or_null(q->model);
-	a->model_reported = dup_or_null(res->model);
-	a->max_tokens = q->max_tokens;
-	a->temperature = q->temperature;
-	a->top_k = q->top_k;
-	a->top_p = q->top_p;
-	a->prompt_tokens = res->prompt_tokens;
-	a->completion_tokens = res->completion_tokens;
-	a->total_tokens = res->total_tokens;
-	a->elapsed_ms = res->elapsed_ms;
-	a->ttft_ms = res->ttft_ms;
-	snprintf(a->status, sizeof a->status, "%s", status);
-	a->error = dup_or_null(res->error);
-	snprintf(a->source, sizeof a->source, "api");
-	a->api_key_id = q->api_key_id;
-	c->rec.answer = a;
 }

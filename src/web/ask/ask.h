@@ -55,26 +55,8 @@ const char *ask_file_type(const char *filename);
  * be the user's), or 0/NULL to start a new one with this question. */
 void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char *uuid);
 
-/* The conversation as it is sent to the model (ask_context.c). */
-struct ask_context {
-	struct llm_msg *msgs; /* n of them, pointing into rows and owned */
-	size_t n;
-	struct message *rows;
-	size_t nrows;
-	char **owned;
-};
-/* 0, or -1 with a sentence for the user and the record in why. */
-int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_id, struct ask_context *c,
-		      buf *why);
-void ask_context_free(struct ask_context *c);
-
 /* One message as the conversation page shows it. */
 void conv_render_message(buf *b, const struct message *m);
-
-/* GET and POST /ask/, and POST /prompts/<id>/delete/ (a saved prompt), in ask.c:
- * the pages the route table dispatches to. */
-void page_ask(http_req *r);
-void page_prompt_delete(http_req *r);
 
 /* GET and POST /ask/, and POST /prompts/<id>/delete/ (a saved prompt), in ask.c:
  * the pages the route table dispatches to. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../../core/buf.h"
-#include "ask.h"
+#include "ask_job.h"
 
 static bool is(const struct message *m, const char *role) { return strcmp(m->role, role) == 0 && strcmp(m->status, "ok") == 0; }
 
@@ -37,8 +37,7 @@ int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_
 		return -1;
 	}
 	c->msgs = calloc(c->nrows ? c->nrows : 1, sizeof *c->msgs);
-	c->owned = calloc(c->nrows ? c->nrows : 1, sizeof *c->owned);
-	if (!c->msgs || !c->owned) {
+	if (!c->msgs) {
 		buf_puts(why, "Out of memory.");
 		return -1;
 	}
@@ -46,7 +45,6 @@ int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_
 		struct message *m = &c->rows[i];
 		if (!sent(c->rows, c->nrows, i, question_id))
 			continue;
-		const char *content = m->content;
 		if (m->upload_id > 0) {
 			char *text = upload_text(d, m->upload_id, user_id);
 			if (!text) {
@@ -60,22 +58,19 @@ int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_
 				       "--- End of the attached file ---",
 				   m->content, m->file_name ? m->file_name : "file", (long long)m->file_size, text);
 			free(text);
-			content = c->owned[i] = buf_detach(&b, NULL);
-			if (!content) {
+			free(m->content);
+			if (!(m->content = buf_detach(&b, NULL))) {
 				buf_puts(why, "Out of memory.");
 				return -1;
 			}
 		}
-		c->msgs[c->n++] = (struct llm_msg){.role = m->role, .content = content};
+		c->msgs[c->n++] = (struct llm_msg){.role = m->role, .content = m->content};
 	}
 	return 0;
 }
 
 void ask_context_free(struct ask_context *c)
 {
-	for (size_t i = 0; c->owned && i < c->nrows; i++)
-		free(c->owned[i]);
-	free(c->owned);
 	free(c->msgs);
 	msg_list_free(c->rows, c->nrows);
 	*c = (struct ask_context){0};

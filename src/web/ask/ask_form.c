@@ -112,14 +112,6 @@ static bool read_int(const char *raw, int64_t min, int64_t max, int64_t *out, bu
 	return ok;
 }
 
-static size_t code_points(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
 /* True when data is UTF-8 text; a file that was cut may end inside a character. */
 static bool text_file(const char *data, size_t len, bool cut)
 {
@@ -149,9 +141,9 @@ static bool read_file(const http_file *file, buf *err)
 		/* Only the first bytes were kept: more than any accepted file can have. */
 		buf_printf(err, "The file's text is longer than the limit of %zu characters (the file is %zu bytes).",
 			   cfg.max_context_chars, file->size);
-	} else if (code_points(data, len) > cfg.max_context_chars) {
+	} else if (utf8_chars(data, len) > cfg.max_context_chars) {
 		buf_printf(err, "The file's text is %zu characters long; the limit is %zu characters.",
-			   code_points(data, len), cfg.max_context_chars);
+			   utf8_chars(data, len), cfg.max_context_chars);
 	} else {
 		return true;
 	}
@@ -160,7 +152,7 @@ static bool read_file(const http_file *file, buf *err)
 
 bool ask_question_fits(const char *q, buf *err)
 {
-	size_t n = code_points(q, strlen(q));
+	size_t n = utf8_chars(q, strlen(q));
 	if (n <= cfg.max_context_chars)
 		return true;
 	buf_printf(err, "The question is %zu characters long; the limit is %zu characters.", n, cfg.max_context_chars);

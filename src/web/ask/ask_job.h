@@ -6,10 +6,8 @@
  *   ask_start.c   ask_job_start: limits, the question recorded, the call sent, and
  *                 the answer without JavaScript (wait, then redirect)
  *   ask_stream.c  the NDJSON protocol of the streamed answer
- * The call's lifecycle, references, heartbeat, scrubbing and recorder are the
- * shared ones; what is the form's own is its input (ask_form.c), its output (a
- * redirect, or NDJSON lines) and its record (an answer to a question already
- * stored, which may wait for the database: the user has seen it). */
+ * Its record is an answer to a question already stored, which may wait for the
+ * database: the user has seen it. */
 #ifndef LLMMETA_ASK_JOB_H
 #define LLMMETA_ASK_JOB_H
 
@@ -26,32 +24,42 @@ struct ask_job {
 	bool recorded;     /* claimed for recording (under the lock); set once */
 	bool told;         /* the recorder's first word is in: record_rc */
 	int record_rc;     /* 0 written, 1 waits for the database, -1 lost */
-	bool final_queued; /* the stream's last line is queued */
 	struct call_record rec;
-	struct message m;  /* the answer as recorded (its strings the job's) */
+	/* The question's provider, model and parameters as sent (those the provider was
+	 * not sent unknown): for its record and its answer's. */
+	struct message q;
+	struct message m; /* the answer as recorded */
 	bool has_answer;
-	/* What the record needs. */
 	int64_t conv_id, question_id;
 	char uuid[37];
 	char *title; /* the conversation's, for the stream's first line (NULL: unknown) */
-	char *model;
-	unsigned sent;
-	int64_t max_tokens, top_k;
-	double temperature, top_p;
 };
 
 /* ask_job.c */
 struct ask_job *job_new(http_req *r, const struct ask_form *f, int64_t conv_id, const char *uuid);
-void job_lock(struct ask_job *j);
-void job_unlock(struct ask_job *j);
-/* Claims the record and hands it to the recorder, when no one has yet; the waiting
- * request is woken when the recorder answers. Call without the lock. */
+/* Claims the record of an ended call and hands it to the recorder, when no one has
+ * yet; the waiting request is woken when the recorder answers. Without the lock. */
 void job_record(struct ask_job *j);
 void job_on_close(http_req *r, bool completed);
 
+/* The conversation as it is sent to the model (ask_context.c). */
+struct ask_context {
+	struct llm_msg *msgs; /* n of them, pointing into rows (a file's text appended) */
+	size_t n;
+	struct message *rows;
+	size_t nrows;
+};
+/* 0, or -1 with a sentence for the user and the record in why. */
+int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_id, struct ask_context *c,
+		      buf *why);
+void ask_context_free(struct ask_context *c);
+
 /* ask_stream.c */
-/* Queues one NDJSON line (takes the reference to line). Call with the lock held. */
+/* Queues one NDJSON line (takes the reference to line). Under the lock. */
 void job_line(struct ask_job *j, json_t *line);
+/* The stream's last line, once the record is written (or waits, or is lost). Under
+ * the lock (call_ops.last). */
+void job_last(struct call *c);
 /* Starts the streamed answer: the start line, the heartbeat, the response. */
 void job_stream(http_req *r, struct ask_job *j);
 

@@ -4,12 +4,10 @@
  * to the engine, and the connection suspended: no thread waits on a model. Without
  * JavaScript the page then waits for the complete answer and redirects to the
  * conversation; with it, the answer streams (ask_stream.c). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../../auth/auth.h"
-#include "../../core/log.h"
 #include "../../core/util.h"
 #include "../../model/exchange.h"
 #include "ask_job.h"
@@ -24,13 +22,13 @@
 static void finish_page(http_req *r)
 {
 	struct ask_job *j = r->job;
-	job_lock(j);
+	call_lock(&j->call);
 	bool ended = call_ended(&j->call), told = j->told;
 	if (!ended || !told) {
 		j->call.waiting = true;
 		http_suspend(r);
 	}
-	job_unlock(j);
+	call_unlock(&j->call);
 	if (ended && !told)
 		job_record(j); /* its answer wakes the request */
 	if (!ended || !told)
@@ -42,19 +40,13 @@ static void finish_page(http_req *r)
 
 static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_job *j)
 {
-	struct message q;
-	message_init(&q, "user");
-	q.content = f->question;
-	q.provider = j->call.prov->name;
-	q.model = j->model;
-	q.max_tokens = j->sent & LLM_MAX_TOKENS ? f->max_tokens : -1;
-	q.temperature = j->sent & LLM_TEMPERATURE ? f->temperature : NAN;
-	q.top_k = j->sent & LLM_TOP_K ? f->top_k : -1;
-	q.top_p = j->sent & LLM_TOP_P ? f->top_p : NAN;
+	j->q.content = xstrdup(f->question);
+	if (!j->q.content)
+		return -1;
 	char title[81];
 	utf8_title(title, sizeof title, f->question);
 	struct new_question nq = {.user_id = j->call.user_id, .conv_id = j->conv_id, .title = title, .source = "web",
-				  .instance_id = instance_self(), .msg = &q};
+				  .instance_id = instance_self(), .msg = &j->q};
 	snprintf(nq.uuid, sizeof nq.uuid, "%s", j->uuid);
 	if (f->file) {
 		nq.file_name = f->file->filename;
@@ -84,12 +76,12 @@ static int start_call(db *d, struct ask_job *j, const struct ask_form *f, buf *w
 		rc = -1;
 	}
 	if (rc == 0) {
-		struct llm_request req = {.provider = j->call.prov, .model = j->model, .msgs = ctx.msgs,
+		struct llm_request req = {.provider = j->call.prov, .model = j->q.model, .msgs = ctx.msgs,
 					  .nmsgs = ctx.n, .max_tokens = f->max_tokens, .temperature = f->temperature,
 					  .top_k = f->top_k, .top_p = f->top_p};
-		job_lock(j);
+		call_lock(&j->call);
 		bool sent = call_send(&j->call, &req);
-		job_unlock(j);
+		call_unlock(&j->call);
 		if (!sent) {
 			buf_puts(why, llm_accepting() ? "The request to the model could not be built."
 						      : "The server was restarting; the question was not sent.");

@@ -26,13 +26,15 @@ void job_line(struct ask_job *j, json_t *line)
 	j->call.last_out = mono_ms();
 }
 
-/* The last line, once the record is written (or waits, or is lost). Under the lock. */
-static void final_line(struct ask_job *j)
+void job_last(struct call *c)
 {
+	struct ask_job *j = (struct ask_job *)c;
+	if (!call_ended(c) || !j->told)
+		return;
 	int rc = j->record_rc;
-	bool ok = j->call.state == CALL_COMPLETE;
+	bool ok = c->state == CALL_COMPLETE;
 	buf html = BUF_INIT;
-	if (ok || j->call.answer.len)
+	if (j->has_answer)
 		conv_render_message(&html, &j->m);
 	json_t *line = json_pack("{s:s, s:s}", "type", ok ? "done" : "error", "html", html.data ? html.data : "");
 	if (line && !ok)
@@ -45,49 +47,27 @@ static void final_line(struct ask_job *j)
 								 "is unavailable. It will be saved when it is back."));
 	buf_free(&html);
 	job_line(j, line);
-	j->final_queued = true;
+	c->out_end = true;
 }
 
-/* Copies what is pending; 0 with the connection suspended when nothing is. */
 static long stream_read(void *cls, char *out, size_t max)
 {
-	struct ask_job *j = cls;
-	for (;;) {
-		job_lock(j);
-		size_t n = call_out_take(&j->call, out, max);
-		if (n) {
-			job_unlock(j);
-			return (long)n;
-		}
-		if (j->final_queued) {
-			job_unlock(j);
-			return HTTP_STREAM_END;
-		}
-		bool ended = call_ended(&j->call), record = ended && !j->recorded;
-		if (ended && j->told) {
-			final_line(j);
-			job_unlock(j);
-			continue;
-		}
-		j->call.waiting = true;
-		http_stream_wait(j->call.conn);
-		job_unlock(j);
-		if (record)
-			job_record(j); /* its answer wakes the stream */
-		return 0;
-	}
+	long n = call_stream_read(cls, out, max);
+	if (n == 0)
+		job_record(cls); /* an ended call's, when no one claimed it: its answer wakes the stream */
+	return n;
 }
 
 void job_stream(http_req *r, struct ask_job *j)
 {
 	char url[80];
 	snprintf(url, sizeof url, "/conversation/%s/", j->uuid);
-	job_lock(j);
+	call_lock(&j->call);
 	json_t *start = json_pack("{s:s, s:s, s:s}", "type", "start", "conversation", j->uuid, "url", url);
 	if (start && j->title)
 		json_object_set_new(start, "title", json_string(j->title));
 	job_line(j, start);
-	job_unlock(j);
+	call_unlock(&j->call);
 	call_heartbeat_add(&j->call);
 	http_add_header(r, "X-Accel-Buffering", "no");
 	http_send_stream(r, 200, "application/x-ndjson", stream_read, NULL, j);

@@ -5,10 +5,12 @@
  * whatever path. */
 #include "call.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../core/util.h"
+#include "limit.h"
 
 void call_init(struct call *c, const struct call_ops *ops, const struct llm_provider *p, int64_t user_id)
 {
@@ -45,14 +47,6 @@ void call_unlock(struct call *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
-void call_ref(struct call *c)
-{
-	call_lock(c);
-	assert(c->refs > 0); /* no one revives a call that is being freed */
-	c->refs++;
-	call_unlock(c);
-}
-
 void call_unref(struct call *c)
 {
 	call_lock(c);
@@ -70,6 +64,8 @@ void call_unref(struct call *c)
 	buf_free(&c->out);
 	llm_scrubber_free(&c->scrub);
 	llm_result_free(&c->res);
+	if (c->counted)
+		call_limit_give(c->user_id);
 	c->ops->free(c);
 }
 
@@ -110,7 +106,8 @@ void call_wake(struct call *c)
 
 size_t call_out_waiting(const struct call *c) { return c->out.len - c->out_off; }
 
-size_t call_out_take(struct call *c, char *dst, size_t max)
+/* Copies up to max of them to dst; the count (0: none wait). */
+static size_t call_out_take(struct call *c, char *dst, size_t max)
 {
 	CALL_LOCKED(c);
 	size_t avail = call_out_waiting(c), n = avail < max ? avail : max;
@@ -135,14 +132,22 @@ char *call_scrubbed(const struct call *c, const char *s)
 	return b.oom ? (buf_free(&b), NULL) : buf_detach(&b, NULL);
 }
 
+void call_stop_too_long(struct call *c)
+{
+	CALL_LOCKED(c);
+	if (!c->too_long) {
+		c->too_long = true;
+		llm_cancel(c->id); /* the engine ends it; its final callback follows */
+	}
+}
+
 /* Keeps scrubbed text, within CALL_MAX_ANSWER, and hands it to the adapter. */
 static void take_text(struct call *c, buf *clean)
 {
 	if (c->too_long)
 		return;
 	if (clean->oom || c->answer.len + clean->len > CALL_MAX_ANSWER) {
-		c->too_long = true;
-		llm_cancel(c->id); /* the engine ends it; its final callback follows */
+		call_stop_too_long(c);
 		return;
 	}
 	buf_append(&c->answer, clean->data, clean->len);
@@ -190,10 +195,11 @@ static void on_llm(void *ctx, enum llm_event ev, const char *text, size_t len, c
 		call_set_state(c, c->res.status == LLM_OK ? CALL_COMPLETE
 				  : c->res.status == LLM_CANCELLED ? CALL_CANCELLED
 								   : CALL_FAILED);
+		call_wake(c); /* a request waiting for the end has it */
 	}
 	call_unlock(c);
 	buf_free(&clean);
-	if (mine)
+	if (mine && c->ops->end)
 		c->ops->end(c);
 	call_unref(c); /* the engine's */
 }
@@ -210,4 +216,72 @@ bool call_send(struct call *c, const struct llm_request *req)
 	}
 	call_set_state(c, CALL_SENT);
 	return true;
+}
+
+bool call_hang_up(struct call *c, const char *why)
+{
+	/* Off the heartbeat's list first: it takes the call's lock under its own. */
+	call_heartbeat_remove(c);
+	call_lock(c);
+	c->conn = NULL;
+	c->waiting = false;
+	bool running = !call_ended(c);
+	if (running && why) {
+		free(c->res.error);
+		c->res.status = LLM_CANCELLED;
+		c->res.error = xstrdup(why);
+		c->res.elapsed_ms = mono_ms() - c->t0;
+		c->res.ttft_ms = c->ttft;
+		call_set_state(c, CALL_CANCELLED);
+	}
+	uint64_t id = c->id;
+	call_unlock(c);
+	if (running)
+		llm_cancel(id); /* the engine's last word records what had come, when why is NULL */
+	return running;
+}
+
+long call_stream_read(void *cls, char *out, size_t max)
+{
+	struct call *c = cls;
+	call_lock(c);
+	size_t n = call_out_take(c, out, max);
+	if (!n && !c->out_end && c->ops->last) {
+		c->ops->last(c);
+		n = call_out_take(c, out, max);
+	}
+	long rc = n ? (long)n : c->out_end ? HTTP_STREAM_END : 0;
+	if (!rc) {
+		c->waiting = true;
+		http_stream_wait(c->conn);
+	}
+	call_unlock(c);
+	return rc;
+}
+
+bool call_answer_fill(struct call *c, const struct message *q, struct message *a)
+{
+	const struct llm_result *res = &c->res;
+	bool has_answer = c->state == CALL_COMPLETE || c->answer.len;
+	message_init(a, "assistant");
+	a->content = c->answer.data ? buf_detach(&c->answer, NULL) : xstrdup("");
+	a->provider = xstrdup(q->provider);
+	a->model = xstrdup(q->model);
+	a->model_reported = xstrdup(res->model);
+	a->max_tokens = q->max_tokens;
+	a->temperature = q->temperature;
+	a->top_k = q->top_k;
+	a->top_p = q->top_p;
+	a->prompt_tokens = res->prompt_tokens;
+	a->completion_tokens = res->completion_tokens;
+	a->total_tokens = res->total_tokens;
+	a->elapsed_ms = res->elapsed_ms;
+	a->ttft_ms = res->ttft_ms;
+	a->finish_reason = xstrdup(res->finish_reason);
+	snprintf(a->status, sizeof a->status, "%s", call_status(c));
+	a->error = xstrdup(res->error);
+	snprintf(a->source, sizeof a->source, "%s", q->source);
+	a->api_key_id = q->api_key_id;
+	a->created_at = now_ms();
+	return has_answer;
 }

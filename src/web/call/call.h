@@ -1,15 +1,6 @@
 /* call.h - one call of a model, whoever asked for it: the ask form (web/ask/), the
- * OpenAI-compatible API (web/api/), and whatever asks next (several columns of a
- * comparison are several calls). The shared machinery lives here:
- *   call.c       the lifecycle (created -> sent -> streaming -> complete, failed,
- *                cancelled; interrupted is what the record of a call becomes when
- *                the process died under it), the reference count, the lock, the
- *                engine's callback with the provider's text scrubbed of its key as
- *                it arrives, and the bound on an answer's size
- *   heartbeat.c  one list of streams that get a line after HEARTBEAT_MS of silence
- *   recorder.c   the group-commit writer of every record, and its one retry policy
- * An adapter embeds struct call as its first member and gives its call_ops: what
- * the text and the end mean for its client, and how it is freed.
+ * OpenAI-compatible API (web/api/), and whatever asks next. The files of call/ and
+ * how an adapter plugs in: docs/architecture.md, "Asking a model".
  *
  * A call is shared by the request, the engine and the recorder (a reference each)
  * and guarded by its mutex; suspending and resuming both happen under it, so a
@@ -25,6 +16,7 @@
 #include "../../core/buf.h"
 #include "../../http/http.h"
 #include "../../llm/llm.h"
+#include "../../model/conversation.h"
 
 /* An answer larger than this is stopped: no model answer needs 8 MiB, and memory
  * is not the provider's to spend. */
@@ -45,11 +37,14 @@ struct call;
 struct call_ops {
 	/* A piece of scrubbed text arrived (under the lock); may be NULL. */
 	void (*text)(struct call *c, const char *text, size_t len);
-	/* The engine's last word is in c->res and c->state (called without the lock,
-	 * the engine's reference still held). */
+	/* The engine's last word is in c->res and c->state, and the request woken
+	 * (called without the lock, the engine's reference still held); may be NULL. */
 	void (*end)(struct call *c);
 	/* A stream was silent for HEARTBEAT_MS (under the lock); queue a line. */
 	void (*beat)(struct call *c);
+	/* The stream's reader found nothing to send (under the lock): queue the last
+	 * bytes and set out_end when they are due; may be NULL. */
+	void (*last)(struct call *c);
 	/* Frees the adapter's struct when the last reference goes. */
 	void (*free)(struct call *c);
 	/* The error recorded for an answer stopped at CALL_MAX_ANSWER. */
@@ -70,7 +65,7 @@ struct call {
 	bool waiting;                /* suspended until there is news */
 	bool engine_done;            /* the engine's last word is in */
 	bool too_long;               /* stopped at CALL_MAX_ANSWER */
-	bool counted;                /* holds one of the user's in-flight places */
+	bool counted;                /* holds one of the user's in-flight places, given back when freed */
 	int64_t user_id;
 	uint64_t id;                 /* the engine's */
 	int64_t t0, ttft;            /* monotonic ms at the start; to the first piece, or -1 */
@@ -79,6 +74,7 @@ struct call {
 	buf answer;                  /* the text so far, scrubbed */
 	buf out;                     /* bytes for the client not sent yet (the adapter's format) */
 	size_t out_off;
+	bool out_end;                /* the last bytes are in out: once sent, the stream ends */
 	struct llm_result res;       /* the outcome, its strings scrubbed */
 	struct call *hb_prev, *hb_next; /* in the heartbeat's list */
 	bool hb_listed;
@@ -86,7 +82,6 @@ struct call {
 
 /* Sets up c (refs 1, the request's) for a call to provider p. */
 void call_init(struct call *c, const struct call_ops *ops, const struct llm_provider *p, int64_t user_id);
-void call_ref(struct call *c);
 /* Drops a reference; the last one frees the call (ops->free). */
 void call_unref(struct call *c);
 void call_lock(struct call *c);
@@ -108,10 +103,26 @@ void call_wake(struct call *c);
 bool call_send(struct call *c, const struct llm_request *req);
 /* Bytes for the client waiting in c->out. Under the lock. */
 size_t call_out_waiting(const struct call *c);
-/* Copies up to max of them to dst; the count (0: none wait). Under the lock. */
-size_t call_out_take(struct call *c, char *dst, size_t max);
 /* A copy of the provider's text s without its key (NULL for NULL or out of memory). */
 char *call_scrubbed(const struct call *c, const char *s);
+/* Stops the call at CALL_MAX_ANSWER (or when what it holds cannot be checked for
+ * the key): the engine ends it, and it is recorded as failed with ops->too_long.
+ * Under the lock. */
+void call_stop_too_long(struct call *c);
+/* The request is gone (its on_close): no more waking it, no more beats, and a call
+ * still running is cancelled - at once, its error why, or by the engine's last word
+ * when why is NULL. Whether it was still running. Without the lock. */
+bool call_hang_up(struct call *c, const char *why);
+/* http_send_stream's reader of c->out (cls is the call): its bytes, then
+ * HTTP_STREAM_END once out_end is set; 0 with the connection waiting when nothing
+ * is there yet. */
+long call_stream_read(void *cls, char *out, size_t max);
+/* The answer's part of the record of an ended call, a message owning its strings:
+ * what arrived (moved out of c->answer), the provider, model, parameters, source and
+ * key of its question q, and the outcome. Whether there is an answer to store (a
+ * failure with no text has none: its question carries the error). Called once no
+ * one else touches the call (claimed, or under the lock). */
+bool call_answer_fill(struct call *c, const struct message *q, struct message *a);
 
 /* heartbeat.c: a stream is listed from its start to the request's end. */
 #define HEARTBEAT_MS 2000

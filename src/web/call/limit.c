@@ -17,12 +17,21 @@ struct inflight {
 static struct inflight *inflight;
 static size_t ninflight;
 
-/* The user's entry, added when missing; NULL when out of memory. Under the lock. */
-static struct inflight *entry(int64_t user)
+/* The user's entry, or NULL. Under the lock. */
+static struct inflight *find(int64_t user)
 {
 	for (size_t i = 0; i < ninflight; i++)
 		if (inflight[i].user == user)
 			return &inflight[i];
+	return NULL;
+}
+
+/* The user's entry, added when missing; NULL when out of memory. Under the lock. */
+static struct inflight *entry(int64_t user)
+{
+	struct inflight *e = find(user);
+	if (e)
+		return e;
 	void *grown = realloc(inflight, (ninflight + 1) * sizeof *inflight);
 	if (!grown)
 		return NULL;
@@ -34,7 +43,7 @@ static struct inflight *entry(int64_t user)
 /* Drops e when it holds nothing, to keep the table as small as the active users. */
 static void maybe_drop(struct inflight *e)
 {
-	if (!e->n && !e->bytes)
+	if (e && !e->n && !e->bytes)
 		*e = inflight[--ninflight];
 }
 
@@ -45,8 +54,7 @@ bool call_limit_take(int64_t user)
 	bool ok = e && e->n < cfg.max_asks_per_user;
 	if (ok)
 		e->n++;
-	else if (e)
-		maybe_drop(e);
+	maybe_drop(e);
 	pthread_mutex_unlock(&inflight_mu);
 	return ok;
 }
@@ -54,23 +62,18 @@ bool call_limit_take(int64_t user)
 void call_limit_give(int64_t user)
 {
 	pthread_mutex_lock(&inflight_mu);
-	for (size_t i = 0; i < ninflight; i++) {
-		if (inflight[i].user == user && inflight[i].n) {
-			inflight[i].n--;
-			maybe_drop(&inflight[i]);
-			break;
-		}
-	}
+	struct inflight *e = find(user);
+	if (e && e->n)
+		e->n--;
+	maybe_drop(e);
 	pthread_mutex_unlock(&inflight_mu);
 }
 
 bool call_limit_full(int64_t user)
 {
 	pthread_mutex_lock(&inflight_mu);
-	bool full = false;
-	for (size_t i = 0; i < ninflight; i++)
-		if (inflight[i].user == user)
-			full = inflight[i].n >= cfg.max_asks_per_user;
+	struct inflight *e = find(user);
+	bool full = e && e->n >= cfg.max_asks_per_user;
 	pthread_mutex_unlock(&inflight_mu);
 	return full;
 }
@@ -82,8 +85,7 @@ bool call_limit_bytes_take(int64_t user, size_t n, size_t share)
 	bool ok = e && n <= share && e->bytes <= share - n;
 	if (ok)
 		e->bytes += n;
-	else if (e)
-		maybe_drop(e);
+	maybe_drop(e);
 	pthread_mutex_unlock(&inflight_mu);
 	return ok;
 }
@@ -91,12 +93,9 @@ bool call_limit_bytes_take(int64_t user, size_t n, size_t share)
 void call_limit_bytes_give(int64_t user, size_t n)
 {
 	pthread_mutex_lock(&inflight_mu);
-	for (size_t i = 0; i < ninflight; i++) {
-		if (inflight[i].user == user) {
-			inflight[i].bytes -= n < inflight[i].bytes ? n : inflight[i].bytes;
-			maybe_drop(&inflight[i]);
-			break;
-		}
-	}
+	struct inflight *e = find(user);
+	if (e)
+		e->bytes -= n < e->bytes ? n : e->bytes;
+	maybe_drop(e);
 	pthread_mutex_unlock(&inflight_mu);
 }

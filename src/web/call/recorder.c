@@ -160,18 +160,10 @@ static void retry_tick(void *arg)
 bool call_record(struct call_record *r)
 {
 	pthread_mutex_lock(&mu);
-	append(&head, &tail, r);
+	/* The drain that kick queues takes mu first: it finds r on the list. */
 	bool queued = !stopping && kick();
-	if (!queued) {
-		/* Taken back out: no thread will write it. */
-		struct call_record **p = &head;
-		while (*p != r)
-			p = &(*p)->next;
-		*p = r->next;
-		tail = NULL;
-		for (struct call_record *t = head; t; t = t->next)
-			tail = t;
-	}
+	if (queued)
+		append(&head, &tail, r);
 	if (queued && r->ops->may_wait)
 		ticker_start(&retry, RETRY_MS, retry_tick, NULL);
 	pthread_mutex_unlock(&mu);

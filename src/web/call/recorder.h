@@ -32,6 +32,9 @@ struct call_record {
 	struct call_record *next;
 };
 
+/* The struct of type that embeds r as its member. */
+#define RECORD_OWNER(r, type, member) ((type *)((char *)(r) - offsetof(type, member)))
+
 /* Queues r; its done follows on the recorder's thread. false when it cannot be
  * queued (the recorder stopped, or out of memory): done is not called, the caller
  * still has r (so that it may queue under its call's lock). */

@@ -1,16 +1,10 @@
-/* api_json.c - one member of a JSON text edited in place, the rest left byte for
- * byte as it was: the API rewrites only "model" in what passes between the client
- * and an OpenAI-compatible provider, so numbers, key order and spacing arrive as
- * they were sent (a parse and a dump would print 0.1 as 0.10000000000000001 and
- * reorder nothing but still rewrite every number and escape). The text was already
- * parsed once (by the request's check, or the engine's adapter): it is valid JSON.
- * The body forwarded to an OpenAI-compatible provider is built here from the
- * client's text, whole or not at all (tests/unit/test_api_forward.c fails each of
- * its allocations in turn). */
+/* jsonedit.c - one member of a JSON text found, or edited in place, the rest left
+ * byte for byte as it was (see jsonedit.h). */
+#include "jsonedit.h"
+
 #include <string.h>
 
-#include "../../core/jsonw.h"
-#include "api.h"
+#include "jsonw.h"
 
 static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -52,7 +46,7 @@ static size_t value_end(const char *s, size_t len, size_t i)
 	return depth ? len + 1 : len;
 }
 
-bool api_json_member(const char *s, size_t len, const char *key, size_t *start, size_t *end)
+bool jsonedit_member(const char *s, size_t len, const char *key, size_t *start, size_t *end)
 {
 	size_t klen = strlen(key), i = 0;
 	while (i < len && space(s[i]))
@@ -91,37 +85,14 @@ bool api_json_member(const char *s, size_t len, const char *key, size_t *start, 
 	}
 }
 
-void api_json_set_string(buf *out, const char *s, size_t len, const char *key, const char *val)
+void jsonedit_set_string(buf *out, const char *s, size_t len, const char *key, const char *val)
 {
 	size_t a, b;
-	if (!api_json_member(s, len, key, &a, &b)) {
+	if (!jsonedit_member(s, len, key, &a, &b)) {
 		buf_append(out, s, len);
 		return;
 	}
 	buf_append(out, s, a);
 	jsonw_string(out, val, strlen(val));
 	buf_append(out, s + b, len - b);
-}
-
-char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model)
-{
-	buf b = BUF_INIT, with = BUF_INIT;
-	if (add_usage) {
-		const char *brace = memchr(raw, '{', len);
-		if (!brace)
-			return NULL; /* not an object: nothing this can edit */
-		size_t at = (size_t)(brace - raw) + 1;
-		buf_append(&with, raw, at);
-		buf_puts(&with, "\"stream_options\":{\"include_usage\":true},");
-		buf_append(&with, raw + at, len - at);
-		raw = with.data;
-		len = with.len;
-	}
-	/* A body that could not be built whole is not sent at all: a prefix of it would
-	 * be another request. */
-	if (raw && !with.oom)
-		api_json_set_string(&b, raw, len, "model", model);
-	bool whole = raw && !with.oom && !b.oom;
-	buf_free(&with);
-	return whole ? buf_detach(&b, NULL) : (buf_free(&b), NULL);
 }
