@@ -185,6 +185,16 @@ export function dbExec(server, sql) {
   if (r.status !== 0) throw new Error(`${db.backend}: ${r.stderr}`);
 }
 
+/**
+ * Waits (bounded) until the server's log matches re: request lines are written in
+ * batches after the answer has gone, later still on a loaded machine. Resolves
+ * with whether it did; the caller asserts.
+ */
+export async function waitForLog(server, re, ms = 10000) {
+  for (const end = Date.now() + ms; !re.test(server.stderr()) && Date.now() < end;) await sleep(50);
+  return re.test(server.stderr());
+}
+
 /** An unlabelled counter or gauge from the server's /metrics (started with METRICS_TOKEN=token). */
 export async function metricValue(server, name, token) {
   const r = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
