@@ -153,6 +153,10 @@ void http_send_static(http_req *r, int status, const char *content_type, const v
 void http_redirect(http_req *r, int status, const char *location);
 /* An error page for status, through the renderer the app registered. */
 void http_error(http_req *r, int status, const char *detail);
+/* http_error with "Retry-After: 5": a refusal for now (429: too many of the
+ * user's own; 503: the server is busy or restarting) that a client may retry in a
+ * few seconds. One figure everywhere, so that clients and load balancers learn one. */
+void http_error_retry(http_req *r, int status, const char *detail);
 void http_add_header(http_req *r, const char *name, const char *value);
 /* Sets a cookie: Path=/, HttpOnly, SameSite=Lax, and Secure when PUBLIC_URL is
  * https. max_age < 0 makes a session cookie, 0 deletes it. */

@@ -239,6 +239,12 @@ void http_error(http_req *r, int status, const char *detail)
 	}
 }
 
+void http_error_retry(http_req *r, int status, const char *detail)
+{
+	http_add_header(r, "Retry-After", "5");
+	http_error(r, status, detail);
+}
+
 void http_set_cookie(http_req *r, const char *name, const char *value, long max_age)
 {
 	buf b = BUF_INIT;

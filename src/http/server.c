@@ -146,12 +146,10 @@ static void add_headers(struct MHD_Response *resp, const http_req *r)
 		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }
 
-static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max);
-
-static enum MHD_Result respond_stream(http_req *r)
+/* Hands the answer to libmicrohttpd, which keeps its own reference to resp. From
+ * here on the answer is libmicrohttpd's: r->queued tells the calls that follow. */
+static enum MHD_Result queue(http_req *r, struct MHD_Response *resp)
 {
-	/* The reader's state lives as long as the request: on_completed frees it. */
-	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader, r, NULL);
 	if (!resp)
 		return MHD_NO;
 	add_headers(resp, r);
@@ -159,6 +157,15 @@ static enum MHD_Result respond_stream(http_req *r)
 	r->queued = rc == MHD_YES;
 	MHD_destroy_response(resp);
 	return rc;
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max);
+
+static enum MHD_Result respond_stream(http_req *r)
+{
+	/* The reader's state lives as long as the request: on_completed frees it. */
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader, r, NULL);
+	return queue(r, resp);
 }
 
 static enum MHD_Result respond(http_req *r)
@@ -170,14 +177,8 @@ static enum MHD_Result respond(http_req *r)
 	if (r->static_out) {
 		struct MHD_Response *resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_out,
 									     MHD_RESPMEM_PERSISTENT);
-		if (!resp)
-			return MHD_NO;
-		add_headers(resp, r);
-		r->out.len = r->static_len;
-		enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
-		r->queued = rc == MHD_YES;
-		MHD_destroy_response(resp);
-		return rc;
+		r->out.len = r->static_len; /* remembered for the log line */
+		return queue(r, resp);
 	}
 	size_t len;
 	char *body = buf_detach(&r->out, &len);
@@ -191,12 +192,8 @@ static enum MHD_Result respond(http_req *r)
 		free(body);
 		return MHD_NO;
 	}
-	add_headers(resp, r);
 	r->out.len = len; /* remembered for the log line */
-	enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
-	r->queued = rc == MHD_YES;
-	MHD_destroy_response(resp);
-	return rc;
+	return queue(r, resp);
 }
 
 static enum MHD_Result complete(http_req *r)
@@ -211,8 +208,9 @@ static enum MHD_Result complete(http_req *r)
 		http_error(r, 413, msg);
 	} else if ((status = body_finish(r)) != 0) {
 		if (status == 503)
-			http_add_header(r, "Retry-After", "5");
-		http_error(r, status, r->bad_why);
+			http_error_retry(r, status, r->bad_why);
+		else
+			http_error(r, status, r->bad_why);
 	} else {
 		opts.handler(r);
 	}
@@ -379,8 +377,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			/* Draining: answered from the headers, as the app's refusals are below,
 			 * and the connection closed after, so that the client comes back after
 			 * the restart or goes elsewhere (docs/architecture.md). */
-			http_add_header(r, "Retry-After", "5");
-			http_error(r, 503, "The server is restarting: try again in a moment.");
+			http_error_retry(r, 503, "The server is restarting: try again in a moment.");
 			http_add_header(r, "Connection", "close");
 		}
 		body_begin(r, opts.file_keep, opts.max_receiving);

@@ -30,8 +30,7 @@ static _Thread_local bool on_pool;
 
 static void busy(http_req *r)
 {
-	http_add_header(r, "Retry-After", "5");
-	http_error(r, 503, "Too many sign-ins and password changes are waiting right now. Try again in a moment.");
+	http_error_retry(r, 503, "Too many sign-ins and password changes are waiting right now. Try again in a moment.");
 }
 
 /* The hashing thread yields the processor to the HTTP workers: on a busy machine a

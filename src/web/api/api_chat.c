@@ -312,8 +312,7 @@ void page_api_chat(http_req *r)
 		goto done;
 	}
 	if (!llm_accepting()) {
-		http_add_header(r, "Retry-After", "5");
-		http_error(r, 503, "The server is restarting: try again in a moment.");
+		http_error_retry(r, 503, "The server is restarting: try again in a moment.");
 		goto done;
 	}
 	/* The place taken with the headers becomes the call's; the body's bytes go back
@@ -330,8 +329,7 @@ void page_api_chat(http_req *r)
 		goto done;
 	}
 	if (!(started = api_call_start(r, c, body))) {
-		http_add_header(r, "Retry-After", "5");
-		http_error(r, 503, "The call could not be started: the server is restarting or out of memory.");
+		http_error_retry(r, 503, "The call could not be started: the server is restarting or out of memory.");
 	}
 done:
 	free(body);

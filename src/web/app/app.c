@@ -131,8 +131,7 @@ size_t app_body_limit(http_req *r)
 	/* Refused before a byte of the file is read: the user has as many questions in
 	 * flight as one may (the same check as ask_job_start's, which takes the place). */
 	if (call_limit_full(visitor(r)->user_id)) {
-		http_add_header(r, "Retry-After", "5");
-		http_error(r, 429, CALL_LIMIT_REACHED);
+		http_error_retry(r, 429, CALL_LIMIT_REACHED);
 		return small;
 	}
 	return cfg.max_upload_bytes;

@@ -98,13 +98,11 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 	if (!d)
 		return;
 	if (!llm_accepting()) {
-		http_add_header(r, "Retry-After", "5");
-		http_error(r, 503, RESTARTING);
+		http_error_retry(r, 503, RESTARTING);
 		return;
 	}
 	if (!call_limit_take(visitor(r)->user_id)) {
-		http_add_header(r, "Retry-After", "5");
-		http_error(r, 429, CALL_LIMIT_REACHED);
+		http_error_retry(r, 429, CALL_LIMIT_REACHED);
 		return;
 	}
 	struct ask_job *j = job_new(r, f, conv_id, uuid);
@@ -127,8 +125,9 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 		bool closing = !llm_accepting();
 		call_unref(&j->call);
 		if (closing)
-			http_add_header(r, "Retry-After", "5");
-		http_error(r, closing ? 503 : 500, closing ? RESTARTING : reason);
+			http_error_retry(r, 503, RESTARTING);
+		else
+			http_error(r, 500, reason);
 		buf_free(&why);
 		return;
 	}

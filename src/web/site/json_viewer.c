@@ -414,8 +414,7 @@ bool json_viewer_admit(http_req *r, size_t limit)
 	struct admission *a = malloc(sizeof *a);
 	if (!a || !budget_take((size_t)declared)) {
 		free(a);
-		http_add_header(r, "Retry-After", "5");
-		http_error(r, 503, "Too many JSON documents are being read or shown right now. Try again in a moment.");
+		http_error_retry(r, 503, "Too many JSON documents are being read or shown right now. Try again in a moment.");
 		return false;
 	}
 	a->taken = (size_t)declared;
