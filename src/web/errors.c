@@ -50,24 +50,27 @@ bool wants_json(http_req *r)
 	return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
 
+char *error_api_text(const char *type, const char *code, const char *param, const char *message)
+{
+	buf clean = BUF_INIT;
+	if (!utf8_valid(message, strlen(message))) {
+		utf8_clean(&clean, message, strlen(message));
+		message = clean.data ? clean.data : "";
+	}
+	json_t *j = json_pack("{s:{s:s, s:s, s:o, s:o}}", "error", "message", message, "type", type, "param",
+			      param ? json_string(param) : json_null(), "code", code ? json_string(code) : json_null());
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	buf_free(&clean);
+	return text;
+}
+
 void error_api(http_req *r, int status, const char *type, const char *code, const char *param, const char *message)
 {
 	const struct kind *k = kind_of(status);
-	/* Text that is not UTF-8 (a provider's, cut by bytes) would fail json_pack and
-	 * leave the client "out of memory" instead of the error: cleaned. */
-	buf clean = BUF_INIT;
-	if (message && !utf8_valid(message, strlen(message))) {
-		utf8_clean(&clean, message, strlen(message));
-		message = clean.data;
-	}
-	json_t *j = json_pack("{s:{s:s, s:s, s:o, s:o}}", "error", "message", message ? message : k->detail, "type",
-			      type ? type : k->type, "param", param ? json_string(param) : json_null(), "code",
-			      code ? json_string(code) : json_null());
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
+	char *text = error_api_text(type ? type : k->type, code, param, message ? message : k->detail);
 	http_send_text(r, status, "application/json", text ? text : "{\"error\":{\"message\":\"out of memory\"}}");
 	free(text);
-	buf_free(&clean);
 }
 
 void error_page(http_req *r, int status, const char *detail)

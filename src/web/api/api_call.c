@@ -82,14 +82,10 @@ static void put_json(buf *to, json_t *j)
  * tail; no [DONE] follows. */
 static void queue_error(struct api_call *c, const char *type, const char *message)
 {
-	buf clean = BUF_INIT; /* as error_api: never an event lost to invalid UTF-8 */
-	if (message && !utf8_valid(message, strlen(message))) {
-		utf8_clean(&clean, message, strlen(message));
-		message = clean.data;
-	}
-	put_json(&c->tail, json_pack("{s:{s:s, s:s, s:n, s:n}}", "error", "message",
-				     message ? message : "The call failed.", "type", type, "param", "code"));
-	buf_free(&clean);
+	char *s = error_api_text(type, NULL, NULL, message ? message : "The call failed.");
+	if (s)
+		sse_put_event(&c->tail, s, strlen(s));
+	free(s);
 	c->error_sent = true;
 }
 

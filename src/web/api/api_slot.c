@@ -34,12 +34,16 @@ static void slot_close(http_req *r, bool completed)
 	r->job = NULL;
 }
 
-void api_too_many_calls(http_req *r)
+static void refuse(http_req *r, const char *message)
 {
 	http_add_header(r, "Retry-After", "5");
-	error_api(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
-		      "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one "
-		      "to finish.");
+	error_api(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL, message);
+}
+
+void api_too_many_calls(http_req *r)
+{
+	refuse(r, "You already have as many calls in flight as one user may (MAX_ASKS_PER_USER): wait for one to "
+		  "finish.");
 }
 
 bool api_slot_take(http_req *r, size_t limit)
@@ -62,10 +66,8 @@ bool api_slot_take(http_req *r, size_t limit)
 	if (!call_limit_bytes_take(s->user, s->bytes, user_share())) {
 		call_limit_give(s->user);
 		free(s);
-		http_add_header(r, "Retry-After", "5");
-		error_api(r, 429, "rate_limit_error", "rate_limit_exceeded", NULL,
-			      "Your calls being sent hold as many bytes as one user may (a quarter of MAX_RECEIVING_BYTES): "
-			      "wait for one to be received.");
+		refuse(r, "Your calls being sent hold as many bytes as one user may (a quarter of MAX_RECEIVING_BYTES): "
+			  "wait for one to be received.");
 		return false;
 	}
 	r->job = s;
