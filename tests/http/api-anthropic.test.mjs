@@ -33,6 +33,14 @@ function lastCall() {
   return dbQuery(server, `SELECT * FROM messages WHERE conversation_id = ${c.id} ORDER BY id`);
 }
 
+test('models.retrieve answers from the configuration, asking the Anthropic provider nothing', async () => {
+  const n = fake.requests.length;
+  const m = await client.models.retrieve('echo');
+  assert.deepEqual([m.id, m.object], ['echo', 'model']);
+  await assert.rejects(client.models.retrieve('claude-none'), (e) => e instanceof OpenAI.NotFoundError && e.code === 'model_not_found');
+  assert.equal(fake.requests.length, n);
+});
+
 test('a whole answer in OpenAI\'s shape, recorded with the model as reported and OpenAI\'s finish reason', async () => {
   const r = await client.chat.completions.create({ model: 'echo', max_tokens: 50, temperature: 0.5,
     messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello Claude' }] });

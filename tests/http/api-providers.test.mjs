@@ -2,7 +2,8 @@
 // a model two providers offer is listed as "provider/model" (once per provider), a
 // model only one offers by its bare name; both forms are accepted; the provider
 // gets its own name of the model and the client its own back, in whole answers and
-// in every chunk, the rest of the bytes as the provider sent them.
+// in every chunk, the rest of the bytes as the provider sent them; GET /v1/models/{id}
+// finds a model by either name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -38,6 +39,24 @@ test('a shared model name is listed as provider/model, the others bare', async (
   const list = [];
   for await (const m of client.models.list()) list.push([m.id, m.owned_by]);
   assert.deepEqual(list, [['alpha/echo', 'alpha'], ['received', 'alpha'], ['beta/echo', 'beta'], ['tool', 'beta']]);
+});
+
+test('GET /v1/models/{id} (models.retrieve) finds a model by either name and names it back as asked; 404 otherwise', async () => {
+  for (const [id, owner] of [['alpha/echo', 'alpha'], ['beta/echo', 'beta'], ['echo', 'alpha'], ['tool', 'beta'], ['beta/tool', 'beta']]) {
+    const m = await client.models.retrieve(id);
+    assert.deepEqual({ id: m.id, object: m.object, owned_by: m.owned_by }, { id, object: 'model', owned_by: owner }, id);
+  }
+  for (const id of ['gamma/echo', 'alpha/tool', 'nothing', '<script>x</script>']) {
+    await assert.rejects(client.models.retrieve(id), (e) => e instanceof OpenAI.NotFoundError && e.code === 'model_not_found'
+      && e.param === 'model' && e.message.includes(id), id);
+  }
+  // The raw path, without the client's encoding, and without a key.
+  const res = await fetch(`${server.url}/v1/models/beta/echo`, { headers: { authorization: `Bearer ${client.apiKey}` } });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).id, 'beta/echo');
+  const anon = await fetch(`${server.url}/v1/models/echo`);
+  assert.equal(anon.status, 401);
+  assert.equal((await anon.json()).error.code, 'invalid_api_key');
 });
 
 test('provider/model reaches that provider under the provider\'s name and comes back as asked', async () => {

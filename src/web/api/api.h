@@ -8,7 +8,7 @@
  *   api_record.c  its records: the question when the call begins, the outcome when
  *                 it ends; the last byte waits for the commit (fail closed)
  *   api_slot.c    the place and the bytes a call holds from its headers to its start
- *   api_models.c  GET /v1/models
+ *   api_models.c  GET /v1/models, GET /v1/models/{id}
  *   api_keys.c    the keys page, /accounts/keys/ */
 #ifndef LLMMETA_API_H
 #define LLMMETA_API_H
@@ -92,10 +92,13 @@ void api_too_many_calls(http_req *r);
 char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model);
 
 /* The pages (the route table dispatches to them): the keys page and a key's
- * revocation (api_keys.c), GET /v1/models, POST /v1/chat/completions. */
+ * revocation (api_keys.c), GET /v1/models and /v1/models/{id}, POST /v1/chat/completions. */
 void page_api_keys(http_req *r);
 void page_api_key_revoke(http_req *r);
 void page_api_models(http_req *r);
+void page_api_model(http_req *r);
+/* Answers 404 model_not_found for the model the client named (api_models.c). */
+void api_model_not_found(http_req *r, const char *name);
 void page_api_chat(http_req *r);
 
 #endif

@@ -285,10 +285,7 @@ void page_api_chat(http_req *r)
 	const char *name = json_string_value(json_object_get(req, "model")), *prov_model;
 	const struct llm_provider *p = llm_resolve(name, &prov_model);
 	if (!p) {
-		char msg[300];
-		snprintf(msg, sizeof msg, "The model '%.*s' does not exist here (GET /v1/models lists them).",
-			 (int)utf8_cut(name, strlen(name), 200), name);
-		error_api(r, 404, "invalid_request_error", "model_not_found", "model", msg);
+		api_model_not_found(r, name);
 		goto done;
 	}
 	if (!(c = api_call_new(p, visitor(r)->user_id))) {

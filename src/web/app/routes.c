@@ -54,6 +54,7 @@ const struct route app_routes[] = {
 	{"/accounts/keys/", HTTP_GET | HTTP_POST, page_api_keys, USER},
 	{"/accounts/keys/<int>/revoke/", HTTP_POST, page_api_key_revoke, USER},
 	{"/v1/models", HTTP_GET, page_api_models, API | NO_CSRF},
+	{"/v1/models/<path>", HTTP_GET, page_api_model, API | NO_CSRF},
 	{"/v1/chat/completions", HTTP_POST, page_api_chat, API | NO_CSRF},
 };
 
