@@ -98,6 +98,11 @@ const worker = async () => { while (sent < n) { sent++; await one(); } };
 Promise.all(Array.from({ length: 32 }, worker)).then(() => { console.log(ok); agent.destroy(); });' "$lport" "$key" "$n")
 after=$(recorded)
 echo "fixed run: $n calls, 32 at a time: $ok answered 200, $((after - before)) recorded"
+# Each call one question and one answer, none left marked in flight: a call's
+# beginning and end, written apart or together, never make two questions.
+echo "consistency: $(sqlite3 "$dir/api.db" "SELECT (SELECT COUNT(*) FROM messages WHERE role = 'user') || ' questions, ' ||
+	(SELECT COUNT(*) FROM messages WHERE role = 'assistant') || ' answers, ' ||
+	(SELECT COUNT(*) FROM messages WHERE instance_id IS NOT NULL) || ' still marked in flight'")"
 echo "llmmeta RSS after load: $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$lpid/status), peak $(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$lpid/status)"
 kill -TERM $lpid
 kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null

@@ -57,6 +57,7 @@ struct api_call {
 	struct message q, a;
 	char title[81];
 	struct call_record begin_rec, end_rec;
+	bool begin_skipped;          /* ended before its beginning was written: the end writes it all */
 };
 
 /* api_call.c */

@@ -83,19 +83,31 @@ static void write_batch(db *d, struct call_record **recs, size_t n, bool last_tr
 	}
 }
 
-/* Writes the list from r on, in runs of one ops. */
+/* Writes the list from r on, grouped by ops (each group in queue order, the groups
+ * in the order each first appears), in batches of at most its max_batch: records of
+ * a few kinds queued interleaved still make a few transactions, not one per change
+ * of kind. So a record may be written before one of another kind queued ahead of
+ * it (recorder.h). Every next pointer is read before a batch is handed to done,
+ * which may free its records. */
 static void write_list(db *d, struct call_record *r, bool last_try)
 {
 	struct call_record *batch[MAX_BATCH];
 	while (r) {
-		size_t n = 0;
 		const struct record_ops *ops = r->ops;
-		size_t max = ops->max_batch && ops->max_batch < MAX_BATCH ? ops->max_batch : MAX_BATCH;
-		while (r && r->ops == ops && n < max) {
-			batch[n++] = r;
-			r = r->next;
+		size_t n = 0, max = ops->max_batch && ops->max_batch < MAX_BATCH ? ops->max_batch : MAX_BATCH;
+		struct call_record *rest = NULL, **rest_tail = &rest;
+		for (struct call_record *next; r; r = next) {
+			next = r->next;
+			if (r->ops == ops && n < max) {
+				batch[n++] = r;
+			} else {
+				r->next = NULL;
+				*rest_tail = r;
+				rest_tail = &r->next;
+			}
 		}
 		write_batch(d, batch, n, last_try);
+		r = rest;
 	}
 }
 

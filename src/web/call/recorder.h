@@ -35,7 +35,11 @@ struct call_record {
 /* The struct of type that embeds r as its member. */
 #define RECORD_OWNER(r, type, member) ((type *)((char *)(r) - offsetof(type, member)))
 
-/* Queues r; its done follows on the recorder's thread. false when it cannot be
+/* Queues r; its done follows on the recorder's thread. Records of one ops are
+ * written in the order they were queued; records of different ops that are
+ * queued together are written a kind at a time, so one may be written before
+ * another kind's queued ahead of it: an adapter whose records depend on each other
+ * must allow for that (the API's beginning and end, web/api/api_record.c). false when it cannot be
  * queued (the recorder stopped, or out of memory): done is not called, the caller
  * still has r (so that it may queue under its call's lock). */
 bool call_record(struct call_record *r);
