@@ -17,6 +17,7 @@ struct cc {
 	char *err;
 	size_t errlen;
 	bool failed;
+	bool noval; /* the walk is under a meta-schema without the validation vocabulary */
 };
 
 static void fail(struct cc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -496,6 +497,33 @@ static void walk_keywords(struct cc *c, struct snode *n, const json_t *j, int de
 	}
 	if (c->s->opts.formats && json_is_string(v = json_object_get(j, "format")))
 		n->format = format_lookup(json_string_value(v));
+	if (n->noval) {
+		n->types = 0;
+		n->constv = n->enumv = n->required = NULL;
+		n->minimum = n->maximum = n->xminimum = n->xmaximum = n->multiple_of = NULL;
+		n->min_props = n->max_props = n->min_items = n->max_items = n->min_len = n->max_len = -1;
+		n->min_contains = 1;
+		n->max_contains = -1;
+		n->unique = false;
+		n->pattern = NULL;
+		n->ndepreq = 0;
+	}
+}
+
+/* A custom meta-schema ($schema naming neither draft) that declares its
+ * $vocabulary without the validation vocabulary: its schemas' validation keywords
+ * (type, minimum, required...) are not asserted. Only its $vocabulary is read. */
+static bool custom_metaschema_drops_validation(struct cc *c, const char *uri)
+{
+	if (!c->s->opts.resolve)
+		return false;
+	char *res = uri_split(uri, &(const char *){NULL});
+	json_t *meta = res ? c->s->opts.resolve(res, c->s->opts.resolve_ctx) : NULL;
+	free(res);
+	const json_t *vocab = json_object_get(meta, "$vocabulary");
+	bool drops = json_is_object(vocab) && !json_object_get(vocab, "https://json-schema.org/draft/2020-12/vocab/validation");
+	json_decref(meta);
+	return drops;
 }
 
 static struct snode *walk(struct cc *c, const json_t *j, const char *base, int draft, int depth)
@@ -524,11 +552,17 @@ static struct snode *walk(struct cc *c, const json_t *j, const char *base, int d
 		n->bool_value = json_is_true(j);
 		return n;
 	}
+	bool saved_noval = c->noval;
 	const json_t *sch = json_object_get(j, "$schema");
 	if (json_is_string(sch)) {
 		int d = draft_of_uri(json_string_value(sch));
 		n->draft = c->s->opts.force_draft ? (int)c->s->opts.force_draft : d ? d : draft;
+		if (!d && !c->s->opts.force_draft)
+			c->noval = custom_metaschema_drops_validation(c, json_string_value(sch));
+		else
+			c->noval = false;
 	}
+	n->noval = c->noval;
 	/* draft-07 ignores $id beside $ref */
 	if (!(n->draft == SCHEMA_DRAFT_7 && json_object_get(j, "$ref")))
 		n->base = enter_id(c, n, j, base);
@@ -537,6 +571,7 @@ static struct snode *walk(struct cc *c, const json_t *j, const char *base, int d
 		reg(c, c->s->resources, n->base, n);
 	}
 	walk_keywords(c, n, j, depth);
+	c->noval = saved_noval;
 	return n;
 }
 

@@ -56,6 +56,7 @@ struct snode {
 	size_t index; /* in schema.nodes */
 	bool is_bool, bool_value;
 	int draft;
+	bool noval;    /* its meta-schema leaves out the validation vocabulary */
 	bool resource; /* has its own $id: enters the dynamic scope */
 	const char *base; /* absolute base URI in effect here (in the schema's pool) */
 

@@ -542,7 +542,9 @@ static bool eval(struct run *r, const struct snode *n, const json_t *inst, const
 	r->depth++;
 	struct scope sc = {xin->scope, n->base};
 	struct ctx xs = *xin;
-	if (n->resource)
+	/* the dynamic scope: each resource entered, whether at its root or (through a
+	 * $ref) at a subschema inside it */
+	if (n->resource || !xin->scope || strcmp(xin->scope->base, n->base) != 0)
 		xs.scope = &sc;
 	const struct ctx *x = &xs;
 	bool want = out != NULL; /* annotations wanted: evaluate everything */
