@@ -108,6 +108,31 @@ for t in build/asan/tests/test_*; do
 	unit_binary "$t" "$(basename "$t")"
 done
 
+# The official JSON Schema test suites (docs/schema.md): draft-07 from Debian's
+# package and from the vendored upstream copy, 2020-12 from the vendored copy. Each
+# required test passes or fails here; the optional/ figures are printed, not counted.
+echo "== JSON Schema test suites (ASan+UBSan)"
+schema_suite() {
+	local label=$1 draft=$2 dir=$3
+	local log=$out/schema-suite-$label.log
+	timeout 600 build/asan/tests/schema_suite "$draft" "$dir" tests/schema/skips.tsv >"$log" 2>&1
+	local rc=$?
+	local line p f s
+	line=$(grep '^required: ' "$log" | tail -1)
+	p=$(echo "$line" | grep -oP '\K[0-9]+(?= passed)') f=$(echo "$line" | grep -oP '\K[0-9]+(?= failed)')
+	s=$(echo "$line" | grep -oP '\K[0-9]+(?= skipped)')
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	count "$p" "$f" "$s"
+	grep '^skip: ' "$log" | grep -v '^skip: optional/' | sed "s/^skip: /schema-$label: /" >>"$skips"
+	printf '  %-22s required %4d passed, %d failed, %d skipped; %s\n' "$label" "$p" "$f" "$s" \
+		"$(grep '^optional: ' "$log" | tail -1)"
+	[ "$f" -eq 0 ] || grep -E '^(FAIL|       )' "$log" | grep -v '^FAIL optional/' | head -30 | sed 's/^/    /'
+}
+schema_suite draft7-debian 7 /usr/share/json-schema-test-suite
+schema_suite draft7 7 tests/schema/JSON-Schema-Test-Suite
+schema_suite draft2020-12 2020-12 tests/schema/JSON-Schema-Test-Suite
+
 echo "== fuzz smoke (libFuzzer, ASan+UBSan)"
 # One pass per harness that ran clean, one fail per harness with a finding.
 if make --no-print-directory -j2 fuzz-build >"$out/fuzz-build.log" 2>&1; then
