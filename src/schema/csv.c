@@ -67,10 +67,9 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 
 static bool cell_put(struct parser *p, struct cell *c, char ch)
 {
+	if (c->len + 1 > p->lim.max_cell)
+		return fail(p, "row %zu, column %zu: a cell is longer than %zu bytes", p->row, p->ncells, p->lim.max_cell);
 	if (c->len + 1 >= c->cap) {
-		if (c->len + 1 > p->lim.max_cell)
-			return fail(p, "row %zu, column %zu: a cell is longer than %zu bytes", p->row, p->ncells + 1,
-				    p->lim.max_cell);
 		size_t cap = c->cap ? c->cap * 2 : 32;
 		char *s = realloc(c->s, cap);
 		if (!s)

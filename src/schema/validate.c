@@ -535,7 +535,7 @@ static bool eval(struct run *r, const struct snode *n, const json_t *inst, const
 			add_error(r, xin, NULL, "the schema false allows nothing");
 		return n->bool_value;
 	}
-	if (r->depth >= SCHEMA_MAX_DEPTH) {
+	if (r->depth > SCHEMA_MAX_DEPTH) {
 		limit_error(r, xin, NULL, "the schema is applied deeper than the nesting limit");
 		return false;
 	}
