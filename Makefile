@@ -51,9 +51,10 @@ build/asan/llmmeta: $(ASAN_OBJ)
 # production code carries no test hook.
 UNIT_LDFLAGS_test_api_forward := -Wl,--wrap=malloc,--wrap=realloc
 
-unit: $(UNIT_BIN) build/asan/tests/schema_suite
-# The official JSON Schema test suite's runner (scripts/test.sh runs it on both drafts).
-build/asan/tests/schema_suite: tests/schema/suite.c $(ASAN_LIB_OBJ)
+unit: $(UNIT_BIN) build/asan/tests/schema_suite build/asan/tests/schema_batch
+# The official JSON Schema test suite's runner (scripts/test.sh runs it on both
+# drafts), and the batch validator of the differential check against python3-jsonschema.
+build/asan/tests/schema_%: tests/schema/%.c $(ASAN_LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo "LD $@"
 	$(Q)$(CC) $(BASE) $(SANITIZE) -o $@ $< $(ASAN_LIB_OBJ) $(LIBS)

@@ -663,17 +663,15 @@ static bool eval(struct run *r, const struct snode *n, const json_t *inst, const
 	}
 	if (n->if_) {
 		struct ann b = {0};
+		bool ok = true;
 		if (eval_sub(r, n->if_, inst, x, "if", NULL, false, la ? &b : NULL)) {
 			ann_merge(r, la, &b);
-			if (n->then_ && !eval_sub(r, n->then_, inst, x, "then", NULL, true, la)) {
-				ann_free(&b);
-				FAIL();
-			}
-		} else if (n->else_ && !eval_sub(r, n->else_, inst, x, "else", NULL, true, la)) {
-			ann_free(&b);
-			FAIL();
-		}
+			ok = !n->then_ || eval_sub(r, n->then_, inst, x, "then", NULL, true, la);
+		} else
+			ok = !n->else_ || eval_sub(r, n->else_, inst, x, "else", NULL, true, la);
 		ann_free(&b);
+		if (!ok)
+			FAIL();
 	}
 	/* unevaluated*: after every other keyword of this schema */
 	if (n->unevalprops && (tb & T_OBJECT)) {
