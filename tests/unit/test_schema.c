@@ -404,6 +404,19 @@ static void test_catastrophic_regex(void **state)
 	json_decref(inst);
 }
 
+/* A failing then/else while annotations are collected (unevaluated*) and errors
+ * reported: the if-branch's annotations were freed twice. */
+static void test_if_then_failure_with_annotations(void **state)
+{
+	(void)state;
+	const char *s = "{\"if\":{\"properties\":{\"a\":{\"const\":1}},\"required\":[\"a\"]},"
+			"\"then\":{\"required\":[\"b\"]},\"else\":{\"required\":[\"c\"]},\"unevaluatedProperties\":false}";
+	one_error(s, "{\"a\":1}", "", "/then/required", "\"b\" is missing");
+	one_error(s, "{}", "", "/else/required", "\"c\" is missing");
+	assert_int_equal(valid(s, "{\"a\":1,\"b\":2}"), 0); /* b: unevaluated */
+	assert_int_equal(valid(s, "{\"a\":2,\"c\":1}"), 0); /* a and c: unevaluated, the if failed */
+}
+
 static void test_bad_schemas_refused(void **state)
 {
 	(void)state;
@@ -431,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_validation_depth_limit),
 		cmocka_unit_test(test_ref_loops),
 		cmocka_unit_test(test_catastrophic_regex),
+		cmocka_unit_test(test_if_then_failure_with_annotations),
 		cmocka_unit_test(test_bad_schemas_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
