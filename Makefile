@@ -145,6 +145,11 @@ run:
 test:
 	@scripts/test.sh
 
+# The JSON Schema validator's bench program (bench/schema.sh), on the release objects.
+build/schema_bench: bench/schema_bench.c $(filter-out build/obj/src/main.o,$(OBJ))
+	@echo "LD $@"
+	$(Q)$(CC) $(BASE) $(RELEASE) $(LDRELEASE) -o $@ $^ $(LIBS)
+
 bench:
 	@scripts/bootstrap.sh bench
 	@$(MAKE) --no-print-directory -j2 all
