@@ -32,42 +32,37 @@ static void fail(struct cc *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void *palloc(struct cc *c, size_t n)
+/* Keeps p (malloc'd) until schema_free; frees it and fails when the list cannot grow.
+ * NULL in, NULL out (an allocation that failed). */
+static void *pool_keep(struct cc *c, void *p)
 {
 	schema *s = c->s;
-	if (s->npool == s->cappool) {
+	if (p && s->npool == s->cappool) {
 		size_t cap = s->cappool ? s->cappool * 2 : 64;
-		void **p = realloc(s->pool, cap * sizeof *p);
-		if (!p)
-			return fail(c, "out of memory"), NULL;
-		s->pool = p;
-		s->cappool = cap;
+		void **v = realloc(s->pool, cap * sizeof *v);
+		if (!v) {
+			free(p);
+			p = NULL;
+		} else {
+			s->pool = v;
+			s->cappool = cap;
+		}
 	}
-	void *p = calloc(1, n ? n : 1);
 	if (!p)
 		return fail(c, "out of memory"), NULL;
 	s->pool[s->npool++] = p;
 	return p;
 }
 
+static void *palloc(struct cc *c, size_t n)
+{
+	return pool_keep(c, calloc(1, n ? n : 1));
+}
+
 /* Takes ownership of a malloc'd string (NULL: out of memory). */
 static char *pkeep(struct cc *c, char *str)
 {
-	if (!str)
-		return fail(c, "out of memory"), NULL;
-	schema *s = c->s;
-	if (s->npool == s->cappool) {
-		size_t cap = s->cappool ? s->cappool * 2 : 64;
-		void **p = realloc(s->pool, cap * sizeof *p);
-		if (!p) {
-			free(str);
-			return fail(c, "out of memory"), NULL;
-		}
-		s->pool = p;
-		s->cappool = cap;
-	}
-	s->pool[s->npool++] = str;
-	return str;
+	return pool_keep(c, str);
 }
 
 /* --- json node -> snode --- */
