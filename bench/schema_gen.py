@@ -65,7 +65,7 @@ def record(r, points):
                      "gauge_length": {"value": 50.0, "unit": "mm"}},
         "machine": {"manufacturer": "Zwick", "model": "Z100", "serial": "Z-4711", "load_cell_kN": 100},
         "measurements": [{"t": round(i * 0.01, 2), "force_kN": round(r.uniform(0, 40), 3),
-                          "extension_mm": round(i * 0.001, 4), "strain": round(i * 0.00002, 6)} for i in range(points)],
+                          "extension_mm": round(i * 0.001, 4), "strain": round(i / points / 4, 6)} for i in range(points)],
     }
 
 
@@ -76,8 +76,9 @@ def main():
     r = random.Random(7)
     with open(out + "/schema.json", "w") as f:
         json.dump(SCHEMA, f, indent=1)
-    # about 88 bytes a point
-    big = record(r, int(big_mb * 1e6 / 88))
+    # the size of a point, from a sample, sets the number of points
+    sample = len(json.dumps(record(random.Random(1), 1000), separators=(",", ":"))) / 1000
+    big = record(r, int(big_mb * 1e6 / sample))
     with open(out + "/big.json", "w") as f:
         json.dump(big, f, separators=(",", ":"))
     with open(out + "/small.jsonl", "w") as f:
