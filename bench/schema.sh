@@ -12,7 +12,7 @@ dir=$(mktemp -d /tmp/llmmeta-schema-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 make --no-print-directory build/schema_bench >/dev/null || exit 1
 /usr/bin/python3 bench/schema_gen.py "$dir" "${BENCH_SCHEMA_MB:-25}" "${BENCH_SCHEMA_N:-100000}" || exit 1
-echo "== JSON Schema: $(du -m "$dir/big.json" | cut -f1) MB document, $(wc -l <"$dir/small.jsonl") small ones ($(du -m "$dir/small.jsonl" | cut -f1) MB)"
+echo "== JSON Schema: a document of $(stat -c %s "$dir/big.json") bytes, $(wc -l <"$dir/small.jsonl") small ones ($(stat -c %s "$dir/small.jsonl") bytes)"
 echo "-- llmmeta (src/schema/, jansson)"
 build/schema_bench "$dir" | sed 's/^/  /'
 echo "-- python3-jsonschema $(dpkg-query -W -f='${Version}' python3-jsonschema 2>/dev/null)"
