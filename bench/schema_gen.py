@@ -76,11 +76,13 @@ def main():
     r = random.Random(7)
     with open(out + "/schema.json", "w") as f:
         json.dump(SCHEMA, f, indent=1)
-    # the size of a point, from a sample, sets the number of points
+    # the number of points: guessed from a sample, then corrected once by the size
     sample = len(json.dumps(record(random.Random(1), 1000), separators=(",", ":"))) / 1000
-    big = record(r, int(big_mb * 1e6 / sample))
+    points = int(big_mb * 1e6 / sample)
+    text = json.dumps(record(random.Random(2), points), separators=(",", ":"))
+    points = int(points * big_mb * 1e6 / len(text))
     with open(out + "/big.json", "w") as f:
-        json.dump(big, f, separators=(",", ":"))
+        json.dump(record(r, points), f, separators=(",", ":"))
     with open(out + "/small.jsonl", "w") as f:
         for _ in range(count):
             f.write(json.dumps(record(r, 5), separators=(",", ":")) + "\n")
