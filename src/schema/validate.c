@@ -45,6 +45,8 @@ struct run {
 	struct schema_result *res;
 	bool collect; /* annotations wanted at all */
 	int depth;
+	unsigned long steps, max_steps;
+	bool stopped; /* the step limit was reached: everything fails, silently */
 };
 
 struct ctx {
@@ -530,6 +532,15 @@ done:
 
 static bool eval(struct run *r, const struct snode *n, const json_t *inst, const struct ctx *xin, struct ann *out)
 {
+	if (r->stopped)
+		return false;
+	if (++r->steps > r->max_steps) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "the validation takes more than %lu steps (subschemas applied)", r->max_steps);
+		limit_error(r, xin, NULL, msg);
+		r->stopped = true;
+		return false;
+	}
 	if (n->is_bool) {
 		if (!n->bool_value)
 			add_error(r, xin, NULL, "the schema false allows nothing");
@@ -703,11 +714,32 @@ done:
 	return valid;
 }
 
+/* Values in v, itself included (arrays and objects counted with their members),
+ * down to the depth validation can reach. */
+static unsigned long count_values(const json_t *v, int depth)
+{
+	unsigned long n = 1;
+	if (depth > SCHEMA_MAX_DEPTH)
+		return n;
+	if (json_is_array(v)) {
+		size_t i;
+		const json_t *e;
+		json_array_foreach(v, i, e) n += count_values(e, depth + 1);
+	} else if (json_is_object(v)) {
+		const char *k;
+		json_t *e;
+		json_object_foreach((json_t *)v, k, e) n += count_values(e, depth + 1);
+	}
+	return n;
+}
+
 int schema_validate(const schema *s, const json_t *instance, struct schema_result *res)
 {
 	memset(res, 0, sizeof *res);
 	res->valid = true;
-	struct run r = {s, res, s->uses_uneval, 0};
+	unsigned long budget = s->opts.max_steps ? s->opts.max_steps
+						 : SCHEMA_MAX_STEPS + SCHEMA_STEPS_PER_VALUE * count_values(instance, 0);
+	struct run r = {s, res, s->uses_uneval, 0, 0, budget, false};
 	struct ctx x = {NULL, NULL, NULL, NULL, true};
 	bool ok = eval(&r, s->root, instance, &x, NULL);
 	/* a limit reached anywhere leaves the instance unchecked: not valid */

@@ -417,6 +417,57 @@ static void test_if_then_failure_with_annotations(void **state)
 	assert_int_equal(valid(s, "{\"a\":2,\"c\":1}"), 0); /* a and c: unevaluated, the if failed */
 }
 
+/* {"$defs":{"d0":{"allOf":[{"$ref":"#/$defs/d1"},{"$ref":"#/$defs/d1"}]}, ...}, "$ref":"#/$defs/d0"}:
+ * 2^levels subschemas applied to one instance. */
+static char *doubling_schema(int levels)
+{
+	char *s = malloc((size_t)levels * 80 + 64);
+	size_t o = (size_t)sprintf(s, "{\"$ref\":\"#/$defs/d0\",\"$defs\":{");
+	for (int i = 0; i < levels; i++)
+		o += (size_t)sprintf(s + o, "\"d%d\":{\"allOf\":[{\"$ref\":\"#/$defs/d%d\"},{\"$ref\":\"#/$defs/d%d\"}]},", i,
+				     i + 1, i + 1);
+	sprintf(s + o, "\"d%d\":{\"type\":\"integer\"}}}", levels);
+	return s;
+}
+
+static void test_step_limit(void **state)
+{
+	(void)state;
+	/* {"allOf":[{},{}]} applies 3 subschemas: 3 steps accepted, 2 refused */
+	struct schema_opts three = {.max_steps = 3}, two = {.max_steps = 2};
+	assert_int_equal(valid_opts("{\"allOf\":[{},{}]}", "1", &three), 1);
+	schema *s = compile_opts("{\"allOf\":[{},{}]}", &two);
+	json_t *inst = json_integer(1);
+	struct schema_result r;
+	schema_validate(s, inst, &r);
+	assert_false(r.valid);
+	assert_true(r.limit);
+	assert_int_equal(r.n, 1);
+	assert_non_null(strstr(r.errors[0].message, "more than 2 steps"));
+	schema_result_free(&r);
+	schema_free(s);
+	/* 2^40 applications with the default limit: stops, in bounded time */
+	char *text = doubling_schema(40);
+	s = compile_opts(text, NULL);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	schema_validate(s, inst, &r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_false(r.valid);
+	assert_true(r.limit);
+	assert_non_null(strstr(r.errors[0].message, "more than 20000064 steps")); /* one value: 64 more */
+	printf("2^40 applications stopped after %.1f s\n",
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	schema_result_free(&r);
+	schema_free(s);
+	free(text);
+	/* 2^10 is fine */
+	text = doubling_schema(10);
+	assert_int_equal(valid(text, "1"), 1);
+	free(text);
+	json_decref(inst);
+}
+
 static void test_bad_schemas_refused(void **state)
 {
 	(void)state;
@@ -445,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_ref_loops),
 		cmocka_unit_test(test_catastrophic_regex),
 		cmocka_unit_test(test_if_then_failure_with_annotations),
+		cmocka_unit_test(test_step_limit),
 		cmocka_unit_test(test_bad_schemas_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
