@@ -5,6 +5,7 @@
  * annotations are collected only when the schema uses them, and kept from a
  * subschema only when it passed. Depth and $ref loops are bounded. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,12 +193,22 @@ static void ann_key(struct run *r, struct ann *a, const char *k)
 	a->keys[a->nkeys++] = k;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorts the evaluated keys once, before unevaluatedProperties looks each instance
+ * key up: a large object costs n log n, not n squared. */
+static void ann_sort_keys(struct ann *a)
+{
+	if (a->nkeys > 1)
+		qsort(a->keys, a->nkeys, sizeof *a->keys, cmp_key);
+}
+
 static bool ann_has_key(const struct ann *a, const char *k)
 {
-	for (size_t i = 0; i < a->nkeys; i++)
-		if (a->keys[i] == k || strcmp(a->keys[i], k) == 0)
-			return true;
-	return false;
+	return a->nkeys && bsearch(&k, a->keys, a->nkeys, sizeof *a->keys, cmp_key) != NULL;
 }
 
 static void ann_item(struct run *r, struct ann *a, size_t i, size_t n)
@@ -396,6 +407,86 @@ done:
 	return valid;
 }
 
+/* A hash that equal values (json_equal_value: 1 and 1.0 alike, objects in any key
+ * order) share. */
+static uint64_t value_hash(const json_t *v)
+{
+	uint64_t h = 1469598103934665603ull;
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+	case JSON_REAL: {
+		double d = json_num(v);
+		if (d == 0)
+			d = 0; /* -0.0 and 0 */
+		uint64_t bits;
+		memcpy(&bits, &d, sizeof bits);
+		return (bits ^ 0x9E3779B97F4A7C15ull) * 1099511628211ull;
+	}
+	case JSON_STRING: {
+		const unsigned char *p = (const unsigned char *)json_string_value(v);
+		for (size_t i = 0; i < json_string_length(v); i++)
+			h = (h ^ p[i]) * 1099511628211ull;
+		return h ^ 3;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		const json_t *e;
+		json_array_foreach(v, i, e) h = (h ^ value_hash(e)) * 1099511628211ull;
+		return h ^ 5;
+	}
+	case JSON_OBJECT: {
+		uint64_t sum = 0;
+		const char *k;
+		json_t *e;
+		json_object_foreach((json_t *)v, k, e) {
+			uint64_t kh = 1469598103934665603ull;
+			for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+				kh = (kh ^ *p) * 1099511628211ull;
+			sum += (kh * 31) ^ value_hash(e); /* order-independent */
+		}
+		return sum ^ 7;
+	}
+	default: return (uint64_t)json_typeof(v) + (json_is_true(v) ? 11 : 13);
+	}
+}
+
+struct hashed {
+	uint64_t h;
+	size_t i;
+};
+
+static int cmp_hashed(const void *a, const void *b)
+{
+	const struct hashed *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* uniqueItems in n log n: items sorted by hash, equal hashes compared. Returns 1 with
+ * the two indices (the first pair found), 0 when all differ, -1 out of memory. */
+static int find_duplicate(const json_t *arr, size_t *first, size_t *second)
+{
+	size_t n = json_array_size(arr);
+	struct hashed *h = malloc(n * sizeof *h);
+	if (!h)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		h[i] = (struct hashed){value_hash(json_array_get(arr, i)), i};
+	qsort(h, n, sizeof *h, cmp_hashed);
+	int found = 0;
+	for (size_t i = 0; i < n && !found; i++)
+		for (size_t j = i + 1; j < n && h[j].h == h[i].h; j++)
+			if (json_equal_value(json_array_get(arr, h[i].i), json_array_get(arr, h[j].i))) {
+				*first = h[i].i < h[j].i ? h[i].i : h[j].i;
+				*second = h[i].i < h[j].i ? h[j].i : h[i].i;
+				found = 1;
+				break;
+			}
+	free(h);
+	return found;
+}
+
 static bool eval_array(struct run *r, const struct snode *n, const json_t *inst, const struct ctx *x, struct ann *la,
 		       bool want)
 {
@@ -409,16 +500,17 @@ static bool eval_array(struct run *r, const struct snode *n, const json_t *inst,
 		add_error(r, x, "maxItems", "has %zu items, more than %lld", size, n->max_items);
 		FAIL();
 	}
-	if (n->unique) {
-		for (size_t i = 0; i < size && valid; i++)
-			for (size_t j = i + 1; j < size; j++)
-				if (json_equal_value(json_array_get(inst, i), json_array_get(inst, j))) {
-					add_error(r, x, "uniqueItems", "items %zu and %zu are equal", i, j);
-					valid = false;
-					break;
-				}
-		if (!valid && !x->report && !want)
-			goto done;
+	if (n->unique && size > 1) {
+		size_t first, second;
+		int dup = find_duplicate(inst, &first, &second);
+		if (dup < 0) {
+			r->res->oom = true;
+			return false;
+		}
+		if (dup) {
+			add_error(r, x, "uniqueItems", "items %zu and %zu are equal", first, second);
+			FAIL();
+		}
 	}
 	const char *pkw = n->draft == SCHEMA_DRAFT_7 ? "items" : "prefixItems";
 	const char *ikw = n->draft == SCHEMA_DRAFT_7 && n->prefix ? "additionalItems" : "items";
@@ -688,8 +780,11 @@ static bool eval(struct run *r, const struct snode *n, const json_t *inst, const
 	if (n->unevalprops && (tb & T_OBJECT)) {
 		const char *key;
 		json_t *v;
+		size_t sorted = la->nkeys; /* the keys appended below are not looked up again */
+		ann_sort_keys(la);
 		json_object_foreach((json_t *)inst, key, v) {
-			if (ann_has_key(la, key))
+			struct ann view = {.keys = la->keys, .nkeys = sorted};
+			if (ann_has_key(&view, key))
 				continue;
 			if (!eval_child(r, n->unevalprops, v, x, key, 0, "unevaluatedProperties", NULL, NULL))
 				FAIL();

@@ -468,6 +468,63 @@ static void test_step_limit(void **state)
 	json_decref(inst);
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* uniqueItems and unevaluatedProperties on 100,000 items or keys: n log n, not n
+ * squared (which took minutes). */
+static void test_large_instances_in_bounded_time(void **state)
+{
+	(void)state;
+	schema *s = compile_opts("{\"uniqueItems\":true}", NULL);
+	json_t *arr = json_array();
+	for (int i = 0; i < 100000; i++)
+		json_array_append_new(arr, i % 2 ? json_integer(i) : json_pack("{s:i}", "n", i));
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct schema_result r;
+	schema_validate(s, arr, &r);
+	assert_true(r.valid);
+	schema_result_free(&r);
+	json_array_append_new(arr, json_real(99999.0)); /* equal to the integer 99999 */
+	schema_validate(s, arr, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.errors[0].message, "items 99999 and 100000 are equal");
+	schema_result_free(&r);
+	double secs = seconds_since(&t0);
+	if (secs > 5)
+		fail_msg("uniqueItems on 100,000 items took %.1f s", secs);
+	schema_free(s);
+	json_decref(arr);
+
+	s = compile_opts("{\"patternProperties\":{\"^k\":true},\"unevaluatedProperties\":false}", NULL);
+	json_t *obj = json_object();
+	char key[32];
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		json_object_set_new(obj, key, json_true());
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	schema_validate(s, obj, &r);
+	assert_true(r.valid);
+	schema_result_free(&r);
+	json_object_set_new(obj, "x", json_true());
+	schema_validate(s, obj, &r);
+	assert_false(r.valid);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.errors[0].instance_location, "/x");
+	schema_result_free(&r);
+	secs = seconds_since(&t0);
+	if (secs > 5)
+		fail_msg("unevaluatedProperties on 100,000 keys took %.1f s", secs);
+	schema_free(s);
+	json_decref(obj);
+}
+
 static void test_bad_schemas_refused(void **state)
 {
 	(void)state;
@@ -497,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_catastrophic_regex),
 		cmocka_unit_test(test_if_then_failure_with_annotations),
 		cmocka_unit_test(test_step_limit),
+		cmocka_unit_test(test_large_instances_in_bounded_time),
 		cmocka_unit_test(test_bad_schemas_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
