@@ -46,8 +46,8 @@ static void parse(const char *s, struct parts *p)
 	}
 }
 
-/* Removes "." and ".." segments from the path in out[0..n), in place; returns the
- * new length. */
+/* Removes "." and ".." segments from the path in[0..n), in place (RFC 3986, 5.2.4);
+ * returns the new length, or (size_t)-1 when out of memory. */
 static size_t remove_dots(char *in, size_t n)
 {
 	char *out = malloc(n + 1);
