@@ -297,3 +297,44 @@ json_t *csv_to_json(const char *data, size_t len, const struct csv_limits *lim, 
 	}
 	return p.rows;
 }
+
+int csv_locate(const json_t *rows, const char *loc, size_t *row, size_t *col)
+{
+	if (loc[0] != '/' || loc[1] < '0' || loc[1] > '9')
+		return -1;
+	char *end;
+	unsigned long n = strtoul(loc + 1, &end, 10);
+	const json_t *obj = json_array_get(rows, n);
+	if (!obj || (*end && *end != '/'))
+		return -1;
+	*row = n + 2;
+	*col = 0;
+	if (!*end)
+		return 0;
+	/* the column's name: the pointer's next token, ~1 and ~0 unescaped */
+	const char *tok = end + 1;
+	size_t len = strcspn(tok, "/");
+	char *name = malloc(len + 1);
+	if (!name)
+		return -1;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (tok[i] == '~' && i + 1 < len && (tok[i + 1] == '0' || tok[i + 1] == '1'))
+			name[o++] = tok[++i] == '0' ? '~' : '/';
+		else
+			name[o++] = tok[i];
+	}
+	name[o] = 0;
+	size_t k = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)obj, key, v) {
+		k++;
+		if (strcmp(key, name) == 0) {
+			*col = k;
+			break;
+		}
+	}
+	free(name);
+	return *col ? 0 : -1;
+}

@@ -25,4 +25,10 @@ struct csv_limits {
  * in err: invalid UTF-8, a stray quote, a limit passed, out of memory. */
 json_t *csv_to_json(const char *data, size_t len, const struct csv_limits *lim, char *err, size_t errlen);
 
+/* Where a validation error of a converted table lies in the CSV file: for the
+ * instance location "/N/NAME" (or "/N"), *row is the file's row (the header is row 1,
+ * so N + 2) and *col the 1-based column of NAME (0 for "/N", the whole row). Returns 0,
+ * or -1 when the location names no row of rows (the whole table, or a bad pointer). */
+int csv_locate(const json_t *rows, const char *instance_location, size_t *row, size_t *col);
+
 #endif

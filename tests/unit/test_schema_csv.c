@@ -6,7 +6,7 @@
  * surrogate) refused naming row and column, malformed tables (ragged rows, unnamed
  * or duplicate columns, stray and unclosed quotes, empty file), and each limit at
  * its last accepted and first refused value: rows (also the default 100,000),
- * columns and cell bytes. */
+ * columns and cell bytes; and csv_locate, an error's row and column in the file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,6 +181,32 @@ static void test_column_and_cell_limits(void **state)
 	free(got);
 }
 
+/* An error's instance location back to the file's row and column. */
+static void test_locate(void **state)
+{
+	(void)state;
+	const char *csv = "id,a/b,c~d\n1,2,3\n4,5,6\n";
+	json_t *rows = csv_to_json(csv, strlen(csv), NULL, err, sizeof err);
+	assert_non_null(rows);
+	size_t row, col;
+	assert_int_equal(csv_locate(rows, "/1/id", &row, &col), 0);
+	assert_int_equal(row, 3); /* the header is row 1, the first data row 2 */
+	assert_int_equal(col, 1);
+	assert_int_equal(csv_locate(rows, "/0/a~1b", &row, &col), 0);
+	assert_int_equal(row, 2);
+	assert_int_equal(col, 2);
+	assert_int_equal(csv_locate(rows, "/0/c~0d", &row, &col), 0);
+	assert_int_equal(col, 3);
+	assert_int_equal(csv_locate(rows, "/1", &row, &col), 0); /* a whole row */
+	assert_int_equal(row, 3);
+	assert_int_equal(col, 0);
+	assert_int_equal(csv_locate(rows, "", &row, &col), -1); /* the whole table */
+	assert_int_equal(csv_locate(rows, "/2/id", &row, &col), -1);
+	assert_int_equal(csv_locate(rows, "/0/nope", &row, &col), -1);
+	assert_int_equal(csv_locate(rows, "/x", &row, &col), -1);
+	json_decref(rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_tables),
 		cmocka_unit_test(test_row_limit),
 		cmocka_unit_test(test_column_and_cell_limits),
+		cmocka_unit_test(test_locate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
