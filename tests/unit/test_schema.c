@@ -104,6 +104,28 @@ static void test_keywords(void **state)
 	assert_int_equal(valid("{\"pattern\":\"^\\\\p{Letter}+$\"}", "\"\xC3\xA9t\xC3\xA9\""), 1);
 }
 
+/* Where ECMA-262 and PCRE2 read a pattern differently, ECMA-262 wins. */
+static void test_ecma_regex(void **state)
+{
+	(void)state;
+	/* \s: Unicode spaces too (a no-break space, a paragraph separator); \d: ASCII only */
+	assert_int_equal(valid("{\"pattern\":\"^\\\\s$\"}", "\"\xC2\xA0\""), 1);
+	assert_int_equal(valid("{\"pattern\":\"^\\\\s$\"}", "\"\xE2\x80\xA9\""), 1);
+	assert_int_equal(valid("{\"pattern\":\"^[\\\\sx]$\"}", "\"\xC2\xA0\""), 1);
+	assert_int_equal(valid("{\"pattern\":\"^\\\\S$\"}", "\"\xC2\xA0\""), 0);
+	assert_int_equal(valid("{\"pattern\":\"^\\\\d$\"}", "\"\xD9\xA3\""), 0); /* ARABIC-INDIC DIGIT THREE */
+	/* [] matches nothing, [^] anything (a line break too) */
+	assert_int_equal(valid("{\"pattern\":\"[]\"}", "\"a\""), 0);
+	assert_int_equal(valid("{\"pattern\":\"^[^]$\"}", "\"\\n\""), 1);
+	/* PCRE2 syntax ECMA-262 has not */
+	compile_error("{\"pattern\":\"(?i)a\"}", "not ECMA-262");
+	compile_error("{\"pattern\":\"(?P<n>a)\"}", "not ECMA-262");
+	compile_error("{\"pattern\":\"a(?#note)\"}", "not ECMA-262");
+	compile_error("{\"pattern\":\"\\\\a\"}", "not an ECMA-262 escape");
+	/* ECMA-262's own groups pass */
+	assert_int_equal(valid("{\"pattern\":\"^(?<y>\\\\d{4})-(?:\\\\d\\\\d)(?=$)(?!x)\"}", "\"2024-01\""), 1);
+}
+
 static void test_dialect(void **state)
 {
 	(void)state;
@@ -540,6 +562,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keywords),
+		cmocka_unit_test(test_ecma_regex),
 		cmocka_unit_test(test_dialect),
 		cmocka_unit_test(test_multiple_of_decimals),
 		cmocka_unit_test(test_json_equality),
