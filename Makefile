@@ -9,7 +9,7 @@
 VERSION := 0.1.0
 CC ?= cc
 Q := $(if $(V),,@)
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl inih md4c cjose
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl inih md4c cjose libpcre2-8
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -26,8 +26,10 @@ LIB_SRC := $(filter-out src/main.c,$(SRC))
 ASSETS := $(sort $(wildcard assets/*))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
-OBJ := $(SRC:%.c=build/obj/%.o) build/obj/assets.o
-ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o) build/asan/obj/assets.o
+SCHEMA_META := $(sort $(wildcard src/schema/meta/*.json))
+
+OBJ := $(SRC:%.c=build/obj/%.o) build/obj/assets.o build/obj/schema_meta.o
+ASAN_LIB_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o) build/asan/obj/assets.o build/asan/obj/schema_meta.o
 ASAN_OBJ := $(ASAN_LIB_OBJ) build/asan/obj/src/main.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
@@ -49,7 +51,13 @@ build/asan/llmmeta: $(ASAN_OBJ)
 # production code carries no test hook.
 UNIT_LDFLAGS_test_api_forward := -Wl,--wrap=malloc,--wrap=realloc
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) build/asan/tests/schema_suite build/asan/tests/schema_batch
+# The official JSON Schema test suite's runner (scripts/test.sh runs it on both
+# drafts), and the batch validator of the differential check against python3-jsonschema.
+build/asan/tests/schema_%: tests/schema/%.c $(ASAN_LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	$(Q)$(CC) $(BASE) $(SANITIZE) -o $@ $< $(ASAN_LIB_OBJ) $(LIBS)
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo "LD $@"
@@ -76,7 +84,7 @@ FUZZ_CC := clang
 FUZZ_SAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -Wno-format-nonliteral -Wno-bitwise-instead-of-logical
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/assets.o
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/assets.o build/fuzz/obj/schema_meta.o
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 
@@ -92,6 +100,9 @@ build/fuzz/obj/%.o: %.c
 	@echo "CC $< (fuzz)"
 	$(Q)$(FUZZ_CC) $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
 build/fuzz/obj/assets.o: build/assets.c
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/obj/schema_meta.o: build/schema_meta.c
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -112,6 +123,15 @@ build/obj/assets.o: build/assets.c
 build/asan/obj/assets.o: build/assets.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
+# The JSON Schema meta-schemas (draft-07, 2020-12 and its vocabularies), likewise.
+build/schema_meta.c: build/embed $(SCHEMA_META)
+	$(Q)build/embed --table schema_meta_files ../src/schema/meta.h $@ $(SCHEMA_META)
+build/obj/schema_meta.o: build/schema_meta.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE) $(RELEASE) -c -o $@ $<
+build/asan/obj/schema_meta.o: build/schema_meta.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE) $(SANITIZE) -c -o $@ $<
 
 run:
 	@scripts/bootstrap.sh build
@@ -124,6 +144,11 @@ run:
 
 test:
 	@scripts/test.sh
+
+# The JSON Schema validator's bench program (bench/schema.sh), on the release objects.
+build/schema_bench: bench/schema_bench.c $(filter-out build/obj/src/main.o,$(OBJ))
+	@echo "LD $@"
+	$(Q)$(CC) $(BASE) $(RELEASE) $(LDRELEASE) -o $@ $^ $(LIBS)
 
 bench:
 	@scripts/bootstrap.sh bench

@@ -12,6 +12,8 @@
 #   5. the admin's list of messages on 1,000,000 messages, SQLite and PostgreSQL, each
 #      filter, search and sort next to its query in sqlite3/psql (admin.sh, about 10
 #      minutes; BENCH_ADMIN=0 skips it, BENCH_ADMIN_ROWS sets the size)
+#   6. the JSON Schema validator next to python3-jsonschema: a 25 MB document and
+#      100,000 small ones (schema.sh; BENCH_SCHEMA=0 skips it)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -134,4 +136,8 @@ fi
 if [ "${BENCH_ADMIN:-1}" != 0 ]; then
 	echo "== admin: /admin/messages/ on ${BENCH_ADMIN_ROWS:-1000000} messages (bench/admin.sh)"
 	bench/admin.sh "${BENCH_ADMIN_ROWS:-1000000}"
+fi
+
+if [ "${BENCH_SCHEMA:-1}" != 0 ]; then
+	bench/schema.sh
 fi

@@ -3,22 +3,23 @@
 # are there (quiet, idempotent). Usage: scripts/bootstrap.sh [build|test|bench|fuzz]
 #   fuzz:  build + clang and its runtime libraries (libFuzzer, ASan, UBSan); test has them too
 #   build: compiler and the -dev libraries the binary links
-#   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium, promtool (prometheus)
+#   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium, promtool (prometheus),
+#          the JSON Schema test suite (draft-07) and python3-jsonschema (the differential check)
 #   bench: build + wrk, nginx, and sqlite3 (to seed its database)
 set -euo pipefail
 
 need=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
-      libcurl4-openssl-dev libinih-dev libmd4c-dev libcjose-dev)
+      libcurl4-openssl-dev libinih-dev libmd4c-dev libcjose-dev libpcre2-dev)
 # Debian 12's clang is 14; libFuzzer and the sanitizer runtimes come apart from it.
 fuzz=(clang libclang-rt-14-dev)
 case "${1:-build}" in
 build) ;;
 fuzz) need+=("${fuzz[@]}") ;;
-test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps prometheus "${fuzz[@]}")
+test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps prometheus json-schema-test-suite python3-jsonschema "${fuzz[@]}")
       # Node.js: any recent one will do; Debian's only when none is installed, since
       # Debian's npm package conflicts with NodeSource's nodejs.
       if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need+=(nodejs npm); fi ;;
-bench) need+=(wrk nginx-light procps sqlite3 time) ;;
+bench) need+=(wrk nginx-light procps sqlite3 time python3-jsonschema) ;;
 *) echo "usage: $0 [build|test|bench|fuzz]" >&2; exit 2 ;;
 esac
 

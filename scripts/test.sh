@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # test.sh - `make test`: installs what the tests need, builds the release and the
 # sanitizer (ASan+UBSan) binaries, then runs
-#   1. the cmocka unit tests (sanitized), then the fuzz smoke run (every libFuzzer
-#      harness on its committed seeds, then 3 s each: scripts/fuzz.sh),
+#   1. the cmocka unit tests (sanitized), the official JSON Schema test suites and
+#      the differential check against python3-jsonschema (docs/schema.md), then the
+#      fuzz smoke run (every libFuzzer harness on its committed seeds, then 3 s each:
+#      scripts/fuzz.sh),
 #   2. the black-box HTTP tests against the sanitized binary on SQLite,
 #   3. on a throwaway PostgreSQL cluster: the unit tests of model/ again and those
 #      that need one (LLMMETA_TEST_PG_URL), then the same HTTP tests,
@@ -38,8 +40,8 @@ echo "== layers"
 # reaching auth/ or http.h or sending a response, a page reaching the request
 # pipeline (by include and by call), one page folder another's, a top-level web/
 # file a page folder, the call machinery a page folder, a backend's insides
-# included through ../../ from a folder, and http/ keeping who is asking (a session)
-# on the request.
+# included through ../../ from a folder, http/ keeping who is asking (a session)
+# on the request, and the JSON Schema validator (schema/) using another layer.
 lp=0 lf=0
 if scripts/check-layers.sh >"$out/layers.log" 2>&1; then lp=$((lp + 1)); else lf=$((lf + 1)); sed 's/^/    /' "$out/layers.log"; fi
 plant=$(mktemp -d)
@@ -57,6 +59,7 @@ echo '#include "../history/thread_cache.h"' >>"$p/web/site/about.c"
 echo '#include "admin/admin.h"' >>"$p/web/errors.c"
 echo '#include "../ask/ask.h"' >>"$p/web/call/call.c"
 printf 'struct planted { char *session; };\n' >>"$p/http/request.c"
+echo '#include "../core/log.h"' >>"$p/schema/csv.c"
 scripts/check-layers.sh "$p" >"$out/layers-planted.log" 2>&1
 rc=$?
 missed=0
@@ -64,10 +67,11 @@ for want in 'http/request.c includes ../web/context.h' 'auth/csrf.c:.*SQL' 'html
 	'html/layout.c includes ../http/http.h' 'html/html.c:.*sends no response' 'web/admin/users.c includes ../app/app.h' \
 	'web/admin/overview.c includes ../../db/db_impl.h: only db/' 'web/history/export.c:.*request pipeline' \
 	'web/site/about.c includes ../history/thread_cache.h' 'web/errors.c includes admin/admin.h' \
-	'web/call/call.c includes ../ask/ask.h' 'http/request.c:.*knows no users'; do
+	'web/call/call.c includes ../ask/ask.h' 'http/request.c:.*knows no users' \
+	'schema/csv.c includes ../core/log.h: schema/ uses no other layer'; do
 	grep -q "$want" "$out/layers-planted.log" || { missed=1; echo "    the layer check missed: $want"; }
 done
-if [ $rc -ne 0 ] && [ $missed -eq 0 ] && [ "$(grep -c . "$out/layers-planted.log")" -eq 12 ]; then
+if [ $rc -ne 0 ] && [ $missed -eq 0 ] && [ "$(grep -c . "$out/layers-planted.log")" -eq 13 ]; then
 	lp=$((lp + 1))
 else
 	lf=$((lf + 1)); echo "    the layer check missed a planted violation (or found one more):"; sed 's/^/    /' "$out/layers-planted.log"
@@ -107,6 +111,41 @@ for t in build/asan/tests/test_*; do
 	[ -x "$t" ] || continue
 	unit_binary "$t" "$(basename "$t")"
 done
+
+# The official JSON Schema test suites (docs/schema.md): draft-07 from Debian's
+# package and from the vendored upstream copy, 2020-12 from the vendored copy. Each
+# required test passes or fails here; the optional/ figures are printed, not counted.
+echo "== JSON Schema test suites (ASan+UBSan)"
+schema_suite() {
+	local label=$1 draft=$2 dir=$3
+	local log=$out/schema-suite-$label.log
+	timeout 600 build/asan/tests/schema_suite "$draft" "$dir" tests/schema/skips.tsv >"$log" 2>&1
+	local rc=$?
+	local line p f s
+	line=$(grep '^required: ' "$log" | tail -1)
+	p=$(echo "$line" | grep -oP '\K[0-9]+(?= passed)') f=$(echo "$line" | grep -oP '\K[0-9]+(?= failed)')
+	s=$(echo "$line" | grep -oP '\K[0-9]+(?= skipped)')
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	count "$p" "$f" "$s"
+	grep '^skip: ' "$log" | grep -v '^skip: optional/' | sed "s/^skip: /schema-$label: /" >>"$skips"
+	printf '  %-22s required %4d passed, %d failed, %d skipped; %s\n' "$label" "$p" "$f" "$s" \
+		"$(grep '^optional: ' "$log" | tail -1)"
+	[ "$f" -eq 0 ] || grep -E '^(FAIL|       )' "$log" | grep -v '^FAIL optional/' | head -30 | sed 's/^/    /'
+}
+schema_suite draft7-debian 7 /usr/share/json-schema-test-suite
+schema_suite draft7 7 tests/schema/JSON-Schema-Test-Suite
+schema_suite draft2020-12 2020-12 tests/schema/JSON-Schema-Test-Suite
+# Differential: 3,000 generated (schema, instance) pairs (fixed seed) through our
+# validator and Debian's python3-jsonschema; one disagreement that is not a
+# documented python3-jsonschema bug fails it.
+if timeout 600 /usr/bin/python3 -W ignore tests/schema/differential.py build/asan/tests/schema_batch 3000 >"$out/schema-differential.log" 2>&1; then
+	count 1 0
+else
+	count 0 1
+	tail -40 "$out/schema-differential.log" | sed 's/^/    /'
+fi
+grep '^differential: ' "$out/schema-differential.log" | sed 's/^/  /'
 
 echo "== fuzz smoke (libFuzzer, ASan+UBSan)"
 # One pass per harness that ran clean, one fail per harness with a finding.

@@ -1,5 +1,5 @@
 /* main.c - the command line: serve, migrate, createuser, setadmin, export,
- * import-django, --help, --version. Each
+ * import-django, apikey, validate (cli_validate.c), --help, --version. Each
  * command exits 0 on success, or non-zero with one line saying what is wrong. */
 #include <curl/curl.h>
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "cli_validate.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -50,6 +51,8 @@ static const char usage[] =
 	"  import-django [--media DIR] URL  import the Django app's users and messages\n"
 	"  apikey --username U --name N [--expires-days D]\n"
 	"                                   create an API key for U and print it\n"
+	"  validate [--json] [--draft 7|2020-12] [--formats] SCHEMA [DATA...]\n"
+	"                                   check a JSON Schema, then JSON or CSV data against it\n"
 	"\n"
 	"Options:\n"
 	"  --help       this text; 'llmmeta COMMAND --help' describes one command\n"
@@ -555,7 +558,7 @@ int main(int argc, char **argv)
 		const char *help;
 	} cmds[] = {{"serve", serve_usage}, {"migrate", migrate_usage}, {"createuser", createuser_usage},
 		    {"export", export_usage}, {"setadmin", setadmin_usage}, {"import-django", import_usage},
-		    {"apikey", apikey_usage}};
+		    {"apikey", apikey_usage}, {"validate", validate_usage}};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmd, cmds[i].name) == 0 && wants_help(argc - 1, argv + 1))
 			return fputs(cmds[i].help, stdout), 0;
@@ -573,5 +576,7 @@ int main(int argc, char **argv)
 		return cmd_import(argc - 1, argv + 1);
 	if (strcmp(cmd, "apikey") == 0)
 		return cmd_apikey(argc - 1, argv + 1);
+	if (strcmp(cmd, "validate") == 0)
+		return cmd_validate(argc - 1, argv + 1);
 	return die("unknown command '%s' (see llmmeta --help)", cmd);
 }
