@@ -5,6 +5,9 @@
 #   make fuzz     runs every libFuzzer harness for FUZZ_SECONDS (default 60) each
 #   make bench    load and latency figures, side by side with nginx
 #   make faults   the fault suite: what llmmeta survives, and that it loses nothing
+#   make install  PREFIX=/usr/local DESTDIR=: the binary, llmmeta(1), the docs and examples
+#   make deb      the Debian package llmmeta_<version>_<arch>.deb in build/deb/
+#   make deb-check  builds it, lintian, installs it in a scratch root and runs it there
 # V=1 shows the compiler command lines.
 VERSION := 0.1.0
 CC ?= cc
@@ -159,6 +162,39 @@ faults:
 	@scripts/bootstrap.sh test
 	@$(MAKE) --no-print-directory -j2 all
 	@bash -c '. scripts/node-env.sh && { test -d tests/node_modules || (cd tests && npm ci --no-audit --no-fund --loglevel=error); } && node tests/faults/faults.mjs' 
+
+# Installed files (docs/deploy.md). DESTDIR is a staging root (packages); PREFIX
+# where the files will be at run time.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+MAN1DIR := $(PREFIX)/share/man/man1
+DOCDIR := $(PREFIX)/share/doc/llmmeta
+DOCS := $(sort $(wildcard docs/*.md))
+EXAMPLES := $(sort $(wildcard examples/*))
+
+.PHONY: install uninstall deb deb-check
+install: build/llmmeta
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 build/llmmeta $(DESTDIR)$(BINDIR)/llmmeta
+	install -m 0644 man/llmmeta.1 $(DESTDIR)$(MAN1DIR)/llmmeta.1
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/docs/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/llmmeta $(DESTDIR)$(MAN1DIR)/llmmeta.1
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# dpkg-buildpackage works in the source tree and writes its results beside it: it
+# runs on a copy of the committed and changed files in build/deb/src.
+deb:
+	@scripts/bootstrap.sh deb
+	@scripts/deb.sh build
+
+deb-check:
+	@scripts/bootstrap.sh deb
+	@scripts/deb.sh check
 
 clean:
 	rm -rf build

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # test.sh - `make test`: installs what the tests need, builds the release and the
 # sanitizer (ASan+UBSan) binaries, then runs
+<<<<<<< HEAD
 #   1. the cmocka unit tests (sanitized), the official JSON Schema test suites and
 #      the differential check against python3-jsonschema (docs/schema.md), then the
 #      fuzz smoke run (every libFuzzer harness on its committed seeds, then 3 s each:
 #      scripts/fuzz.sh),
+=======
+#   0. the layer check, and make install/uninstall in a scratch root,
+#   1. the cmocka unit tests (sanitized), then the fuzz smoke run (every libFuzzer
+#      harness on its committed seeds, then 3 s each: scripts/fuzz.sh),
+>>>>>>> deploy
 #   2. the black-box HTTP tests against the sanitized binary on SQLite,
 #   3. on a throwaway PostgreSQL cluster: the unit tests of model/ again and those
 #      that need one (LLMMETA_TEST_PG_URL), then the same HTTP tests,
@@ -79,6 +85,17 @@ fi
 rm -rf "$plant"
 count "$lp" "$lf"
 printf '  %d passed, %d failed\n' "$lp" "$lf"
+
+echo "== install"
+# make install and uninstall in a scratch DESTDIR (scripts/install-check.sh); the
+# Debian package is make deb-check's (it takes a minute more).
+scripts/install-check.sh >"$out/install.log" 2>&1
+ip=$(grep -oP '^\K[0-9]+(?= passed, [0-9]+ failed$)' "$out/install.log" | tail -1)
+if_=$(grep -oP ' passed, \K[0-9]+(?= failed$)' "$out/install.log" | tail -1)
+if [ -z "$ip" ] || [ -z "$if_" ]; then ip=0 if_=1; fi
+count "$ip" "$if_"
+printf '  %d passed, %d failed\n' "$ip" "$if_"
+[ "$if_" -eq 0 ] || grep -v '^  ok:' "$out/install.log" | sed 's/^/    /'
 
 # Runs one cmocka binary $1, logging to $out/$2.log, counting from its summary.
 unit_binary() {

@@ -1,5 +1,6 @@
 /* main.c - the command line: serve, migrate, createuser, setadmin, export,
- * import-django, apikey, validate (cli_validate.c), --help, --version. Each
+ * import-django, apikey, validate (cli_validate.c), help [COMMAND], --help,
+ * --version. Each
  * command exits 0 on success, or non-zero with one line saying what is wrong. */
 #include <curl/curl.h>
 #include <errno.h>
@@ -53,14 +54,15 @@ static const char usage[] =
 	"                                   create an API key for U and print it\n"
 	"  validate [--json] [--draft 7|2020-12] [--formats] SCHEMA [DATA...]\n"
 	"                                   check a JSON Schema, then JSON or CSV data against it\n"
+	"  help [COMMAND]                   this text, or what 'llmmeta COMMAND --help' prints\n"
 	"\n"
 	"Options:\n"
-	"  --help       this text; 'llmmeta COMMAND --help' describes one command\n"
+	"  --help       this text\n"
 	"  --version    print the version\n"
 	"\n"
 	"Configuration comes from the environment: PORT, BIND, DATABASE_URL, SECRET_KEY,\n"
 	"PUBLIC_URL, DATA_DIR, MAX_UPLOAD_BYTES, MAX_CONTEXT_CHARS, TRUST_PROXY, THREADS\n"
-	"(see README.md). The default database is SQLite in ./data/llmmeta.db.\n";
+	"(see llmmeta(1) or README.md). The default database is SQLite in ./data/llmmeta.db.\n";
 
 static const char serve_usage[] =
 	"Usage: llmmeta serve [--port N] [--bind ADDR]\n"
@@ -541,6 +543,34 @@ static int cmd_export(int argc, char **argv)
 	return rc;
 }
 
+/* Each command's help text: 'llmmeta COMMAND --help' and 'llmmeta help COMMAND'
+ * print the same one. */
+static const struct {
+	const char *name;
+	const char *help;
+} cmds[] = {{"serve", serve_usage}, {"migrate", migrate_usage}, {"createuser", createuser_usage},
+	    {"export", export_usage}, {"setadmin", setadmin_usage}, {"import-django", import_usage},
+	    {"apikey", apikey_usage}, {"validate", validate_usage}};
+
+static const char *command_help(const char *name)
+{
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(name, cmds[i].name) == 0)
+			return cmds[i].help;
+	return NULL;
+}
+
+/* llmmeta help [COMMAND]: the overview, or one command's text. */
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2)
+		return fputs(usage, stdout), 0;
+	const char *help = command_help(argv[1]);
+	if (argc > 2 || !help)
+		return die("no command '%s' (see llmmeta help)", argv[1]), 2;
+	return fputs(help, stdout), 0;
+}
+
 int main(int argc, char **argv)
 {
 	umask(077); /* the database, its journal and the secret are nobody else's */
@@ -549,19 +579,15 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return fputs(usage, stderr), 2;
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
 		return fputs(usage, stdout), 0;
+	if (strcmp(cmd, "help") == 0)
+		return cmd_help(argc - 1, argv + 1);
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
 		return printf("llmmeta %s\n", LLMMETA_VERSION), 0;
-	static const struct {
-		const char *name;
-		const char *help;
-	} cmds[] = {{"serve", serve_usage}, {"migrate", migrate_usage}, {"createuser", createuser_usage},
-		    {"export", export_usage}, {"setadmin", setadmin_usage}, {"import-django", import_usage},
-		    {"apikey", apikey_usage}, {"validate", validate_usage}};
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(cmd, cmds[i].name) == 0 && wants_help(argc - 1, argv + 1))
-			return fputs(cmds[i].help, stdout), 0;
+	const char *help = command_help(cmd);
+	if (help && wants_help(argc - 1, argv + 1))
+		return fputs(help, stdout), 0;
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "migrate") == 0)

@@ -399,17 +399,39 @@ static int apply(db *d, int version)
 	return done ? 0 : 1;
 }
 
+/* The lock every instance takes to migrate: one migrates, the others wait for it,
+ * then find nothing left to do. It is taken before the table of migrations is
+ * created, since PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a
+ * concurrent one (both may see no table; the loser fails on the catalog's unique
+ * index). Session-level: a process that dies lets go of it with its connection. */
+#define MIGRATE_LOCK "4242001"
+
+/* Refuses a database that a newer llmmeta has migrated further than this binary
+ * knows: this one would run on a schema it cannot know the rules of. */
+static int check_not_newer(db *d)
+{
+	int64_t newest = 0;
+	if (db_query_int(d, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, &newest) < 0)
+		return -1;
+	if (newest > NMIGRATIONS) {
+		db_set_err(d, "the database is at schema version %lld, newer than this llmmeta (%s, schema version %d): "
+			   "run the llmmeta that migrated it, or a later one", (long long)newest, LLMMETA_VERSION, NMIGRATIONS);
+		return -1;
+	}
+	return 0;
+}
+
 int db_migrate(db *d)
 {
-	if (db_exec_script(d, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			      " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)") < 0)
-		return -1;
 	bool pg = db_backend(d) == DB_POSTGRES;
-	/* Several instances starting together: one migrates, the others wait. */
-	if (pg && db_exec_script(d, "SELECT pg_advisory_lock(4242001)") < 0)
+	if (pg && db_exec_script(d, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")") < 0)
 		return -1;
 	int applied = 0;
-	for (int v = 1; v <= NMIGRATIONS; v++) {
+	if (db_exec_script(d, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			      " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)") < 0 ||
+	    check_not_newer(d) < 0)
+		applied = -1;
+	for (int v = 1; applied >= 0 && v <= NMIGRATIONS; v++) {
 		int rc = apply(d, v);
 		if (rc < 0) {
 			char why[512];
@@ -425,7 +447,7 @@ int db_migrate(db *d)
 	if (pg) {
 		char keep[512];
 		snprintf(keep, sizeof keep, "%s", db_errmsg(d));
-		db_exec_script(d, "SELECT pg_advisory_unlock(4242001)");
+		db_exec_script(d, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")");
 		db_set_err(d, "%s", keep);
 	}
 	return applied;

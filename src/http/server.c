@@ -4,13 +4,16 @@
  * answer, or refused at once when the client waits for "100 Continue" or announces an
  * absurd size), handing complete requests to the app,
  * queueing its response with the security headers, one log line per request, and a
- * clean stop on SIGTERM/SIGINT that lets the requests in flight finish.
+ * clean stop on SIGTERM/SIGINT that lets the requests in flight finish. Under
+ * systemd it serves the socket it was handed (llmmeta.socket) and says when it is
+ * ready and when it stops (core/systemd.h).
  *
  * Connections may be suspended and resumed (MHD_ALLOW_SUSPEND_RESUME), so a page
  * that waits on something slow never holds a worker thread. */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -19,9 +22,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "../core/log.h"
+#include "../core/systemd.h"
 #include "../core/util.h"
 #include "body.h"
 #include "guard.h"
@@ -493,8 +498,27 @@ int http_serve(const struct http_options *o)
 		fprintf(stderr, "llmmeta: cannot start a thread\n");
 		return -1;
 	}
+	/* A socket systemd passed is served in place of BIND and PORT: it was bound before
+	 * this process started, which is what lets it restart without refusing anyone. */
+	int inherited = sd_listen_socket();
+	if (inherited == -2) {
+		guard_stop();
+		fprintf(stderr, "llmmeta: LISTEN_FDS: more than one socket passed; llmmeta serves one\n");
+		return -1;
+	}
+	if (inherited >= 0) {
+		socklen_t sl = sizeof ss;
+		if (getsockname(inherited, (struct sockaddr *)&ss, &sl) < 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+			guard_stop();
+			fprintf(stderr, "llmmeta: LISTEN_FDS: the socket passed is not a TCP socket\n");
+			return -1;
+		}
+		flags &= ~(unsigned)MHD_USE_IPv6;
+	}
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)(inherited >= 0 ? inherited : MHD_INVALID_SOCKET), MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections, MHD_OPTION_CONNECTION_LIMIT, limit,
 		MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
@@ -507,13 +531,23 @@ int http_serve(const struct http_options *o)
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned port = info ? info->port : (unsigned)o->port;
-	printf(strchr(o->bind, ':') ? "llmmeta: listening on http://[%s]:%u/\n" : "llmmeta: listening on http://%s:%u/\n",
-	       o->bind, port);
+	char host[INET6_ADDRSTRLEN] = "";
+	if (inherited >= 0) { /* libmicrohttpd reports PORT, not the socket's own */
+		port = ntohs(ss.ss_family == AF_INET ? in4->sin_port : in6->sin6_port);
+		inet_ntop(ss.ss_family, ss.ss_family == AF_INET ? (void *)&in4->sin_addr : (void *)&in6->sin6_addr, host,
+			  sizeof host);
+	}
+	const char *shown = inherited >= 0 ? host : o->bind;
+	printf(strchr(shown, ':') ? "llmmeta: listening on http://[%s]:%u/%s\n" : "llmmeta: listening on http://%s:%u/%s\n",
+	       shown, port, inherited >= 0 ? " (the socket systemd passed)" : "");
 	fflush(stdout);
 	log_info("serving with %d threads", o->threads);
+	if (sd_notify_send("READY=1") < 0)
+		log_warn("NOTIFY_SOCKET: cannot tell the service manager that llmmeta is ready: %s", strerror(errno));
 
 	int sig = 0;
 	sigwait(&set, &sig);
+	sd_notify_send("STOPPING=1");
 	log_info("%s: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	/* Not MHD_quiesce_daemon: in libmicrohttpd 0.9.75 it races the epoll workers,
 	 * which remove the listening socket from their sets too, and the loser aborts

@@ -1,4 +1,4 @@
-// Command line: --help, --version, start-up refusal of bad PORT / DATABASE_URL /
+// Command line: --help, help [COMMAND], --version, start-up refusal of bad PORT / DATABASE_URL /
 // SECRET_KEY (non-zero exit, one line naming the variable), serve --port, migrate twice,
 // createuser (--admin shows the Admin link; duplicates refused).
 import { test, before, after } from 'node:test';
@@ -24,6 +24,22 @@ test('CMD --help prints that command\'s usage and exits 0', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /--username/);
   assert.match(r.stdout, /--password-stdin/);
+});
+
+test('help [COMMAND] prints what --help and COMMAND --help print; help of no such command exits 2', async () => {
+  const all = await runCli(['help']);
+  assert.equal(all.code, 0, all.stderr);
+  assert.equal(all.stdout, (await runCli(['--help'])).stdout);
+  for (const cmd of ['serve', 'migrate', 'createuser', 'setadmin', 'export', 'import-django', 'apikey']) {
+    const one = await runCli(['help', cmd]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, new RegExp(`^Usage: llmmeta ${cmd}\\b`));
+    assert.equal(one.stdout, (await runCli([cmd, '--help'])).stdout);
+  }
+  const none = await runCli(['help', 'frobnicate']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no command 'frobnicate'/);
+  assert.equal(none.stdout, '');
 });
 
 test('--version prints "llmmeta X.Y.Z", the same version as /about/', async () => {
