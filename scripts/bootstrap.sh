@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
 # bootstrap.sh - installs the Debian packages llmmeta needs, and nothing when all
-# are there (quiet, idempotent). Usage: scripts/bootstrap.sh [build|test|bench|fuzz]
+# are there (quiet, idempotent). Usage: scripts/bootstrap.sh [build|test|bench|fuzz|deb]
 #   fuzz:  build + clang and its runtime libraries (libFuzzer, ASan, UBSan); test has them too
 #   build: compiler and the -dev libraries the binary links
 #   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium, promtool (prometheus),
-<<<<<<< HEAD
-#          the JSON Schema test suite (draft-07) and python3-jsonschema (the differential check)
-=======
-#          mandoc (the manual page's lint)
->>>>>>> deploy
+#          the JSON Schema test suite (draft-07) and python3-jsonschema (the differential
+#          check), mandoc (the manual page's lint)
 #   bench: build + wrk, nginx, and sqlite3 (to seed its database)
 #   deb:   build + what make deb needs: dpkg-buildpackage, debhelper, lintian, fakeroot,
 #          mandoc, and systemd (systemd-analyze checks the unit)
@@ -21,22 +18,14 @@ fuzz=(clang libclang-rt-14-dev)
 case "${1:-build}" in
 build) ;;
 fuzz) need+=("${fuzz[@]}") ;;
-<<<<<<< HEAD
-test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps prometheus json-schema-test-suite python3-jsonschema "${fuzz[@]}")
+test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps prometheus json-schema-test-suite
+            python3-jsonschema mandoc "${fuzz[@]}")
       # Node.js: any recent one will do; Debian's only when none is installed, since
       # Debian's npm package conflicts with NodeSource's nodejs.
       if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need+=(nodejs npm); fi ;;
 bench) need+=(wrk nginx-light procps sqlite3 time python3-jsonschema) ;;
-*) echo "usage: $0 [build|test|bench|fuzz]" >&2; exit 2 ;;
-=======
-test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps prometheus mandoc "${fuzz[@]}")
-      # Node.js: any recent one will do; Debian's only when none is installed, since
-      # Debian's npm package conflicts with NodeSource's nodejs.
-      if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need+=(nodejs npm); fi ;;
-bench) need+=(wrk nginx-light procps sqlite3 time) ;;
 deb) need+=(dpkg-dev debhelper lintian fakeroot mandoc systemd curl) ;;
 *) echo "usage: $0 [build|test|bench|fuzz|deb]" >&2; exit 2 ;;
->>>>>>> deploy
 esac
 
 missing=()

@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
 # test.sh - `make test`: installs what the tests need, builds the release and the
 # sanitizer (ASan+UBSan) binaries, then runs
-<<<<<<< HEAD
+#   0. the layer check, and make install/uninstall in a scratch root,
 #   1. the cmocka unit tests (sanitized), the official JSON Schema test suites and
 #      the differential check against python3-jsonschema (docs/schema.md), then the
 #      fuzz smoke run (every libFuzzer harness on its committed seeds, then 3 s each:
 #      scripts/fuzz.sh),
-=======
-#   0. the layer check, and make install/uninstall in a scratch root,
-#   1. the cmocka unit tests (sanitized), then the fuzz smoke run (every libFuzzer
-#      harness on its committed seeds, then 3 s each: scripts/fuzz.sh),
->>>>>>> deploy
 #   2. the black-box HTTP tests against the sanitized binary on SQLite,
 #   3. on a throwaway PostgreSQL cluster: the unit tests of model/ again and those
 #      that need one (LLMMETA_TEST_PG_URL), then the same HTTP tests,
