@@ -153,3 +153,36 @@ static int whole(struct llm_acc *a, const char *data, size_t len)
 }
 
 const struct llm_adapter llm_openai = {"/chat/completions", body, event, whole};
+
+/* Another endpoint of the same API in raw mode (llm_request.path: /embeddings): its
+ * answer is the caller's to read; the engine keeps what every answer has - the
+ * model, the usage, an error - for the record and the metrics. */
+static int raw_event(struct llm_acc *a, const char *ev, const char *data, size_t len)
+{
+	(void)ev;
+	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		a->complete = true;
+		return 0;
+	}
+	json_t *j = json_loadb(data, len, 0, NULL);
+	if (json_is_object(j))
+		common(a, j);
+	int rc = json_is_object(j) ? 0 : -1;
+	json_decref(j);
+	return rc;
+}
+
+static int raw_whole(struct llm_acc *a, const char *data, size_t len)
+{
+	json_t *j = json_loadb(data, len, 0, NULL);
+	int rc = json_is_object(j) ? 0 : -1;
+	if (rc == 0) {
+		common(a, j);
+		a->token(a);
+		a->complete = true;
+	}
+	json_decref(j);
+	return rc;
+}
+
+const struct llm_adapter llm_openai_raw = {NULL, NULL, raw_event, raw_whole};
