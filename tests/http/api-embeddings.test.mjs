@@ -204,6 +204,17 @@ test('shown to its owner in the history and export with its source; another user
   assert.match(page.text, /<dt>Via<\/dt><dd>API \(embeddings\)<\/dd>/);
   const csv = await web.get('/export/messages.csv');
   assert.ok(csv.text.split('\r\n').some((l) => l.includes(',api-embeddings,') && l.includes('Embeddings of 1 input, 10 characters')));
+  // Found by the search (the full-text index, rebuilt with the table by migration 13).
+  const found = await web.get(`/conversation/?q=${encodeURIComponent('Embeddings')}`);
+  assert.ok(found.text.includes(`/conversation/${conv.uuid}/`), 'the search finds it');
+  // The administrators' list, filtered by its source.
+  const admin = uniq('eadmin');
+  await createUser(server, { username: admin, email: `${admin}@example.org`, password: 'a-long-password-42', admin: true });
+  const adm = new Client(server.url);
+  await login(adm, admin, 'a-long-password-42');
+  const listed = await adm.get('/admin/messages/?source=api-embeddings');
+  assert.equal(listed.status, 200);
+  assert.ok(listed.text.includes(`/admin/messages/${q.id}/`), 'in the admin list under its source');
   const other = new Client(server.url);
   assert.equal((await login(other, bob.username, 'a-long-password-42')).status, 302);
   assert.ok(!(await other.get('/conversation/')).text.includes(conv.uuid));
