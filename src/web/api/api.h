@@ -9,7 +9,8 @@
  *                 the key scrubbed across events, and the end
  *   api_record.c  its records: the question when the call begins, the outcome when
  *                 it ends; the last byte waits for the commit (fail closed)
- *   api_slot.c    the place and the bytes a call holds from its headers to its start
+ *   api_slot.c    the place and the bytes a call holds from its headers to its start,
+ *                 and its admission (the engine accepting, the place handed over)
  *   api_models.c  GET /v1/models, GET /v1/models/{id}
  *   api_keys.c    the keys page, /accounts/keys/ */
 #ifndef LLMMETA_API_H
@@ -87,6 +88,10 @@ void api_call_committed(struct api_call *c, int rc);
 size_t api_slot_limit(void);
 bool api_slot_take(http_req *r, size_t limit);
 bool api_slot_hand_over(http_req *r);
+/* Lets call in, about to start: the engine accepting calls (503 otherwise), and
+ * the place taken with the headers handed over to it (or one taken now: 429 when
+ * the user has none left). false when r was answered. */
+bool api_slot_admit(http_req *r, struct call *call);
 /* Answers 429 with Retry-After: the user has MAX_ASKS_PER_USER calls in flight. */
 void api_too_many_calls(http_req *r);
 

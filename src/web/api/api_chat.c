@@ -18,7 +18,6 @@
 #include "api.h"
 #include "../context.h"
 #include "../errors.h"
-#include "../call/limit.h"
 
 static const char *const roles[] = {"system", "developer", "user", "assistant", "tool"};
 
@@ -318,18 +317,8 @@ void page_api_chat(http_req *r)
 			http_error(r, 500, "Out of memory.");
 		goto done;
 	}
-	if (!llm_accepting()) {
-		http_error_retry(r, 503, "The server is restarting: try again in a moment.");
+	if (!api_slot_admit(r, &c->call))
 		goto done;
-	}
-	/* The place taken with the headers becomes the call's; the body's bytes go back
-	 * to the budget (the body itself moves into the record): a call waiting on a
-	 * slow provider holds no one else's room to send. */
-	if (!api_slot_hand_over(r) && !call_limit_take(visitor(r)->user_id)) {
-		api_too_many_calls(r);
-		goto done;
-	}
-	c->call.counted = true;
 	record_question(r, req, c, &last);
 	if (!c->q.content || !c->q.request_json || !c->q.provider || !c->q.model || !c->client_model) {
 		http_error(r, 500, "Out of memory.");

@@ -20,7 +20,6 @@
 #include "api.h"
 #include "../context.h"
 #include "../errors.h"
-#include "../call/limit.h"
 
 /* OpenAI's own limit of inputs in one request. */
 #define MAX_INPUTS 2048
@@ -272,16 +271,8 @@ void page_api_embeddings(http_req *r)
 		http_error(r, 500, "Out of memory.");
 		goto done;
 	}
-	if (!llm_accepting()) {
-		http_error_retry(r, 503, "The server is restarting: try again in a moment.");
+	if (!api_slot_admit(r, &c->call))
 		goto done;
-	}
-	/* As a chat completion: the place taken with the headers becomes the call's. */
-	if (!api_slot_hand_over(r) && !call_limit_take(visitor(r)->user_id)) {
-		api_too_many_calls(r);
-		goto done;
-	}
-	c->call.counted = true;
 	if (!record_question(r, req, c, &sz) || !c->client_model) {
 		http_error(r, 500, "Out of memory.");
 		goto done;
