@@ -2,8 +2,8 @@
 // `openai` npm package, unchanged, against llmmeta in front of the fake provider
 // (tests/lib/fake-provider.mjs): the model list, chat with and without streaming,
 // a tool call round trip, unknown fields and response_format passed through, the
+// conversation header, the errors each raise the client's own exception, the
 // per-user limit, a client that leaves mid-stream or mid-call, and what is recorded for each.
-// per-user limit, a client that leaves mid-stream, and what is recorded for each.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
