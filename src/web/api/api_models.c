@@ -2,8 +2,8 @@
  * configured model in OpenAI's shape, the chat models and then the embedding
  * models, named as /v1/chat/completions and /v1/embeddings accept them:
  * "provider/model" when two providers offer a model of that name (of the same
- * kind), its bare name otherwise. One model is found by either name, and named back as it was asked
- * for, as a chat completion names its model. */
+ * kind), its bare name otherwise. One model is found by either name, and named
+ * back as it was asked for, as a chat completion names its model. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
