@@ -1,10 +1,10 @@
-/* api_slot.c - what an API POST (/v1/chat/completions, /v1/embeddings) holds from its
- * headers to its start: one of the user's in-flight places (MAX_ASKS_PER_USER) and its share of
- * the receiving budget, both taken before a byte of the body is read, so that
- * neither many uploads of one user nor one user's big bodies can keep everyone
- * else's requests out (docs/api.md, "Limits"). The call takes the place over when
- * it starts (api_slot_admit) and gives the bytes back; a request that ends before
- * gives both back. */
+/* api_slot.c - what an API POST (/v1/chat/completions, /v1/embeddings) holds
+ * from its headers to its start: one of the user's in-flight places
+ * (MAX_ASKS_PER_USER) and its share of the receiving budget, both taken before a
+ * byte of the body is read, so that neither many uploads of one user nor one
+ * user's big bodies can keep everyone else's requests out (docs/api.md,
+ * "Limits"). The call takes the place over when it starts (api_slot_admit) and
+ * gives the bytes back; a request that ends before gives both back. */
 #include <stdlib.h>
 
 #include "../../auth/auth.h"
