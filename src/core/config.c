@@ -79,6 +79,16 @@ static int load_secret(struct config *c, bool need, char *err, size_t errlen)
 	return 0;
 }
 
+/* A setting that is 0 (the default) or 1. */
+static int load_flag(const char *name, bool *out, char *err, size_t errlen)
+{
+	const char *v = env_or(name, NULL, "0");
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return errf(err, errlen, "%s: expected 0 or 1: '%s'", name, v);
+	*out = v[0] == '1';
+	return 0;
+}
+
 static int load_size(const char *name, const char *def, int64_t max, size_t *out, char *err, size_t errlen)
 {
 	const char *v = env_or(name, NULL, def);
@@ -243,10 +253,9 @@ int config_load(struct config *c, bool need_secret, char *err, size_t errlen)
 	    load_size("MAX_API_BODY_BYTES", "16777216", (int64_t)1 << 32, &c->max_api_body_bytes, err, errlen) < 0)
 		return -1;
 
-	const char *tp = env_or("TRUST_PROXY", NULL, "0");
-	if (strcmp(tp, "0") && strcmp(tp, "1"))
-		return errf(err, errlen, "TRUST_PROXY: expected 0 or 1: '%s'", tp);
-	c->trust_proxy = tp[0] == '1';
+	if (load_flag("TRUST_PROXY", &c->trust_proxy, err, errlen) < 0 ||
+	    load_flag("RECORD_EMBEDDING_INPUT", &c->record_embedding_input, err, errlen) < 0)
+		return -1;
 
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	c->threads = cores > 0 && cores < 64 ? (int)cores : 2;

@@ -23,6 +23,7 @@ struct config {
 	size_t max_receiving_bytes; /* request bodies held in memory at once, all together */
 	size_t max_api_body_bytes;  /* largest body of POST /v1/chat/completions (docs/api.md) */
 	bool trust_proxy;    /* take the client address from X-Forwarded-For */
+	bool record_embedding_input; /* keep the input text of /v1/embeddings calls, not only its summary */
 	int threads;         /* HTTP worker threads */
 	unsigned per_ip_connections; /* 0: no limit (behind a proxy every client is the proxy) */
 	unsigned max_connections;    /* 0: half the descriptors the process may open, at most 10000 */

@@ -172,6 +172,11 @@ void http_disposition(buf *b, const char *name);
 void http_suspend(http_req *r);
 /* Resumes a suspended connection from any thread; on_resume runs next. */
 void http_resume(struct MHD_Connection *conn);
+/* Whether the client of a suspended connection has closed it (or it broke):
+ * libmicrohttpd does not watch a suspended connection, so a page waiting on
+ * something slow asks, now and then, instead of waiting for its answer to fail.
+ * Data the client sent ahead (a pipelined request) is not a close. */
+bool http_peer_closed(struct MHD_Connection *conn);
 /* Hands the request to another thread: suspends the connection, and from then on
  * the worker that called it (the handler, which returns next) touches r no more.
  * The other thread answers on r with the http_send* functions, as a handler would,

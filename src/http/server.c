@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -255,6 +256,16 @@ void http_hand_off(http_req *r)
 void http_resume(struct MHD_Connection *conn)
 {
 	MHD_resume_connection(conn);
+}
+
+bool http_peer_closed(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return false;
+	char byte;
+	ssize_t n = recv(ci->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 void http_stream_wait(struct MHD_Connection *conn)

@@ -462,7 +462,7 @@ static struct call *prepare(const struct llm_request *req, llm_fn fn, void *ctx)
 		return NULL;
 	c->prov = req->provider;
 	c->model = req->model ? xstrdup(req->model) : NULL;
-	c->ad = req->provider->type == LLM_ANTHROPIC ? &llm_anthropic : &llm_openai;
+	c->ad = req->path ? &llm_openai_raw : req->provider->type == LLM_ANTHROPIC ? &llm_anthropic : &llm_openai;
 	c->fn = fn;
 	c->on_raw = req->on_raw;
 	c->ctx = ctx;
@@ -472,9 +472,10 @@ static struct call *prepare(const struct llm_request *req, llm_fn fn, void *ctx)
 	c->acc.res.ttft_ms = -1;
 	sse_init(&c->sse, MAX_EVENT, on_event, c);
 	buf url = BUF_INIT;
-	buf_printf(&url, "%s%s", c->prov->url, c->ad->path);
+	buf_printf(&url, "%s%s", c->prov->url, req->path ? req->path : c->ad->path);
 	c->url = buf_detach(&url, NULL);
-	c->body = req->raw_body ? xstrdup(req->raw_body) : c->ad->body(req);
+	/* Another path is raw mode's alone: its body is the caller's. */
+	c->body = req->raw_body ? xstrdup(req->raw_body) : req->path ? NULL : c->ad->body(req);
 	c->easy = curl_easy_init();
 	c->headers = llm_auth_headers(c->prov, curl_slist_append(NULL, "Content-Type: application/json"));
 	if (!c->url || !c->body || !c->easy || !c->headers) {

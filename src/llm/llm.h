@@ -26,8 +26,10 @@ struct llm_provider {
 	enum llm_type type;
 	char *url; /* base URL, without trailing slash: .../v1 */
 	char *key; /* NULL for none; never logged or shown */
-	char **models;
+	char **models;           /* to chat with: the ask form, /v1/chat/completions */
 	size_t nmodels;
+	char **embedding_models; /* for /v1/embeddings only (embedding_models in the INI) */
+	size_t nembedding;
 	unsigned unsupported; /* LLM_* bits never sent to this provider */
 	long connect_ms, first_token_ms, total_ms;
 };
@@ -54,6 +56,11 @@ struct llm_request {
 	 * is_body true). The callback still gets LLM_DELTA with the text and LLM_DONE
 	 * or LLM_FAIL with what was parsed, for the record. */
 	const char *raw_body;
+	/* Raw mode only, OpenAI-compatible providers only: the path after the
+	 * provider's URL ("/embeddings") instead of the chat API's. The answer is then
+	 * read only for what every OpenAI answer has (model, usage, error): it is the
+	 * caller's to understand, through on_raw. NULL: the chat API. */
+	const char *path;
 	void (*on_raw)(void *ctx, const char *event, const char *data, size_t len, bool is_body);
 };
 
@@ -101,6 +108,14 @@ bool llm_model_shared(size_t i);
  * "provider/model". The provider, with the provider's own name of the model in
  * *model (pointing into the configuration), or NULL when unknown. */
 const struct llm_provider *llm_resolve(const char *name, const char **model);
+/* The same for the models of one kind: the chat models (those above) or the
+ * embedding models, which are listed and resolved apart from them. */
+enum llm_kind { LLM_CHAT, LLM_EMBEDDING };
+size_t llm_kind_count(enum llm_kind k);
+const char *llm_kind_at(enum llm_kind k, size_t i);
+const struct llm_provider *llm_kind_provider_at(enum llm_kind k, size_t i);
+bool llm_kind_shared(enum llm_kind k, size_t i);
+const struct llm_provider *llm_kind_resolve(enum llm_kind k, const char *name, const char **model);
 /* Which LLM_* parameters a request to p carries. */
 unsigned llm_sent_params(const struct llm_provider *p);
 /* The configured providers, in configuration order. */

@@ -21,7 +21,7 @@ struct llm_acc {
 };
 
 struct llm_adapter {
-	const char *path; /* appended to the provider's URL */
+	const char *path; /* appended to the provider's URL (NULL: the request's own path) */
 	/* The JSON request body (caller frees), or NULL when out of memory. */
 	char *(*body)(const struct llm_request *r);
 	/* One server-sent event; -1 when it is malformed. */
@@ -30,7 +30,8 @@ struct llm_adapter {
 	int (*whole)(struct llm_acc *a, const char *body, size_t len);
 };
 
-extern const struct llm_adapter llm_openai, llm_anthropic;
+/* llm_openai_raw: any other endpoint of the OpenAI API, in raw mode (openai.c). */
+extern const struct llm_adapter llm_openai, llm_anthropic, llm_openai_raw;
 
 /* Test-only, NULL in the program: when set and returning true, the engine fails to
  * allocate a call's final message, as if memory had run out (engine.c). The unit

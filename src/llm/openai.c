@@ -106,9 +106,10 @@ static void tool_call_pieces(struct llm_acc *a, json_t *pieces)
 	}
 }
 
-static int event(struct llm_acc *a, const char *ev, const char *data, size_t len)
+/* One event of a chat completion's stream, or (chat false) of another endpoint's,
+ * which is read only for what every answer has. */
+static int any_event(struct llm_acc *a, const char *data, size_t len, bool chat)
 {
-	(void)ev;
 	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
 		a->complete = true;
 		return 0;
@@ -119,6 +120,10 @@ static int event(struct llm_acc *a, const char *ev, const char *data, size_t len
 		return -1;
 	}
 	json_t *choice = common(a, j);
+	if (!chat) {
+		json_decref(j);
+		return 0;
+	}
 	json_t *delta = json_object_get(choice, "delta");
 	json_t *content = json_object_get(delta, "content");
 	if (json_is_string(content) && json_string_length(content))
@@ -128,6 +133,12 @@ static int event(struct llm_acc *a, const char *ev, const char *data, size_t len
 		tool_call_pieces(a, calls);
 	json_decref(j);
 	return 0;
+}
+
+static int event(struct llm_acc *a, const char *ev, const char *data, size_t len)
+{
+	(void)ev;
+	return any_event(a, data, len, true);
 }
 
 static int whole(struct llm_acc *a, const char *data, size_t len)
@@ -153,3 +164,27 @@ static int whole(struct llm_acc *a, const char *data, size_t len)
 }
 
 const struct llm_adapter llm_openai = {"/chat/completions", body, event, whole};
+
+/* Another endpoint of the same API in raw mode (llm_request.path: /embeddings): its
+ * answer is the caller's to read; the engine keeps what every answer has - the
+ * model, the usage, an error - for the record and the metrics. */
+static int raw_event(struct llm_acc *a, const char *ev, const char *data, size_t len)
+{
+	(void)ev;
+	return any_event(a, data, len, false);
+}
+
+static int raw_whole(struct llm_acc *a, const char *data, size_t len)
+{
+	json_t *j = json_loadb(data, len, 0, NULL);
+	int rc = json_is_object(j) ? 0 : -1;
+	if (rc == 0) {
+		common(a, j);
+		a->token(a);
+		a->complete = true;
+	}
+	json_decref(j);
+	return rc;
+}
+
+const struct llm_adapter llm_openai_raw = {NULL, NULL, raw_event, raw_whole};

@@ -9,10 +9,14 @@
  *   url = https://api.openai.com/v1
  *   key_env = OPENAI_API_KEY      ; or key = ...
  *   models = gpt-4o-mini, gpt-4o  ; empty: asked from the provider's model list
+ *   embedding_models = text-embedding-3-small  ; for /v1/embeddings only
  *   unsupported = top_k           ; parameters never sent
  *   connect_timeout = 10          ; seconds; also first_token_timeout, total_timeout
  *
- * A provider without a model list is asked for one at start-up (GET /models). */
+ * A provider without a model list is asked for one at start-up (GET /models); the
+ * embedding models are never asked for (a model list does not say which models
+ * embed) and are kept apart from the chat models: the ask form and
+ * /v1/chat/completions offer only the chat models, /v1/embeddings only these. */
 #include <curl/curl.h>
 #include <ini.h>
 #include <jansson.h>
@@ -135,6 +139,8 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 		p->key = k ? xstrdup(k) : NULL;
 	} else if (strcmp(name, "models") == 0) {
 		bad = split_list(value, &p->models, &p->nmodels);
+	} else if (strcmp(name, "embedding_models") == 0) {
+		bad = split_list(value, &p->embedding_models, &p->nembedding);
 	} else if (strcmp(name, "unsupported") == 0) {
 		bad = parse_unsupported(value, &p->unsupported, where, st->err, st->errlen);
 	} else if (strcmp(name, "connect_timeout") == 0) {
@@ -185,6 +191,9 @@ static int load_env(char *err, size_t errlen)
 		p->type = LLM_ANTHROPIC;
 	const char *models = env_or("LLM_MODELS", NULL, NULL);
 	if (models && split_list(models, &p->models, &p->nmodels) < 0)
+		return errf(err, errlen, "out of memory");
+	const char *emb = env_or("LLM_EMBEDDING_MODELS", NULL, NULL);
+	if (emb && split_list(emb, &p->embedding_models, &p->nembedding) < 0)
 		return errf(err, errlen, "out of memory");
 	const char *uns = env_or("LLM_UNSUPPORTED", NULL, NULL);
 	if (uns && parse_unsupported(uns, &p->unsupported, "LLM_UNSUPPORTED", err, errlen) < 0)
@@ -254,6 +263,9 @@ static void discover(struct llm_provider *p)
 	json_t *m;
 	json_array_foreach(data, i, m) {
 		const char *id = json_string_value(json_object_get(m, "id"));
+		const char *ignored;
+		if (id && llm_kind_resolve(LLM_EMBEDDING, id, &ignored) == p)
+			continue; /* declared an embedding model: not one to chat with */
 		char **grown = id ? realloc(p->models, (p->nmodels + 1) * sizeof *grown) : NULL;
 		if (grown) {
 			p->models = grown;
@@ -303,6 +315,9 @@ void llm_config_free(void)
 		for (size_t k = 0; k < p->nmodels; k++)
 			free(p->models[k]);
 		free(p->models);
+		for (size_t k = 0; k < p->nembedding; k++)
+			free(p->embedding_models[k]);
+		free(p->embedding_models);
 		free(p->name);
 		free(p->url);
 		free(p->key);
@@ -312,30 +327,104 @@ void llm_config_free(void)
 	nproviders = 0;
 }
 
-size_t llm_model_count(void)
+/* Provider p's models of kind k, their count in *n. */
+static char *const *list_of(const struct llm_provider *p, enum llm_kind k, size_t *n)
 {
-	size_t n = 0;
+	*n = k == LLM_EMBEDDING ? p->nembedding : p->nmodels;
+	return k == LLM_EMBEDDING ? p->embedding_models : p->models;
+}
+
+size_t llm_kind_count(enum llm_kind k)
+{
+	size_t n = 0, m;
 	for (size_t i = 0; i < nproviders; i++)
-		n += providers[i].nmodels;
+		n += (list_of(&providers[i], k, &m), m);
 	return n;
 }
 
-const char *llm_model_at(size_t idx)
+/* The provider of the idx-th model of kind k, and that model's name in *name. */
+static const struct llm_provider *nth(enum llm_kind k, size_t idx, const char **name)
 {
 	for (size_t i = 0; i < nproviders; i++) {
-		if (idx < providers[i].nmodels)
-			return providers[i].models[idx];
-		idx -= providers[i].nmodels;
+		size_t n;
+		char *const *l = list_of(&providers[i], k, &n);
+		if (idx < n)
+			return *name = l[idx], &providers[i];
+		idx -= n;
+	}
+	return *name = NULL, NULL;
+}
+
+const char *llm_kind_at(enum llm_kind k, size_t idx)
+{
+	const char *name;
+	nth(k, idx, &name);
+	return name;
+}
+
+const struct llm_provider *llm_kind_provider_at(enum llm_kind k, size_t idx)
+{
+	const char *name;
+	return nth(k, idx, &name);
+}
+
+/* The index of name in p's list of kind k, or -1. */
+static long find_in(const struct llm_provider *p, enum llm_kind k, const char *name, size_t nlen)
+{
+	size_t n;
+	char *const *l = list_of(p, k, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strlen(l[i]) == nlen && memcmp(l[i], name, nlen) == 0)
+			return (long)i;
+	return -1;
+}
+
+bool llm_kind_shared(enum llm_kind k, size_t idx)
+{
+	const char *name;
+	const struct llm_provider *mine = nth(k, idx, &name);
+	for (size_t i = 0; name && i < nproviders; i++)
+		if (&providers[i] != mine && find_in(&providers[i], k, name, strlen(name)) >= 0)
+			return true;
+	return false;
+}
+
+const struct llm_provider *llm_kind_resolve(enum llm_kind k, const char *name, const char **model)
+{
+	if (!name)
+		return NULL;
+	size_t n;
+	long at;
+	/* The bare name first: a model's own name may hold a slash (OpenRouter's
+	 * "meta-llama/llama-3-8b"). */
+	for (size_t i = 0; i < nproviders; i++)
+		if ((at = find_in(&providers[i], k, name, strlen(name))) >= 0)
+			return *model = list_of(&providers[i], k, &n)[at], &providers[i];
+	const char *slash = strchr(name, '/');
+	for (size_t i = 0; slash && i < nproviders; i++) {
+		size_t plen = strlen(providers[i].name);
+		if (plen != (size_t)(slash - name) || strncmp(providers[i].name, name, plen) != 0)
+			continue;
+		if ((at = find_in(&providers[i], k, slash + 1, strlen(slash + 1))) >= 0)
+			return *model = list_of(&providers[i], k, &n)[at], &providers[i];
 	}
 	return NULL;
+}
+
+size_t llm_model_count(void) { return llm_kind_count(LLM_CHAT); }
+const char *llm_model_at(size_t idx) { return llm_kind_at(LLM_CHAT, idx); }
+const struct llm_provider *llm_model_provider_at(size_t idx) { return llm_kind_provider_at(LLM_CHAT, idx); }
+bool llm_model_shared(size_t idx) { return llm_kind_shared(LLM_CHAT, idx); }
+const struct llm_provider *llm_resolve(const char *name, const char **model)
+{
+	return llm_kind_resolve(LLM_CHAT, name, model);
 }
 
 const struct llm_provider *llm_provider_for(const char *model)
 {
 	for (size_t i = 0; model && i < nproviders; i++)
-		for (size_t k = 0; k < providers[i].nmodels; k++)
-			if (strcmp(providers[i].models[k], model) == 0)
-				return &providers[i];
+		if (find_in(&providers[i], LLM_CHAT, model, strlen(model)) >= 0)
+			return &providers[i];
 	return NULL;
 }
 
@@ -346,45 +435,3 @@ unsigned llm_sent_params(const struct llm_provider *p)
 
 size_t llm_provider_count(void) { return nproviders; }
 const struct llm_provider *llm_provider_at(size_t i) { return i < nproviders ? &providers[i] : NULL; }
-const struct llm_provider *llm_model_provider_at(size_t idx)
-{
-	for (size_t i = 0; i < nproviders; i++) {
-		if (idx < providers[i].nmodels)
-			return &providers[i];
-		idx -= providers[i].nmodels;
-	}
-	return NULL;
-}
-
-bool llm_model_shared(size_t idx)
-{
-	const struct llm_provider *mine = llm_model_provider_at(idx);
-	const char *name = llm_model_at(idx);
-	for (size_t i = 0; name && i < nproviders; i++)
-		for (size_t k = 0; &providers[i] != mine && k < providers[i].nmodels; k++)
-			if (strcmp(providers[i].models[k], name) == 0)
-				return true;
-	return false;
-}
-
-const struct llm_provider *llm_resolve(const char *name, const char **model)
-{
-	if (!name)
-		return NULL;
-	/* The bare name first: a model's own name may hold a slash (OpenRouter's
-	 * "meta-llama/llama-3-8b"). */
-	for (size_t i = 0; i < nproviders; i++)
-		for (size_t k = 0; k < providers[i].nmodels; k++)
-			if (strcmp(providers[i].models[k], name) == 0)
-				return *model = providers[i].models[k], &providers[i];
-	const char *slash = strchr(name, '/');
-	for (size_t i = 0; slash && i < nproviders; i++) {
-		size_t plen = strlen(providers[i].name);
-		if (plen != (size_t)(slash - name) || strncmp(providers[i].name, name, plen) != 0)
-			continue;
-		for (size_t k = 0; k < providers[i].nmodels; k++)
-			if (strcmp(providers[i].models[k], slash + 1) == 0)
-				return *model = providers[i].models[k], &providers[i];
-	}
-	return NULL;
-}

@@ -40,7 +40,7 @@ const size_t admin_nsorts = sizeof sorts / sizeof sorts[0];
 
 const char *const admin_roles[] = {"user", "assistant", "system", "tool", NULL};
 const char *const admin_statuses[] = {"ok", "error", "cancelled", "interrupted", NULL};
-const char *const admin_sources[] = {"web", "api", "import", NULL};
+const char *const admin_sources[] = {"web", "api", "api-embeddings", "import", NULL};
 const char *const admin_dates[] = {"today", "7d", "month", "year", NULL};
 
 const char *admin_sort_name(size_t i) { return i < admin_nsorts ? sorts[i].name : NULL; }
@@ -379,7 +379,7 @@ static int count_alone(db *d, const struct admin_filter *f, const struct resolve
 struct sample {
 	int64_t rows;
 	bool cut; /* more matched than were read: the counts are lower bounds */
-	int64_t role[4], status[4], source[3], date[4];
+	int64_t role[4], status[4], source[ADMIN_NSOURCES], date[4];
 	int64_t *model; /* per p->models */
 };
 
@@ -425,7 +425,7 @@ static int take_sample(db *d, const struct admin_filter *g, const struct resolve
 			out->role[k]++;
 		if ((k = index_of(admin_statuses, 4, db_text(r, 1))) < 4)
 			out->status[k]++;
-		if ((k = index_of(admin_sources, 3, db_text(r, 2))) < 3)
+		if ((k = index_of(admin_sources, ADMIN_NSOURCES, db_text(r, 2))) < ADMIN_NSOURCES)
 			out->source[k]++;
 		if (!db_null(r, 3) && (k = index_of((const char *const *)p->models, p->nmodels, db_text(r, 3))) < p->nmodels)
 			out->model[k]++;
@@ -453,7 +453,7 @@ static int facet_counts(db *d, const struct admin_filter *f, const struct resolv
 			struct admin_msg_page *p, const struct sample *own)
 {
 	static const char *const *const lists[] = {admin_roles, admin_statuses, admin_sources, admin_dates};
-	static const size_t sizes[] = {4, 4, 3, 4};
+	static const size_t sizes[] = {4, 4, ADMIN_NSOURCES, 4};
 	struct admin_count *out[] = {p->roles, p->statuses, p->sources, p->dates, p->model_counts};
 	const char *const *values = k == F_MODEL ? (const char *const *)p->models : lists[k];
 	size_t n = k == F_MODEL ? p->nmodels : sizes[k];

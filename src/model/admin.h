@@ -56,7 +56,8 @@ int admin_sort_parse(const char *s, bool *desc);
 /* The values the fixed filters take, NULL-terminated. */
 extern const char *const admin_roles[];
 extern const char *const admin_statuses[];
-extern const char *const admin_sources[];
+extern const char *const admin_sources[]; /* ADMIN_NSOURCES of them */
+#define ADMIN_NSOURCES 4
 extern const char *const admin_dates[]; /* today, 7d, month, year */
 /* s if it is one of list's values (the list's own pointer), else NULL. */
 const char *admin_pick(const char *const *list, const char *s);
@@ -78,7 +79,7 @@ struct admin_filter {
 
 struct admin_msg_row {
 	int64_t id, conv_id, tokens, elapsed_ms, created_at, words; /* -1 unknown */
-	char role[16], status[16], source[8], uuid[37];
+	char role[16], status[16], source[16], uuid[37];
 	char *content; /* its start */
 	bool cut;      /* more follows */
 	char *model;   /* NULL: none */
@@ -103,7 +104,7 @@ struct admin_msg_page {
 	/* Counts of each filter's values with the other filters applied: with none, a
 	 * capped count per value (ADMIN_COUNT_CAP); else from at most ADMIN_SAMPLE
 	 * messages under the other filters. */
-	struct admin_count roles[5], statuses[5], sources[4], dates[5];
+	struct admin_count roles[5], statuses[5], sources[ADMIN_NSOURCES + 1], dates[5];
 	char **models;      /* every model used, each once */
 	struct admin_count *model_counts;
 	size_t nmodels;

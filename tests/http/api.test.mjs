@@ -3,7 +3,7 @@
 // (tests/lib/fake-provider.mjs): the model list, chat with and without streaming,
 // a tool call round trip, unknown fields and response_format passed through, the
 // conversation header, the errors each raise the client's own exception, the
-// per-user limit, a client that leaves mid-stream, and what is recorded for each.
+// per-user limit, a client that leaves mid-stream or mid-call, and what is recorded for each.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -335,6 +335,25 @@ test('a client that leaves mid-stream cancels the provider call; what came is re
   assert.equal(msgs[1].status, 'cancelled');
   assert.ok(msgs[1].content.startsWith('drop0 '), msgs[1].content);
   assert.ok(msgs[1].content.length < 40 * 6, 'the provider call was stopped');
+});
+
+test('a client that leaves a non-streamed call is noticed too: the call is cancelled before the model answers', async () => {
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const seen = fake.requests.length;
+  const p = alice.client.chat.completions.create({ model: 'slow-20000', messages: [{ role: 'user', content: 'whole then gone' }] }, { signal: ac.signal })
+    .catch(() => {});
+  for (let i = 0; i < 100 && fake.requests.length === seen; i++) await sleep(50);
+  ac.abort();
+  await p;
+  let q;
+  for (let i = 0; i < 300; i++) {
+    [q] = dbQuery(server, "SELECT * FROM messages WHERE content = 'whole then gone'");
+    if (q?.status === 'cancelled') break;
+    await sleep(50);
+  }
+  assert.equal(q?.status, 'cancelled');
+  assert.ok(Date.now() - t0 < 19500, `noticed after ${Date.now() - t0} ms, before the model's answer at 20 s`);
 });
 
 test('API calls show in the history, on the conversation page and in the export, marked as API', async () => {

@@ -23,6 +23,11 @@
 //   tool                     (OpenAI) calls the first tool given (arguments {"city":"Paris"}); once the
 //                            conversation ends with a tool's result, answers "Tool said: <result>"
 //   bad-400                  (OpenAI) 400 invalid_request_error naming a param, as OpenAI refuses a request
+// POST /v1/embeddings answers as OpenAI's Embeddings API: one deterministic vector per
+// input (its values multiples of 1/256, exact as float32, so base64 and float agree),
+// of `dimensions` values (default 16), as floats or base64 per encoding_format, with
+// usage.prompt_tokens (a word or a token id each); the failing model names above
+// (fail-500, fail-401, rate-429, slow-<ms>, held, hang, garbage-json) fail it alike.
 // Every OpenAI answer carries system_fingerprint "fp_fake" and, with response_format
 // json_object or json_schema, content that is a JSON object ({"answer": ...}).
 // On the Anthropic route (/v1/messages) only, which also checks requests as Anthropic
@@ -348,6 +353,26 @@ async function anthropic(req, res, body, model, key) {
 }
 // ---- end of the Anthropic Messages API ---------------------------------------------
 
+// One input's vector: from a hash of its JSON, each value k/256 in [-1, 1).
+export function fakeEmbedding(input, dims = 16) {
+  let h = 2166136261;
+  for (const ch of JSON.stringify(input)) h = Math.imul(h ^ ch.codePointAt(0), 16777619) >>> 0;
+  return Array.from({ length: dims }, (_, i) => ((((h >>> (i % 24)) + i * 37) % 512) - 256) / 256);
+}
+
+function embeddings(res, body) {
+  const input = body.input;
+  const list = typeof input === 'string' || (Array.isArray(input) && typeof input[0] === 'number') ? [input] : input;
+  const data = list.map((one, index) => {
+    const v = fakeEmbedding(one, body.dimensions || 16);
+    const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
+    return { object: 'embedding', index, embedding };
+  });
+  const tokens = list.reduce((n, one) => n + (typeof one === 'string' ? words(one) : one.length), 0);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }));
+}
+
 export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 'html'] } = {}) {
   const held = {};
   held.promise = new Promise((resolve) => { held.resolve = resolve; });
@@ -407,6 +432,7 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
       return res.end('<html>Bad gateway</html>');
     }
     if (req.url === '/v1/chat/completions') return openai(req, res, body, model);
+    if (req.url === '/v1/embeddings' && req.method === 'POST') return embeddings(res, body);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
   });

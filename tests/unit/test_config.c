@@ -38,7 +38,7 @@ static char tmpdir[] = "/tmp/llmmeta-test-config.XXXXXX";
 static char datadir[512];
 
 static const char *const vars[] = {"PORT", "BIND", "DATA_DIR", "DATABASE_URL", "PUBLIC_URL", "SECRET_KEY",
-				   "MAX_UPLOAD_BYTES", "MAX_CONTEXT_CHARS", "TRUST_PROXY", "THREADS",
+				   "MAX_UPLOAD_BYTES", "MAX_CONTEXT_CHARS", "TRUST_PROXY", "RECORD_EMBEDDING_INPUT", "THREADS",
 				   "MAX_API_BODY_BYTES", "HASH_QUEUE", "LOGIN_RATE"};
 
 static int group_setup(void **state)
@@ -276,6 +276,8 @@ static void test_trust_proxy_and_threads(void **state)
 	(void)state;
 	expect_bad("TRUST_PROXY", "yes");
 	expect_bad("TRUST_PROXY", "2");
+	expect_bad("RECORD_EMBEDDING_INPUT", "yes");
+	expect_bad("RECORD_EMBEDDING_INPUT", "2");
 	expect_bad("THREADS", "0");
 	expect_bad("THREADS", "257");
 	expect_bad("THREADS", "four");
@@ -284,7 +286,12 @@ static void test_trust_proxy_and_threads(void **state)
 	setenv("THREADS", "4", 1);
 	load_ok(&c, false);
 	assert_true(c.trust_proxy);
+	assert_false(c.record_embedding_input); /* off unless asked for */
 	assert_int_equal(c.threads, 4);
+	config_free(&c);
+	setenv("RECORD_EMBEDDING_INPUT", "1", 1);
+	load_ok(&c, false);
+	assert_true(c.record_embedding_input);
 	config_free(&c);
 }
 

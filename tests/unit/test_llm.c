@@ -313,6 +313,39 @@ static void test_whole_answers(void **state)
 	}
 }
 
+/* Another endpoint in raw mode (/embeddings): any JSON object is an answer, read
+ * for the model, the usage and an error only; what is not an object is malformed. */
+static int raw_tokens;
+static void count_token(struct llm_acc *a)
+{
+	(void)a;
+	raw_tokens++;
+}
+
+static void test_raw_whole(void **state)
+{
+	(void)state;
+	struct llm_acc a = new_acc();
+	a.token = count_token; /* the answer came: its first token, for the timings */
+	const char *e = "{\"object\":\"list\",\"data\":[{\"embedding\":[0.5]}],\"model\":\"emb\","
+			"\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}";
+	assert_int_equal(llm_openai_raw.whole(&a, e, strlen(e)), 0);
+	assert_true(a.complete);
+	assert_string_equal(a.res.model, "emb");
+	assert_int_equal(a.res.prompt_tokens, 7);
+	assert_int_equal(a.res.total_tokens, 7);
+	assert_int_equal(a.res.completion_tokens, -1);
+	assert_int_equal(raw_tokens, 1);
+	free_acc(&a);
+	static const char *const bad[] = {"[1]", "not json", ""};
+	for (size_t i = 0; i < 3; i++) {
+		a = new_acc();
+		assert_int_equal(llm_openai_raw.whole(&a, bad[i], strlen(bad[i])), -1);
+		assert_false(a.complete);
+		free_acc(&a);
+	}
+}
+
 static void check_error_message(const char *body, const char *expected)
 {
 	char *m = llm_error_message(body, strlen(body));
@@ -338,7 +371,7 @@ static void test_error_message(void **state)
 
 static char tmpdir[] = "/tmp/llmmeta-test-llm.XXXXXX", ini[600];
 static const char *const vars[] = {"LLMMETA_PROVIDERS", "LLM_API_URL", "API_URL", "LLM_API_KEY", "API_KEY",
-				   "LLM_MODELS", "LLM_API_TYPE", "LLM_UNSUPPORTED", "LLM_CONNECT_TIMEOUT",
+				   "LLM_MODELS", "LLM_EMBEDDING_MODELS", "LLM_API_TYPE", "LLM_UNSUPPORTED", "LLM_CONNECT_TIMEOUT",
 				   "LLM_FIRST_TOKEN_TIMEOUT", "LLM_TOTAL_TIMEOUT", "LLMTEST_CLAUDE_KEY"};
 
 static int clean_env(void **state)
@@ -436,6 +469,24 @@ static void test_config_ini(void **state)
 	assert_string_equal(claude->key, "sk-test");
 	assert_int_equal(claude->first_token_ms, 5000);
 	assert_int_equal(llm_sent_params(claude), LLM_MAX_TOKENS | LLM_TEMPERATURE | LLM_TOP_P);
+	llm_config_free();
+
+	/* Embedding models: apart from the chat models, by either name. */
+	write_ini("[a]\nurl = http://127.0.0.1:9/v1\nmodels = chat\nembedding_models = e1, e2\n\n"
+		  "[b]\nurl = http://127.0.0.1:9/v1\nmodels = chat2\nembedding_models = e2\n");
+	load_ok("chat,chat2");
+	const char *m;
+	assert_int_equal(llm_kind_count(LLM_EMBEDDING), 3);
+	assert_string_equal(llm_kind_at(LLM_EMBEDDING, 2), "e2");
+	assert_string_equal(llm_kind_provider_at(LLM_EMBEDDING, 2)->name, "b");
+	assert_false(llm_kind_shared(LLM_EMBEDDING, 0));
+	assert_true(llm_kind_shared(LLM_EMBEDDING, 1));
+	assert_string_equal(llm_kind_resolve(LLM_EMBEDDING, "b/e2", &m)->name, "b");
+	assert_string_equal(m, "e2");
+	assert_string_equal(llm_kind_resolve(LLM_EMBEDDING, "e2", &m)->name, "a");
+	assert_null(llm_kind_resolve(LLM_EMBEDDING, "chat", &m));
+	assert_null(llm_resolve("e1", &m));
+	assert_null(llm_provider_for("e1"));
 	llm_config_free();
 
 	write_ini("[x]\ntype = nonsense\nurl = http://h/v1\nmodels = m\n");
@@ -576,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_anthropic_events),
 		cmocka_unit_test(test_token_counts_bounded),
 		cmocka_unit_test(test_whole_answers),
+		cmocka_unit_test(test_raw_whole),
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test_setup_teardown(test_config_env, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_config_ini, clean_env, clean_env),

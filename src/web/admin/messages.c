@@ -197,7 +197,7 @@ void page_admin_messages(http_req *r)
 	html_raw(&b, "<div class=\"facets\">\n");
 	facet_line(&b, &c, P_ROLE, "Role", p.roles, 4);
 	facet_line(&b, &c, P_STATUS, "Status", p.statuses, 4);
-	facet_line(&b, &c, P_SOURCE, "Source", p.sources, 3);
+	facet_line(&b, &c, P_SOURCE, "Source", p.sources, ADMIN_NSOURCES);
 	facet_line(&b, &c, P_DATE, "Date", p.dates, 4);
 	facet_line(&b, &c, P_MODEL, "Model", p.model_counts, p.nmodels);
 	if (c.v[P_USER]) {

@@ -2,12 +2,15 @@
  * (call/call.h; docs/api.md). Only the API's files include this (and app.c for
  * api_slot_*):
  *   api_chat.c    POST /v1/chat/completions: the request checked, the call started
+ *   api_embeddings.c  POST /v1/embeddings: the same for embeddings, and their
+ *                 record's summaries (the input and the vectors are not kept)
  *   api_call.c    the call's output: the engine's events turned into the client's
  *                 bytes (as the provider sent them, or translated from Anthropic),
  *                 the key scrubbed across events, and the end
  *   api_record.c  its records: the question when the call begins, the outcome when
  *                 it ends; the last byte waits for the commit (fail closed)
- *   api_slot.c    the place and the bytes a call holds from its headers to its start
+ *   api_slot.c    the place and the bytes a call holds from its headers to its start,
+ *                 and its admission (the engine accepting, the place handed over)
  *   api_models.c  GET /v1/models, GET /v1/models/{id}
  *   api_keys.c    the keys page, /accounts/keys/ */
 #ifndef LLMMETA_API_H
@@ -39,7 +42,9 @@ struct api_call {
 	bool stream;                 /* the client asked for a stream */
 	bool anthropic;              /* translated both ways (anthropic_translate.h) */
 	bool usage_asked;            /* the client asked for the usage chunk itself */
+	bool embeddings;             /* a call of /v1/embeddings: whole, recorded as summaries */
 	bool started;                /* the stream's response is under way */
+	bool client_gone;            /* a whole answer's client closed its connection (api_beat) */
 	bool committed;              /* the recorder is done with the record */
 	int record_rc;               /* its outcome: 0 written, -1 not */
 	bool error_sent;             /* an error event went to the client mid-stream */
@@ -62,10 +67,11 @@ struct api_call {
 
 /* api_call.c */
 struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id);
-/* Starts the call on the engine (the body to send given), records its question,
- * and answers the request as the call goes: the connection is suspended. false
- * when the engine refused it (the caller answers). */
-bool api_call_start(http_req *r, struct api_call *c, const char *body);
+/* Starts the call on the engine (the body to send given, to the provider's path,
+ * NULL: its chat completions), records its question, and answers the request as
+ * the call goes: the connection is suspended. false when the engine refused it
+ * (the caller answers). */
+bool api_call_start(http_req *r, struct api_call *c, const char *body, const char *path);
 
 /* api_record.c: the call's records, handed to the recorder: the question as it
  * begins (under the lock, right after call_send); the outcome at the engine's last
@@ -82,6 +88,10 @@ void api_call_committed(struct api_call *c, int rc);
 size_t api_slot_limit(void);
 bool api_slot_take(http_req *r, size_t limit);
 bool api_slot_hand_over(http_req *r);
+/* Lets call in, about to start: the engine accepting calls (503 otherwise), and
+ * the place taken with the headers handed over to it (or one taken now: 429 when
+ * the user has none left). false when r was answered. */
+bool api_slot_admit(http_req *r, struct call *call);
 /* Answers 429 with Retry-After: the user has MAX_ASKS_PER_USER calls in flight. */
 void api_too_many_calls(http_req *r);
 
@@ -91,6 +101,22 @@ void api_too_many_calls(http_req *r);
  * malloc'd whole body, or NULL when any part of it could not be built (never a
  * prefix). */
 char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const char *model);
+/* The same from the request r (its parsed body req): the client's text edited,
+ * or - when its "model" key is spelled with escapes, which the in-place edit does
+ * not see - req printed anew, so that the provider never gets the client's name of
+ * the model. NULL when out of memory. */
+char *api_forward_body(http_req *r, json_t *req, const char *prov_model, bool add_usage);
+/* The body of r as a JSON object (duplicate keys refused), or NULL with r answered
+ * 400. */
+json_t *api_body_object(http_req *r);
+/* Whether member key of req, when present and not null, is a number (whole) within
+ * [min, max], stored in *out; false with r answered 400 naming it. */
+bool api_number_in(http_req *r, json_t *req, const char *key, double min, double max, bool whole, double *out);
+
+/* api_embeddings.c: the answer's summary for the record, from the provider's body
+ * (as the client got it): the count and dimensions of the vectors. malloc'd; NULL
+ * when the body holds none or memory ran out. */
+char *api_embeddings_summary(const char *body, size_t len);
 
 /* The pages (the route table dispatches to them): the keys page and a key's
  * revocation (api_keys.c), GET /v1/models and /v1/models/{id}, POST /v1/chat/completions. */
@@ -100,6 +126,9 @@ void page_api_models(http_req *r);
 void page_api_model(http_req *r);
 /* Answers 404 model_not_found for the model the client named (api_models.c). */
 void api_model_not_found(http_req *r, const char *name);
+/* Answers 400 for a model of the other kind: "The model 'name' is <what>." */
+void api_wrong_kind(http_req *r, const char *name, const char *what);
 void page_api_chat(http_req *r);
+void page_api_embeddings(http_req *r);
 
 #endif

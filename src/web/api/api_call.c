@@ -24,8 +24,16 @@
 
 static void api_beat(struct call *call)
 {
-	/* An SSE comment, which clients skip. */
-	buf_puts(&call->out, ": keep-alive\n\n");
+	struct api_call *c = (struct api_call *)call;
+	if (c->stream) {
+		/* An SSE comment, which clients skip. */
+		buf_puts(&call->out, ": keep-alive\n\n");
+		return;
+	}
+	/* A whole answer has nothing to send before its end: the client that left is
+	 * found by looking at its connection (the beat's wake lets on_resume act). */
+	if (call->conn && http_peer_closed(call->conn))
+		c->client_gone = true;
 }
 
 static void api_free(struct call *call)
@@ -360,7 +368,8 @@ static void answer_whole(http_req *r, struct api_call *c)
 		http_send(r, 200, "application/json", &c->body);
 	} else if (c->call.res.status == LLM_OK) {
 		error_api(r, 502, "api_error", "bad_gateway", NULL,
-			      "The provider's answer could not be read as a chat completion.");
+			      c->embeddings ? "The provider's answer could not be read as embeddings."
+					    : "The provider's answer could not be read as a chat completion.");
 	} else {
 		int status = failure_status(&c->call.res);
 		if (status == 429 || status == 503)
@@ -374,6 +383,13 @@ static void on_resume(http_req *r)
 {
 	struct api_call *c = r->job;
 	call_lock(&c->call);
+	if (c->client_gone && !c->committed) {
+		/* Answered so that the connection closes (its client is gone): on_close
+		 * then cancels the call, which is recorded as cancelled. */
+		call_unlock(&c->call);
+		error_api(r, 503, "api_error", NULL, NULL, "The client closed the connection.");
+		return;
+	}
 	/* A stream starts with its first bytes; a stream that failed before any came
 	 * is answered like a whole call, with the error's status. */
 	bool start = c->stream && !c->started &&
@@ -405,9 +421,10 @@ static void on_close(http_req *r, bool completed)
 	call_unref(&c->call);
 }
 
-bool api_call_start(http_req *r, struct api_call *c, const char *body)
+bool api_call_start(http_req *r, struct api_call *c, const char *body, const char *path)
 {
-	struct llm_request req = {.provider = c->call.prov, .model = c->prov_model, .raw_body = body, .on_raw = on_raw};
+	struct llm_request req = {
+		.provider = c->call.prov, .model = c->prov_model, .raw_body = body, .path = path, .on_raw = on_raw};
 	if (c->anthropic && c->stream && !(c->tr = llm_anthropic_stream_new(c->client_model, c->cmpl_id, c->created,
 									     c->usage_asked)))
 		return false;
@@ -427,7 +444,8 @@ bool api_call_start(http_req *r, struct api_call *c, const char *body)
 	c->call.last_out = mono_ms();
 	http_suspend(r);
 	call_unlock(&c->call);
-	if (c->stream)
-		call_heartbeat_add(&c->call);
+	/* A stream's silences get a keep-alive; a whole answer's, a look at whether
+	 * its client is still there. */
+	call_heartbeat_add(&c->call);
 	return true;
 }

@@ -18,7 +18,6 @@
 #include "api.h"
 #include "../context.h"
 #include "../errors.h"
-#include "../call/limit.h"
 
 static const char *const roles[] = {"system", "developer", "user", "assistant", "tool"};
 
@@ -46,8 +45,7 @@ static void content_text(json_t *content, buf *out)
 	}
 }
 
-/* A number member within [min, max] when present; false (answered) when not. */
-static bool number_in(http_req *r, json_t *req, const char *key, double min, double max, bool whole, double *out)
+bool api_number_in(http_req *r, json_t *req, const char *key, double min, double max, bool whole, double *out)
 {
 	json_t *v = json_object_get(req, key);
 	if (!v || json_is_null(v))
@@ -140,21 +138,21 @@ char *api_json_forward_body(const char *raw, size_t len, bool add_usage, const c
 }
 
 /* The body sent to an OpenAI-compatible provider: the client's, with the provider's
- * name of the model, and - when streaming and the client set no stream_options -
- * stream_options.include_usage, so that the record has the provider's token counts
- * (the usage chunk is then not passed on: the client did not ask for it). The text
+ * name of the model, and - with add_usage: a chat completion streamed without the
+ * client's stream_options - stream_options.include_usage, so that the record has the
+ * provider's token counts (the usage chunk is then not passed on: the client did not
+ * ask for it). The text
  * is edited in place (core/jsonedit.c). A body whose "model" key is spelled with escapes
  * ("mod\u0065l"), which the in-place edit does not see, is printed anew from what
  * was parsed instead, so the provider never gets the client's name of the model.
  * Duplicate keys were refused when it was parsed. */
-static char *openai_body(http_req *r, json_t *req, struct api_call *c)
+char *api_forward_body(http_req *r, json_t *req, const char *prov_model, bool add_usage)
 {
 	const char *raw = r->body.data;
 	size_t len = r->body.len, a, e;
-	bool add_usage = c->stream && !json_object_get(req, "stream_options");
 	if (!raw || !jsonedit_member(raw, len, "model", &a, &e)) {
 		json_t *copy = json_copy(req); /* shallow: only top-level members change */
-		if (!copy || json_object_set_new(copy, "model", json_string(c->prov_model)) < 0 ||
+		if (!copy || json_object_set_new(copy, "model", json_string(prov_model)) < 0 ||
 		    (add_usage && json_object_set_new(copy, "stream_options", json_pack("{s:b}", "include_usage", 1)) < 0)) {
 			json_decref(copy);
 			return NULL;
@@ -163,7 +161,7 @@ static char *openai_body(http_req *r, json_t *req, struct api_call *c)
 		json_decref(copy);
 		return out;
 	}
-	return api_json_forward_body(raw, len, add_usage, c->prov_model);
+	return api_json_forward_body(raw, len, add_usage, prov_model);
 }
 
 static char *anthropic_body(http_req *r, json_t *req, struct api_call *c)
@@ -250,10 +248,24 @@ static bool check(http_req *r, json_t *req, buf *last)
 		bad(r, "model", "'model' must name a model (GET /v1/models lists them).");
 		return false;
 	}
-	return number_in(r, req, "temperature", 0, 2, false, &d) && number_in(r, req, "top_p", 0, 1, false, &d) &&
-	       number_in(r, req, "top_k", 0, 100, true, &d) && number_in(r, req, "max_tokens", 1, 1e18, true, &d) &&
-	       number_in(r, req, "max_completion_tokens", 1, 1e18, true, &d) &&
+	return api_number_in(r, req, "temperature", 0, 2, false, &d) && api_number_in(r, req, "top_p", 0, 1, false, &d) &&
+	       api_number_in(r, req, "top_k", 0, 100, true, &d) && api_number_in(r, req, "max_tokens", 1, 1e18, true, &d) &&
+	       api_number_in(r, req, "max_completion_tokens", 1, 1e18, true, &d) &&
 	       check_messages(r, json_object_get(req, "messages"), last);
+}
+
+json_t *api_body_object(http_req *r)
+{
+	json_error_t je;
+	/* Duplicate keys refused: the member checked here must be the one the provider reads. */
+	json_t *req = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
+	if (json_is_object(req))
+		return req;
+	char msg[300];
+	snprintf(msg, sizeof msg, "The body must be a JSON object (%s).", req ? "it is not an object" : je.text);
+	bad(r, NULL, msg);
+	json_decref(req);
+	return NULL;
 }
 
 void page_api_chat(http_req *r)
@@ -261,16 +273,9 @@ void page_api_chat(http_req *r)
 	db *d = web_db(r);
 	if (!d)
 		return;
-	json_error_t je;
-	/* Duplicate keys refused: the member checked here must be the one the provider reads. */
-	json_t *req = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(req)) {
-		char msg[300];
-		snprintf(msg, sizeof msg, "The body must be a JSON object (%s).", req ? "it is not an object" : je.text);
-		bad(r, NULL, msg);
-		json_decref(req);
+	json_t *req = api_body_object(r);
+	if (!req)
 		return;
-	}
 	buf last = BUF_INIT;
 	struct api_call *c = NULL;
 	char *body = NULL;
@@ -285,7 +290,10 @@ void page_api_chat(http_req *r)
 	const char *name = json_string_value(json_object_get(req, "model")), *prov_model;
 	const struct llm_provider *p = llm_resolve(name, &prov_model);
 	if (!p) {
-		api_model_not_found(r, name);
+		if (llm_kind_resolve(LLM_EMBEDDING, name, &prov_model))
+			api_wrong_kind(r, name, "an embedding model: POST /v1/embeddings uses it");
+		else
+			api_model_not_found(r, name);
 		goto done;
 	}
 	if (!(c = api_call_new(p, visitor(r)->user_id))) {
@@ -302,30 +310,21 @@ void page_api_chat(http_req *r)
 	snprintf(c->cmpl_id, sizeof c->cmpl_id, "chatcmpl-%s", rnd);
 	if (!conversation_ok(r, d, c))
 		goto done;
-	body = c->anthropic ? anthropic_body(r, req, c) : openai_body(r, req, c);
+	body = c->anthropic ? anthropic_body(r, req, c)
+			    : api_forward_body(r, req, c->prov_model, c->stream && !json_object_get(req, "stream_options"));
 	if (!body) {
 		if (!r->responded)
 			http_error(r, 500, "Out of memory.");
 		goto done;
 	}
-	if (!llm_accepting()) {
-		http_error_retry(r, 503, "The server is restarting: try again in a moment.");
+	if (!api_slot_admit(r, &c->call))
 		goto done;
-	}
-	/* The place taken with the headers becomes the call's; the body's bytes go back
-	 * to the budget (the body itself moves into the record): a call waiting on a
-	 * slow provider holds no one else's room to send. */
-	if (!api_slot_hand_over(r) && !call_limit_take(visitor(r)->user_id)) {
-		api_too_many_calls(r);
-		goto done;
-	}
-	c->call.counted = true;
 	record_question(r, req, c, &last);
 	if (!c->q.content || !c->q.request_json || !c->q.provider || !c->q.model || !c->client_model) {
 		http_error(r, 500, "Out of memory.");
 		goto done;
 	}
-	if (!(started = api_call_start(r, c, body))) {
+	if (!(started = api_call_start(r, c, body, NULL))) {
 		http_error_retry(r, 503, "The call could not be started: the server is restarting or out of memory.");
 	}
 done:

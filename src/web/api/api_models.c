@@ -1,8 +1,9 @@
 /* api_models.c - GET /v1/models and GET /v1/models/{id} (docs/api.md): every
- * configured model in OpenAI's shape, named as /v1/chat/completions accepts it:
- * "provider/model" when two providers offer a model of that name, its bare name
- * otherwise. One model is found by either name, and named back as it was asked
- * for, as a chat completion names its model. */
+ * configured model in OpenAI's shape, the chat models and then the embedding
+ * models, named as /v1/chat/completions and /v1/embeddings accept them:
+ * "provider/model" when two providers offer a model of that name (of the same
+ * kind), its bare name otherwise. One model is found by either name, and named
+ * back as it was asked for, as a chat completion names its model. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,13 @@ static void send_json(http_req *r, json_t *j)
 void page_api_models(http_req *r)
 {
 	json_t *data = json_array();
-	for (size_t i = 0; data && i < llm_model_count(); i++) {
-		const struct llm_provider *p = llm_model_provider_at(i);
-		json_t *id = llm_model_shared(i) ? json_sprintf("%s/%s", p->name, llm_model_at(i)) : json_string(llm_model_at(i));
-		json_array_append_new(data, model_object(id, p));
-	}
+	for (enum llm_kind k = LLM_CHAT; k <= LLM_EMBEDDING; k++)
+		for (size_t i = 0; data && i < llm_kind_count(k); i++) {
+			const struct llm_provider *p = llm_kind_provider_at(k, i);
+			const char *m = llm_kind_at(k, i);
+			json_t *id = llm_kind_shared(k, i) ? json_sprintf("%s/%s", p->name, m) : json_string(m);
+			json_array_append_new(data, model_object(id, p));
+		}
 	send_json(r, json_pack("{s:s, s:o}", "object", "list", "data", data));
 }
 
@@ -49,10 +52,19 @@ void api_model_not_found(http_req *r, const char *name)
 	error_api(r, 404, "invalid_request_error", "model_not_found", "model", msg);
 }
 
+void api_wrong_kind(http_req *r, const char *name, const char *what)
+{
+	char msg[400];
+	snprintf(msg, sizeof msg, "The model '%.*s' is %s.", (int)utf8_cut(name, strlen(name), 200), name, what);
+	error_api(r, 400, "invalid_request_error", "model_not_supported", "model", msg);
+}
+
 void page_api_model(http_req *r)
 {
 	const char *prov_model;
 	const struct llm_provider *p = llm_resolve(r->params[0], &prov_model);
+	if (!p)
+		p = llm_kind_resolve(LLM_EMBEDDING, r->params[0], &prov_model);
 	if (p)
 		send_json(r, model_object(json_string(r->params[0]), p));
 	else

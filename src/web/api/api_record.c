@@ -106,6 +106,14 @@ static void record_outcome(struct api_call *c)
 		tools = xstrdup(res->tool_calls);
 	}
 	bool has_answer = call_answer_fill(&c->call, &c->q, &c->a) || tools;
+	if (c->embeddings && c->body.len) {
+		/* The vectors are not kept (api_embeddings.c): their count and size are. */
+		char *summary = api_embeddings_summary(c->body.data, c->body.len);
+		if (summary) {
+			free(c->a.content);
+			c->a.content = summary;
+		}
+	}
 	if (c->anthropic) {
 		free(c->a.finish_reason);
 		c->a.finish_reason = finish;

@@ -1,9 +1,10 @@
-/* api_slot.c - what a POST /v1/chat/completions holds from its headers to its
- * start: one of the user's in-flight places (MAX_ASKS_PER_USER) and its share of
- * the receiving budget, both taken before a byte of the body is read, so that
- * neither many uploads of one user nor one user's big bodies can keep everyone
- * else's requests out (docs/api.md, "Limits"). The call takes the place over when
- * it starts and gives the bytes back; a request that ends before gives both back. */
+/* api_slot.c - what an API POST (/v1/chat/completions, /v1/embeddings) holds
+ * from its headers to its start: one of the user's in-flight places
+ * (MAX_ASKS_PER_USER) and its share of the receiving budget, both taken before a
+ * byte of the body is read, so that neither many uploads of one user nor one
+ * user's big bodies can keep everyone else's requests out (docs/api.md,
+ * "Limits"). The call takes the place over when it starts (api_slot_admit) and
+ * gives the bytes back; a request that ends before gives both back. */
 #include <stdlib.h>
 
 #include "../../auth/auth.h"
@@ -72,6 +73,23 @@ bool api_slot_take(http_req *r, size_t limit)
 	}
 	r->job = s;
 	r->on_close = slot_close;
+	return true;
+}
+
+bool api_slot_admit(http_req *r, struct call *call)
+{
+	if (!llm_accepting()) {
+		http_error_retry(r, 503, "The server is restarting: try again in a moment.");
+		return false;
+	}
+	/* The place taken with the headers becomes the call's; the body's bytes go back
+	 * to the budget (the body itself moves into the record, or is dropped): a call
+	 * waiting on a slow provider holds no one else's room to send. */
+	if (!api_slot_hand_over(r) && !call_limit_take(call->user_id)) {
+		api_too_many_calls(r);
+		return false;
+	}
+	call->counted = true;
 	return true;
 }
 

@@ -65,6 +65,8 @@ static void metadata(buf *b, const struct message *m)
 	html_raw(b, "</dd></div>");
 	if (strcmp(m->source, "api") == 0) /* asked by a program (docs/api.md) */
 		html_raw(b, "<div><dt>Via</dt><dd>API</dd></div>");
+	else if (strcmp(m->source, "api-embeddings") == 0)
+		html_raw(b, "<div><dt>Via</dt><dd>API (embeddings)</dd></div>");
 	meta_int(b, "Prompt tokens", m->prompt_tokens, "", "not reported");
 	meta_int(b, "Completion tokens", m->completion_tokens, "", "not reported");
 	meta_int(b, "Total tokens", m->total_tokens, "", "not reported");

@@ -134,6 +134,9 @@ static void answer_meta(buf *b, const struct hist_msg *a)
 		html_printf(b, " · <span class=\"error\">%s</span>", a->status);
 	if (strcmp(a->source, "api") == 0)
 		html_raw(b, " · <abbr class=\"via-api\" title=\"asked by a program through the API (docs/api.md)\">API</abbr>");
+	else if (strcmp(a->source, "api-embeddings") == 0)
+		html_raw(b, " · <abbr class=\"via-api\" title=\"embeddings asked for by a program through the API "
+			    "(docs/api.md)\">API embeddings</abbr>");
 	html_raw(b, "</p>");
 }
 
