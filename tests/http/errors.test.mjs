@@ -36,11 +36,11 @@ test('/v1/anything answers a JSON 404 whatever the Accept header says', async ()
 test('an oversized JSON POST gets a JSON 413, read or not', async () => {
   const c = new Client(server.url);
   const big = JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'a'.repeat(2 * 1024 * 1024) }] });
-  // /v1/embeddings is not served: /v1/chat/completions would refuse a request without a key before its body (docs/api.md).
-  const r = await c.request('POST', '/v1/embeddings', { headers: { 'Content-Type': 'application/json' }, body: big });
+  // A /v1/ path that is not served: /v1/chat/completions would refuse a request without a key before its body (docs/api.md).
+  const r = await c.request('POST', '/v1/no-such-endpoint', { headers: { 'Content-Type': 'application/json' }, body: big });
   assertOpenAiError(r, 413, 'request_too_large');
   // Refused before the body is sent: Expect: 100-continue.
-  const head = `POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
+  const head = `POST /v1/no-such-endpoint HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
   const raw = await rawRequest(server.port, head, Buffer.alloc(0));
   assert.equal(raw.status, 413);
   assert.match(rawHeader(raw.head, 'content-type'), /^application\/json/);
