@@ -48,7 +48,10 @@ test('HASH_QUEUE full: concurrent logins beyond it get 503 with Retry-After; the
   const rs = await Promise.all(forms.map((f) => f.post()));
   const statuses = rs.map((r) => r.status);
   assert.ok(statuses.every((st) => st === 400 || st === 503), `statuses: ${statuses}`);
-  assert.ok(statuses.filter((st) => st === 400).length >= 2, `one hashing and one waiting were answered: ${statuses}`);
+  // At least the first is answered. Whether a second one is depends on whether the
+  // hashing thread had taken the first off the queue when the second arrived (then
+  // one hashes and one waits) or not (then the first fills the one waiting place).
+  assert.ok(statuses.filter((st) => st === 400).length >= 1, `none answered: ${statuses}`);
   const busy = rs.filter((r) => r.status === 503);
   assert.ok(busy.length >= 1, `12 logins at once with one waiting place: none refused (${statuses})`);
   for (const r of busy) assert.match(r.headers.get('retry-after') || '', /^\d+$/, 'a 503 without Retry-After');
