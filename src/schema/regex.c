@@ -12,7 +12,7 @@
 
 /* ECMA-262's white space and line terminators, which its \s matches (PCRE2's \s,
  * without Unicode mode for \d and \w, is ASCII only). */
-#define ECMA_SPACE "\\s\\u00a0\\ufeff\\p{Zs}\\u2028\\u2029" /* \uXXXX as PCRE2_ALT_BSUX reads it */
+#define ECMA_SPACE "\\s\\u00a0\\ufeff\\p{Zs}\\u2028\\u2029" /* \uHHHH as PCRE2_ALT_BSUX reads it */
 
 /* Rewrites an ECMA-262 pattern into PCRE2's syntax where the two differ: long
  * Unicode property names (\p{Letter}: PCRE2 10.42 knows only \p{L}), \s and \S
@@ -111,7 +111,7 @@ pcre2_code *regex_compile(const char *pattern, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	/* \uXXXX and \u{X...} as ECMA-262 writes them; $ only at the very end. */
+	/* \uHHHH and \u{H...} as ECMA-262 writes them; $ only at the very end. */
 	pcre2_set_compile_extra_options(cctx, PCRE2_EXTRA_ALT_BSUX);
 	char why[80] = "";
 	char *ecma = ecma_to_pcre2(pattern, why, sizeof why);

@@ -321,6 +321,28 @@ static void test_tool_calls(void **state)
 	buf_free(&text);
 }
 
+/* The record's summary of an embeddings answer: the provider's text, so a base64
+ * string shorter than its own padding is 0 dimensions, not a wrapped-around count. */
+static void test_embeddings_summary(void **state)
+{
+	(void)state;
+	const char *floats = "{\"data\":[{\"embedding\":[0.1,0.2,0.3]},{\"embedding\":[1,2,3]}]}";
+	char *s = api_embeddings_summary(floats, strlen(floats));
+	assert_string_equal(s, "2 vectors of 3 dimensions");
+	free(s);
+	const char *b64 = "{\"data\":[{\"embedding\":\"AAAAAAAAgD8=\"}]}"; /* 2 float32s: 8 bytes */
+	s = api_embeddings_summary(b64, strlen(b64));
+	assert_string_equal(s, "1 vector of 2 dimensions");
+	free(s);
+	const char *shortpad[] = {"{\"data\":[{\"embedding\":\"a=\"}]}", "{\"data\":[{\"embedding\":\"==\"}]}"};
+	for (size_t i = 0; i < 2; i++) {
+		s = api_embeddings_summary(shortpad[i], strlen(shortpad[i]));
+		assert_string_equal(s, "1 vector of 0 dimensions");
+		free(s);
+	}
+	assert_null(api_embeddings_summary("not json", 8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_record_batch),
 		cmocka_unit_test(test_json_member),
 		cmocka_unit_test(test_tool_calls),
+		cmocka_unit_test(test_embeddings_summary),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -109,6 +109,8 @@ char *api_forward_body(http_req *r, json_t *req, const char *prov_model, bool ad
 /* The body of r as a JSON object (duplicate keys refused), or NULL with r answered
  * 400. */
 json_t *api_body_object(http_req *r);
+/* Answers 400 invalid_request_error naming param (NULL: none). */
+void api_bad(http_req *r, const char *param, const char *message);
 /* Whether member key of req, when present and not null, is a number (whole) within
  * [min, max], stored in *out; false with r answered 400 naming it. */
 bool api_number_in(http_req *r, json_t *req, const char *key, double min, double max, bool whole, double *out);

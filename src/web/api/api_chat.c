@@ -21,7 +21,7 @@
 
 static const char *const roles[] = {"system", "developer", "user", "assistant", "tool"};
 
-static void bad(http_req *r, const char *param, const char *message)
+void api_bad(http_req *r, const char *param, const char *message)
 {
 	error_api(r, 400, "invalid_request_error", NULL, param, message);
 }
@@ -53,7 +53,7 @@ bool api_number_in(http_req *r, json_t *req, const char *key, double min, double
 	char msg[160];
 	if (!json_is_number(v) || (whole && !json_is_integer(v))) {
 		snprintf(msg, sizeof msg, "'%s' must be %s.", key, whole ? "an integer" : "a number");
-		bad(r, key, msg);
+		api_bad(r, key, msg);
 		return false;
 	}
 	double d = json_number_value(v);
@@ -62,7 +62,7 @@ bool api_number_in(http_req *r, json_t *req, const char *key, double min, double
 			snprintf(msg, sizeof msg, "'%s' must be at least %g; it is %g.", key, min, d);
 		else
 			snprintf(msg, sizeof msg, "'%s' must be from %g to %g; it is %g.", key, min, max, d);
-		bad(r, key, msg);
+		api_bad(r, key, msg);
 		return false;
 	}
 	*out = d;
@@ -74,7 +74,7 @@ static bool check_messages(http_req *r, json_t *msgs, buf *last)
 {
 	char param[64], msg[200];
 	if (!json_is_array(msgs) || !json_array_size(msgs)) {
-		bad(r, "messages", "'messages' must be a non-empty array of messages.");
+		api_bad(r, "messages", "'messages' must be a non-empty array of messages.");
 		return false;
 	}
 	size_t chars = 0, i;
@@ -87,13 +87,13 @@ static bool check_messages(http_req *r, json_t *msgs, buf *last)
 		if (!json_is_object(m) || !known) {
 			snprintf(param, sizeof param, "messages[%zu].role", i);
 			snprintf(msg, sizeof msg, "messages[%zu] must have a role: system, developer, user, assistant or tool.", i);
-			bad(r, param, msg);
+			api_bad(r, param, msg);
 			return false;
 		}
 		json_t *content = json_object_get(m, "content");
 		if (content && !json_is_null(content) && !json_is_string(content) && !json_is_array(content)) {
 			snprintf(param, sizeof param, "messages[%zu].content", i);
-			bad(r, param, "A message's content must be a string or an array of content parts.");
+			api_bad(r, param, "A message's content must be a string or an array of content parts.");
 			return false;
 		}
 		buf text = BUF_INIT;
@@ -169,7 +169,7 @@ static char *anthropic_body(http_req *r, json_t *req, struct api_call *c)
 	char err[300] = "", param[128] = "";
 	json_t *out = llm_anthropic_request(req, c->prov_model, err, sizeof err, param, sizeof param);
 	if (!out) {
-		bad(r, *param ? param : NULL, *err ? err : "The request cannot be sent to this model.");
+		api_bad(r, *param ? param : NULL, *err ? err : "The request cannot be sent to this model.");
 		return NULL;
 	}
 	char *s = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(17));
@@ -186,7 +186,7 @@ static bool conversation_ok(http_req *r, db *d, struct api_call *c)
 	if (!id)
 		return true;
 	if (!uuid_shaped(id, strlen(id))) {
-		bad(r, "X-Conversation-Id", "X-Conversation-Id must be a UUID (8-4-4-4-12 hexadecimal digits).");
+		api_bad(r, "X-Conversation-Id", "X-Conversation-Id must be a UUID (8-4-4-4-12 hexadecimal digits).");
 		return false;
 	}
 	int64_t owner;
@@ -241,11 +241,11 @@ static bool check(http_req *r, json_t *req, buf *last)
 	double d;
 	json_t *stream = json_object_get(req, "stream");
 	if (stream && !json_is_boolean(stream) && !json_is_null(stream)) {
-		bad(r, "stream", "'stream' must be true or false.");
+		api_bad(r, "stream", "'stream' must be true or false.");
 		return false;
 	}
 	if (!json_is_string(json_object_get(req, "model"))) {
-		bad(r, "model", "'model' must name a model (GET /v1/models lists them).");
+		api_bad(r, "model", "'model' must name a model (GET /v1/models lists them).");
 		return false;
 	}
 	return api_number_in(r, req, "temperature", 0, 2, false, &d) && api_number_in(r, req, "top_p", 0, 1, false, &d) &&
@@ -263,7 +263,7 @@ json_t *api_body_object(http_req *r)
 		return req;
 	char msg[300];
 	snprintf(msg, sizeof msg, "The body must be a JSON object (%s).", req ? "it is not an object" : je.text);
-	bad(r, NULL, msg);
+	api_bad(r, NULL, msg);
 	json_decref(req);
 	return NULL;
 }

@@ -24,11 +24,6 @@
 /* OpenAI's own limit of inputs in one request. */
 #define MAX_INPUTS 2048
 
-static void bad(http_req *r, const char *param, const char *message)
-{
-	error_api(r, 400, "invalid_request_error", NULL, param, message);
-}
-
 /* What the input is, for its summary: how many inputs, and their size in
  * characters (text) or tokens (token arrays). */
 struct input_size {
@@ -56,7 +51,7 @@ static bool check_input(http_req *r, json_t *input, struct input_size *sz)
 			    "list of arrays of tokens.";
 	*sz = (struct input_size){0};
 	if (!input || json_is_null(input)) {
-		bad(r, "input", "'input' is required: the text (or tokens) to embed.");
+		api_bad(r, "input", "'input' is required: the text (or tokens) to embed.");
 		return false;
 	}
 	if (json_is_string(input)) {
@@ -67,7 +62,7 @@ static bool check_input(http_req *r, json_t *input, struct input_size *sz)
 		sz->size = json_array_size(input);
 		sz->tokens = true;
 	} else if (json_is_integer(json_array_get(input, 0))) {
-		bad(r, "input", "An array of tokens holds non-negative integers only.");
+		api_bad(r, "input", "An array of tokens holds non-negative integers only.");
 		return false;
 	} else if (json_is_array(input) && json_array_size(input)) {
 		sz->count = json_array_size(input);
@@ -80,23 +75,23 @@ static bool check_input(http_req *r, json_t *input, struct input_size *sz)
 					 sz->tokens ? "a non-empty array of tokens" : "a non-empty string");
 				char param[32];
 				snprintf(param, sizeof param, "input[%zu]", i);
-				bad(r, param, msg);
+				api_bad(r, param, msg);
 				return false;
 			}
 			sz->size += sz->tokens ? json_array_size(item)
 					       : utf8_chars(json_string_value(item), json_string_length(item));
 		}
 	} else {
-		bad(r, "input", shape);
+		api_bad(r, "input", shape);
 		return false;
 	}
 	if (json_is_string(input) && !sz->size) {
-		bad(r, "input", shape);
+		api_bad(r, "input", shape);
 		return false;
 	}
 	if (sz->count > MAX_INPUTS) {
 		snprintf(msg, sizeof msg, "'input' holds %zu inputs; the limit is %d.", sz->count, MAX_INPUTS);
-		bad(r, "input", msg);
+		api_bad(r, "input", msg);
 		return false;
 	}
 	if (!sz->tokens && sz->size > cfg.max_context_chars) {
@@ -112,18 +107,18 @@ static bool check(http_req *r, json_t *req, struct input_size *sz)
 {
 	double d;
 	if (!json_is_string(json_object_get(req, "model"))) {
-		bad(r, "model", "'model' must name an embedding model (GET /v1/models lists them).");
+		api_bad(r, "model", "'model' must name an embedding model (GET /v1/models lists them).");
 		return false;
 	}
 	json_t *fmt = json_object_get(req, "encoding_format");
 	if (fmt && !json_is_null(fmt) &&
 	    (!json_is_string(fmt) || (strcmp(json_string_value(fmt), "float") && strcmp(json_string_value(fmt), "base64")))) {
-		bad(r, "encoding_format", "'encoding_format' must be \"float\" or \"base64\".");
+		api_bad(r, "encoding_format", "'encoding_format' must be \"float\" or \"base64\".");
 		return false;
 	}
 	json_t *user = json_object_get(req, "user");
 	if (user && !json_is_null(user) && !json_is_string(user)) {
-		bad(r, "user", "'user' must be a string.");
+		api_bad(r, "user", "'user' must be a string.");
 		return false;
 	}
 	return api_number_in(r, req, "dimensions", 1, 1e6, true, &d) && check_input(r, json_object_get(req, "input"), sz);
@@ -211,7 +206,8 @@ char *api_embeddings_summary(const char *body, size_t len)
 		size_t n = json_string_length(first);
 		const char *s = json_string_value(first);
 		size_t pad = n >= 2 && s[n - 1] == '=' ? (s[n - 2] == '=' ? 2 : 1) : 0;
-		dims = (n / 4 * 3 - pad) / 4;
+		/* The provider's text: a string too short for its padding is no vector. */
+		dims = n / 4 * 3 >= pad ? (n / 4 * 3 - pad) / 4 : 0;
 	}
 	buf b = BUF_INIT;
 	if (json_is_array(data)) {
