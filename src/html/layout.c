@@ -85,7 +85,7 @@ void form_field(buf *b, const struct field *f)
 	html_printf(b, "<div class=\"field%s\"><label for=\"f-%s\">%s</label>\n", bad ? " invalid" : "", f->name,
 		    f->label);
 	html_printf(b, "<input id=\"f-%s\" name=\"%s\" type=\"%s\"", f->name, f->name, f->type ? f->type : "text");
-	if (f->value && strcmp(f->type ? f->type : "", "password") != 0)
+	if (f->value && (f->keep_password || strcmp(f->type ? f->type : "", "password") != 0))
 		html_printf(b, " value=\"%s\"", f->value);
 	if (f->autocomplete)
 		html_printf(b, " autocomplete=\"%s\"", f->autocomplete);

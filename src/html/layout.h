@@ -34,6 +34,9 @@ struct field {
 	const char *help;
 	bool required;
 	bool autofocus;
+	/* A password field's value is written back only when this is set: a form
+	 * refused for another field's sake should not make the user type it again. */
+	bool keep_password;
 };
 
 /* <form method="post"> with the CSRF field holding csrf_token. */

@@ -2,7 +2,7 @@
 // login by username / e-mail, session cookie attributes, logout, password change.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, errorTexts, findForm } from '../lib/server.mjs';
+import { startServer, Client, errorTexts, findForm, decodeEntities } from '../lib/server.mjs';
 import { newUser, signup, login, logout, isLoggedIn, signedUpClient, goodPassword } from '../lib/flows.mjs';
 
 let server;
@@ -26,13 +26,29 @@ test('signup through the form logs the user in and shows the username in the nav
   const u = newUser('signup');
   const r = await signup(client, u);
   assert.equal(r.status, 302, r.text.slice(0, 1500));
-  assert.equal(new URL(r.location, server.url).pathname, '/');
+  const landing = new URL(r.location, server.url);
+  assert.equal(landing.pathname + landing.search, '/ask/?welcome=1', 'a new account lands on /ask/');
   assert.ok(client.cookies.has('llmmeta_session'), 'signup must set the session cookie');
+  const ask = await client.get(landing.pathname + landing.search);
+  assert.equal(ask.status, 200);
+  assert.match(ask.text, /class="notice" role="status">Welcome!/, 'the first /ask/ greets the new account');
+  assert.doesNotMatch((await client.get('/ask/')).text, /Welcome!/, 'a plain /ask/ does not');
   assert.ok(await isLoggedIn(client));
   const home = await client.get('/');
   assert.ok(home.text.includes(u.username), 'nav should show the username');
   assert.match(home.text, /log\s*out/i);
   assert.doesNotMatch(home.text, />\s*Admin\s*</, 'a normal user sees no Admin link');
+});
+
+test('signup with a safe next goes there, an unsafe one lands on /ask/', async () => {
+  const withNext = (next, u) => new Client(server.url).submitForm(`/accounts/signup/?next=${encodeURIComponent(next)}`,
+    'password1', { username: u.username, email: u.email, password1: u.password, password2: u.password });
+  const to = await withNext('/conversation/', newUser('signupnext'));
+  assert.equal(to.status, 302);
+  assert.equal(new URL(to.location, server.url).pathname, '/conversation/');
+  const away = await withNext('//evil.example/', newUser('signupaway'));
+  assert.equal(away.status, 302);
+  assert.equal(new URL(away.location, server.url).href, new URL('/ask/?welcome=1', server.url).href);
 });
 
 test('session cookie is HttpOnly, SameSite=Lax, Path=/', async () => {
@@ -158,6 +174,7 @@ test('password change ends other sessions; the new password works, the old one n
     { oldpassword: 'not-my-password-1', password1: goodPassword(), password2: goodPassword() });
   assert.equal(wrongOld.status, 400, 'a wrong old password is refused');
 
+
   const newPw = goodPassword();
   const r = await client.submitForm('/accounts/password/change/', 'oldpassword',
     { oldpassword: user.password, password1: newPw, password2: newPw });
@@ -167,6 +184,31 @@ test('password change ends other sessions; the new password works, the old one n
   const fresh = new Client(server.url);
   assert.equal((await login(fresh, user.username, newPw)).status, 302, 'new password does not work');
   assert.ok(await isLoggedIn(fresh));
+});
+
+test('a wrong current password is named, and the valid new password typed twice is kept', async () => {
+  const { client, user } = await signedUpClient(server.url, 'pwwrong');
+  const wanted = goodPassword();
+  const r = await client.submitForm('/accounts/password/change/', 'oldpassword',
+    { oldpassword: 'not-my-password-1', password1: wanted, password2: wanted });
+  assert.equal(r.status, 400);
+  assert.deepEqual(errorTexts(r.text), ['The current password is not correct.']);
+  const value = (name) => {
+    const m = r.text.match(new RegExp(`<input[^>]*name="${name}"[^>]*>`));
+    assert.ok(m, `no ${name} field`);
+    const v = m[0].match(/value="([^"]*)"/);
+    return v ? decodeEntities(v[1]) : null;
+  };
+  assert.equal(value('password1'), wanted);
+  assert.equal(value('password2'), wanted);
+  assert.equal(value('oldpassword'), null, 'the wrong current password is never echoed');
+  assert.ok(!r.text.includes('not-my-password-1'));
+  // New passwords that break a rule are not kept (nor echoed), whatever the current one.
+  const bad = await client.submitForm('/accounts/password/change/', 'oldpassword',
+    { oldpassword: 'not-my-password-1', password1: wanted, password2: `${wanted}x` });
+  assert.equal(bad.status, 400);
+  assert.ok(!bad.text.includes(`value="`+wanted.replace(/&/g, '&amp;')), 'mismatched new passwords were echoed');
+  assert.equal((await login(new Client(server.url), user.username, user.password)).status, 302, 'nothing changed');
 });
 
 test('password change applies the password rules', async () => {

@@ -62,7 +62,7 @@ test('"Save question as prompt" on a conversation page saves it and asks nothing
   assert.equal(fake.requests.length, sent, 'nothing sent to the model');
   const prompts = dbQuery(server, "SELECT p.title, p.text FROM saved_prompts p JOIN users u ON u.id = p.user_id WHERE p.text LIKE 'Reusable%'");
   assert.deepEqual(prompts, [{ title: 'Reusable <prompt> from a conversation', text: 'Reusable <prompt> from a conversation' }]);
-  assert.match((await alice.client.get('/ask/')).text, /href="\/ask\/\?prompt=\d+">Reusable &lt;prompt&gt; from a conversation</);
+  assert.match((await alice.client.get('/ask/')).text, /href="\/ask\/\?prompt=\d+" title="[^"]*">Reusable &lt;prompt&gt; from a conversation</);
 
   // A blank question is refused there too, beside the field; still nothing asked.
   const blank = await alice.client.postMultipart(path, { csrf_token, intent: 'save_prompt', question: '  ' });

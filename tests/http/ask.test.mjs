@@ -330,7 +330,9 @@ test('saved prompts: the predefined one, saving, using and deleting; only the ow
   const csrf_token = await csrfOf(alice.client);
   const saved = await alice.client.postMultipart('/ask/', { csrf_token, question: 'My <own> prompt\nsecond line', intent: 'save_prompt' });
   assert.equal(saved.status, 200);
-  const id = /href="\/ask\/\?prompt=(\d+)">My &lt;own&gt; prompt</.exec(saved.text)[1];
+  const id = /href="\/ask\/\?prompt=(\d+)" title="My &lt;own&gt; prompt">My &lt;own&gt; prompt</.exec(saved.text)[1];
+  // Listed after the question's form: the question is what the page is for.
+  assert.ok(saved.text.indexOf('class="saved"') > saved.text.indexOf('name="question"'), 'saved prompts after the form');
   const use = await alice.client.get(`/ask/?prompt=${id}`);
   assert.match(use.text, /<textarea[^>]*>My &lt;own&gt; prompt\nsecond line<\/textarea>/);
   const bob = await signedUpClient(server.url, 'bob');

@@ -90,7 +90,10 @@ static void signup_post(http_req *r, db *d, struct signup *s)
 		http_error(r, 500, "The session could not be started.");
 		return;
 	}
-	http_redirect(r, 302, next_of(r));
+	/* A new account lands where it can be used, with a one-line welcome (ask.c),
+	 * unless the sign-up came from a page it should go back to. */
+	const char *n = http_param(r, "next");
+	http_redirect(r, 302, next_is_safe(n) ? n : "/ask/?welcome=1");
 }
 
 void page_signup(http_req *r)

@@ -17,6 +17,9 @@
 struct change {
 	buf e_old, e_new1, e_new2;
 	const char *done;
+	/* The new password typed twice and accepted, kept in the form when only the
+	 * current one was wrong; never echoed when it broke a rule. */
+	const char *keep1, *keep2;
 	bool has_password; /* false: an account made by signing in with a provider */
 };
 
@@ -32,9 +35,11 @@ static void change_form(http_req *r, int status, struct change *c)
 		form_field(&b, &(struct field){.name = "oldpassword", .label = "Current password", .type = "password",
 					       .error = c->e_old.data, .autocomplete = "current-password", .required = true});
 	form_field(&b, &(struct field){.name = "password1", .label = "New password", .type = "password",
-				       .error = c->e_new1.data, .autocomplete = "new-password", .required = true});
+				       .value = c->keep1, .keep_password = c->keep1 != NULL, .error = c->e_new1.data,
+				       .autocomplete = "new-password", .required = true});
 	form_field(&b, &(struct field){.name = "password2", .label = "New password (again)", .type = "password",
-				       .error = c->e_new2.data, .autocomplete = "new-password", .required = true});
+				       .value = c->keep2, .keep_password = c->keep2 != NULL, .error = c->e_new2.data,
+				       .autocomplete = "new-password", .required = true});
 	form_end(&b, c->has_password ? "Change password" : "Set password");
 	/* Sign-in providers (docs/sign-in.md): linked accounts are managed there. */
 	html_raw(&b, "<p><a href=\"/accounts/social/connections/\">Linked accounts</a> (Google, GitHub, ...)</p>\n");
@@ -53,7 +58,7 @@ static void change_post(http_req *r, db *d, struct change *c)
 		http_error(r, 500, "Your account could not be read.");
 		return;
 	}
-	bool ok = true;
+	bool old_wrong = false;
 	/* An account made by signing in with a provider has no password to type. */
 	if (c->has_password) {
 		char keybuf[32];
@@ -66,13 +71,17 @@ static void change_post(http_req *r, db *d, struct change *c)
 		if (password_verify(old, u.password_hash)) {
 			auth_attempt_succeeded(d, account, attempt);
 		} else {
-			buf_puts(&c->e_old, "Please type your current password.");
-			ok = false;
+			buf_puts(&c->e_old, "The current password is not correct.");
+			old_wrong = true;
 		}
 	}
-	ok &= auth_new_password_ok(p1, p2, u.username, u.email, &c->e_new1, &c->e_new2);
+	bool new_ok = auth_new_password_ok(p1, p2, u.username, u.email, &c->e_new1, &c->e_new2);
+	if (old_wrong && new_ok) {
+		c->keep1 = p1;
+		c->keep2 = p2;
+	}
 	char hash[128];
-	if (!ok) {
+	if (old_wrong || !new_ok) {
 		change_form(r, 400, c);
 	} else if (password_hash(p1, hash) != 0 || user_change_password(d, u.id, hash) < 0 ||
 		   auth_login(d, r, u.id, u.username, u.is_admin) < 0) {

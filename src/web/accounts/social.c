@@ -37,8 +37,10 @@ void social_buttons(buf *b, http_req *r)
 	const struct oauth_provider *p;
 	const char *next = http_param(r, "next");
 	for (size_t i = 0; (p = oauth_provider_at(i)); i++) {
+		/* Signed in: linking is the page's purpose, so no "or" between forms. */
 		if (i == 0)
-			html_raw(b, "<div class=\"social\">\n");
+			html_raw(b, visitor(r)->user_id ? "<div class=\"social\">\n"
+							 : "<p class=\"divider\"><span>or</span></p>\n<div class=\"social\">\n");
 		html_printf(b, "<form method=\"post\" action=\"/accounts/%s/login/\" class=\"inline\">"
 			       "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">",
 			    p->name, auth_csrf_token(r));

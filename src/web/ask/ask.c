@@ -28,20 +28,22 @@ static void show(http_req *r, db *d, struct ask_form *f, int status, const char 
 	html_raw(&b, "<h1>Ask a question</h1>\n");
 	if (notice)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n", notice);
-	if (np) {
-		html_raw(&b, "<details class=\"saved\"><summary>Your saved prompts</summary><ul>\n");
-		for (size_t i = 0; i < np; i++)
-			html_printf(&b,
-				    "<li><a href=\"/ask/?prompt=%lld\">%s</a> <form class=\"inline\" method=\"post\" "
-				    "action=\"/prompts/%lld/delete/\"><input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
-				    "<button type=\"submit\" class=\"link danger\">Delete</button></form></li>\n",
-				    (long long)prompts[i].id, prompts[i].title, (long long)prompts[i].id, auth_csrf_token(r));
-		html_raw(&b, "</ul></details>\n");
-	}
 	/* answer.js gives the streamed answer's code blocks their Copy/Download/viewer tools. */
 	html_printf(&b, "<section class=\"thread\" id=\"thread\"></section>\n<script src=\"%s\" defer></script>\n",
 		    asset_url("/static/answer.js"));
 	ask_form_render(&b, r, f, "/ask/", prompts, np);
+	/* After the thread and the form: the question is what the page is for. */
+	if (np) {
+		html_raw(&b, "<details class=\"saved\"><summary>Your saved prompts</summary><ul>\n");
+		for (size_t i = 0; i < np; i++)
+			html_printf(&b,
+				    "<li><a href=\"/ask/?prompt=%lld\" title=\"%s\">%s</a> <form class=\"inline\" method=\"post\" "
+				    "action=\"/prompts/%lld/delete/\"><input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+				    "<button type=\"submit\" class=\"link danger\">Delete</button></form></li>\n",
+				    (long long)prompts[i].id, prompts[i].title, prompts[i].title, (long long)prompts[i].id,
+				    auth_csrf_token(r));
+		html_raw(&b, "</ul></details>\n");
+	}
 	page_end(&b);
 	page_send(r, status, &b);
 	prompt_list_free(prompts, np);
@@ -84,6 +86,10 @@ int ask_save_prompt(http_req *r, db *d, struct ask_form *f)
 	return 200;
 }
 
+/* The line a new account is greeted with on its first /ask/. */
+static const char ask_welcome_notice[] = "Welcome! Ask your first question below: pick a model, write the question, "
+					 "and attach a data file if you have one.";
+
 /* The notice shown once a question was saved as a prompt. */
 const char ask_saved_notice[] = "The question was saved as a prompt.";
 
@@ -97,7 +103,8 @@ void page_ask(http_req *r)
 	const char *intent = http_form(r, "intent");
 	if (r->method != HTTP_POST) {
 		prefill(r, d, &f);
-		show(r, d, &f, 200, NULL);
+		/* Set by sign-up's redirect; anyone may add it, and it only greets. */
+		show(r, d, &f, 200, http_query(r, "welcome") ? ask_welcome_notice : NULL);
 	} else if (intent && strcmp(intent, "save_prompt") == 0) {
 		int status = ask_save_prompt(r, d, &f);
 		if (status)

@@ -210,7 +210,8 @@ static void prompt_links(buf *b, const struct prompt *prompts, size_t n)
 	html_raw(b, "<div class=\"prompts\"><span>Prompts:</span> "
 		    "<a href=\"?prompt=predefined\" data-prompt=\"predefined\">Use the predefined prompt</a>");
 	for (size_t i = 0; i < n; i++)
-		html_printf(b, " <a href=\"?prompt=%lld\">%s</a>", (long long)prompts[i].id, prompts[i].title);
+		html_printf(b, " <a href=\"?prompt=%lld\" title=\"%s\">%s</a>", (long long)prompts[i].id, prompts[i].title,
+			    prompts[i].title);
 	html_raw(b, "</div>\n");
 }
 

@@ -199,7 +199,7 @@ static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid
 {
 	const char *shown = *h->title ? h->title : "(untitled)";
 	buf b = BUF_INIT;
-	page_begin(&b, r, shown, "ask");
+	page_begin(&b, r, shown, "history"); /* a conversation is found in History */
 	html_printf(&b, "<h1 id=\"title\">%s</h1>\n<p class=\"sub\"><a href=\"/ask/\">New conversation</a></p>\n",
 		    shown);
 	conv_actions(&b, uuid, shown);
