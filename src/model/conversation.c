@@ -126,6 +126,15 @@ char *conv_title(db *d, int64_t id, int64_t user_id)
 			     DB_ARGS(db_v_int(id), db_v_int(user_id)));
 }
 
+int conv_rename(db *d, const char *uuid, int64_t user_id, const char *title)
+{
+	char lower[37];
+	uuid_stored(lower, uuid);
+	int64_t n = db_exec(d, "UPDATE conversations SET title = ? WHERE uuid = ? AND user_id = ?",
+			    DB_ARGS(db_v_text(title), db_v_text(lower), db_v_int(user_id)));
+	return n < 0 ? -1 : n > 0;
+}
+
 int conv_touch(db *d, int64_t id)
 {
 	return db_exec(d, "UPDATE conversations SET updated_at = ? WHERE id = ?",

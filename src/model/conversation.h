@@ -98,6 +98,12 @@ int conv_head(db *d, const char *uuid, int64_t user_id, struct conv_head *h);
  * NULL when it is not found or not theirs, or on error. */
 char *conv_title(db *d, int64_t id, int64_t user_id);
 
+/* The longest title a user may give a conversation, in characters. */
+#define CONV_TITLE_MAX 200
+/* Gives the user's conversation uuid a new title (checked by the caller: one line,
+ * 1 to CONV_TITLE_MAX characters): 1 renamed, 0 not found or not theirs, -1 error. */
+int conv_rename(db *d, const char *uuid, int64_t user_id, const char *title);
+
 struct conv_summary {
 	char uuid[37];
 	char *title;

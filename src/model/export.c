@@ -82,9 +82,9 @@ static double opt_real(db_rows *r, int col) { return db_null(r, col) ? NAN : db_
 
 int export_batch(db *d, const struct export_filter *f, int64_t *after, int limit, export_fn fn, void *ctx)
 {
-	/* The WHERE clause from fixed fragments: at most 8 statements for the cache. */
+	/* The WHERE clause from fixed fragments: a few statements for the cache. */
 	buf sql = BUF_INIT;
-	db_val args[5];
+	db_val args[6];
 	int n = 0;
 	buf_puts(&sql, "SELECT m.id, c.uuid, m.created_at, u.username, m.role, m.source, m.provider, m.model, m.status,"
 		       " m.content, m.max_tokens, m.temperature, m.top_k, m.top_p, m.prompt_tokens, m.completion_tokens,"
@@ -108,8 +108,12 @@ int export_batch(db *d, const struct export_filter *f, int64_t *after, int limit
 		buf_puts(&sql, " AND m.model = ?");
 		args[n++] = db_v_text(f->model);
 	}
+	if (f->conv_id) {
+		buf_puts(&sql, " AND m.conversation_id = ?");
+		args[n++] = db_v_int(f->conv_id);
+	}
 	buf_puts(&sql, " ORDER BY m.id LIMIT ?");
-	db_val all[6];
+	db_val all[7];
 	memcpy(all, args, (size_t)n * sizeof *args);
 	all[n++] = db_v_int(limit);
 	db_rows *r = sql.oom ? NULL : db_query(d, sql.data, n, all);

@@ -20,6 +20,7 @@ struct export_filter {
 	int64_t since_ms;  /* -1: no lower bound; else created_at >= since_ms */
 	int64_t until_ms;  /* -1: no upper bound; else created_at < until_ms */
 	const char *model; /* NULL: any model */
+	int64_t conv_id;   /* 0: every conversation; else only that one's messages */
 };
 
 /* Reads a `since` (until = false) or `until` (true) value into milliseconds since

@@ -159,14 +159,25 @@ static void continue_settings(struct ask_form *f, const struct message *msgs, si
 
 /* Delete (a confirmation page, or assets/delete.js's dialog), the exports, and the
  * scripts for the answers' code blocks (assets/answer.js) and the dialog. */
-static void conv_actions(buf *b, const char *uuid, const char *title)
+/* Export, rename and delete; title is the stored one ("" when it has none). */
+static void conv_actions(buf *b, http_req *r, const char *uuid, const char *title)
 {
 	html_printf(b,
-		    "<p class=\"conv-actions\"><a class=\"button danger\" href=\"/delete_conversation/%s/\" "
-		    "data-delete-title=\"%s\">Delete</a> Export all my messages: <a href=\"/export/messages.csv\">CSV</a> "
-		    "· <a href=\"/export/messages.jsonl\">JSONL</a></p>\n<script src=\"%s\" defer></script>\n"
-		    "<script src=\"%s\" defer></script>\n",
-		    uuid, title, asset_url("/static/answer.js"), asset_url("/static/delete.js"));
+		    "<div class=\"conv-actions\"><p>Export this conversation: <a href=\"/conversation/%s/export.md\">"
+		    "Markdown</a> · <a href=\"/conversation/%s/export.csv\">CSV</a> · "
+		    "<a href=\"/conversation/%s/export.jsonl\">JSONL</a></p>\n",
+		    uuid, uuid, uuid);
+	html_printf(b,
+		    "<details class=\"rename\"><summary>Rename</summary><form method=\"post\" "
+		    "action=\"/conversation/%s/rename/\" class=\"inline-form\"><input type=\"hidden\" "
+		    "name=\"csrf_token\" value=\"%s\"><label for=\"f-title\">Title</label> <input id=\"f-title\" "
+		    "name=\"title\" type=\"text\" value=\"%s\" maxlength=\"%d\" required> "
+		    "<button type=\"submit\">Save</button></form></details>\n",
+		    uuid, auth_csrf_token(r), title, CONV_TITLE_MAX);
+	html_printf(b,
+		    "<a class=\"button danger\" href=\"/delete_conversation/%s/\" data-delete-title=\"%s\">Delete</a>"
+		    "</div>\n<script src=\"%s\" defer></script>\n<script src=\"%s\" defer></script>\n",
+		    uuid, *title ? title : "(untitled)", asset_url("/static/answer.js"), asset_url("/static/delete.js"));
 }
 
 /* The form needs only the last messages: the settings of the last question (with
@@ -202,7 +213,7 @@ static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid
 	page_begin(&b, r, shown, "history"); /* a conversation is found in History */
 	html_printf(&b, "<h1 id=\"title\">%s</h1>\n<p class=\"sub\"><a href=\"/ask/\">New conversation</a></p>\n",
 		    shown);
-	conv_actions(&b, uuid, shown);
+	conv_actions(&b, r, uuid, h->title);
 	if (notice)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n", notice);
 	html_raw(&b, "<section class=\"thread\" id=\"thread\">\n");

@@ -1,14 +1,18 @@
 /* export.c - /export/messages.csv and /export/messages.jsonl: the user's own
  * messages (an administrator may add ?user=NAME, or ?user=* for everyone's),
- * filtered by ?since=, ?until= and ?model= (see docs/export.md). The rows are
- * streamed with chunked encoding, a batch read from the database each time the
- * previous one has been sent, so memory stays flat whatever the size. The rows'
- * form is written by src/model/export_format.c, as for `llmmeta export`. */
+ * filtered by ?since=, ?until= and ?model= (see docs/export.md); and one
+ * conversation alone, /conversation/<uuid>/export.csv, .jsonl (the same rows) and
+ * .md (a transcript to read or paste). The rows are streamed with chunked
+ * encoding, a batch read from the database each time the previous one has been
+ * sent, so memory stays flat whatever the size. The rows' form is written by
+ * src/model/export_format.c, as for `llmmeta export`. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../auth/auth.h"
 #include "../../core/util.h"
+#include "../../model/conversation.h"
 #include "../../model/export.h"
 #include "../context.h"
 #include "history.h"
@@ -65,6 +69,33 @@ static void stream_free(void *cls)
 	free(s);
 }
 
+/* Content-Disposition: a download named filename (a name made here: no quote in it). */
+static void attachment(http_req *r, const char *filename)
+{
+	char disposition[128];
+	snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
+	http_add_header(r, "Content-Disposition", disposition);
+}
+
+/* Sends the rows f selects (and model, copied) as a download named filename. */
+static void stream(http_req *r, const struct export_filter *f, const char *model, bool csv, const char *filename)
+{
+	struct export_stream *s = calloc(1, sizeof *s);
+	if (!s || (model && *model && !(s->model = xstrdup(model)))) {
+		free(s);
+		http_error(r, 500, NULL);
+		return;
+	}
+	s->filter = *f;
+	s->filter.model = s->model;
+	s->fmt = csv ? EXPORT_CSV : EXPORT_JSONL;
+	export_header(&s->pending, s->fmt);
+	attachment(r, filename);
+	http_add_header(r, "X-Accel-Buffering", "no");
+	http_send_stream(r, 200, csv ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8", stream_read,
+			 stream_free, s);
+}
+
 void page_export(http_req *r)
 {
 	db *d = web_db(r);
@@ -93,19 +124,84 @@ void page_export(http_req *r)
 		}
 		f.user_id = id; /* 0 for "*": everyone */
 	}
-	struct export_stream *s = calloc(1, sizeof *s);
-	if (!s || (model && *model && !(s->model = xstrdup(model)))) {
-		free(s);
+	stream(r, &f, model, csv, csv ? "messages.csv" : "messages.jsonl");
+}
+
+/* "12 + 345 tokens", "2.4 s", ...: the figures of an answer, those known. */
+static void md_figures(buf *b, const struct message *m)
+{
+	if (m->prompt_tokens >= 0 && m->completion_tokens >= 0)
+		buf_printf(b, " · %lld + %lld tokens", (long long)m->prompt_tokens, (long long)m->completion_tokens);
+	if (m->elapsed_ms >= 0)
+		buf_printf(b, " · %.1f s", (double)m->elapsed_ms / 1000.0);
+	if (m->finish_reason)
+		buf_printf(b, " · finish: %s", m->finish_reason);
+}
+
+/* The conversation as Markdown: a heading per message with its time (UTC) and,
+ * for an answer, its model and figures; the text as it was written. */
+static void transcript(buf *b, const char *uuid, const char *title, const struct message *m, size_t n)
+{
+	char ts[32];
+	fmt_iso8601(ts, now_ms());
+	buf_printf(b, "# %s\n\nConversation %s, exported from llmmeta at %s.\n", *title ? title : "(untitled)", uuid,
+		   ts);
+	for (size_t i = 0; i < n; i++, m++) {
+		bool answer = strcmp(m->role, "assistant") == 0;
+		fmt_iso8601(ts, m->created_at);
+		buf_printf(b, "\n## %s · %s", answer ? "Answer" : "Question", ts);
+		if (answer && (m->model_reported || m->model))
+			buf_printf(b, " · %s", m->model_reported ? m->model_reported : m->model);
+		if (answer)
+			md_figures(b, m);
+		buf_puts(b, "\n\n");
+		if (m->file_name)
+			buf_printf(b, "Attached file: %s (SHA-256 %s)\n\n", m->file_name, m->file_sha256 ? m->file_sha256 : "?");
+		buf_puts(b, m->content ? m->content : "");
+		buf_puts(b, "\n");
+		if (strcmp(m->status, "ok") != 0)
+			buf_printf(b, "\n*(%s%s%s)*\n", m->status, m->error ? ": " : "", m->error ? m->error : "");
+	}
+}
+
+void page_conversation_export(http_req *r)
+{
+	db *d = web_db(r);
+	if (!d)
+		return;
+	const char *uuid = r->params[0];
+	const char *ext = strrchr(r->path, '.') + 1; /* the routes end in .csv, .jsonl or .md */
+	struct conv_head h;
+	int rc = conv_head(d, uuid, visitor(r)->user_id, &h);
+	if (rc <= 0) {
+		http_error(r, rc < 0 ? 500 : 404, NULL);
+		return;
+	}
+	char filename[64];
+	snprintf(filename, sizeof filename, "conversation-%s.%s", uuid, ext);
+	if (strcmp(ext, "md") != 0) {
+		struct export_filter f = {.user_id = visitor(r)->user_id, .since_ms = -1, .until_ms = -1, .conv_id = h.id};
+		stream(r, &f, NULL, strcmp(ext, "csv") == 0, filename);
+		free(h.title);
+		return;
+	}
+	struct message *msgs;
+	size_t n;
+	if (msg_list(d, h.id, &msgs, &n) < 0) {
+		free(h.title);
+		http_error(r, 500, "The conversation could not be read.");
+		return;
+	}
+	buf b = BUF_INIT;
+	transcript(&b, uuid, h.title, msgs, n);
+	msg_list_free(msgs, n);
+	free(h.title);
+	if (b.oom) {
+		buf_free(&b);
 		http_error(r, 500, NULL);
 		return;
 	}
-	f.model = s->model;
-	s->filter = f;
-	s->fmt = csv ? EXPORT_CSV : EXPORT_JSONL;
-	export_header(&s->pending, s->fmt);
-	http_add_header(r, "Content-Disposition", csv ? "attachment; filename=\"messages.csv\""
-						      : "attachment; filename=\"messages.jsonl\"");
-	http_add_header(r, "X-Accel-Buffering", "no");
-	http_send_stream(r, 200, csv ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8", stream_read,
-			 stream_free, s);
+	attachment(r, filename);
+	http_send_text(r, 200, "text/markdown; charset=utf-8", b.data);
+	buf_free(&b);
 }
