@@ -105,3 +105,24 @@ test("times and day headings follow the browser's time zone", { timeout: 120000 
   await noProblems(page, problems);
   await context.close();
 });
+
+test('a conversation: rename it from its page, export it alone; History marked; desktop and phone', { timeout: 120000 }, async () => {
+  const { page, problems, context, user } = await loggedInPage({ acceptDownloads: true });
+  const uuid = await ask(user.client, 'Tensile test of sample 7');
+  await page.goto(`${suite.server.url}/conversation/${uuid}/`);
+  assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), 'History');
+  await page.click('details.rename summary');
+  await page.fill('#f-title', 'Sample 7 <b>schema</b>');
+  await Promise.all([page.waitForURL(`${suite.server.url}/conversation/${uuid}/`), page.click('details.rename button')]);
+  assert.equal(await page.locator('h1#title').textContent(), 'Sample 7 <b>schema</b>');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`a[href="/conversation/${uuid}/export.md"]`)]);
+  assert.equal(download.suggestedFilename(), `conversation-${uuid}.md`);
+  await page.screenshot({ path: join(OUT, 'browser-conversation-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('details.rename summary');
+  const box = await page.locator('#f-title').boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `the title field fits a phone: ${JSON.stringify(box)}`);
+  await page.screenshot({ path: join(OUT, 'browser-conversation-phone.png'), fullPage: true });
+  await noProblems(page, problems);
+  await context.close();
+});
