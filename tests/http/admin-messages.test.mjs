@@ -199,7 +199,7 @@ test('bulk deletion: a confirmation page listing them, then deletion with confir
   assert.ok(log.every((r) => r.admin_name === admin.user.username));
   // Who deleted what, on the log page.
   const page = await admin.client.get('/admin/log/?action=message_delete');
-  assert.match(page.text, new RegExp(`<td>${admin.user.username}</td><td>message_delete</td><td><a href="/admin/messages/${pick[0]}/">message ${pick[0]}</a>`));
+  assert.match(page.text, new RegExp(`<td>${admin.user.username}</td><td data-action="message_delete">deleted a message</td><td><a href="/admin/messages/${pick[0]}/">message ${pick[0]}</a>`));
   // None selected, a bad id, or more than 500: refused.
   assert.equal((await admin.client.postForm('/admin/messages/delete/', { csrf_token: token })).status, 400);
   assert.equal((await admin.client.postForm('/admin/messages/delete/', [['csrf_token', token], ['ids', 'x']])).status, 400);

@@ -176,23 +176,31 @@ test('deleting a user: a confirmation page, then the user and all their data go;
   assert.equal((await act(idOf(v.user.username), 'deactivate', {}, other.client)).status, 303);
   assert.equal((await act(oid, 'delete', { confirm: 'yes' })).status, 303);
   const page = await admin.client.get(`/admin/log/?admin=${other.user.username}`);
-  assert.match(page.text, new RegExp(`<td>${other.user.username}</td><td>user_deactivate</td><td><a href="/admin/users/\\d+/">user ${v.user.username}</a>`));
+  assert.match(page.text, new RegExp(`<td>${other.user.username}</td><td data-action="user_deactivate">deactivated</td><td><a href="/admin/users/\\d+/">user ${v.user.username}</a>`));
 });
 
 test('the admin log: newest first, every action, filtered by administrator and action', async () => {
   const page = await admin.client.get('/admin/log/');
   assert.equal(page.status, 200);
-  const actions = [...page.text.matchAll(/<\/time><\/td><td>[^<]*<\/td><td>([a-z_]+)<\/td>/g)].map((m) => m[1]);
+  const actions = [...page.text.matchAll(/<\/time><\/td><td>[^<]*<\/td><td data-action="([a-z_]+)">[^<]+<\/td>/g)].map((m) => m[1]);
   const want = dbQuery(server, 'SELECT action FROM admin_log ORDER BY id DESC LIMIT 50').map((r) => r.action);
   assert.deepEqual(actions, want);
+  // Each action reads as words, in the table and in the filter.
+  const readable = { user_activate: 'activated', user_deactivate: 'deactivated', user_grant_admin: 'granted admin',
+    user_revoke_admin: 'revoked admin', user_delete: 'deleted the user' };
+  for (const [a, words] of Object.entries(readable)) {
+    assert.ok(page.text.includes(`<td data-action="${a}">${words}</td>`), a);
+    assert.ok(page.text.includes(`<a href="/admin/log/?action=${a}">${words}</a>`), `${a} filter`);
+  }
+  assert.doesNotMatch(page.text, /<td>user_[a-z_]+<\/td>/, 'no raw action name shown');
   for (const a of ['user_activate', 'user_deactivate', 'user_grant_admin', 'user_revoke_admin', 'user_delete']) {
     assert.ok(actions.includes(a), a);
     const only = await admin.client.get(`/admin/log/?action=${a}`);
-    const got = [...only.text.matchAll(/<\/time><\/td><td>[^<]*<\/td><td>([a-z_]+)<\/td>/g)].map((m) => m[1]);
+    const got = [...only.text.matchAll(/<\/time><\/td><td>[^<]*<\/td><td data-action="([a-z_]+)">[^<]+<\/td>/g)].map((m) => m[1]);
     assert.ok(got.length > 0 && got.every((x) => x === a), a);
   }
   const mine = await admin.client.get(`/admin/log/?admin=${admin.user.username}&action=user_delete`);
-  const who = [...mine.text.matchAll(/<\/time><\/td><td>([^<]*)<\/td><td>user_delete<\/td>/g)].map((m) => m[1]);
+  const who = [...mine.text.matchAll(/<\/time><\/td><td>([^<]*)<\/td><td data-action="user_delete">deleted the user<\/td>/g)].map((m) => m[1]);
   assert.ok(who.length >= 2 && who.every((x) => x === admin.user.username));
   assert.match(mine.text, /href="\/admin\/log\/\?action=user_delete"/, 'the link back to every administrator');
   // The log cannot be changed from the web: no route takes a POST.

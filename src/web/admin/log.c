@@ -32,6 +32,22 @@ static void log_url(buf *u, const char *admin, const char *action, bool open)
 		buf_putc(u, '&');
 }
 
+/* What each of the log's actions reads as; the stored name stays in data-action
+ * and in the filter's URL, which scripts and bookmarks use. */
+static const char *action_label(const char *action)
+{
+	static const char *const labels[][2] = {
+		{"message_edit", "edited a message"},	{"message_delete", "deleted a message"},
+		{"user_activate", "activated"},		{"user_deactivate", "deactivated"},
+		{"user_grant_admin", "granted admin"},	{"user_revoke_admin", "revoked admin"},
+		{"user_delete", "deleted the user"},	{"key_revoke", "revoked an API key"},
+	};
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (strcmp(labels[i][0], action) == 0)
+			return labels[i][1];
+	return action;
+}
+
 static void filter_link(buf *b, const char *admin, const char *action, const char *label, bool here)
 {
 	buf u = BUF_INIT;
@@ -98,14 +114,16 @@ void page_admin_log(http_req *r)
 	html_raw(&b, "</p>\n<p class=\"facet\" data-filter=\"action\"><span class=\"facet-name\">Action:</span> ");
 	filter_link(&b, admin, NULL, "All", !action);
 	for (size_t i = 0; admin_log_actions[i]; i++)
-		filter_link(&b, admin, admin_log_actions[i], admin_log_actions[i], action == admin_log_actions[i]);
+		filter_link(&b, admin, admin_log_actions[i], action_label(admin_log_actions[i]),
+			    action == admin_log_actions[i]);
 	html_raw(&b, "</p></div>\n<div class=\"table-wrap\"><table class=\"admin-table\" id=\"log\"><thead><tr>"
 		     "<th>when</th><th>administrator</th><th>action</th><th>object</th><th>field</th><th>old</th>"
 		     "<th>new</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++) {
 		html_raw(&b, "<tr><td>");
 		admin_time(&b, e[i].at);
-		html_printf(&b, "</td><td>%s</td><td>%s</td><td>", e[i].admin_name, e[i].action);
+		html_printf(&b, "</td><td>%s</td><td data-action=\"%s\">%s</td><td>", e[i].admin_name, e[i].action,
+			    action_label(e[i].action));
 		object(&b, &e[i]);
 		html_printf(&b, "</td><td>%s</td><td>", e[i].field ? e[i].field : "–");
 		value(&b, e[i].old_value);
