@@ -136,6 +136,23 @@ test("another user's conversations never appear", async () => {
   assert.match(page, /No conversations yet\./);
 });
 
+test('a stopped answer shows its partial text and its status once; a question without an answer says so', async () => {
+  const { client } = await signedUpClient(server.url, 'stopped');
+  const partial = uuidOf(await ask(server, client, { question: 'Stopped halfway' }));
+  const none = uuidOf(await ask(server, client, { question: 'Never answered' }));
+  const msgs = (uuid) => `SELECT id FROM messages WHERE conversation_id = (SELECT id FROM conversations WHERE uuid = '${uuid}')`;
+  dbExec(server, `UPDATE messages SET status = 'cancelled' WHERE id IN (${msgs(partial)})`);
+  dbExec(server, `DELETE FROM messages WHERE role = 'assistant' AND id IN (${msgs(none)})`);
+  dbExec(server, `UPDATE messages SET status = 'error' WHERE id IN (${msgs(none)})`);
+  dbExec(server, `UPDATE conversations SET revision = revision + 1 WHERE uuid IN ('${partial}', '${none}')`);
+  const page = (await client.get('/conversation/')).text;
+  const stopped = entryOf(page, partial);
+  assert.match(stopped, /<p class="a">/, 'the partial answer is shown');
+  assert.doesNotMatch(stopped, /got no answer/, 'not "no answer" above an answer');
+  assert.equal((stopped.match(/cancelled/g) || []).length, 1, `"cancelled" said once: ${stopped}`);
+  assert.match(entryOf(page, none), /<p class="hist-meta error">This question got no answer\.<\/p>/);
+});
+
 test('titles, questions and answers with markup are shown as text', async () => {
   const { client } = await signedUpClient(server.url, 'xss');
   const payload = '<img src=x onerror=alert(1)> "quoted" \'single\' & <script>alert(2)</script>';

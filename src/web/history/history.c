@@ -189,13 +189,14 @@ static void conv_body(buf *b, struct hist_conv *c)
 		html_raw(b, "<li>");
 		if (question)
 			excerpt(b, "q", m);
-		if (question && strcmp(m->status, "ok") != 0)
-			html_printf(b, "<p class=\"hist-meta error\">This question %s.</p>",
-				    strcmp(m->status, "interrupted") == 0 ? "was interrupted" : "got no answer");
 		struct hist_msg *a = question ? (i + 1 < c->nmsgs && strcmp(c->msgs[i + 1].role, "assistant") == 0
 							 ? &c->msgs[++i]
 							 : NULL)
 					      : m;
+		/* A partial answer (stopped, cut) carries its own status below it. */
+		if (question && !a && strcmp(m->status, "ok") != 0)
+			html_printf(b, "<p class=\"hist-meta error\">This question %s.</p>",
+				    strcmp(m->status, "interrupted") == 0 ? "was interrupted" : "got no answer");
 		if (a) {
 			excerpt(b, "a", a);
 			answer_meta(b, a);
