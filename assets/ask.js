@@ -5,7 +5,9 @@
 // answer rendered as HTML) or error; "wait" lines are heartbeats.
 //
 // While the model has not written anything yet the answer says so; a Stop button
-// aborts the request for as long as the answer streams. The server notices the
+// (kept in view) aborts the request for as long as the answer streams. The page
+// follows the answer down unless the reader has scrolled up; Ctrl/Cmd+Enter in the
+// question box sends it, and the box has the focus again once the answer is in. The server notices the
 // closed connection (on its next heartbeat) and records the question as cancelled,
 // with what had arrived.
 'use strict';
@@ -27,6 +29,9 @@
 
   // Messages from the server are sentences; make sure the next one does not run on.
   const sentence = (s) => (/[.!?]$/.test(s) ? s : s + '.');
+
+  // The reader is at the end of the page (within a line or two): keep them there.
+  const atEnd = () => window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 48;
 
   function problem(where, text) {
     const p = block('p', 'error', where);
@@ -113,12 +118,15 @@
           if (m.title) retitle(m.title);
           else if (moved) retitle(firstLine(data.get('question')));
         } else if (m.type === 'delta') {
+          const follow = atEnd();
           waiting.remove();
           live.textContent += m.text;
+          if (follow) window.scrollTo(0, document.documentElement.scrollHeight);
         } else if (m.type === 'done') {
           a.outerHTML = m.html;
           question.value = '';
           if (file) file.value = '';
+          question.focus({ preventScroll: true });
         } else if (m.type === 'error') {
           if (m.html) a.outerHTML = m.html; else a.remove();
           problem(q, sentence(m.message) + ' You can try again: the question is still in the form.');
@@ -146,6 +154,13 @@
       a.removeAttribute('aria-busy');
     }
   }
+
+  question.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey) && !ask.disabled) {
+      ev.preventDefault();
+      form.requestSubmit(ask);
+    }
+  });
 
   form.addEventListener('submit', async (ev) => {
     if (ev.submitter && ev.submitter.name === 'intent') return; // saving a prompt: a plain post

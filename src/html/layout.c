@@ -22,6 +22,7 @@ void page_frame_begin(buf *b, const struct page_viewer *v, const char *title, co
 		    "<title>%s · llmmeta</title>\n<link rel=\"stylesheet\" href=\"%s\">\n"
 		    "<link rel=\"icon\" href=\"%s\" type=\"image/svg+xml\">\n"
 		    "<script src=\"%s\" defer></script>\n</head>\n<body>\n"
+		    "<a class=\"skip\" href=\"#main\">Skip to the main content</a>\n"
 		    "<header class=\"top\"><nav aria-label=\"Main\">",
 		    title, asset_url("/static/style.css"), asset_url("/static/favicon.svg"), asset_url("/static/ask.js"));
 	html_raw(b, "<a class=\"brand\" href=\"/\">llmmeta</a>");
@@ -43,7 +44,7 @@ void page_frame_begin(buf *b, const struct page_viewer *v, const char *title, co
 		nav_link(b, "/accounts/login/", "Log in", "login", section);
 		nav_link(b, "/accounts/signup/", "Sign up", "signup", section);
 	}
-	html_raw(b, "</nav></header>\n<main>\n");
+	html_raw(b, "</nav></header>\n<main id=\"main\">\n");
 }
 
 void page_end(buf *b)

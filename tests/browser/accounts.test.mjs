@@ -54,7 +54,10 @@ test('sign up, log out, log in again through the pages', { timeout: 120000 }, as
   await form.locator('input[name="password1"]').fill(u.password);
   await form.locator('input[name="password2"]').fill(u.password);
   await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"], input[type="submit"], button:not([type])').first().click()]);
-  assert.equal(new URL(page.url()).pathname, '/');
+  assert.equal(new URL(page.url()).pathname, '/ask/', 'a new account lands where it asks');
+  assert.match(await page.locator('main p.notice[role="status"]').textContent(), /^Welcome!/);
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'question');
+  await page.screenshot({ path: join(OUT, 'browser-signup-welcome.png'), fullPage: true });
   const nav = page.locator('nav, header').first();
   assert.ok((await nav.innerText()).includes(u.username), 'the username is not in the nav after signup');
   assert.deepEqual(await cspViolations(), []);

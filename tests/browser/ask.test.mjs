@@ -219,3 +219,47 @@ test("the start line's title, when the server sends one, names the page", { time
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('keyboard and reading: skip link, the question focused, Ctrl+Enter sends, Stop in view, the page follows, focus back', { timeout: 90000 }, async () => {
+  const { page, problems, context } = await loggedInPage();
+  await page.setViewportSize({ width: 390, height: 700 });
+  // On a page without a focused field, the first Tab stop is the skip link, shown when focused.
+  await page.goto(`${suite.server.url}/conversation/`);
+  await page.keyboard.press('Tab');
+  const skip = page.locator('a.skip');
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip');
+  assert.equal(await skip.getAttribute('href'), '#main');
+  assert.ok((await skip.boundingBox()).x >= 0, 'visible when focused');
+  assert.equal(await page.locator('main#main').count(), 1);
+  await page.goto(`${suite.server.url}/ask/`);
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'question', '/ask/ opens in the question box');
+
+  await page.selectOption('select[name="model"]', 'drip');
+  await page.fill('textarea[name="question"]', 'Keyboard question');
+  await page.focus('textarea[name="question"]');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction(() => /drop2 /.test(document.querySelector('#thread .live')?.textContent || ''));
+  // Stop stays on screen however far the form has been pushed down.
+  const box = await page.locator('form.ask button.stop').boundingBox();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= 700, `Stop in view: ${JSON.stringify(box)}`);
+  // At the end of the page, the page follows the answer down (ask.js; Chromium's scroll
+  // anchoring does as much): the behaviour is what is checked, and that it stops when
+  // the reader scrolls up.
+  const h0 = await page.evaluate(() => {
+    window.scrollTo(0, document.documentElement.scrollHeight);
+    return document.documentElement.scrollHeight;
+  });
+  await page.waitForFunction((h) => document.documentElement.scrollHeight > h + 50, h0, { timeout: 30000 });
+  const followed = await page.evaluate(() => window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 60);
+  assert.ok(followed, 'the page kept up with the answer');
+  // Scrolled up, it is left where the reader put it.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForFunction(() => /drop30 /.test(document.querySelector('#thread .live')?.textContent || ''));
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'not pulled back down');
+  await page.locator('#thread .msg.assistant dl.meta').waitFor({ timeout: 30000 });
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'question', 'the question box has the focus again');
+  assert.equal(await page.inputValue('textarea[name="question"]'), '', 'ready for the next question');
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

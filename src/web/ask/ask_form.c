@@ -244,8 +244,10 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 	prompt_links(b, prompts, nprompts);
 	html_printf(b,
 		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
-		    "<textarea id=\"f-question\" name=\"question\" rows=\"6\" required>%s</textarea>\n",
-		    f->e_question.len ? " invalid" : "", f->question ? f->question : "");
+		    "<textarea id=\"f-question\" name=\"question\" rows=\"6\" required%s>%s</textarea>\n",
+		    f->e_question.len ? " invalid" : "",
+		    /* On /ask/ the question is what the page is for; a conversation opens at its thread. */
+		    strcmp(action, "/ask/") == 0 ? " autofocus" : "", f->question ? f->question : "");
 	form_field_errors(b, "question", f->e_question.data);
 	html_raw(b, "</div>\n<div class=\"params\">\n");
 	html_printf(b, "<div class=\"field%s\"><label for=\"f-model\">Model</label>\n<select id=\"f-model\" name=\"model\">\n",
