@@ -158,9 +158,32 @@ struct admin_user_row {
 	bool admin, active;
 	int64_t messages, tokens, conversations;
 };
-/* A page of users (all, or those whose username or e-mail holds q), by username.
- * 0 or -1. */
-int admin_users(db *d, const char *q, int64_t page, struct admin_user_row **out, size_t *n, bool *more);
+/* The orders of the users' list: a column each, named as in its URL's sort=. */
+enum admin_user_sort {
+	USERS_BY_USERNAME,
+	USERS_BY_EMAIL,
+	USERS_BY_ADMIN,
+	USERS_BY_ACTIVE,
+	USERS_BY_JOINED,
+	USERS_BY_LAST_LOGIN,
+	USERS_BY_MESSAGES,
+	USERS_BY_TOKENS,
+	USERS_NSORTS
+};
+extern const char *const admin_user_sorts[USERS_NSORTS + 1];
+
+/* Which users, in which order. Every field's zero value is "any" / by username. */
+struct admin_user_query {
+	const char *q;             /* username or e-mail holds it (any case) */
+	int active, admin;         /* 0 any, 1 yes, -1 no */
+	const char *provider;      /* signed in with that provider at least once */
+	int64_t joined_since;      /* 0 any; else created_at >= it (ms) */
+	enum admin_user_sort sort; /* ties: by username */
+	bool desc;
+};
+/* A page of the users q selects, in its order. 0 or -1. */
+int admin_users(db *d, const struct admin_user_query *q, int64_t page, struct admin_user_row **out, size_t *n,
+		bool *more);
 /* One user: 1, 0 none, -1 error. */
 int admin_user(db *d, int64_t id, struct admin_user_row *u);
 void admin_user_rows_free(struct admin_user_row *u, size_t n);

@@ -2,6 +2,7 @@
  * user, with the rules that keep an administrator (see admin.h). */
 #include "admin.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,19 @@ void admin_user_rows_free(struct admin_user_row *u, size_t n)
 	free(u);
 }
 
-int admin_users(db *d, const char *q, int64_t page, struct admin_user_row **out, size_t *n, bool *more)
+const char *const admin_user_sorts[USERS_NSORTS + 1] = {"username", "email",     "admin",    "active",
+							 "joined",   "last_login", "messages", "tokens", NULL};
+
+/* The ORDER BY of each sort: columns of USER_COLUMNS (8 and 9 are the totals, by
+ * position); a missing last login is -1 on both databases, which order NULLs
+ * differently. */
+static const char *const sort_sql[USERS_NSORTS] = {
+	"lower(u.username)", "lower(u.email)", "u.is_admin", "u.is_active", "u.created_at", "coalesce(u.last_login, -1)",
+	"8",		     "9",
+};
+
+int admin_users(db *d, const struct admin_user_query *q, int64_t page, struct admin_user_row **out, size_t *n,
+		bool *more)
 {
 	*out = NULL;
 	*n = 0;
@@ -51,19 +64,39 @@ int admin_users(db *d, const char *q, int64_t page, struct admin_user_row **out,
 		page = 1;
 	if (page > ADMIN_MAX_PAGE)
 		page = ADMIN_MAX_PAGE;
-	bool search = q && !str_blank(q);
+	assert(q->sort >= 0 && q->sort < USERS_NSORTS);
+	/* The statement from fixed fragments; every value is bound. */
+	buf sql = BUF_INIT;
+	db_val args[8];
+	int na = 0;
 	char *like = NULL;
-	if (search) {
-		if (!(like = admin_like_anywhere(q))) /* in the name or the address */
+	buf_puts(&sql, USER_COLUMNS " WHERE 1 = 1");
+	if (q->q && !str_blank(q->q)) {
+		if (!(like = admin_like_anywhere(q->q))) /* in the name or the address */
 			return -1;
+		buf_puts(&sql, " AND (lower(u.username) LIKE lower(?) ESCAPE '\\' OR lower(u.email) LIKE lower(?) ESCAPE '\\')");
+		args[na++] = db_v_text(like);
+		args[na++] = db_v_text(like);
 	}
-	db_val lim = db_v_int(ADMIN_PAGE + 1), off = db_v_int((page - 1) * ADMIN_PAGE);
-	db_rows *r = search ? db_query(d,
-				       USER_COLUMNS " WHERE lower(u.username) LIKE lower(?) ESCAPE '\\'"
-						    " OR lower(u.email) LIKE lower(?) ESCAPE '\\'"
-						    " ORDER BY lower(u.username) LIMIT ? OFFSET ?",
-				       DB_ARGS(db_v_text(like), db_v_text(like), lim, off))
-			    : db_query(d, USER_COLUMNS " ORDER BY lower(u.username) LIMIT ? OFFSET ?", DB_ARGS(lim, off));
+	if (q->active)
+		buf_puts(&sql, q->active > 0 ? " AND u.is_active = 1" : " AND u.is_active = 0");
+	if (q->admin)
+		buf_puts(&sql, q->admin > 0 ? " AND u.is_admin = 1" : " AND u.is_admin = 0");
+	if (q->provider) {
+		buf_puts(&sql, " AND EXISTS (SELECT 1 FROM identities i WHERE i.user_id = u.id AND i.provider = ?)");
+		args[na++] = db_v_text(q->provider);
+	}
+	if (q->joined_since > 0) {
+		buf_puts(&sql, " AND u.created_at >= ?");
+		args[na++] = db_v_int(q->joined_since);
+	}
+	buf_printf(&sql, " ORDER BY %s %s, lower(u.username), u.id LIMIT ? OFFSET ?", sort_sql[q->sort],
+		   q->desc ? "DESC" : "ASC");
+	args[na++] = db_v_int(ADMIN_PAGE + 1);
+	args[na++] = db_v_int((page - 1) * ADMIN_PAGE);
+	assert(na <= (int)(sizeof args / sizeof args[0]));
+	db_rows *r = sql.oom ? NULL : db_query(d, sql.data, na, args);
+	buf_free(&sql);
 	if (!r) {
 		free(like);
 		return -1;

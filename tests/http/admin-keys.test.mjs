@@ -91,7 +91,7 @@ test('an administrator revokes a key: logged with the time, the next call refuse
   const logBefore = Number(one("SELECT count(*) AS n FROM admin_log WHERE action = 'key_revoke'").n);
   const r = await revoke(uid, k.id);
   assert.equal(r.status, 303);
-  assert.equal(r.location, `/admin/users/${uid}/?done=1#keys`);
+  assert.equal(r.location, `/admin/users/${uid}/?done=revoke_key#keys`);
   const row = one(`SELECT revoked_at FROM api_keys WHERE id = ${k.id}`);
   assert.ok(row.revoked_at > 0);
   await assert.rejects(ask(k.key, 'after'), (e) => e instanceof OpenAI.AuthenticationError && e.code === 'invalid_api_key');

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, dbQuery, dbExec, Client } from '../lib/server.mjs';
-import { signedUpClient, login, isLoggedIn } from '../lib/flows.mjs';
+import { signedUpClient, login, isLoggedIn, newUser } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 import { adminClient, ask, tokenOf } from '../lib/admin.mjs';
 
@@ -50,6 +50,87 @@ test('the list: every column, and the search by username or e-mail', async () =>
   assert.equal((await admin.client.get('/admin/users/999999/')).status, 404);
 });
 
+test('the list: filters (active, admin, joined) and sorting by each column, kept together in every link', async () => {
+  const tag = `flt${Date.now() % 100000}`;
+  const made = [];
+  for (const name of ['a', 'b', 'c']) {
+    const u = await signedUpClient(server.url, `${tag}${name}`);
+    made.push({ ...u, id: idOf(u.user.username) });
+  }
+  const [a, b, c] = made;
+  await ask(server, b.client, { question: 'b asks once' });
+  await ask(server, c.client, { question: 'c asks' });
+  await ask(server, c.client, { question: 'c asks again' });
+  dbExec(server, `UPDATE users SET is_active = 0 WHERE id = ${a.id}`);
+  dbExec(server, `UPDATE users SET is_admin = 1 WHERE id = ${b.id}`);
+  dbExec(server, `UPDATE users SET created_at = created_at - ${40 * 86400000} WHERE id = ${c.id}`);
+  const names = async (query) => {
+    const r = await admin.client.get(`/admin/users/?q=${tag}&${query}`);
+    assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 300)}`);
+    return [...r.text.matchAll(/<tr><td><a href="\/admin\/users\/\d+\/">([^<]+)<\/a>/g)].map((m) => m[1]);
+  };
+  const n = (u) => u.user.username;
+  assert.deepEqual(await names(''), [n(a), n(b), n(c)], 'by username');
+  assert.deepEqual(await names('active=no'), [n(a)]);
+  assert.deepEqual(await names('active=yes'), [n(b), n(c)]);
+  assert.deepEqual(await names('admin=yes'), [n(b)]);
+  assert.deepEqual(await names('admin=no&active=yes'), [n(c)]);
+  assert.deepEqual(await names('joined=30d'), [n(a), n(b)], 'c joined 40 days ago');
+  assert.deepEqual(await names('joined=365d&sort=-joined'), [n(b), n(a), n(c)], 'newest first, the 40-day-old one within the year');
+  assert.deepEqual(await names('sort=-messages'), [n(c), n(b), n(a)], 'most messages first');
+  assert.deepEqual(await names('sort=messages'), [n(a), n(b), n(c)]);
+  assert.deepEqual(await names('sort=-tokens'), [n(c), n(b), n(a)]);
+  assert.deepEqual(await names('sort=joined'), [n(c), n(a), n(b)], 'the oldest account first');
+  assert.deepEqual((await names('sort=-active')).slice(-1), [n(a)], 'the inactive one last');
+  assert.deepEqual((await names('sort=-admin'))[0], n(b));
+  assert.deepEqual(await names('sort=-email'), [n(c), n(b), n(a)]);
+  assert.equal((await names('sort=last_login')).length, 3);
+  // The headings sort, ascending first, then the other way; the filters stay in every link.
+  const page = (await admin.client.get(`/admin/users/?q=${tag}&active=yes&sort=messages`)).text;
+  assert.match(page, /<th aria-sort="ascending"><a href="\/admin\/users\/\?q=[^"&]+&amp;active=yes&amp;sort=-messages">messages ▲<\/a><\/th>/);
+  assert.match(page, /<th><a href="\/admin\/users\/\?q=[^"&]+&amp;active=yes&amp;sort=tokens">tokens<\/a><\/th>/);
+  assert.match(page, /<a href="\/admin\/users\/\?q=[^"&]+&amp;active=no&amp;sort=messages">no<\/a>/, 'a filter keeps the order');
+  assert.match(page, /<input type="hidden" name="active" value="yes"><input type="hidden" name="sort" value="messages">/, 'the search keeps both');
+  // Values the list does not know: 400, saying what it takes.
+  for (const bad of ['active=maybe', 'admin=1', 'joined=2d', 'sort=password', 'sort=--joined', 'provider=github']) {
+    const r = await admin.client.get(`/admin/users/?${bad}`);
+    assert.equal(r.status, 400, bad);
+    assert.match(r.text, /active and admin take yes or no/);
+  }
+});
+
+test('adding a user: with a password (required without a mail server), under signup rules; logged; admins only', async () => {
+  const page = await admin.client.get('/admin/users/');
+  assert.match(page.text, /<a class="button" href="\/admin\/users\/new\/">Add a user<\/a>/);
+  const form = await admin.client.get('/admin/users/new/');
+  assert.match(form.text, /The mail server is not configured \(SMTP_URL\)/);
+  const u = newUser('added');
+  // Empty passwords: no mail server here, so refused with signup's reason.
+  const empty = await admin.client.submitForm('/admin/users/new/', 'username', { username: u.username, email: u.email, password1: '', password2: '' });
+  assert.equal(empty.status, 400);
+  assert.equal(dbQuery(server, `SELECT count(*) AS n FROM users WHERE username = '${u.username}'`)[0].n, 0);
+  const weak = await admin.client.submitForm('/admin/users/new/', 'username', { username: u.username, email: u.email, password1: 'password123', password2: 'password123' });
+  assert.equal(weak.status, 400);
+  assert.ok(!weak.text.includes('password123'), 'the password is not echoed');
+  assert.match(weak.text, new RegExp(`value="${u.username}"`), 'the name is kept');
+  const r = await admin.client.submitForm('/admin/users/new/', 'username', { username: u.username, email: u.email, password1: u.password, password2: u.password, admin: '1' });
+  assert.equal(r.status, 303, r.text.slice(0, 500));
+  const id = idOf(u.username);
+  assert.equal(r.location, `/admin/users/${id}/?added=1`);
+  assert.match((await admin.client.get(r.location)).text, new RegExp(`<p class="notice" role="status">Added ${u.username}\\.</p>`));
+  assert.equal(Number(one(`SELECT is_admin FROM users WHERE id = ${id}`).is_admin), 1);
+  assert.equal((await login(new Client(server.url), u.username, u.password)).status, 302);
+  assert.deepEqual(one(`SELECT admin_name, object_label, new_value FROM admin_log WHERE action = 'user_create' AND object_id = ${id}`),
+    { admin_name: admin.user.username, object_label: u.username, new_value: 'with a password' });
+  const again = await admin.client.submitForm('/admin/users/new/', 'username', { username: u.username.toUpperCase(), email: `x${u.email}`, password1: u.password, password2: u.password });
+  assert.equal(again.status, 400);
+  assert.match(again.text, /A user with that username already exists\./);
+  // Not an administrator: 403; nobody: the login page.
+  const plain = await signedUpClient(server.url, 'notadmin');
+  assert.equal((await plain.client.get('/admin/users/new/')).status, 403);
+  assert.equal((await new Client(server.url).get('/admin/users/new/')).status, 302);
+});
+
 test('deactivation ends a live session at once and refuses the login; activation lets them in again', async () => {
   const u = await signedUpClient(server.url, 'deact');
   const id = idOf(u.user.username);
@@ -58,7 +139,9 @@ test('deactivation ends a live session at once and refuses the login; activation
   assert.ok(await isLoggedIn(u.client));
   const r = await act(id, 'deactivate');
   assert.equal(r.status, 303);
-  assert.equal(r.location, `/admin/users/${id}/?done=1`);
+  assert.equal(r.location, `/admin/users/${id}/?done=deactivate`);
+  assert.match((await admin.client.get(r.location)).text,
+    new RegExp(`<p class="notice" role="status">Deactivated ${u.user.username}: every session of theirs has ended`));
   assert.equal(await isLoggedIn(u.client), false, 'the first session ended');
   assert.equal(await isLoggedIn(second), false, 'and the second');
   assert.equal(Number(one(`SELECT count(*) AS n FROM sessions WHERE user_id = ${id}`).n), 0);

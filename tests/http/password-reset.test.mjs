@@ -10,7 +10,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
 import { startServer, Client, dbQuery, dbExec, freePort, sleep, findForm, waitForLog } from '../lib/server.mjs';
-import { signedUpClient, login, isLoggedIn } from '../lib/flows.mjs';
+import { signedUpClient, login, isLoggedIn, newUser } from '../lib/flows.mjs';
+import { adminClient } from '../lib/admin.mjs';
 import { startSmtpServer } from '../lib/smtp-server.mjs';
 
 const FROM = 'llmmeta <noreply@llmmeta.test>';
@@ -425,4 +426,27 @@ test('a bad SMTP setting stops start-up with a line naming the variable', async 
     assert.match(r.stderr, new RegExp(`${variable}:`), JSON.stringify(env));
     assert.ok(!r.stderr.includes('Very-Secret-9'), 'the password is in the message');
   }
+});
+
+test('an administrator adds a user without a password: the link in the invitation sets the first one', async () => {
+  const admin = await adminClient(server);
+  const user = newUser('invited');
+  const page = await admin.client.get('/admin/users/new/');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Leave both password fields empty to e-mail an invitation/);
+  const r = await admin.client.submitForm('/admin/users/new/', 'username', { username: user.username, email: user.email, password1: '', password2: '' });
+  assert.equal(r.status, 303, r.text.slice(0, 800));
+  const id = Number(dbQuery(server, `SELECT id FROM users WHERE username = '${user.username}'`)[0].id);
+  assert.equal(r.location, `/admin/users/${id}/?added=invited`);
+  assert.match((await admin.client.get(r.location)).text, /Added [^<]+\. An invitation to choose a password was e-mailed to them\./);
+  assert.equal((await login(new Client(server.url), user.username, '')).status, 400, 'no password works before the link');
+  const mail = await mailFor(user.email);
+  assert.equal(mail.headers.subject, 'Your new account');
+  assert.match(mail.body, /an administrator made you an account/);
+  const link = linkOf(mail);
+  const c = new Client(server.url);
+  assert.equal((await setPassword(c, link.path, user.password)).status, 302);
+  assert.equal((await login(new Client(server.url), user.username, user.password)).status, 302, 'the chosen password works');
+  const log = dbQuery(server, `SELECT action, object_label, new_value FROM admin_log WHERE object_id = ${id} AND action = 'user_create'`);
+  assert.deepEqual(log, [{ action: 'user_create', object_label: user.username, new_value: 'invited' }]);
 });

@@ -21,6 +21,11 @@ void page_password_reset_key(http_req *r);
 void page_password_reset_key_done(http_req *r);
 /* Sends the reset mails still queued (for at most 10 s) and stops their thread. */
 void password_reset_stop(void);
+/* Queues the mail inviting the new account with this address to choose its first
+ * password (a reset link, valid one hour): false when the queue is full. */
+bool password_invite(const char *email);
+/* /admin/users/new/ (user_new.c): an administrator adds a user. */
+void page_admin_user_new(http_req *r);
 void page_social_login(http_req *r);
 void page_social_callback(http_req *r);
 void page_connections(http_req *r);

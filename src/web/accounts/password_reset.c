@@ -64,8 +64,15 @@ static void request_form(http_req *r, int status, const char *email, const char 
 #define RESET_STOP_MS 10000
 static struct workq jobs = WORKQ_INIT(RESET_QUEUE_MAX, "password reset");
 
+/* A job: the address (valid, user_valid_email) and whether the mail invites a new
+ * account to choose its first password (admin's "Add a user") or answers a reset. */
+struct reset_job {
+	bool invite;
+	char email[];
+};
+
 /* Sends the link to the user, or logs it when there is no mail server. */
-static void send_link(const struct reset_mail *m)
+static void send_link(const struct reset_mail *m, bool invite)
 {
 	buf link = BUF_INIT, body = BUF_INIT;
 	buf_printf(&link, "%s/accounts/password/reset/key/%s/", cfg.public_url, m->token);
@@ -76,16 +83,26 @@ static void send_link(const struct reset_mail *m)
 			 "valid for one hour: %s",
 			 (long long)m->user_id, m->username, link.oom ? "(out of memory)" : link.data);
 	} else {
-		buf_printf(&body,
-			   "Hello %s,\n\n"
-			   "someone, probably you, asked to reset the password of your account at %s.\n"
-			   "To choose a new password, open this link within one hour:\n\n"
-			   "%s\n\n"
-			   "The link works once. If you did not ask for this, ignore this e-mail: your password stays "
-			   "as it is.\n",
-			   m->username, cfg.public_url, link.data ? link.data : "");
+		if (invite)
+			buf_printf(&body,
+				   "Hello %s,\n\n"
+				   "an administrator made you an account at %s.\n"
+				   "To choose your password, open this link within one hour:\n\n"
+				   "%s\n\n"
+				   "The link works once. Later, \"Forgot password?\" on the login page sends a new one.\n",
+				   m->username, cfg.public_url, link.data ? link.data : "");
+		else
+			buf_printf(&body,
+				   "Hello %s,\n\n"
+				   "someone, probably you, asked to reset the password of your account at %s.\n"
+				   "To choose a new password, open this link within one hour:\n\n"
+				   "%s\n\n"
+				   "The link works once. If you did not ask for this, ignore this e-mail: your password "
+				   "stays as it is.\n",
+				   m->username, cfg.public_url, link.data ? link.data : "");
 		char err[512] = "out of memory";
-		if (link.oom || body.oom || mail_send(m->email, "Password reset", body.data, err, sizeof err) < 0)
+		const char *subject = invite ? "Your new account" : "Password reset";
+		if (link.oom || body.oom || mail_send(m->email, subject, body.data, err, sizeof err) < 0)
 			log_error("password reset: no mail sent to user %lld at %s: %s", (long long)m->user_id, m->email, err);
 		else
 			log_info("password reset: mail sent to user %lld at %s", (long long)m->user_id, m->email);
@@ -94,19 +111,37 @@ static void send_link(const struct reset_mail *m)
 	buf_free(&body);
 }
 
-/* A job: arg is the e-mail address typed, valid (user_valid_email). */
 static void reset_job(void *arg)
 {
+	const struct reset_job *j = arg;
 	db *d = db_thread();
 	struct reset_mail m;
-	int rc = d ? auth_reset_start(d, arg, &m) : -1;
+	int rc = d ? auth_reset_start(d, j->email, &m) : -1;
 	if (rc < 0) {
 		log_error("password reset: the database failed, no link was made");
 	} else if (rc == 1) {
-		send_link(&m);
+		send_link(&m, j->invite);
 		auth_reset_mail_free(&m);
 	}
 }
+
+/* Queues the link's job: false when the queue is full or stopping. */
+static bool queue_link(const char *email, bool invite)
+{
+	size_t len = strlen(email);
+	struct reset_job *j = malloc(sizeof *j + len + 1);
+	if (!j)
+		return false;
+	j->invite = invite;
+	memcpy(j->email, email, len + 1);
+	if (workq_push(&jobs, reset_job, free, j) < 0) {
+		free(j);
+		return false;
+	}
+	return true;
+}
+
+bool password_invite(const char *email) { return queue_link(email, true); }
 
 void password_reset_stop(void) { workq_stop(&jobs, RESET_STOP_MS); }
 
@@ -138,12 +173,8 @@ static void request_post(http_req *r, db *d, const char *email)
 				   "Wait an hour and try again.");
 		return;
 	}
-	char *job = xstrdup(email);
-	if (!job || workq_push(&jobs, reset_job, free, job) < 0) {
-		/* Said to nobody but the log: the answer must not depend on it. */
+	if (!queue_link(email, false)) /* said to nobody but the log: the answer must not depend on it */
 		log_error("password reset: the queue is full or stopping; a request was dropped");
-		free(job);
-	}
 	http_redirect(r, 302, "/accounts/password/reset/done/");
 }
 

@@ -107,7 +107,7 @@ void admin_user_revoke_key(http_req *r, db *d, int64_t user_id)
 		http_error(r, 500, "The key could not be revoked.");
 	} else {
 		char to[80];
-		snprintf(to, sizeof to, "/admin/users/%lld/?done=1#keys", (long long)user_id);
+		snprintf(to, sizeof to, "/admin/users/%lld/?done=revoke_key#keys", (long long)user_id);
 		http_redirect(r, 303, to);
 	}
 }

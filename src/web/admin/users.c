@@ -13,6 +13,7 @@
 #include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../html/html.h"
+#include "../../oauth/oauth.h"
 #include "../page.h"
 #include "admin.h"
 #include "../context.h"
@@ -21,56 +22,184 @@
 
 static const char *yes_no(bool v) { return v ? "yes" : "no"; }
 
+/* The list's state, as its URL carries it: each key with its value as given
+ * (checked), NULL when absent. */
+enum { K_Q, K_ACTIVE, K_ADMIN, K_PROVIDER, K_JOINED, K_SORT, NKEYS };
+static const char *const keys[NKEYS] = {"q", "active", "admin", "provider", "joined", "sort"};
+static const char *const yes_no_values[] = {"yes", "no", NULL};
+static const char *const joined_values[] = {"7d", "30d", "365d", NULL};
+
+/* /admin/users/?... with the state, key set to value (NULL: left out), ending in
+ * '&' when open (for the pager's page=). */
+static void list_url(buf *u, const char *const state[NKEYS], int key, const char *value, bool open)
+{
+	buf_puts(u, "/admin/users/?");
+	bool first = true;
+	for (int k = 0; k < NKEYS; k++) {
+		const char *v = k == key ? value : state[k];
+		if (!v || !*v)
+			continue;
+		if (!first)
+			buf_putc(u, '&');
+		buf_printf(u, "%s=", keys[k]);
+		url_encode(u, v);
+		first = false;
+	}
+	if (open && !first)
+		buf_putc(u, '&');
+}
+
+static void facet_link(buf *b, const char *const state[NKEYS], int key, const char *value, const char *label)
+{
+	buf u = BUF_INIT;
+	list_url(&u, state, key, value, false);
+	bool here = value ? state[key] && strcmp(state[key], value) == 0 : !state[key];
+	html_printf(b, here ? "<a href=\"%s\" aria-current=\"true\"><strong>%s</strong></a> " : "<a href=\"%s\">%s</a> ",
+		    u.data ? u.data : "/admin/users/", label);
+	buf_free(&u);
+}
+
+static void facets(buf *b, const char *const state[NKEYS])
+{
+	static const char *const names[] = {[K_ACTIVE] = "Active:", [K_ADMIN] = "Admin:"};
+	html_raw(b, "<div class=\"facets\">");
+	for (int k = K_ACTIVE; k <= K_ADMIN; k++) {
+		html_printf(b, "<p class=\"facet\" data-filter=\"%s\"><span class=\"facet-name\">%s</span> ", keys[k],
+			    names[k]);
+		facet_link(b, state, k, NULL, "All");
+		facet_link(b, state, k, "yes", "yes");
+		facet_link(b, state, k, "no", "no");
+		html_raw(b, "</p>");
+	}
+	if (oauth_provider_at(0)) {
+		html_raw(b, "<p class=\"facet\" data-filter=\"provider\"><span class=\"facet-name\">Signed in with:</span> ");
+		facet_link(b, state, K_PROVIDER, NULL, "All");
+		const struct oauth_provider *p;
+		for (size_t i = 0; (p = oauth_provider_at(i)); i++)
+			facet_link(b, state, K_PROVIDER, p->name, p->label);
+		html_raw(b, "</p>");
+	}
+	html_raw(b, "<p class=\"facet\" data-filter=\"joined\"><span class=\"facet-name\">Joined:</span> ");
+	facet_link(b, state, K_JOINED, NULL, "any time");
+	facet_link(b, state, K_JOINED, "7d", "last 7 days");
+	facet_link(b, state, K_JOINED, "30d", "last 30 days");
+	facet_link(b, state, K_JOINED, "365d", "last year");
+	html_raw(b, "</p></div>\n");
+}
+
+/* A column's heading: a link that sorts by it, ascending first, then the other way. */
+static void sort_heading(buf *b, const char *const state[NKEYS], const struct admin_user_query *q,
+			 enum admin_user_sort col, const char *label)
+{
+	bool here = q->sort == col && (state[K_SORT] || col == USERS_BY_USERNAME);
+	char next[32];
+	snprintf(next, sizeof next, "%s%s", here && !q->desc ? "-" : "", admin_user_sorts[col]);
+	buf u = BUF_INIT;
+	list_url(&u, state, K_SORT, next, false);
+	html_raw(b, !here ? "<th>" : q->desc ? "<th aria-sort=\"descending\">" : "<th aria-sort=\"ascending\">");
+	html_printf(b, "<a href=\"%s\">%s%s</a></th>", u.data ? u.data : "/admin/users/", label,
+		    here ? (q->desc ? " ▼" : " ▲") : "");
+	buf_free(&u);
+}
+
+/* Reads the list's state from the URL: false (and a 400 sent) when a value is not
+ * one the list knows. */
+static bool read_state(http_req *r, const char *state[NKEYS], struct admin_user_query *q)
+{
+	for (int k = 0; k < NKEYS; k++) {
+		const char *v = http_query(r, keys[k]);
+		state[k] = v && *v ? v : NULL;
+	}
+	if (state[K_Q] && strlen(state[K_Q]) > MAX_Q) {
+		http_error(r, 400, "The search may be at most 200 characters long.");
+		return false;
+	}
+	const char *sort = state[K_SORT] && state[K_SORT][0] == '-' ? state[K_SORT] + 1 : state[K_SORT];
+	const char *picked = sort ? admin_pick(admin_user_sorts, sort) : admin_user_sorts[0];
+	bool bad_provider = false;
+	if (state[K_PROVIDER]) {
+		bad_provider = true;
+		const struct oauth_provider *p;
+		for (size_t i = 0; (p = oauth_provider_at(i)); i++)
+			if (strcmp(p->name, state[K_PROVIDER]) == 0)
+				bad_provider = false;
+	}
+	if ((state[K_ACTIVE] && !admin_pick(yes_no_values, state[K_ACTIVE])) ||
+	    (state[K_ADMIN] && !admin_pick(yes_no_values, state[K_ADMIN])) ||
+	    (state[K_JOINED] && !admin_pick(joined_values, state[K_JOINED])) || !picked || bad_provider) {
+		http_error(r, 400, "active and admin take yes or no; joined 7d, 30d or 365d; provider a configured "
+				   "sign-in provider; sort a column's name (username, email, admin, active, joined, "
+				   "last_login, messages, tokens), with a leading - for the other way.");
+		return false;
+	}
+	q->q = state[K_Q];
+	q->active = !state[K_ACTIVE] ? 0 : strcmp(state[K_ACTIVE], "yes") == 0 ? 1 : -1;
+	q->admin = !state[K_ADMIN] ? 0 : strcmp(state[K_ADMIN], "yes") == 0 ? 1 : -1;
+	q->provider = state[K_PROVIDER];
+	if (state[K_JOINED])
+		q->joined_since = now_ms() - (int64_t)atoi(state[K_JOINED]) * 86400000;
+	for (int i = 0; i < USERS_NSORTS; i++)
+		if (admin_user_sorts[i] == picked)
+			q->sort = (enum admin_user_sort)i;
+	q->desc = state[K_SORT] && state[K_SORT][0] == '-';
+	return true;
+}
+
 void page_admin_users(http_req *r)
 {
 	db *d = web_db(r);
 	if (!d)
 		return;
-	const char *q = http_query(r, "q");
-	if (q && strlen(q) > MAX_Q) {
-		http_error(r, 400, "The search may be at most 200 characters long.");
+	const char *state[NKEYS];
+	struct admin_user_query q = {0};
+	if (!read_state(r, state, &q))
 		return;
-	}
 	int64_t page = admin_page(r);
 	struct admin_user_row *u;
 	size_t n;
 	bool more;
-	if (admin_users(d, q, page, &u, &n, &more) < 0) {
+	if (admin_users(d, &q, page, &u, &n, &more) < 0) {
 		http_error(r, 500, "The users could not be read.");
 		return;
 	}
 	buf b = BUF_INIT;
 	admin_begin(&b, r, "Users · Admin", "users");
+	html_raw(&b, "<h1>Users</h1>\n<p><a class=\"button\" href=\"/admin/users/new/\">Add a user</a></p>\n");
 	html_printf(&b,
-		    "<h1>Users</h1>\n<form method=\"get\" action=\"/admin/users/\" class=\"admin-search\" role=\"search\">"
+		    "<form method=\"get\" action=\"/admin/users/\" class=\"admin-search\" role=\"search\">"
 		    "<label for=\"q\">Search usernames and e-mail addresses</label> "
-		    "<input type=\"search\" id=\"q\" name=\"q\" value=\"%s\" maxlength=\"%d\"> "
-		    "<button type=\"submit\">Search</button></form>\n",
-		    q ? q : "", MAX_Q);
+		    "<input type=\"search\" id=\"q\" name=\"q\" value=\"%s\" maxlength=\"%d\"> ",
+		    state[K_Q] ? state[K_Q] : "", MAX_Q);
+	for (int k = K_ACTIVE; k < NKEYS; k++) /* the search keeps the filters and the order */
+		if (state[k])
+			html_printf(&b, "<input type=\"hidden\" name=\"%s\" value=\"%s\">", keys[k], state[k]);
+	html_raw(&b, "<button type=\"submit\">Search</button></form>\n");
+	facets(&b, state);
 	if (http_query(r, "deleted"))
 		html_raw(&b, "<p class=\"notice\" role=\"status\">The user was deleted.</p>\n");
-	html_raw(&b, "<div class=\"table-wrap\"><table class=\"admin-table\" id=\"users\"><thead><tr><th>username</th>"
-		     "<th>e-mail</th><th>admin</th><th>active</th><th>joined</th><th>last login</th><th>messages</th>"
-		     "<th>tokens</th></tr></thead>\n<tbody>\n");
+	html_raw(&b, "<div class=\"table-wrap\"><table class=\"admin-table\" id=\"users\"><thead><tr>");
+	static const char *const labels[USERS_NSORTS] = {"username", "e-mail",     "admin",    "active",
+							 "joined",   "last login", "messages", "tokens"};
+	for (int c = 0; c < USERS_NSORTS; c++)
+		sort_heading(&b, state, &q, (enum admin_user_sort)c, labels[c]);
+	html_raw(&b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++) {
 		html_printf(&b, "<tr><td><a href=\"/admin/users/%lld/\">%s</a></td><td>%s</td><td>%s</td><td>%s</td><td>",
 			    (long long)u[i].id, u[i].username, u[i].email, yes_no(u[i].admin), yes_no(u[i].active));
 		admin_time(&b, u[i].created_at);
 		html_raw(&b, "</td><td>");
 		admin_time(&b, u[i].last_login);
-		html_printf(&b, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td></tr>\n", (long long)u[i].messages,
-			    (long long)u[i].tokens);
+		html_raw(&b, "</td><td class=\"n\">");
+		html_int(&b, (long long)u[i].messages);
+		html_raw(&b, "</td><td class=\"n\">");
+		html_int(&b, (long long)u[i].tokens);
+		html_raw(&b, "</td></tr>\n");
 	}
 	html_raw(&b, "</tbody></table></div>\n");
 	if (!n)
 		html_raw(&b, "<p>No user matches.</p>\n");
 	buf url = BUF_INIT;
-	buf_puts(&url, "/admin/users/?");
-	if (q && *q) {
-		buf_puts(&url, "q=");
-		url_encode(&url, q);
-		buf_putc(&url, '&');
-	}
+	list_url(&url, state, -1, NULL, true);
 	admin_pager(&b, url.data ? url.data : "/admin/users/?", page, more);
 	buf_free(&url);
 	page_end(&b);
@@ -89,6 +218,29 @@ static void action_button(buf *b, http_req *r, int64_t id, const char *action, c
 		    (long long)id, auth_csrf_token(r), action, danger ? "danger" : "", label);
 }
 
+/* What the last action did, said after its redirect (?done=<action>, ?added=). */
+static void notice(buf *b, http_req *r, const struct admin_user_row *u)
+{
+	const char *done = http_query(r, "done"), *added = http_query(r, "added");
+	static const char *const said[][3] = {
+		{"activate", "Activated ", ": they can log in again."},
+		{"deactivate", "Deactivated ", ": every session of theirs has ended and they cannot log in."},
+		{"grant_admin", "", " is now an administrator."},
+		{"revoke_admin", "", " is no longer an administrator."},
+		{"revoke_key", "Revoked an API key of ", ": programs using it are refused from now on."},
+	};
+	const char *const *line = NULL;
+	for (size_t i = 0; done && i < sizeof said / sizeof said[0]; i++)
+		if (strcmp(done, said[i][0]) == 0)
+			line = said[i];
+	if (line) {
+		html_printf(b, "<p class=\"notice\" role=\"status\">%s%s%s</p>\n", line[1], u->username, line[2]);
+	} else if (added) {
+		html_printf(b, "<p class=\"notice\" role=\"status\">Added %s.%s</p>\n", u->username,
+			    strcmp(added, "invited") == 0 ? " An invitation to choose a password was e-mailed to them." : "");
+	}
+}
+
 static void show(http_req *r, db *d, int64_t id, int status, const char *error)
 {
 	struct admin_user_row u;
@@ -103,8 +255,7 @@ static void show(http_req *r, db *d, int64_t id, int status, const char *error)
 	html_printf(&b, "<h1>%s</h1>\n", u.username);
 	if (error)
 		form_errors(&b, error);
-	if (http_query(r, "done"))
-		html_raw(&b, "<p class=\"notice\" role=\"status\">Done.</p>\n");
+	notice(&b, r, &u);
 	html_printf(&b, "<dl class=\"fields\"><dt>id</dt><dd>%lld</dd><dt>username</dt><dd>%s</dd><dt>e-mail</dt><dd>%s</dd>"
 			"<dt>admin</dt><dd>%s</dd><dt>active</dt><dd>%s</dd><dt>joined</dt><dd>",
 		    (long long)u.id, u.username, *u.email ? u.email : "–", yes_no(u.admin), yes_no(u.active));
@@ -203,7 +354,7 @@ static void act(http_req *r, db *d, int64_t id)
 		if (action == ADMIN_DELETE) {
 			http_redirect(r, 303, "/admin/users/?deleted=1");
 		} else {
-			snprintf(to, sizeof to, "/admin/users/%lld/?done=1", (long long)id);
+			snprintf(to, sizeof to, "/admin/users/%lld/?done=%s", (long long)id, name);
 			http_redirect(r, 303, to);
 		}
 		return;

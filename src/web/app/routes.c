@@ -49,6 +49,7 @@ const struct route app_routes[] = {
 	{"/admin/messages/<int>/", HTTP_GET | HTTP_POST, page_admin_message, ADMIN},
 	{"/admin/messages/<int>/delete/", HTTP_POST, page_admin_message_delete, ADMIN},
 	{"/admin/users/", HTTP_GET, page_admin_users, ADMIN},
+	{"/admin/users/new/", HTTP_GET | HTTP_POST, page_admin_user_new, ADMIN},
 	{"/admin/users/<int>/", HTTP_GET | HTTP_POST, page_admin_user, ADMIN},
 	{"/admin/log/", HTTP_GET, page_admin_log, ADMIN},
 	{"/static/<path>", HTTP_GET, http_send_asset, NO_SESSION},
