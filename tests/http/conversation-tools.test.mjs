@@ -5,18 +5,14 @@
 // uuid is 404 on every route, and nothing changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, getCsrf, errorTexts, dbQuery, Client } from '../lib/server.mjs';
+import { startServer, getCsrf, dbQuery, Client } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
+import { ask as askAs } from '../lib/admin.mjs';
 
 let fake, server, alice, bob;
 
-async function ask(client, fields, path = '/ask/') {
-  const csrf_token = getCsrf((await client.get(path)).text);
-  const r = await client.postMultipart(path, { csrf_token, model: 'echo', ...fields });
-  assert.equal(r.status, 303, errorTexts(r.text).join(' / '));
-  return new URL(r.location, server.url).pathname;
-}
+const ask = (client, fields, path) => askAs(server, client, fields, path);
 const uuidOf = (path) => /\/conversation\/([0-9a-f-]{36})\//.exec(path)[1];
 const titleOf = (uuid) => dbQuery(server, `SELECT title FROM conversations WHERE uuid = '${uuid}'`)[0].title;
 
