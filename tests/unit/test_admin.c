@@ -92,6 +92,69 @@ static int64_t add(int64_t user, int64_t conv, const char *role, const char *con
 	return id;
 }
 
+/* The names admin_users lists for q, comma-joined, into out. */
+static const char *user_names(const struct admin_user_query *q, char *out, size_t size)
+{
+	struct admin_user_row *u;
+	size_t n;
+	bool more;
+	assert_int_equal(admin_users(d, q, 1, &u, &n, &more), 0);
+	assert_false(more);
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? "," : "", u[i].username);
+	assert_true(len < size);
+	admin_user_rows_free(u, n);
+	return out;
+}
+
+static void test_users_filter_sort(void **state)
+{
+	(void)state;
+	char got[256];
+	int64_t now = now_ms(), ada_joined = count("SELECT created_at FROM users WHERE username = 'ada'");
+	assert_true(db_exec(d, "UPDATE users SET created_at = ? WHERE id = ?", DB_ARGS(db_v_int(now - 40 * 86400000LL),
+										 db_v_int(ada))) == 1);
+	assert_true(db_exec(d, "UPDATE users SET is_active = 0 WHERE id = ?", DB_ARGS(db_v_int(bob))) == 1);
+	assert_true(db_exec(d,
+			    "INSERT INTO identities (provider, subject, user_id, created_at, last_used)"
+			    " VALUES ('github', 's1', ?, 0, 0)",
+			    DB_ARGS(db_v_int(bob))) == 1);
+	assert_string_equal(user_names(&(struct admin_user_query){0}, got, sizeof got), "ada,bob_smith,root");
+	assert_string_equal(user_names(&(struct admin_user_query){.desc = true}, got, sizeof got), "root,bob_smith,ada");
+	assert_string_equal(user_names(&(struct admin_user_query){.admin = 1}, got, sizeof got), "root");
+	assert_string_equal(user_names(&(struct admin_user_query){.admin = -1}, got, sizeof got), "ada,bob_smith");
+	assert_string_equal(user_names(&(struct admin_user_query){.active = -1}, got, sizeof got), "bob_smith");
+	assert_string_equal(user_names(&(struct admin_user_query){.active = 1, .admin = -1}, got, sizeof got), "ada");
+	assert_string_equal(user_names(&(struct admin_user_query){.provider = "github"}, got, sizeof got), "bob_smith");
+	assert_string_equal(user_names(&(struct admin_user_query){.provider = "google"}, got, sizeof got), "");
+	assert_string_equal(user_names(&(struct admin_user_query){.joined_since = now - 86400000}, got, sizeof got),
+			    "bob_smith,root");
+	assert_string_equal(user_names(&(struct admin_user_query){.sort = USERS_BY_JOINED}, got, sizeof got),
+			    "ada,bob_smith,root");
+	assert_string_equal(user_names(&(struct admin_user_query){.sort = USERS_BY_ADMIN, .desc = true}, got, sizeof got),
+			    "root,ada,bob_smith");
+	assert_string_equal(user_names(&(struct admin_user_query){.sort = USERS_BY_ACTIVE}, got, sizeof got),
+			    "bob_smith,ada,root");
+	/* Nobody has logged in: every last login is "never", so the names decide. */
+	assert_string_equal(user_names(&(struct admin_user_query){.sort = USERS_BY_LAST_LOGIN, .desc = true}, got,
+				       sizeof got),
+			    "ada,bob_smith,root");
+	assert_string_equal(user_names(&(struct admin_user_query){.q = "SMITH", .active = -1}, got, sizeof got),
+			    "bob_smith");
+	assert_string_equal(user_names(&(struct admin_user_query){.q = "_"}, got, sizeof got), "bob_smith");
+	for (int i = 0; i < USERS_NSORTS; i++) /* every order is valid SQL */
+		assert_int_not_equal(strlen(user_names(&(struct admin_user_query){.sort = (enum admin_user_sort)i}, got,
+						       sizeof got)),
+				     0);
+	assert_null(admin_user_sorts[USERS_NSORTS]);
+	assert_true(db_exec(d, "UPDATE users SET is_active = 1 WHERE id = ?", DB_ARGS(db_v_int(bob))) == 1);
+	assert_true(db_exec(d, "DELETE FROM identities", DB_NOARGS) >= 0);
+	assert_true(db_exec(d, "UPDATE users SET created_at = ? WHERE id = ?", DB_ARGS(db_v_int(ada_joined), db_v_int(ada))) ==
+		    1);
+}
+
 static void test_sort_whitelist(void **state)
 {
 	(void)state;
@@ -547,7 +610,8 @@ static void test_key_revoke(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sort_whitelist), cmocka_unit_test(test_fixed_values),
+		cmocka_unit_test(test_users_filter_sort), cmocka_unit_test(test_sort_whitelist),
+		cmocka_unit_test(test_fixed_values),
 		cmocka_unit_test(test_date_periods),   cmocka_unit_test(test_list),
 		cmocka_unit_test(test_count_cap),      cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_delete),	       cmocka_unit_test(test_user_rules),
