@@ -35,7 +35,7 @@ test('the Admin link, a filter, the bulk deletion with its confirmation, the log
   await page.waitForSelector('text=2 messages deleted.');
   assert.equal(dbQuery(suite.server, "SELECT count(*) AS n FROM messages WHERE role = 'user'")[0].n, 0);
   await page.click('nav.admin-nav >> text=Admin log');
-  assert.equal(await page.locator('#log tbody tr:has-text("message_delete")').count(), 2);
+  assert.equal(await page.locator('#log tbody tr:has(td[data-action="message_delete"]):has-text("deleted a message")').count(), 2);
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violations');
   assert.deepEqual(problems, [], 'no console errors');
 });

@@ -248,6 +248,13 @@ test("a message's page: every field, its file, its thread; an edit saved, logged
   assert.deepEqual(log.map((e) => [e.field, e.old_value, e.new_value]), [
     ['content', before.content, 'Now **bold** and <script>x</script>'], ['model', before.model, 'edited-model']]);
   assert.ok(log.every((e) => e.admin_name === admin.user.username));
+  // The log page shows an edit as its change: the common part as context, the old
+  // text struck, the new one inserted, all as text.
+  const logPage = (await admin.client.get('/admin/log/?action=message_edit')).text;
+  const cell = new RegExp(`<td>model</td><td colspan="2"><span class="admin-value diff"><del>${before.model}</del><ins>edited-model</ins></span></td>`);
+  assert.match(logPage, cell);
+  assert.match(logPage, /<ins>Now \*\*bold\*\* and &lt;script&gt;x&lt;\/script&gt;<\/ins>/);
+  assert.doesNotMatch(logPage, /<script>x<\/script>/);
   // The same values again change nothing and log nothing.
   assert.equal((await admin.client.postForm(`/admin/messages/${a.id}/`, { csrf_token: token, content: after.content, role: 'assistant', model: 'edited-model' })).status, 303);
   assert.equal(n(`SELECT count(*) AS n FROM admin_log WHERE object_id = ${a.id} AND action = 'message_edit'`), 2);

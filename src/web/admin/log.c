@@ -2,6 +2,7 @@
  * on which object, the old and new value where there is one), newest first, paged,
  * filtered by administrator (admin=<name>) and action (action=<one of the log's
  * actions>). Read only: nothing on the web changes or deletes an entry. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,57 @@ static void value(buf *b, const char *v)
 	html_raw(b, "</span>");
 }
 
+/* Back from byte i of s to the start of its character. */
+static size_t char_start(const char *s, size_t i)
+{
+	while (i > 0 && (s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
+/* An edit as what changed: the common start and end set aside (a few words of each
+ * kept as context), the old middle struck and the new one inserted. One change
+ * region, not a full diff: an edit usually changes one place, and the message's own
+ * page has both texts whole. */
+#define DIFF_CONTEXT 40
+static void diff(buf *b, const char *old, const char *new)
+{
+	size_t lo = strlen(old), ln = strlen(new), pre = 0, suf = 0;
+	while (pre < lo && pre < ln && old[pre] == new[pre])
+		pre++;
+	/* Whole words: the start in common ends with a space, the end in common starts
+	 * with one (so both fall between characters too). */
+	while (pre > 0 && !isspace((unsigned char)old[pre - 1]))
+		pre--;
+	while (suf < lo - pre && suf < ln - pre && old[lo - 1 - suf] == new[ln - 1 - suf])
+		suf++;
+	while (suf > 0 && !isspace((unsigned char)old[lo - suf]))
+		suf--;
+	size_t from = pre > DIFF_CONTEXT ? char_start(old, pre - DIFF_CONTEXT) : 0;
+	html_raw(b, "<span class=\"admin-value diff\">");
+	if (from)
+		html_raw(b, "…");
+	html_textn(b, old + from, pre - from);
+	if (lo - suf > pre) {
+		html_raw(b, "<del>");
+		admin_cut(b, old + pre, VALUE_CHARS, false);
+		html_raw(b, "</del>");
+	}
+	if (ln - suf > pre) {
+		buf mid = BUF_INIT;
+		buf_append(&mid, new + pre, ln - suf - pre);
+		html_raw(b, "<ins>");
+		admin_cut(b, mid.data ? mid.data : "", VALUE_CHARS, false);
+		html_raw(b, "</ins>");
+		buf_free(&mid);
+	}
+	size_t keep = suf > DIFF_CONTEXT ? char_start(old + lo - suf, DIFF_CONTEXT) : suf;
+	html_textn(b, old + lo - suf, keep);
+	if (keep < suf)
+		html_raw(b, "…");
+	html_raw(b, "</span>");
+}
+
 static void object(buf *b, const struct admin_log_row *e)
 {
 	if (strcmp(e->object_type, "message") == 0)
@@ -126,10 +178,17 @@ void page_admin_log(http_req *r)
 		html_printf(&b, "</td><td>%s</td><td data-action=\"%s\">%s</td><td>", e[i].admin_name, e[i].action,
 			    action_label(e[i].action));
 		object(&b, &e[i]);
-		html_printf(&b, "</td><td>%s</td><td>", e[i].field ? e[i].field : "–");
-		value(&b, e[i].old_value);
-		html_raw(&b, "</td><td>");
-		value(&b, e[i].new_value);
+		html_printf(&b, "</td><td>%s</td>", e[i].field ? e[i].field : "–");
+		if (e[i].old_value && e[i].new_value && strcmp(e[i].action, "message_edit") == 0) {
+			/* An edit: one cell that shows the change. */
+			html_raw(&b, "<td colspan=\"2\">");
+			diff(&b, e[i].old_value, e[i].new_value);
+		} else {
+			html_raw(&b, "<td>");
+			value(&b, e[i].old_value);
+			html_raw(&b, "</td><td>");
+			value(&b, e[i].new_value);
+		}
 		html_raw(&b, "</td></tr>\n");
 	}
 	html_raw(&b, "</tbody></table></div>\n");
