@@ -34,8 +34,14 @@ test('the answer streams in as it is generated, then shows with its metadata', {
   await page.screenshot({ path: join(OUT, 'browser-ask-streaming.png'), fullPage: true });
 
   // Then the whole answer, rendered, with its metadata.
+  // One line says model, tokens and time; the rest is behind "Details".
+  const line = page.locator('#thread .msg.assistant .meta-line');
+  await line.waitFor({ timeout: 30000 });
+  assert.match(await line.textContent(), /^drip-2026 · \d+ tokens · \d+(\.\d)? m?s$/);
   const meta = page.locator('#thread .msg.assistant dl.meta');
-  await meta.waitFor({ timeout: 30000 });
+  assert.equal(await meta.isVisible(), false, 'the details are folded');
+  await page.click('#thread .msg.assistant details.meta-more summary');
+  await meta.waitFor();
   const answer = await page.locator('#thread .msg.assistant .answer').textContent();
   assert.match(answer, /drop0 [\s\S]*drop39/);
   const metaText = await meta.innerText();
@@ -50,7 +56,7 @@ test('the answer streams in as it is generated, then shows with its metadata', {
   await page.fill('textarea[name="question"]', 'And the yield point?');
   await page.selectOption('select[name="model"]', 'echo');
   await page.click('form.ask button[type="submit"]:not([name])');
-  await page.locator('#thread .msg.assistant dl.meta').nth(1).waitFor();
+  await page.locator('#thread .msg.assistant .meta-line').nth(1).waitFor();
   const last = suite.fake.requests.at(-1).body.messages;
   assert.equal(last.length, 3, 'the second question carried the first exchange');
   await page.reload();
@@ -69,7 +75,7 @@ test('an answer with <script> does not run, streamed or reloaded', { timeout: 60
   await page.fill('textarea[name="question"]', 'html please');
   await page.selectOption('select[name="model"]', 'html');
   await page.click('form.ask button[type="submit"]:not([name])');
-  await page.locator('#thread .msg.assistant dl.meta').waitFor();
+  await page.locator('#thread .msg.assistant .meta-line').waitFor();
   assert.match(await page.locator('#thread .answer').innerText(), /<script>alert\("x"\)<\/script>/);
   await page.reload();
   assert.equal(dialogs, 0);
@@ -85,7 +91,7 @@ test('without JavaScript the same form answers with a full page load', { timeout
   await Promise.all([page.waitForNavigation(), page.click('form.ask button[type="submit"]:not([name])')]);
   assert.match(new URL(page.url()).pathname, /^\/conversation\/[0-9a-f-]{36}\/$/);
   assert.match(await page.locator('#thread .msg.assistant .answer').innerText(), /Answer to: No script here/);
-  assert.match(await page.locator('#thread dl.meta').innerText(), /echo-2026/);
+  assert.match(await page.locator('#thread dl.meta').textContent(), /echo-2026/);
   await context.close();
 });
 
@@ -114,7 +120,7 @@ test('while the model is silent the answer says so; the page becomes the convers
   await page.screenshot({ path: join(OUT, 'browser-ask-waiting.png'), fullPage: true });
 
   // The answer comes: no more waiting, no more Stop.
-  await page.locator('#thread .msg.assistant dl.meta').waitFor({ timeout: 20000 });
+  await page.locator('#thread .msg.assistant .meta-line').waitFor({ timeout: 20000 });
   assert.equal(await page.locator('#thread .waiting').count(), 0);
   assert.equal(await page.locator('form.ask button.stop').count(), 0);
   // The server's page says the same after a reload (the heading, escaped, as text).
@@ -136,7 +142,7 @@ test('the waiting indicator keeps still for those who asked for less motion', { 
   const waiting = page.locator('#thread .msg.assistant .waiting');
   await waiting.waitFor();
   assert.equal(await waiting.evaluate((el) => getComputedStyle(el).animationName), 'none');
-  await page.locator('#thread .msg.assistant dl.meta').waitFor({ timeout: 20000 });
+  await page.locator('#thread .msg.assistant .meta-line').waitFor({ timeout: 20000 });
   await context.close();
 });
 
@@ -184,7 +190,7 @@ test('"Save question as prompt" on a conversation page saves it and asks nothing
   await page.fill('textarea[name="question"]', 'First of all');
   await page.selectOption('select[name="model"]', 'echo');
   await page.click('form.ask button[type="submit"]:not([name])');
-  await page.locator('#thread .msg.assistant dl.meta').waitFor();
+  await page.locator('#thread .msg.assistant .meta-line').waitFor();
   const uuid = uuidOfPage(page);
   await page.fill('textarea[name="question"]', 'Keep this one for later');
   const sent = suite.fake.requests.length;
@@ -256,7 +262,7 @@ test('keyboard and reading: skip link, the question focused, Ctrl+Enter sends, S
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForFunction(() => /drop30 /.test(document.querySelector('#thread .live')?.textContent || ''));
   assert.equal(await page.evaluate(() => window.scrollY), 0, 'not pulled back down');
-  await page.locator('#thread .msg.assistant dl.meta').waitFor({ timeout: 30000 });
+  await page.locator('#thread .msg.assistant .meta-line').waitFor({ timeout: 30000 });
   assert.equal(await page.evaluate(() => document.activeElement?.name), 'question', 'the question box has the focus again');
   assert.equal(await page.inputValue('textarea[name="question"]'), '', 'ready for the next question');
   assert.deepEqual(await page.evaluate(() => window.__csp), []);

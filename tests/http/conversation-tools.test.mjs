@@ -5,7 +5,7 @@
 // uuid is 404 on every route, and nothing changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, getCsrf, dbQuery, Client } from '../lib/server.mjs';
+import { startServer, getCsrf, dbQuery, dbExec, Client } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 import { ask as askAs } from '../lib/admin.mjs';
@@ -114,4 +114,21 @@ test("export one conversation: another user's is 404 for every format; anonymous
     assert.equal((await new Client(server.url).get(`/conversation/${uuid}/export.${ext}`)).status, 302, ext);
   }
   assert.equal((await alice.client.get(`/conversation/${uuid}/export.txt`)).status, 404, 'no other format');
+});
+
+test("an answer's metadata: one line (model, tokens, time), the rest folded; a stopped answer's status said once", async () => {
+  const path = await ask(alice.client, { question: 'Stopped later' });
+  const uuid = uuidOf(path);
+  await ask(alice.client, { question: 'No answer at all' }, path);
+  const ids = dbQuery(server, `SELECT m.id, m.role FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}' ORDER BY m.id`);
+  assert.deepEqual(ids.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+  dbExec(server, `UPDATE messages SET status = 'cancelled' WHERE id IN (${ids[0].id}, ${ids[1].id})`);
+  dbExec(server, `UPDATE messages SET status = 'error', error = 'The provider failed.' WHERE id = ${ids[2].id}`);
+  dbExec(server, `DELETE FROM messages WHERE id = ${ids[3].id}`);
+  dbExec(server, `UPDATE conversations SET revision = revision + 1 WHERE uuid = '${uuid}'`);
+  const page = (await alice.client.get(path)).text;
+  assert.match(page, /<p class="meta-line"><span class="model">echo-2026<\/span> · \d+ tokens · \d+(\.\d)? m?s<\/p>\n<details class="meta-more"><summary>Details<\/summary><dl class="meta">/);
+  assert.match(page, /The answer is incomplete \(cancelled\)/);
+  assert.doesNotMatch(page, /This question was cancelled/, 'said once, by the answer');
+  assert.match(page, /This question failed\. The provider failed\./, 'a question without an answer still says why');
 });

@@ -50,11 +50,31 @@ static void meta_real(buf *b, const char *label, double v)
 	html_raw(b, "</dd></div>");
 }
 
+/* The line every answer shows: model, tokens, time; the rest is behind "Details". */
+static void meta_line(buf *b, const struct message *m)
+{
+	html_raw(b, "<p class=\"meta-line\"><span class=\"model\">");
+	html_text(b, m->model_reported ? m->model_reported : m->model ? m->model : "?");
+	html_raw(b, "</span> · ");
+	if (m->total_tokens >= 0) {
+		html_int(b, m->total_tokens);
+		html_raw(b, " tokens");
+	} else {
+		html_raw(b, "tokens not reported");
+	}
+	if (m->elapsed_ms >= 1000)
+		html_printf(b, " · %.1f s", (double)m->elapsed_ms / 1000.0);
+	else if (m->elapsed_ms >= 0)
+		html_printf(b, " · %lld ms", (long long)m->elapsed_ms);
+	html_raw(b, "</p>\n");
+}
+
 static void metadata(buf *b, const struct message *m)
 {
 	char ts[32];
 	fmt_iso8601(ts, m->created_at);
-	html_raw(b, "<dl class=\"meta\">");
+	meta_line(b, m);
+	html_raw(b, "<details class=\"meta-more\"><summary>Details</summary><dl class=\"meta\">");
 	meta_open(b, "Model", true);
 	html_text(b, m->model ? m->model : "?");
 	if (m->model_reported && (!m->model || strcmp(m->model, m->model_reported) != 0))
@@ -78,7 +98,8 @@ static void metadata(buf *b, const struct message *m)
 	meta_int(b, "Top k", m->top_k, "", "not sent");
 	meta_real(b, "Top p", m->top_p);
 	meta_int(b, "Max tokens", m->max_tokens, "", "not sent");
-	html_printf(b, "<div><dt>Finish</dt><dd>%s</dd></div><div><dt>Time</dt><dd><time>%s</time></dd></div></dl>\n",
+	html_printf(b,
+		    "<div><dt>Finish</dt><dd>%s</dd></div><div><dt>Time</dt><dd><time>%s</time></dd></div></dl></details>\n",
 		    m->finish_reason ? m->finish_reason : "-", ts);
 }
 
@@ -103,7 +124,9 @@ static void open_json_buttons(buf *b, const struct message *m)
 	html_raw(b, "</p>\n");
 }
 
-void conv_render_message(buf *b, const struct message *m)
+/* answered: an answer follows this question, and says itself how it ended; the
+ * question's status is then not said a second time. */
+static void render(buf *b, const struct message *m, bool answered)
 {
 	html_printf(b, "<article class=\"msg %s status-%s\" id=\"m-%lld\">\n", m->role, m->status, (long long)m->id);
 	if (strcmp(m->role, "assistant") == 0) {
@@ -123,7 +146,7 @@ void conv_render_message(buf *b, const struct message *m)
 				    "SHA-256 <code>%.12s</code>)</p>\n",
 				    (long long)m->upload_id, m->file_name ? m->file_name : "file", (long long)m->file_size,
 				    m->file_type ? m->file_type : "", m->file_sha256 ? m->file_sha256 : "");
-		if (strcmp(m->status, "ok") != 0)
+		if (strcmp(m->status, "ok") != 0 && !answered)
 			html_printf(b, "<p class=\"error\" role=\"alert\">This question %s. %s</p>\n",
 				    strcmp(m->status, "cancelled") == 0     ? "was cancelled"
 				    : strcmp(m->status, "interrupted") == 0 ? "was interrupted"
@@ -132,6 +155,8 @@ void conv_render_message(buf *b, const struct message *m)
 	}
 	html_raw(b, "</article>\n");
 }
+
+void conv_render_message(buf *b, const struct message *m) { render(b, m, false); }
 
 /* A reopened conversation goes on as it was left: the model and parameters of its
  * last question, as the user set them. A parameter not sent to that provider
@@ -196,7 +221,7 @@ static int thread(buf *b, db *d, const struct conv_head *h, struct message **msg
 		return -1;
 	size_t mark = b->len;
 	for (size_t i = 0; i < *n; i++)
-		conv_render_message(b, &(*msgs)[i]);
+		render(b, &(*msgs)[i], i + 1 < *n && strcmp((*msgs)[i + 1].role, "assistant") == 0);
 	/* The messages were read after the revision, so they are at least that new. */
 	if (!b->oom)
 		thread_cache_put(h->id, h->revision, b->data + mark, b->len - mark);
