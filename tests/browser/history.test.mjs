@@ -107,9 +107,14 @@ test("times and day headings follow the browser's time zone", { timeout: 120000 
 });
 
 test('a conversation: rename it from its page, export it alone; History marked; desktop and phone', { timeout: 120000 }, async () => {
-  const { page, problems, context, user } = await loggedInPage({ acceptDownloads: true });
+  const { page, problems, context, user } = await loggedInPage({ acceptDownloads: true, timezoneId: 'Asia/Tokyo' });
   const uuid = await ask(user.client, 'Tensile test of sample 7');
   await page.goto(`${suite.server.url}/conversation/${uuid}/`);
+  // The answer's time in the reader's zone (the page writes UTC).
+  const time = page.locator('#thread dl.meta time');
+  const iso = await time.getAttribute('datetime');
+  assert.notEqual(await time.textContent(), iso);
+  assert.match(await time.getAttribute('title'), /GMT\+0900/);
   assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), 'History');
   await page.click('details.rename summary');
   await page.fill('#f-title', 'Sample 7 <b>schema</b>');

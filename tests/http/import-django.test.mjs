@@ -182,7 +182,7 @@ test('the imported user sees the conversation with its original times, model, pa
   assert.equal(page.status, 200);
   const html = page.text;
   // The answer's metadata shows its time (the question's is checked in the database below).
-  assert.match(html, /<time>2024-05-01T12:35:01\.500Z<\/time>/);
+  assert.match(html, /<time datetime="2024-05-01T12:35:01\.500Z" class="t-full">2024-05-01T12:35:01\.500Z<\/time>/);
   assert.match(html, /llama3:8b/);
   assert.match(html, /<dt>Temperature<\/dt><dd>0\.7<\/dd>/);
   assert.match(html, /<dt>Top k<\/dt><dd>40<\/dd>/);

@@ -99,8 +99,9 @@ static void metadata(buf *b, const struct message *m)
 	meta_real(b, "Top p", m->top_p);
 	meta_int(b, "Max tokens", m->max_tokens, "", "not sent");
 	html_printf(b,
-		    "<div><dt>Finish</dt><dd>%s</dd></div><div><dt>Time</dt><dd><time>%s</time></dd></div></dl></details>\n",
-		    m->finish_reason ? m->finish_reason : "-", ts);
+		    "<div><dt>Finish</dt><dd>%s</dd></div><div><dt>Time</dt><dd><time datetime=\"%s\" class=\"t-full\">%s</time>"
+		    "</dd></div></dl></details>\n",
+		    m->finish_reason ? m->finish_reason : "-", ts, ts);
 }
 
 /* "Open in JSON viewer" for each JSON document in answer m (answer_json.h): buttons
@@ -201,8 +202,10 @@ static void conv_actions(buf *b, http_req *r, const char *uuid, const char *titl
 		    uuid, auth_csrf_token(r), title, CONV_TITLE_MAX);
 	html_printf(b,
 		    "<a class=\"button danger\" href=\"/delete_conversation/%s/\" data-delete-title=\"%s\">Delete</a>"
-		    "</div>\n<script src=\"%s\" defer></script>\n<script src=\"%s\" defer></script>\n",
-		    uuid, *title ? title : "(untitled)", asset_url("/static/answer.js"), asset_url("/static/delete.js"));
+		    "</div>\n<script src=\"%s\" defer></script>\n<script src=\"%s\" defer></script>\n"
+		    "<script src=\"%s\" defer></script>\n",
+		    uuid, *title ? title : "(untitled)", asset_url("/static/answer.js"), asset_url("/static/delete.js"),
+		    asset_url("/static/history.js")); /* the answers' times in the reader's zone */
 }
 
 /* The form needs only the last messages: the settings of the last question (with
