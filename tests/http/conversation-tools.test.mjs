@@ -5,7 +5,7 @@
 // uuid is 404 on every route, and nothing changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, getCsrf, dbQuery, dbExec, Client } from '../lib/server.mjs';
+import { startServer, getCsrf, dbQuery, dbExec, Client, forms } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 import { ask as askAs } from '../lib/admin.mjs';
@@ -131,4 +131,38 @@ test("an answer's metadata: one line (model, tokens, time), the rest folded; a s
   assert.match(page, /The answer is incomplete \(cancelled\)/);
   assert.doesNotMatch(page, /This question was cancelled/, 'said once, by the answer');
   assert.match(page, /This question failed\. The provider failed\./, 'a question without an answer still says why');
+});
+
+test('regenerate the last answer: the same question and settings asked again as a new exchange; edit and resend fills the form', async () => {
+  const path = await ask(alice.client, { question: 'Regenerate <me>\nplease', temperature: '0.3', top_k: '7' });
+  const uuid = uuidOf(path);
+  const page = (await alice.client.get(path)).text;
+  const form = forms(page).find((f) => f.attrs.class === 'regenerate');
+  assert.ok(form, 'the regenerate form');
+  assert.equal(form.hidden.question, 'Regenerate <me>\nplease');
+  assert.equal(form.hidden.model, 'echo');
+  assert.equal(form.hidden.temperature, '0.3');
+  assert.equal(form.hidden.top_k, '7');
+  const r = await alice.client.postMultipart(path, form.hidden);
+  assert.equal(r.status, 303, r.text.slice(0, 300));
+  const rows = dbQuery(server, `SELECT m.role, m.content, m.temperature, m.top_k FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}' ORDER BY m.id`);
+  assert.deepEqual(rows.map((m) => m.role), ['user', 'assistant', 'user', 'assistant'], 'a new exchange; the first answer stays');
+  assert.equal(rows[2].content, rows[0].content);
+  assert.deepEqual([Number(rows[3].temperature), Number(rows[3].top_k)], [0.3, 7], 'asked with the same settings');
+
+  // Edit and resend: each question links to the form filled with it.
+  const qid = dbQuery(server, `SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}' AND m.role = 'user' ORDER BY m.id LIMIT 1`)[0].id;
+  const again = (await alice.client.get(path)).text;
+  assert.ok(again.includes(`<a href="?edit=${qid}#f-question">Edit and resend</a>`));
+  const edit = (await alice.client.get(`${path}?edit=${qid}`)).text;
+  assert.match(edit, /<textarea id="f-question" name="question" rows="6" required>Regenerate &lt;me&gt;\nplease<\/textarea>/);
+  // An id that is not one of this conversation's questions fills nothing.
+  const aid = rows.length && dbQuery(server, `SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}' AND m.role = 'assistant' ORDER BY m.id LIMIT 1`)[0].id;
+  const other = uuidOf(await ask(bob.client, { question: 'Bob secret question' }));
+  const bobQ = dbQuery(server, `SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${other}' AND m.role = 'user'`)[0].id;
+  for (const id of [aid, bobQ, 'x', '0']) {
+    const t = (await alice.client.get(`${path}?edit=${id}`)).text;
+    assert.match(t, /<textarea id="f-question" name="question" rows="6" required><\/textarea>/, `edit=${id}`);
+    assert.ok(!t.includes('Bob secret question'));
+  }
 });

@@ -153,6 +153,9 @@ static void render(buf *b, const struct message *m, bool answered)
 				    : strcmp(m->status, "interrupted") == 0 ? "was interrupted"
 									    : "failed",
 				    m->error ? m->error : "");
+		if (m->id > 0) /* the form below, filled with this question, to change and send again */
+			html_printf(b, "<p class=\"msg-tools\"><a href=\"?edit=%lld#f-question\">Edit and resend</a></p>\n",
+				    (long long)m->id);
 	}
 	html_raw(b, "</article>\n");
 }
@@ -231,6 +234,62 @@ static int thread(buf *b, db *d, const struct conv_head *h, struct message **msg
 	return 0;
 }
 
+/* "Regenerate": the last question asked again, with the settings it was asked
+ * with, as a new exchange at the end (the earlier answer stays). A form of its own
+ * under the thread, posting as the continue form does; to change the settings or
+ * the question, "Edit and resend" fills the continue form instead. */
+static void regenerate_form(buf *b, http_req *r, const char *uuid, const struct message *msgs, size_t n)
+{
+	if (n < 2 || strcmp(msgs[n - 1].role, "assistant") != 0 || strcmp(msgs[n - 2].role, "user") != 0 ||
+	    !msgs[n - 2].content || !msgs[n - 1].model || !ask_model_configured(msgs[n - 1].model))
+		return;
+	const struct message *q = &msgs[n - 2], *a = &msgs[n - 1];
+	html_printf(b,
+		    "<form method=\"post\" action=\"/conversation/%s/\" enctype=\"multipart/form-data\" "
+		    "class=\"regenerate\"><input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+		    "<input type=\"hidden\" name=\"question\" value=\"%s\"><input type=\"hidden\" name=\"model\" "
+		    "value=\"%s\">",
+		    uuid, auth_csrf_token(r), q->content, a->model);
+	/* The numbers as they were sent; one not sent is left to the form's default. */
+	char v[32];
+	if (a->max_tokens >= 0)
+		html_printf(b, "<input type=\"hidden\" name=\"max_tokens\" value=\"%lld\">", (long long)a->max_tokens);
+	if (a->top_k >= 0)
+		html_printf(b, "<input type=\"hidden\" name=\"top_k\" value=\"%lld\">", (long long)a->top_k);
+	if (!isnan(a->temperature)) {
+		snprintf(v, sizeof v, "%g", a->temperature);
+		html_printf(b, "<input type=\"hidden\" name=\"temperature\" value=\"%s\">", v);
+	}
+	if (!isnan(a->top_p)) {
+		snprintf(v, sizeof v, "%g", a->top_p);
+		html_printf(b, "<input type=\"hidden\" name=\"top_p\" value=\"%s\">", v);
+	}
+	html_raw(b, "<button type=\"submit\" class=\"secondary\">Regenerate the last answer</button></form>\n");
+}
+
+/* ?edit=<id>: the continue form filled with that question of this conversation,
+ * to change and send again (appended as a new question: docs/history.md). An id
+ * that is not one of its questions is ignored. 0, or -1 when the database failed. */
+static int edit_question(http_req *r, db *d, const struct conv_head *h, struct ask_form *f)
+{
+	int64_t id;
+	const char *e = http_query(r, "edit");
+	if (!e || !parse_int64(e, 1, INT64_MAX, &id))
+		return 0;
+	struct message *all;
+	size_t n;
+	if (msg_list(d, h->id, &all, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].id == id && strcmp(all[i].role, "user") == 0 && all[i].content) {
+			free(f->question);
+			f->question = xstrdup(all[i].content);
+		}
+	}
+	msg_list_free(all, n);
+	return 0;
+}
+
 /* Shows the conversation; f is the continue form: as the conversation left it on a
  * GET, as posted after a POST (with its errors, or after saving a prompt). */
 static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid, struct ask_form *f, int status,
@@ -256,8 +315,16 @@ static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid
 	html_printf(&b, "<form id=\"open-json\" method=\"post\" action=\"/json-viewer/\">"
 			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\"></form>\n<h2>Continue</h2>\n",
 		    auth_csrf_token(r));
-	if (r->method != HTTP_POST)
+	if (r->method != HTTP_POST) {
 		continue_settings(f, msgs, n);
+		regenerate_form(&b, r, uuid, msgs, n);
+		if (edit_question(r, d, h, f) < 0) {
+			buf_free(&b);
+			msg_list_free(msgs, n);
+			http_error(r, 500, "The conversation could not be read.");
+			return;
+		}
+	}
 	/* Offer a failed last question again. */
 	if (!f->question && n && strcmp(msgs[n - 1].role, "user") == 0 && strcmp(msgs[n - 1].status, "ok") != 0)
 		f->question = xstrdup(msgs[n - 1].content);
