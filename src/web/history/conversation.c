@@ -312,12 +312,13 @@ static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid
 		return;
 	}
 	html_raw(&b, "</section>\n");
+	if (r->method != HTTP_POST)
+		regenerate_form(&b, r, uuid, msgs, n);
 	html_printf(&b, "<form id=\"open-json\" method=\"post\" action=\"/json-viewer/\">"
 			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\"></form>\n<h2>Continue</h2>\n",
 		    auth_csrf_token(r));
 	if (r->method != HTTP_POST) {
 		continue_settings(f, msgs, n);
-		regenerate_form(&b, r, uuid, msgs, n);
 		if (edit_question(r, d, h, f) < 0) {
 			buf_free(&b);
 			msg_list_free(msgs, n);
