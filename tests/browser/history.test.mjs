@@ -69,7 +69,8 @@ test('Delete from the history asks in a dialog: dismissed, nothing happens; acce
   assert.match(messages[0], /Delete “Delete <this> one” with its messages and files\?/);
   page.once('dialog', (d) => d.accept());
   await Promise.all([page.waitForNavigation(), button.click()]);
-  assert.equal(page.url(), `${suite.server.url}/conversation/`);
+  assert.equal(page.url(), `${suite.server.url}/conversation/?deleted=1`);
+  assert.equal(await page.locator('p.notice[role="status"]').textContent(), 'The conversation was deleted.');
   assert.equal(exists(gone), 0, 'accepted: deleted');
   assert.equal(exists(keep), 1, 'the other stays');
   assert.equal(await page.locator(`a[href="/delete_conversation/${gone}/"]`).count(), 0);

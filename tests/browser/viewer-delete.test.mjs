@@ -112,7 +112,7 @@ test('Delete asks in a dialog: dismissed, nothing happens; accepted, the convers
   assert.equal(exists(), 1, 'dismissed: nothing deleted');
   assert.match(messages[0], /Delete “Give me JSON” with its messages and files\?/);
   page.once('dialog', (d) => d.accept());
-  await Promise.all([page.waitForURL(`${suite.server.url}/conversation/`), page.click('.conv-actions a.danger')]);
+  await Promise.all([page.waitForURL(`${suite.server.url}/conversation/?deleted=1`), page.click('.conv-actions a.danger')]);
   assert.equal(exists(), 0, 'accepted: deleted');
   await noProblems(page, problems);
   await context.close();
@@ -125,7 +125,7 @@ test('without JavaScript, Delete opens the confirmation page, whose button delet
   await page.goto(suite.server.url + path);
   await Promise.all([page.waitForURL(`${suite.server.url}/delete_conversation/${uuid}/`), page.click('.conv-actions a.danger')]);
   assert.match(await page.locator('main').textContent(), /“Give me JSON” and its 2 messages will be deleted/);
-  await Promise.all([page.waitForURL(`${suite.server.url}/conversation/`), page.click('form.delete-confirm button.danger')]);
+  await Promise.all([page.waitForURL(`${suite.server.url}/conversation/?deleted=1`), page.click('form.delete-confirm button.danger')]);
   assert.equal(dbQuery(suite.server, `SELECT count(*) AS n FROM conversations WHERE uuid = '${uuid}'`)[0].n, 0);
   await context.close();
 });

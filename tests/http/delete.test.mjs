@@ -78,7 +78,8 @@ test('POST deletes the conversation, its messages and its own files; a file anot
   const csrf_token = getCsrf((await alice.client.get(path)).text);
   const r = await alice.client.postForm(`/delete_conversation/${uuid}/`, { csrf_token });
   assert.equal(r.status, 303);
-  assert.equal(r.location, '/conversation/');
+  assert.equal(r.location, '/conversation/?deleted=1');
+  assert.match((await alice.client.get(r.location)).text, /<p class="notice" role="status">The conversation was deleted\.<\/p>/);
   assert.deepEqual(rowsOf(uuid), { conv: 0, msgs: 0 });
   assert.equal(count(`SELECT count(*) AS n FROM uploads WHERE id = ${oneId}`), 0, 'its own file is gone');
   assert.equal(count(`SELECT count(*) AS n FROM uploads WHERE id = ${twoId}`), 1, 'the shared file stays');

@@ -52,7 +52,7 @@ test('each conversation: title cut at a word, models, message count, total token
   // Each exchange: the question (Markdown marks dropped), the answer's start, its metadata.
   assert.match(entry, /<li><p class="q">First question about tides<\/p><p class="a">Answer to: First question about tides<\/p><p class="hist-meta">echo · \d+ tokens · \d+ ms<\/p><\/li>/);
   assert.match(entry, /<li><p class="q">Second one with code and a paragraph<\/p><p class="a">Answer to: [^<]*<\/p><p class="hist-meta">no-usage · tokens not reported · \d+ ms<\/p><\/li>/);
-  assert.match(entry, new RegExp(`<a class="button danger" href="/delete_conversation/${uuid}/" data-delete-title="${long}">Delete</a>`));
+  assert.match(entry, new RegExp(`<a class="link danger" href="/delete_conversation/${uuid}/" data-delete-title="${long}">Delete</a>`));
   assert.match(page.text, /<script src="\/static\/delete\.js\?v=[^"]+" defer><\/script>/);
   assert.match(page.text, /<script src="\/static\/history\.js\?v=[^"]+" defer><\/script>/);
   assert.match(page.text, /<input type="hidden" name="csrf_token" value="[^"]+">/, 'delete.js posts with the token');

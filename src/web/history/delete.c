@@ -55,5 +55,5 @@ void page_delete_conversation(http_req *r)
 	else if (rc == 0)
 		http_error(r, 404, NULL);
 	else
-		http_redirect(r, 303, "/conversation/");
+		http_redirect(r, 303, "/conversation/?deleted=1");
 }

@@ -218,7 +218,7 @@ static void conv_entry(buf *b, const struct hist_conv *c, const buf *body)
 	html_rawn(b, body->data, body->len);
 	html_printf(b,
 		    "<p class=\"conv-actions\"><a href=\"/conversation/%s/\">Open and continue</a> "
-		    "<a class=\"button danger\" href=\"/delete_conversation/%s/\" data-delete-title=\"%s\">Delete</a></p>\n"
+		    "<a class=\"link danger\" href=\"/delete_conversation/%s/\" data-delete-title=\"%s\">Delete</a></p>\n"
 		    "</article>\n",
 		    c->uuid, c->uuid, title);
 }
@@ -391,6 +391,8 @@ void page_history(http_req *r)
 	buf b = BUF_INIT;
 	page_begin(&b, r, "History", "history");
 	page_top(&b, r, NULL);
+	if (http_query(r, "deleted")) /* set by the deletion's redirect (delete.c) */
+		html_raw(&b, "<p class=\"notice\" role=\"status\">The conversation was deleted.</p>\n");
 	if (n == 0)
 		html_raw(&b, before ? "<p>No more conversations.</p>\n" : "<p>No conversations yet.</p>\n");
 	html_raw(&b, "<div id=\"history\">\n");
