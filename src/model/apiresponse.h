@@ -13,7 +13,7 @@
 
 /* What a stored response holds (JSON texts), as written and as read. */
 struct apiresponse {
-	char id[64];
+	char id[130]; /* ours (resp_...), or a native provider's, which may be longer */
 	char conv_uuid[37];
 	char *response, *input_items, *context;
 };

@@ -37,7 +37,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'llmmeta-resp-'));
   const ini = join(dir, 'providers.ini');
   writeFileSync(ini, `[open]\ntype = openai\nurl = ${fake.url}\nkey = sk-resp-secret-31\nmodels = echo, tool, drip, whole, fail-500\n\n`
-    + `[anth]\ntype = anthropic\nurl = ${fake.url}\nkey = sk-ant-resp-9\nmodels = claude-x\n`);
+    + `[anth]\ntype = anthropic\nurl = ${fake.url}\nkey = sk-ant-resp-9\nmodels = claude-x\n\n`
+    + `[native]\ntype = openai\nurl = ${fake.url}\nkey = sk-native-5\nmodels = nat\nresponses = native\n`);
   server = await startServer({ env: { LLMMETA_PROVIDERS: ini, METRICS_TOKEN: TOKEN } });
   alice = await account(server, 'ralice');
   bob = await account(server, 'rbob');
@@ -317,6 +318,32 @@ test('a client that leaves mid-stream cancels the provider call; what came is re
   assert.equal(q.status, 'cancelled');
   assert.match(a.content, /^drop0 drop1 drop2 drop3 drop4 /);
   // The provider's call was cut: the fake saw its connection close long before its 40 pieces.
+});
+
+test('a provider declared responses = native gets the request passed through, and its answer back as it sent it', async () => {
+  const r = await alice.client.responses.create({ model: 'nat', input: 'Native please', metadata: { a: 'b' }, store: true });
+  const sent = fake.requests.at(-1);
+  assert.equal(sent.url, '/v1/responses');
+  assert.deepEqual(sent.body, { model: 'nat', input: 'Native please', metadata: { a: 'b' }, store: true });
+  assert.match(r.id, /^resp_native_/);
+  assert.equal(r.model, 'nat'); // the client's name, not the provider's nat-2026
+  assert.equal(r.output_text, 'Native answer to: Native please');
+  const [q, a] = lastRecord(alice.username);
+  assert.equal(q.content, 'Native please');
+  assert.equal(a.content, 'Native answer to: Native please');
+  assert.equal(a.total_tokens, r.usage.total_tokens);
+  // Stored under the provider's id, for its owner only; continued by passing the id through.
+  assert.equal((await alice.client.responses.retrieve(r.id)).output_text, r.output_text);
+  await assert.rejects(bob.client.responses.retrieve(r.id), (e) => e.status === 404);
+  await assert.rejects(bob.client.responses.create({ model: 'nat', input: 'x', previous_response_id: r.id }), (e) => e.status === 404);
+  const stream = await alice.client.responses.create({ model: 'nat', input: 'And streamed', previous_response_id: r.id, stream: true });
+  const events = [];
+  for await (const e of stream) events.push(e);
+  assert.deepEqual(typesOf(events), STREAM_TEXT_EVENTS);
+  assert.equal(fake.requests.at(-1).body.previous_response_id, r.id);
+  assert.equal(events.at(-1).response.model, 'nat');
+  const rows = lastRecord(alice.username);
+  assert.deepEqual(rows.map((m) => m.content), ['Native please', 'Native answer to: Native please', 'And streamed', 'Native answer to: And streamed']);
 });
 
 test('the record: in the owner\'s history and export with its source, in the admin\'s list; not in another user\'s', async () => {

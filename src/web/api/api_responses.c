@@ -6,7 +6,9 @@
  * translated into a chat completion (llm/responses_translate.h) - and from there
  * into Anthropic's messages for an Anthropic provider - and started through the
  * API's one adapter (api_call.c), recorded as a question and answer of source
- * api-responses. What cannot be mapped is a 400 naming the parameter. */
+ * api-responses. What cannot be mapped is a 400 naming the parameter. A provider
+ * that speaks the Responses API itself (responses = native) gets the request as
+ * the client sent it, the model aside (api_responses_native.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,15 +293,23 @@ void page_api_responses(http_req *r)
 	}
 	if (!(c = new_call(r, req, p, prov_model)))
 		goto done;
-	if (!(c->resp->items = llm_responses_items(json_object_get(req, "input"), err, sizeof err, param, sizeof param))) {
+	c->resp->native = p->responses_native;
+	json_t *input = json_object_get(req, "input");
+	c->resp->items = llm_responses_items(input, err, sizeof err, param, sizeof param);
+	if (!c->resp->items && c->resp->native && json_is_array(input) && json_array_size(input)) {
+		c->resp->items = json_deep_copy(input); /* what only the provider knows is its to refuse */
+	} else if (!c->resp->items) {
 		api_bad(r, *param ? param : NULL, *err ? err : "'input' cannot be read.");
 		goto done;
 	}
-	item_ids(c->resp);
+	if (!c->resp->native)
+		item_ids(c->resp);
 	if (!continued(r, d, req, c))
 		goto done;
 	json_t *all = json_array();
-	if (!all || json_array_extend(all, c->resp->history) < 0 || json_array_extend(all, c->resp->items) < 0) {
+	/* A native provider keeps its conversations itself: only the input is sent. */
+	if (!all || (!c->resp->native && json_array_extend(all, c->resp->history) < 0) ||
+	    json_array_extend(all, c->resp->items) < 0) {
 		json_decref(all);
 		http_error(r, 500, "Out of memory.");
 		goto done;
@@ -308,8 +318,9 @@ void page_api_responses(http_req *r)
 						   ? utf8_chars(json_string_value(json_object_get(req, "instructions")),
 								json_string_length(json_object_get(req, "instructions")))
 						   : 0);
-	chat = chars <= cfg.max_context_chars ? llm_responses_chat_request(req, all, err, sizeof err, param, sizeof param)
-					      : NULL;
+	chat = chars <= cfg.max_context_chars && !c->resp->native
+		       ? llm_responses_chat_request(req, all, err, sizeof err, param, sizeof param)
+		       : NULL;
 	json_decref(all);
 	if (chars > cfg.max_context_chars) {
 		char msg[200];
@@ -319,17 +330,20 @@ void page_api_responses(http_req *r)
 		error_api(r, 400, "invalid_request_error", "context_length_exceeded", "input", msg);
 		goto done;
 	}
-	if (!chat) {
+	if (!chat && !c->resp->native) {
 		api_bad(r, *param ? param : NULL, *err ? err : "The request cannot be translated.");
 		goto done;
 	}
-	if (!(body = provider_body(r, c, chat)) || !api_slot_admit(r, &c->call))
+	body = c->resp->native ? api_forward_body(r, req, prov_model, false) : provider_body(r, c, chat);
+	if (!body && !r->responded)
+		http_error(r, 500, "Out of memory.");
+	if (!body || !api_slot_admit(r, &c->call))
 		goto done;
 	if (!record_question(r, req, c) || !c->client_model) {
 		http_error(r, 500, "Out of memory.");
 		goto done;
 	}
-	if (!(started = api_call_start(r, c, body, NULL)))
+	if (!(started = api_call_start(r, c, body, c->resp->native ? "/responses" : NULL)))
 		http_error_retry(r, 503, "The call could not be started: the server is restarting or out of memory.");
 done:
 	free(body);

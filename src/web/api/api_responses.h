@@ -3,6 +3,8 @@
  * which the adapter hands it the provider's events and its end:
  *   api_responses.c      the request checked, translated (llm/responses_translate.h)
  *                        and the call started; the question for the record
+ *   api_responses_native.c  the same passed through to a provider that speaks the
+ *                        Responses API itself (responses = native)
  *   api_responses_out.c  the provider's answer (chat completion chunks, Anthropic's
  *                        events through their translation) as Responses events or
  *                        the response object; the stored response for the record
@@ -18,7 +20,7 @@
 #include "api.h"
 
 struct api_responses {
-	char id[48];                     /* resp_... */
+	char id[130];                    /* resp_..., or the native provider's */
 	json_t *base;                    /* the response as it began */
 	json_t *items;                   /* the request's input items, with their ids */
 	json_t *history;                 /* previous_response_id's conversation as items (an array) */
@@ -26,6 +28,7 @@ struct api_responses {
 	json_t *final;                   /* the response as it ended */
 	char *error;                     /* the provider's error event mid-stream, for response.failed */
 	bool store;                      /* stored: retrievable and continued by its id */
+	bool native;                     /* passed through to a provider that speaks Responses */
 	struct apiresponse row;          /* the stored response, for the record */
 };
 
@@ -37,6 +40,9 @@ void api_responses_raw(struct api_call *c, const char *event, const char *data, 
 void api_responses_outcome(struct api_call *c);
 void api_responses_queue_end(struct api_call *c);
 void api_responses_free(struct api_responses *r);
+/* api_responses_native.c: the same two for a native provider's events and end. */
+void api_responses_native_raw(struct api_call *c, const char *data, size_t len, bool is_body);
+void api_responses_native_outcome(struct api_call *c);
 
 /* api_call.c: runs a chat completion chunk's text through the call's scrubbers
  * (the key cut between two events never reaches the client whole). */

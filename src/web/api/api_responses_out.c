@@ -58,6 +58,10 @@ static void set_error(struct api_responses *r, const char *message)
 void api_responses_raw(struct api_call *c, const char *event, const char *data, size_t len, bool is_body)
 {
 	struct api_responses *r = c->resp;
+	if (r->native) {
+		api_responses_native_raw(c, data, len, is_body);
+		return;
+	}
 	if (is_body) {
 		json_t *body = json_loadb(data, len, 0, NULL), *chat = body;
 		if (c->anthropic) {
@@ -119,9 +123,11 @@ void api_responses_outcome(struct api_call *c)
 	struct api_responses *r = c->resp;
 	const struct llm_result *res = &c->call.res;
 	json_t *events = json_array();
-	/* A whole answer that came is final already; one that could not be read stays
-	 * NULL (502). */
-	if (c->stream || res->status != LLM_OK || r->error) {
+	if (r->native) {
+		api_responses_native_outcome(c);
+	} else if (c->stream || res->status != LLM_OK || r->error) {
+		/* A whole answer that came is final already; one that could not be read
+		 * stays NULL (502). */
 		/* What the scrubber held back, when no finish_reason let it go. */
 		buf held = BUF_INIT;
 		llm_scrub_flush(&c->content[0], &held);
@@ -152,7 +158,7 @@ void api_responses_outcome(struct api_call *c)
 	}
 	/* Only a response that completed can be continued: a failed one has nothing
 	 * to continue from. store false: recorded all the same, never stored. */
-	if (r->store && res->status == LLM_OK && !r->error && stored_row(r))
+	if (r->store && res->status == LLM_OK && !r->error && r->id[0] && stored_row(r))
 		c->rec.response = &r->row;
 }
 
