@@ -270,7 +270,7 @@ test('what cannot be mapped is a 400 naming the parameter, in the OpenAI error s
     [{ input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id'],
     [{ input: [{ type: 'item_reference', id: 'x' }] }, 'input[0].type'],
     [{ input: [] }, 'input'],
-    [{ temperature: 3 }, 'temperature'],
+    [{ temperature: 2.01 }, 'temperature'],
     [{ max_output_tokens: 0 }, 'max_output_tokens'],
     [{ tool_choice: { type: 'file_search' } }, 'tool_choice'],
     [{ text: { format: { type: 'xml' } } }, 'text.format.type'],
@@ -289,6 +289,25 @@ test('what cannot be mapped is a 400 naming the parameter, in the OpenAI error s
   await assert.rejects(alice.client.responses.create({ model: 'claude-x', input: 'x', temperature: 1.5 }), (e) => e.status === 400 && e.param === 'temperature');
   assert.equal(fake.requests.length, n + 1);
   assert.equal(dbQuery(server, "SELECT count(*) AS n FROM messages WHERE source = 'api-responses'")[0].n, before + 2);
+});
+
+test('the limits at the last accepted and the first refused value: metadata, MAX_CONTEXT_CHARS with its conversation', async () => {
+  const meta = (n, k = 1, v = 1) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${i}`.padEnd(k, 'k'), 'v'.repeat(v)]));
+  await alice.client.responses.create({ model: 'echo', input: 'm', metadata: meta(16, 64, 512) });
+  for (const bad of [meta(17), meta(1, 65), meta(1, 1, 513)]) {
+    await assert.rejects(alice.client.responses.create({ model: 'echo', input: 'm', metadata: bad }), (e) => e.status === 400 && e.param === 'metadata');
+  }
+  // MAX_CONTEXT_CHARS (200000 by default): the input and the instructions together.
+  const limit = 200000;
+  await alice.client.responses.create({ model: 'echo', input: 'x'.repeat(limit - 2), instructions: 'ab' });
+  await assert.rejects(alice.client.responses.create({ model: 'echo', input: 'x'.repeat(limit - 2), instructions: 'abc' }),
+    (e) => e.status === 400 && e.code === 'context_length_exceeded' && e.param === 'input');
+  // With its conversation: the stored items count too.
+  const first = await alice.client.responses.create({ model: 'echo', input: 'y'.repeat(limit - 300) });
+  const prior = (limit - 300) + first.output_text.length;
+  await alice.client.responses.create({ model: 'echo', input: 'z'.repeat(limit - prior), previous_response_id: first.id });
+  await assert.rejects(alice.client.responses.create({ model: 'echo', input: 'z'.repeat(limit - prior + 1), previous_response_id: first.id }),
+    (e) => e.status === 400 && e.code === 'context_length_exceeded');
 });
 
 test('a provider that answers whole a streamed request still gives every event; a failed provider is the client\'s exception', async () => {
