@@ -14,23 +14,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI from 'openai';
-import { startServer, createUser, runCli, uniq, dbQuery, sleep, Client } from '../lib/server.mjs';
+import { startServer, dbQuery, sleep, Client } from '../lib/server.mjs';
 import { login } from '../lib/flows.mjs';
 import { adminClient } from '../lib/admin.mjs';
+import { apiAccount, lastApiRecord } from '../lib/api.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
 const TOKEN = 'metrics-token-responses-0123456789';
 let fake, server, dir, alice, bob;
 
-async function account(srv, prefix) {
-  const username = uniq(prefix);
-  const password = 'a-long-password-42';
-  const r = await createUser(srv, { username, email: `${username}@example.org`, password });
-  assert.equal(r.code, 0, r.stderr);
-  const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: srv.env })).stdout.trim();
-  return { username, password, key, client: new OpenAI({ apiKey: key, baseURL: `${srv.url}/v1`, maxRetries: 0 }) };
-}
 
 before(async () => {
   fake = await startFakeProvider();
@@ -40,8 +32,8 @@ before(async () => {
     + `[anth]\ntype = anthropic\nurl = ${fake.url}\nkey = sk-ant-resp-9\nmodels = claude-x\n\n`
     + `[native]\ntype = openai\nurl = ${fake.url}\nkey = sk-native-5\nmodels = nat\nresponses = native\n`);
   server = await startServer({ env: { LLMMETA_PROVIDERS: ini, METRICS_TOKEN: TOKEN } });
-  alice = await account(server, 'ralice');
-  bob = await account(server, 'rbob');
+  alice = await apiAccount(server, 'ralice');
+  bob = await apiAccount(server, 'rbob');
 });
 
 after(async () => {
@@ -50,12 +42,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The messages of the conversation holding the user's last responses call. */
-function lastRecord(username) {
-  const [q] = dbQuery(server, `SELECT m.* FROM messages m JOIN users u ON u.id = m.user_id WHERE u.username = '${username}'
-    AND m.source = 'api-responses' AND m.role = 'user' ORDER BY m.id DESC LIMIT 1`);
-  return q ? dbQuery(server, `SELECT * FROM messages WHERE conversation_id = ${q.conversation_id} ORDER BY id`) : [];
-}
+/** The messages of the conversation holding the user's last call. */
+const lastRecord = (username) => lastApiRecord(server, username, 'api-responses');
 
 /** Waits until the question with this content is no longer in flight. */
 async function recorded(content) {

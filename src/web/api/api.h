@@ -129,6 +129,9 @@ void page_api_keys(http_req *r);
 void page_api_key_revoke(http_req *r);
 void page_api_models(http_req *r);
 void page_api_model(http_req *r);
+/* Answers 200 with j (its reference taken) as JSON, or 500 when j is NULL (out of
+ * memory) (api_models.c). */
+void api_send_json(http_req *r, json_t *j);
 /* Answers 404 model_not_found for the model the client named (api_models.c). */
 void api_model_not_found(http_req *r, const char *name);
 /* Answers 400 for a model of the other kind: "The model 'name' is <what>." */

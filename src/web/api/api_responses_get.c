@@ -42,14 +42,7 @@ void page_api_response(http_req *r)
 		} else if (rc == 0) {
 			not_found(r, r->params[0]);
 		} else {
-			json_t *j = json_pack("{s:s, s:s, s:b}", "id", r->params[0], "object", "response.deleted", "deleted", 1);
-			char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-			json_decref(j);
-			if (s)
-				http_send_text(r, 200, "application/json", s);
-			else
-				http_error(r, 500, "Out of memory.");
-			free(s);
+			api_send_json(r, json_pack("{s:s, s:s, s:b}", "id", r->params[0], "object", "response.deleted", "deleted", 1));
 		}
 		return;
 	}
@@ -84,11 +77,5 @@ void page_api_response_items(http_req *r)
 					n ? json_object_get(json_array_get(items, n - 1), "id") : NULL, "has_more", 0)
 			    : NULL;
 	json_decref(items);
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (s)
-		http_send_text(r, 200, "application/json", s);
-	else
-		http_error(r, 500, "Out of memory.");
-	free(s);
+	api_send_json(r, j);
 }
