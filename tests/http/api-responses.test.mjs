@@ -28,8 +28,8 @@ before(async () => {
   fake = await startFakeProvider();
   dir = mkdtempSync(join(tmpdir(), 'llmmeta-resp-'));
   const ini = join(dir, 'providers.ini');
-  writeFileSync(ini, `[open]\ntype = openai\nurl = ${fake.url}\nkey = sk-resp-secret-31\nmodels = echo, tool, drip, whole, fail-500\n\n`
-    + `[anth]\ntype = anthropic\nurl = ${fake.url}\nkey = sk-ant-resp-9\nmodels = claude-x\n\n`
+  writeFileSync(ini, `[open]\ntype = openai\nurl = ${fake.url}\nkey = sk-resp-secret-31\nmodels = echo, tool, drip, whole, fail-500, cut\n\n`
+    + `[anth]\ntype = anthropic\nurl = ${fake.url}\nkey = sk-ant-resp-9\nmodels = claude-x, overloaded-stream\n\n`
     + `[native]\ntype = openai\nurl = ${fake.url}\nkey = sk-native-5\nmodels = nat\nresponses = native\n`);
   server = await startServer({ env: { LLMMETA_PROVIDERS: ini, METRICS_TOKEN: TOKEN } });
   alice = await apiAccount(server, 'ralice');
@@ -308,6 +308,31 @@ test('a provider that answers whole a streamed request still gives every event; 
   assert.equal(q.status, 'error');
   const s2 = await alice.client.responses.create({ model: 'fail-500', input: 'fail', stream: true }).catch((e) => e);
   assert.equal(s2.status, 502);
+});
+
+test('a stream that fails midway ends with response.failed, its item closed; recorded as an error, not stored', async () => {
+  // Anthropic's error event after the first piece of text.
+  const input = 'fail midway';
+  const stream = await alice.client.responses.create({ model: 'overloaded-stream', input, stream: true });
+  const events = [];
+  for await (const e of stream) events.push(e);
+  const types = typesOf(events);
+  assert.deepEqual(types, [...STREAM_TEXT_EVENTS.slice(0, -1), 'response.failed']);
+  const failed = events.at(-1).response;
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.error.message, /Overloaded/i);
+  assert.equal(failed.output[0].content[0].text, events.find((e) => e.type === 'response.output_text.done').text);
+  assert.equal(await recorded(input), 'error');
+  await assert.rejects(alice.client.responses.retrieve(failed.id), (e) => e.status === 404);
+  // A provider whose connection breaks: the HTTP error when nothing had come yet, else
+  // response.failed; the call recorded as an error either way.
+  const cut = await (async () => {
+    const out = [];
+    for await (const e of await alice.client.responses.create({ model: 'cut', input: 'cut me', stream: true })) out.push(e);
+    return out.at(-1).type;
+  })().catch((e) => e.status);
+  assert.ok(cut === 502 || cut === 'response.failed', String(cut));
+  assert.equal(await recorded('cut me'), 'error');
 });
 
 test('a client that leaves mid-stream cancels the provider call; what came is recorded as cancelled', async () => {
