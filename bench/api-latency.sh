@@ -7,7 +7,9 @@
 #   2. nginx proxy_pass to the mock (keep-alive upstream)
 #   3. llmmeta /v1/chat/completions to the mock, recording every call (SQLite,
 #      synchronous=FULL, group commit)
-#   4. llmmeta /v1/embeddings to the mock (one input of 16 floats), recorded the same
+#   4. llmmeta /v1/responses to the mock (a Responses request translated into the
+#      same chat completion, its answer translated back), recorded the same way
+#   5. llmmeta /v1/embeddings to the mock (one input of 16 floats), recorded the same
 #      way, beside the mock's own /v1/embeddings
 # prints p50 and p99 of each and what each proxy adds; then N calls at a fixed
 # concurrency to check that the recorded calls equal the 200 responses.
@@ -61,6 +63,7 @@ wrk.headers["Content-Type"] = "application/json"
 local key = os.getenv("BENCH_KEY")
 if key then wrk.headers["Authorization"] = "Bearer " .. key end
 LUA
+sed 's/^wrk.body = .*/wrk.body = '"'"'{"model":"bench","input":"Say hi","max_output_tokens":16}'"'"'/' "$dir/post.lua" >"$dir/resp.lua"
 sed 's/^wrk.body = .*/wrk.body = '"'"'{"model":"bench-emb","input":"Say hi","encoding_format":"float"}'"'"'/' "$dir/post.lua" >"$dir/emb.lua"
 
 declare -A p50 p99
@@ -85,6 +88,10 @@ awk -v m50="${p50[mock (nginx return 200)]}" -v m99="${p99[mock (nginx return 20
 	-v l50="${p50[llmmeta /v1/chat/completions]}" -v l99="${p99[llmmeta /v1/chat/completions]}" 'BEGIN {
 	printf "added by nginx:   p50 %.3f ms   p99 %.3f ms\n", n50 - m50, n99 - m99
 	printf "added by llmmeta: p50 %.3f ms   p99 %.3f ms   (%.2fx nginx'"'"'s added p99; goal <= 1.5x)\n", l50 - m50, l99 - m99, (n99 - m99 > 0 ? (l99 - m99) / (n99 - m99) : 0) }'
+run "llmmeta /v1/responses" "http://127.0.0.1:$lport/v1/responses" "$key" "$dir/resp.lua"
+awk -v m50="${p50[mock (nginx return 200)]}" -v m99="${p99[mock (nginx return 200)]}" \
+	-v l50="${p50[llmmeta /v1/responses]}" -v l99="${p99[llmmeta /v1/responses]}" 'BEGIN {
+	printf "added by llmmeta to responses: p50 %.3f ms   p99 %.3f ms   (translated both ways)\n", l50 - m50, l99 - m99 }'
 run "mock /v1/embeddings" "http://127.0.0.1:$mport/v1/embeddings" "" "$dir/emb.lua"
 run "llmmeta /v1/embeddings" "http://127.0.0.1:$lport/v1/embeddings" "$key" "$dir/emb.lua"
 awk -v m50="${p50[mock /v1/embeddings]}" -v m99="${p99[mock /v1/embeddings]}" \

@@ -20,7 +20,7 @@ declare -A allowed=(
 	[model]="core db"
 	[auth]="core db http model"
 	[html]="core"
-	[web]="core db http html auth model llm mail oauth"
+	[web]="core db http html auth model llm mail oauth schema"
 	# The JSON Schema validator stands alone (jansson, libc and PCRE2): the command
 	# line and the web both use it, and it knows neither.
 	[schema]=""

@@ -16,60 +16,9 @@
 #include "../core/buf.h"
 #include "../core/util.h"
 #include "llm_impl.h"
+#include "translate.h"
 
 /* ------------------------------------------------------------------ request */
-
-struct req {
-	char *err, *param;
-	size_t errlen, paramlen;
-	bool failed;
-};
-
-/* Records the first refusal: the path (a printf format) and the message. Returns NULL
- * so that a caller can write `return refuse(...)`. */
-__attribute__((format(printf, 3, 4))) static void *refuse_at(struct req *q, const char *msg, const char *pathfmt, ...)
-{
-	if (q->failed)
-		return NULL;
-	q->failed = true;
-	va_list ap;
-	va_start(ap, pathfmt);
-	if (q->paramlen) {
-		int n = vsnprintf(q->param, q->paramlen, pathfmt, ap);
-		/* A path cut short (a very long key) must not end inside a UTF-8
-		 * character: the caller puts it in a JSON string. */
-		if (n > 0 && (size_t)n >= q->paramlen)
-			q->param[utf8_cut(q->param, (size_t)n, q->paramlen - 1)] = '\0';
-	}
-	va_end(ap);
-	if (q->errlen)
-		snprintf(q->err, q->errlen, "%s", msg);
-	return NULL;
-}
-
-/* A member that is present and not null. */
-static json_t *get(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_null(v) ? NULL : v;
-}
-
-/* The first member of o, not null, whose name is not in allowed (NULL-terminated). */
-static const char *unknown_key(const json_t *o, const char *const *allowed)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)o, k, v) {
-		if (json_is_null(v))
-			continue;
-		size_t i = 0;
-		while (allowed[i] && strcmp(allowed[i], k) != 0)
-			i++;
-		if (!allowed[i])
-			return k;
-	}
-	return NULL;
-}
 
 static json_t *text_block(const char *s, size_t len)
 {
@@ -78,7 +27,7 @@ static json_t *text_block(const char *s, size_t len)
 
 /* Anthropic's image source for an OpenAI image_url: a data: URL in one of the four
  * image types Anthropic reads becomes a base64 source, an http(s) URL a url source. */
-static json_t *image_block(struct req *q, const char *url, size_t i, size_t j)
+static json_t *image_block(struct llm_refusal *q, const char *url, size_t i, size_t j)
 {
 	static const char *const types[] = {"image/jpeg", "image/png", "image/gif", "image/webp"};
 	if (strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0)
@@ -90,17 +39,17 @@ static json_t *image_block(struct req *q, const char *url, size_t i, size_t j)
 				return json_pack("{s:s, s:{s:s, s:s, s:s}}", "type", "image", "source", "type", "base64",
 						 "media_type", types[t], "data", url + 13 + n);
 		}
-		return refuse_at(q, "an image data: URL must be base64 image/jpeg, image/png, image/gif or image/webp",
+		return llm_refuse_at(q, "an image data: URL must be base64 image/jpeg, image/png, image/gif or image/webp",
 				 "messages[%zu].content[%zu].image_url.url", i, j);
 	}
-	return refuse_at(q, "an image URL must be https://, http:// or a data: URL", "messages[%zu].content[%zu].image_url.url",
+	return llm_refuse_at(q, "an image URL must be https://, http:// or a data: URL", "messages[%zu].content[%zu].image_url.url",
 			 i, j);
 }
 
 /* The content of message i (a string or an array of parts) appended to blocks as
  * Anthropic content blocks; images only where images is set (user turns). Empty
  * texts are left out: Anthropic refuses empty text blocks, and they carry nothing. */
-static int content_blocks(struct req *q, json_t *content, size_t i, bool images, json_t *blocks)
+static int content_blocks(struct llm_refusal *q, json_t *content, size_t i, bool images, json_t *blocks)
 {
 	if (json_is_string(content)) {
 		if (json_string_length(content))
@@ -108,7 +57,7 @@ static int content_blocks(struct req *q, json_t *content, size_t i, bool images,
 		return 0;
 	}
 	if (!json_is_array(content)) {
-		refuse_at(q, "content must be a string or an array of content parts", "messages[%zu].content", i);
+		llm_refuse_at(q, "content must be a string or an array of content parts", "messages[%zu].content", i);
 		return -1;
 	}
 	size_t j;
@@ -116,20 +65,20 @@ static int content_blocks(struct req *q, json_t *content, size_t i, bool images,
 	json_array_foreach(content, j, part) {
 		const char *type = json_string_value(json_object_get(part, "type"));
 		if (!type) {
-			refuse_at(q, "a content part needs a type", "messages[%zu].content[%zu].type", i, j);
+			llm_refuse_at(q, "a content part needs a type", "messages[%zu].content[%zu].type", i, j);
 			return -1;
 		}
 		if (strcmp(type, "text") == 0) {
 			static const char *const allowed[] = {"type", "text", NULL};
 			json_t *text = json_object_get(part, "text");
-			const char *extra = unknown_key(part, allowed);
+			const char *extra = llm_unknown_key(part, allowed);
 			if (extra) {
-				refuse_at(q, "this field of a text part cannot be sent to an Anthropic model",
+				llm_refuse_at(q, "this field of a text part cannot be sent to an Anthropic model",
 					  "messages[%zu].content[%zu].%s", i, j, extra);
 				return -1;
 			}
 			if (!json_is_string(text)) {
-				refuse_at(q, "a text part needs a text string", "messages[%zu].content[%zu].text", i, j);
+				llm_refuse_at(q, "a text part needs a text string", "messages[%zu].content[%zu].text", i, j);
 				return -1;
 			}
 			if (json_string_length(text))
@@ -137,20 +86,20 @@ static int content_blocks(struct req *q, json_t *content, size_t i, bool images,
 		} else if (strcmp(type, "image_url") == 0 && images) {
 			static const char *const allowed[] = {"type", "image_url", NULL}, *const inner[] = {"url", "detail", NULL};
 			json_t *img = json_object_get(part, "image_url");
-			const char *extra = unknown_key(part, allowed);
+			const char *extra = llm_unknown_key(part, allowed);
 			if (extra) {
-				refuse_at(q, "this field of an image part cannot be sent to an Anthropic model",
+				llm_refuse_at(q, "this field of an image part cannot be sent to an Anthropic model",
 					  "messages[%zu].content[%zu].%s", i, j, extra);
 				return -1;
 			}
 			if (!json_is_object(img) || !json_is_string(json_object_get(img, "url"))) {
-				refuse_at(q, "an image_url part needs image_url.url", "messages[%zu].content[%zu].image_url", i, j);
+				llm_refuse_at(q, "an image_url part needs image_url.url", "messages[%zu].content[%zu].image_url", i, j);
 				return -1;
 			}
 			/* detail (auto, low, high) is a resolution hint OpenAI bills by; Anthropic
 			 * has no such knob, and the answer is about the same image either way. */
-			if ((extra = unknown_key(img, inner))) {
-				refuse_at(q, "this field of image_url cannot be sent to an Anthropic model",
+			if ((extra = llm_unknown_key(img, inner))) {
+				llm_refuse_at(q, "this field of image_url cannot be sent to an Anthropic model",
 					  "messages[%zu].content[%zu].image_url.%s", i, j, extra);
 				return -1;
 			}
@@ -159,7 +108,7 @@ static int content_blocks(struct req *q, json_t *content, size_t i, bool images,
 				return -1;
 			json_array_append_new(blocks, b);
 		} else {
-			refuse_at(q, "this content part type cannot be sent to an Anthropic model",
+			llm_refuse_at(q, "this content part type cannot be sent to an Anthropic model",
 				  "messages[%zu].content[%zu].type", i, j);
 			return -1;
 		}
@@ -185,30 +134,30 @@ static void push_turn(json_t *msgs, const char *role, json_t *blocks)
 }
 
 /* assistant tool_calls -> tool_use blocks, the arguments (a JSON string) parsed. */
-static int tool_uses(struct req *q, json_t *calls, size_t i, json_t *blocks)
+static int tool_uses(struct llm_refusal *q, json_t *calls, size_t i, json_t *blocks)
 {
 	if (!json_is_array(calls))
-		return refuse_at(q, "tool_calls must be an array", "messages[%zu].tool_calls", i), -1;
+		return llm_refuse_at(q, "tool_calls must be an array", "messages[%zu].tool_calls", i), -1;
 	size_t k;
 	json_t *c;
 	json_array_foreach(calls, k, c) {
 		static const char *const allowed[] = {"id", "type", "function", NULL}, *const fn_allowed[] = {"name", "arguments", NULL};
-		const char *extra = unknown_key(c, allowed);
+		const char *extra = llm_unknown_key(c, allowed);
 		if (!json_is_object(c) || extra)
-			return refuse_at(q, "this field of a tool call cannot be sent to an Anthropic model",
+			return llm_refuse_at(q, "this field of a tool call cannot be sent to an Anthropic model",
 					 "messages[%zu].tool_calls[%zu]%s%s", i, k, extra ? "." : "", extra ? extra : ""), -1;
-		json_t *type = get(c, "type"), *fn = json_object_get(c, "function");
+		json_t *type = llm_get(c, "type"), *fn = json_object_get(c, "function");
 		if (type && !(json_is_string(type) && strcmp(json_string_value(type), "function") == 0))
-			return refuse_at(q, "only function tool calls can be sent to an Anthropic model",
+			return llm_refuse_at(q, "only function tool calls can be sent to an Anthropic model",
 					 "messages[%zu].tool_calls[%zu].type", i, k), -1;
 		if (!json_is_string(json_object_get(c, "id")))
-			return refuse_at(q, "a tool call needs an id", "messages[%zu].tool_calls[%zu].id", i, k), -1;
+			return llm_refuse_at(q, "a tool call needs an id", "messages[%zu].tool_calls[%zu].id", i, k), -1;
 		if (!json_is_object(fn) || !json_is_string(json_object_get(fn, "name")))
-			return refuse_at(q, "a tool call needs function.name", "messages[%zu].tool_calls[%zu].function", i, k), -1;
-		if ((extra = unknown_key(fn, fn_allowed)))
-			return refuse_at(q, "this field of a tool call cannot be sent to an Anthropic model",
+			return llm_refuse_at(q, "a tool call needs function.name", "messages[%zu].tool_calls[%zu].function", i, k), -1;
+		if ((extra = llm_unknown_key(fn, fn_allowed)))
+			return llm_refuse_at(q, "this field of a tool call cannot be sent to an Anthropic model",
 					 "messages[%zu].tool_calls[%zu].function.%s", i, k, extra), -1;
-		json_t *args = get(fn, "arguments");
+		json_t *args = llm_get(fn, "arguments");
 		json_t *input;
 		if (!args || (json_is_string(args) && json_string_length(args) == 0)) {
 			input = json_object(); /* a call without arguments: some models write "" */
@@ -216,7 +165,7 @@ static int tool_uses(struct req *q, json_t *calls, size_t i, json_t *blocks)
 			input = json_is_string(args) ? json_loadb(json_string_value(args), json_string_length(args), 0, NULL) : NULL;
 			if (!json_is_object(input)) {
 				json_decref(input);
-				return refuse_at(q, "the arguments of a tool call must be a JSON object in a string",
+				return llm_refuse_at(q, "the arguments of a tool call must be a JSON object in a string",
 						 "messages[%zu].tool_calls[%zu].function.arguments", i, k), -1;
 			}
 		}
@@ -228,10 +177,10 @@ static int tool_uses(struct req *q, json_t *calls, size_t i, json_t *blocks)
 
 /* The messages: system and developer to the top-level system, tool results into
  * user turns, same-role turns merged. */
-static int messages(struct req *q, json_t *in, json_t *body)
+static int messages(struct llm_refusal *q, json_t *in, json_t *body)
 {
 	if (!json_is_array(in) || json_array_size(in) == 0)
-		return refuse_at(q, "messages must be a non-empty array", "messages"), -1;
+		return llm_refuse_at(q, "messages must be a non-empty array", "messages"), -1;
 	json_t *msgs = json_array();
 	json_object_set_new(body, "messages", msgs);
 	buf system = BUF_INIT;
@@ -240,20 +189,20 @@ static int messages(struct req *q, json_t *in, json_t *body)
 	json_array_foreach(in, i, m) {
 		const char *role = json_string_value(json_object_get(m, "role"));
 		if (!json_is_object(m) || !role)
-			return buf_free(&system), refuse_at(q, "a message needs a role", "messages[%zu].role", i), -1;
-		json_t *content = get(m, "content");
+			return buf_free(&system), llm_refuse_at(q, "a message needs a role", "messages[%zu].role", i), -1;
+		json_t *content = llm_get(m, "content");
 		bool sys = strcmp(role, "system") == 0 || strcmp(role, "developer") == 0;
 		bool assistant = strcmp(role, "assistant") == 0, tool = strcmp(role, "tool") == 0;
 		if (!sys && !assistant && !tool && strcmp(role, "user") != 0)
 			return buf_free(&system),
-			       refuse_at(q, "this role cannot be sent to an Anthropic model", "messages[%zu].role", i), -1;
+			       llm_refuse_at(q, "this role cannot be sent to an Anthropic model", "messages[%zu].role", i), -1;
 		static const char *const plain[] = {"role", "content", NULL},
 					 *const asst[] = {"role", "content", "tool_calls", NULL},
 					 *const toolk[] = {"role", "content", "tool_call_id", NULL};
-		const char *extra = unknown_key(m, assistant ? asst : tool ? toolk : plain);
+		const char *extra = llm_unknown_key(m, assistant ? asst : tool ? toolk : plain);
 		if (extra)
 			return buf_free(&system),
-			       refuse_at(q, "this message field cannot be sent to an Anthropic model", "messages[%zu].%s", i, extra),
+			       llm_refuse_at(q, "this message field cannot be sent to an Anthropic model", "messages[%zu].%s", i, extra),
 			       -1;
 		json_t *blocks = json_array();
 		if (content && content_blocks(q, content, i, strcmp(role, "user") == 0, blocks) < 0)
@@ -268,7 +217,7 @@ static int messages(struct req *q, json_t *in, json_t *body)
 			json_t *id = json_object_get(m, "tool_call_id");
 			if (!json_is_string(id))
 				return json_decref(blocks), buf_free(&system),
-				       refuse_at(q, "a tool message needs tool_call_id", "messages[%zu].tool_call_id", i), -1;
+				       llm_refuse_at(q, "a tool message needs tool_call_id", "messages[%zu].tool_call_id", i), -1;
 			json_t *res = json_pack("{s:s, s:O}", "type", "tool_result", "tool_use_id", id);
 			if (json_is_string(content) && json_array_size(blocks))
 				json_object_set(res, "content", content);
@@ -277,19 +226,19 @@ static int messages(struct req *q, json_t *in, json_t *body)
 			json_decref(blocks);
 			push_turn(msgs, "user", json_pack("[o]", res));
 		} else {
-			json_t *calls = assistant ? get(m, "tool_calls") : NULL;
+			json_t *calls = assistant ? llm_get(m, "tool_calls") : NULL;
 			if (calls && tool_uses(q, calls, i, blocks) < 0)
 				return json_decref(blocks), buf_free(&system), -1;
 			push_turn(msgs, role, blocks);
 		}
 	}
 	if (system.oom)
-		return buf_free(&system), refuse_at(q, "out of memory", "%s", ""), -1;
+		return buf_free(&system), llm_refuse_at(q, "out of memory", "%s", ""), -1;
 	if (system.len)
 		json_object_set_new(body, "system", json_string(system.data));
 	buf_free(&system);
 	if (json_array_size(msgs) == 0)
-		return refuse_at(q, "messages must hold at least one user or assistant message with content", "messages"), -1;
+		return llm_refuse_at(q, "messages must hold at least one user or assistant message with content", "messages"), -1;
 	/* A turn of one text block is sent as a plain string, as the web form does. */
 	json_array_foreach(msgs, i, m) {
 		json_t *c = json_object_get(m, "content");
@@ -300,10 +249,10 @@ static int messages(struct req *q, json_t *in, json_t *body)
 	return 0;
 }
 
-static int tools(struct req *q, json_t *in, json_t *body)
+static int tools(struct llm_refusal *q, json_t *in, json_t *body)
 {
 	if (!json_is_array(in))
-		return refuse_at(q, "tools must be an array", "tools"), -1;
+		return llm_refuse_at(q, "tools must be an array", "tools"), -1;
 	json_t *out = json_array();
 	/* An empty list is no tools (and tool_choice is then refused, as without). */
 	if (json_array_size(in))
@@ -317,27 +266,27 @@ static int tools(struct req *q, json_t *in, json_t *body)
 					 *const fn_allowed[] = {"name", "description", "parameters", "strict", NULL};
 		const char *type = json_string_value(json_object_get(t, "type"));
 		if (!type || strcmp(type, "function") != 0)
-			return refuse_at(q, "only function tools can be sent to an Anthropic model", "tools[%zu].type", i), -1;
-		const char *extra = unknown_key(t, allowed);
+			return llm_refuse_at(q, "only function tools can be sent to an Anthropic model", "tools[%zu].type", i), -1;
+		const char *extra = llm_unknown_key(t, allowed);
 		if (extra)
-			return refuse_at(q, "this tool field cannot be sent to an Anthropic model", "tools[%zu].%s", i, extra), -1;
+			return llm_refuse_at(q, "this tool field cannot be sent to an Anthropic model", "tools[%zu].%s", i, extra), -1;
 		json_t *fn = json_object_get(t, "function");
 		if (!json_is_object(fn) || !json_is_string(json_object_get(fn, "name")))
-			return refuse_at(q, "a function tool needs function.name", "tools[%zu].function.name", i), -1;
-		if ((extra = unknown_key(fn, fn_allowed)))
-			return refuse_at(q, "this tool field cannot be sent to an Anthropic model", "tools[%zu].function.%s", i,
+			return llm_refuse_at(q, "a function tool needs function.name", "tools[%zu].function.name", i), -1;
+		if ((extra = llm_unknown_key(fn, fn_allowed)))
+			return llm_refuse_at(q, "this tool field cannot be sent to an Anthropic model", "tools[%zu].function.%s", i,
 					 extra), -1;
 		/* strict: true promises output that matches the schema exactly; Anthropic's
 		 * Messages API makes no such promise, so only false passes. */
-		json_t *strict = get(fn, "strict");
+		json_t *strict = llm_get(fn, "strict");
 		if (strict && !json_is_false(strict))
-			return refuse_at(q, "strict schema adherence is not available for Anthropic models",
+			return llm_refuse_at(q, "strict schema adherence is not available for Anthropic models",
 					 "tools[%zu].function.strict", i), -1;
-		json_t *desc = get(fn, "description"), *params = get(fn, "parameters");
+		json_t *desc = llm_get(fn, "description"), *params = llm_get(fn, "parameters");
 		if (desc && !json_is_string(desc))
-			return refuse_at(q, "description must be a string", "tools[%zu].function.description", i), -1;
+			return llm_refuse_at(q, "description must be a string", "tools[%zu].function.description", i), -1;
 		if (params && !json_is_object(params))
-			return refuse_at(q, "parameters must be a JSON Schema object", "tools[%zu].function.parameters", i), -1;
+			return llm_refuse_at(q, "parameters must be a JSON Schema object", "tools[%zu].function.parameters", i), -1;
 		/* OpenAI allows a function without parameters; Anthropic requires a schema:
 		 * the empty object schema says the same. */
 		json_t *tool = json_pack("{s:O, s:o}", "name", json_object_get(fn, "name"), "input_schema",
@@ -350,14 +299,14 @@ static int tools(struct req *q, json_t *in, json_t *body)
 }
 
 /* tool_choice and parallel_tool_calls, which Anthropic folds into one object. */
-static int tool_choice(struct req *q, const json_t *in, json_t *body)
+static int tool_choice(struct llm_refusal *q, const json_t *in, json_t *body)
 {
-	json_t *choice = get(in, "tool_choice"), *parallel = get(in, "parallel_tool_calls");
+	json_t *choice = llm_get(in, "tool_choice"), *parallel = llm_get(in, "parallel_tool_calls");
 	if (parallel && !json_is_boolean(parallel))
-		return refuse_at(q, "parallel_tool_calls must be a boolean", "parallel_tool_calls"), -1;
+		return llm_refuse_at(q, "parallel_tool_calls must be a boolean", "parallel_tool_calls"), -1;
 	if (!json_object_get(body, "tools")) {
 		if (choice)
-			return refuse_at(q, "tool_choice is only allowed when tools are given", "tool_choice"), -1;
+			return llm_refuse_at(q, "tool_choice is only allowed when tools are given", "tool_choice"), -1;
 		return 0; /* parallel_tool_calls means nothing without tools, as at OpenAI */
 	}
 	json_t *out = NULL;
@@ -373,10 +322,10 @@ static int tool_choice(struct req *q, const json_t *in, json_t *body)
 		   strcmp(json_string_value(json_object_get(choice, "type")), "function") == 0) {
 		json_t *name = json_object_get(json_object_get(choice, "function"), "name");
 		if (!json_is_string(name))
-			return refuse_at(q, "tool_choice needs function.name", "tool_choice.function.name"), -1;
+			return llm_refuse_at(q, "tool_choice needs function.name", "tool_choice.function.name"), -1;
 		out = json_pack("{s:s, s:O}", "type", "tool", "name", name);
 	} else {
-		return refuse_at(q, "tool_choice must be none, auto, required or a function", "tool_choice"), -1;
+		return llm_refuse_at(q, "tool_choice must be none, auto, required or a function", "tool_choice"), -1;
 	}
 	if (json_is_false(parallel))
 		json_object_set_new(out, "disable_parallel_tool_use", json_true());
@@ -388,7 +337,7 @@ static int tool_choice(struct req *q, const json_t *in, json_t *body)
 	return 0;
 }
 
-static int stop(struct req *q, json_t *in, json_t *body)
+static int stop(struct llm_refusal *q, json_t *in, json_t *body)
 {
 	json_t *seqs = json_array();
 	if (json_is_string(in)) {
@@ -398,11 +347,11 @@ static int stop(struct req *q, json_t *in, json_t *body)
 		json_t *s;
 		json_array_foreach(in, i, s) {
 			if (!json_is_string(s))
-				return json_decref(seqs), refuse_at(q, "a stop sequence must be a string", "stop[%zu]", i), -1;
+				return json_decref(seqs), llm_refuse_at(q, "a stop sequence must be a string", "stop[%zu]", i), -1;
 			json_array_append(seqs, s);
 		}
 	} else {
-		return json_decref(seqs), refuse_at(q, "stop must be a string or an array of strings", "stop"), -1;
+		return json_decref(seqs), llm_refuse_at(q, "stop must be a string or an array of strings", "stop"), -1;
 	}
 	if (json_array_size(seqs))
 		json_object_set_new(body, "stop_sequences", seqs);
@@ -412,96 +361,96 @@ static int stop(struct req *q, json_t *in, json_t *body)
 }
 
 /* A number field in [lo, hi], copied as it came (so 0.7 stays 0.7). */
-static int number(struct req *q, const json_t *in, json_t *body, const char *key, double lo, double hi, const char *why)
+static int number(struct llm_refusal *q, const json_t *in, json_t *body, const char *key, double lo, double hi, const char *why)
 {
-	json_t *v = get(in, key);
+	json_t *v = llm_get(in, key);
 	if (!v)
 		return 0;
 	if (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "%s must be a number from %g to %g%s", key, lo, hi, why);
-		return refuse_at(q, msg, "%s", key), -1;
+		return llm_refuse_at(q, msg, "%s", key), -1;
 	}
 	json_object_set(body, key, v);
 	return 0;
 }
 
-static int max_tokens(struct req *q, const json_t *in, json_t *body)
+static int max_tokens(struct llm_refusal *q, const json_t *in, json_t *body)
 {
-	json_t *mt = get(in, "max_tokens"), *mct = get(in, "max_completion_tokens");
+	json_t *mt = llm_get(in, "max_tokens"), *mct = llm_get(in, "max_completion_tokens");
 	if (mt && mct)
-		return refuse_at(q, "give max_tokens or max_completion_tokens, not both", "max_tokens"), -1;
+		return llm_refuse_at(q, "give max_tokens or max_completion_tokens, not both", "max_tokens"), -1;
 	json_t *v = mt ? mt : mct;
 	if (!v) {
 		json_object_set_new(body, "max_tokens", json_integer(LLM_ANTHROPIC_DEFAULT_MAX_TOKENS));
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < 1)
-		return refuse_at(q, "must be a positive integer", "%s", mt ? "max_tokens" : "max_completion_tokens"), -1;
+		return llm_refuse_at(q, "must be a positive integer", "%s", mt ? "max_tokens" : "max_completion_tokens"), -1;
 	json_object_set(body, "max_tokens", v);
 	return 0;
 }
 
 /* Fields Anthropic has no equivalent for, accepted only at OpenAI's default value
  * (the value that asks for nothing), refused otherwise. */
-static int defaults_only(struct req *q, const json_t *in)
+static int defaults_only(struct llm_refusal *q, const json_t *in)
 {
 	json_t *v;
-	if ((v = get(in, "n")) && !(json_is_integer(v) && json_integer_value(v) == 1))
-		return refuse_at(q, "Anthropic models give one choice per call: n must be 1", "n"), -1;
-	if ((v = get(in, "logprobs")) && !json_is_false(v))
-		return refuse_at(q, "Anthropic models do not report log probabilities", "logprobs"), -1;
-	if ((v = get(in, "top_logprobs")) && !(json_is_integer(v) && json_integer_value(v) == 0))
-		return refuse_at(q, "Anthropic models do not report log probabilities", "top_logprobs"), -1;
-	if ((v = get(in, "seed")))
-		return refuse_at(q, "Anthropic models take no seed", "seed"), -1;
-	if ((v = get(in, "logit_bias")) && !(json_is_object(v) && json_object_size(v) == 0))
-		return refuse_at(q, "Anthropic models take no logit_bias", "logit_bias"), -1;
+	if ((v = llm_get(in, "n")) && !(json_is_integer(v) && json_integer_value(v) == 1))
+		return llm_refuse_at(q, "Anthropic models give one choice per call: n must be 1", "n"), -1;
+	if ((v = llm_get(in, "logprobs")) && !json_is_false(v))
+		return llm_refuse_at(q, "Anthropic models do not report log probabilities", "logprobs"), -1;
+	if ((v = llm_get(in, "top_logprobs")) && !(json_is_integer(v) && json_integer_value(v) == 0))
+		return llm_refuse_at(q, "Anthropic models do not report log probabilities", "top_logprobs"), -1;
+	if ((v = llm_get(in, "seed")))
+		return llm_refuse_at(q, "Anthropic models take no seed", "seed"), -1;
+	if ((v = llm_get(in, "logit_bias")) && !(json_is_object(v) && json_object_size(v) == 0))
+		return llm_refuse_at(q, "Anthropic models take no logit_bias", "logit_bias"), -1;
 	static const char *const penalties[] = {"presence_penalty", "frequency_penalty"};
 	for (size_t i = 0; i < 2; i++)
-		if ((v = get(in, penalties[i])) && !(json_is_number(v) && json_number_value(v) == 0))
-			return refuse_at(q, "Anthropic models take no presence or frequency penalty", "%s", penalties[i]), -1;
-	if ((v = get(in, "response_format"))) {
+		if ((v = llm_get(in, penalties[i])) && !(json_is_number(v) && json_number_value(v) == 0))
+			return llm_refuse_at(q, "Anthropic models take no presence or frequency penalty", "%s", penalties[i]), -1;
+	if ((v = llm_get(in, "response_format"))) {
 		const char *type = json_string_value(json_object_get(v, "type"));
 		if (!json_is_object(v) || !type || strcmp(type, "text") != 0 || json_object_size(v) != 1)
-			return refuse_at(q, "Anthropic's Messages API has no JSON mode or JSON schema output: only "
+			return llm_refuse_at(q, "Anthropic's Messages API has no JSON mode or JSON schema output: only "
 					    "response_format {\"type\":\"text\"} can be sent",
 					 "response_format"), -1;
 	}
-	if ((v = get(in, "store")) && !json_is_false(v))
-		return refuse_at(q, "stored completions are OpenAI's: store must be false", "store"), -1;
+	if ((v = llm_get(in, "store")) && !json_is_false(v))
+		return llm_refuse_at(q, "stored completions are OpenAI's: store must be false", "store"), -1;
 	return 0;
 }
 
-static int stream_fields(struct req *q, const json_t *in, json_t *body)
+static int stream_fields(struct llm_refusal *q, const json_t *in, json_t *body)
 {
-	json_t *st = get(in, "stream"), *opts = get(in, "stream_options");
+	json_t *st = llm_get(in, "stream"), *opts = llm_get(in, "stream_options");
 	if (st && !json_is_boolean(st))
-		return refuse_at(q, "stream must be a boolean", "stream"), -1;
+		return llm_refuse_at(q, "stream must be a boolean", "stream"), -1;
 	if (json_is_true(st))
 		json_object_set_new(body, "stream", json_true());
 	if (opts) {
 		static const char *const allowed[] = {"include_usage", "include_obfuscation", NULL};
 		if (!json_is_object(opts))
-			return refuse_at(q, "stream_options must be an object", "stream_options"), -1;
-		const char *extra = unknown_key(opts, allowed);
+			return llm_refuse_at(q, "stream_options must be an object", "stream_options"), -1;
+		const char *extra = llm_unknown_key(opts, allowed);
 		if (extra)
-			return refuse_at(q, "this stream option cannot be honoured for an Anthropic model", "stream_options.%s",
+			return llm_refuse_at(q, "this stream option cannot be honoured for an Anthropic model", "stream_options.%s",
 					 extra), -1;
-		json_t *u = get(opts, "include_usage");
+		json_t *u = llm_get(opts, "include_usage");
 		if (u && !json_is_boolean(u))
-			return refuse_at(q, "include_usage must be a boolean", "stream_options.include_usage"), -1;
+			return llm_refuse_at(q, "include_usage must be a boolean", "stream_options.include_usage"), -1;
 	}
 	return 0;
 }
 
-static int user(struct req *q, const json_t *in, json_t *body)
+static int user(struct llm_refusal *q, const json_t *in, json_t *body)
 {
-	json_t *u = get(in, "user"), *sid = get(in, "safety_identifier");
+	json_t *u = llm_get(in, "user"), *sid = llm_get(in, "safety_identifier");
 	if ((u && !json_is_string(u)) || (sid && !json_is_string(sid)))
-		return refuse_at(q, "must be a string", "%s", u && !json_is_string(u) ? "user" : "safety_identifier"), -1;
+		return llm_refuse_at(q, "must be a string", "%s", u && !json_is_string(u) ? "user" : "safety_identifier"), -1;
 	if (u && sid && !json_equal(u, sid))
-		return refuse_at(q, "user and safety_identifier both map to Anthropic's metadata.user_id: give one",
+		return llm_refuse_at(q, "user and safety_identifier both map to Anthropic's metadata.user_id: give one",
 				 "safety_identifier"), -1;
 	json_t *id = u ? u : sid;
 	if (id)
@@ -512,39 +461,39 @@ static int user(struct req *q, const json_t *in, json_t *body)
 json_t *llm_anthropic_request(const json_t *in, const char *model, char *err, size_t errlen, char *param,
 			      size_t paramlen)
 {
-	struct req q = {err, param, errlen, paramlen, false};
+	struct llm_refusal q = {err, param, errlen, paramlen, false};
 	if (errlen)
 		err[0] = '\0';
 	if (paramlen)
 		param[0] = '\0';
 	if (!json_is_object(in))
-		return refuse_at(&q, "the request body must be a JSON object", "%s", "");
+		return llm_refuse_at(&q, "the request body must be a JSON object", "%s", "");
 	static const char *const known[] = {
 		"model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "stream",
 		"stream_options", "stop", "n", "user", "safety_identifier", "tools", "tool_choice", "parallel_tool_calls",
 		"response_format", "logprobs", "top_logprobs", "seed", "logit_bias", "presence_penalty",
 		"frequency_penalty", "store", NULL};
-	const char *extra = unknown_key(in, known);
+	const char *extra = llm_unknown_key(in, known);
 	if (extra)
-		return refuse_at(&q, "this parameter cannot be translated for an Anthropic model", "%s", extra);
+		return llm_refuse_at(&q, "this parameter cannot be translated for an Anthropic model", "%s", extra);
 	json_t *body = json_pack("{s:s}", "model", model ? model : "");
 	if (!body)
-		return refuse_at(&q, "out of memory", "%s", "");
-	json_t *t = get(in, "tools");
+		return llm_refuse_at(&q, "out of memory", "%s", "");
+	json_t *t = llm_get(in, "tools");
 	if (messages(&q, json_object_get(in, "messages"), body) < 0 || max_tokens(&q, in, body) < 0 ||
 	    (t && tools(&q, t, body) < 0) || tool_choice(&q, in, body) < 0 ||
-	    (get(in, "stop") && stop(&q, get(in, "stop"), body) < 0) ||
+	    (llm_get(in, "stop") && stop(&q, llm_get(in, "stop"), body) < 0) ||
 	    number(&q, in, body, "temperature", 0, 1, " for Anthropic models (OpenAI's 1 to 2 has no equivalent)") < 0 ||
 	    number(&q, in, body, "top_p", 0, 1, "") < 0 || defaults_only(&q, in) < 0 || stream_fields(&q, in, body) < 0 ||
 	    user(&q, in, body) < 0) {
 		json_decref(body);
 		return NULL;
 	}
-	json_t *k = get(in, "top_k");
+	json_t *k = llm_get(in, "top_k");
 	if (k) {
 		if (!json_is_integer(k) || json_integer_value(k) < 0) {
 			json_decref(body);
-			return refuse_at(&q, "top_k must be a non-negative integer", "top_k");
+			return llm_refuse_at(&q, "top_k must be a non-negative integer", "top_k");
 		}
 		json_object_set(body, "top_k", k);
 	}

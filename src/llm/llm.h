@@ -31,6 +31,9 @@ struct llm_provider {
 	char **embedding_models; /* for /v1/embeddings only (embedding_models in the INI) */
 	size_t nembedding;
 	unsigned unsupported; /* LLM_* bits never sent to this provider */
+	/* It speaks OpenAI's Responses API itself (responses = native in the INI):
+	 * /v1/responses is passed through to its /responses, not translated. */
+	bool responses_native;
 	long connect_ms, first_token_ms, total_ms;
 };
 

@@ -170,7 +170,10 @@ const struct llm_adapter llm_openai = {"/chat/completions", body, event, whole};
  * model, the usage, an error - for the record and the metrics. */
 static int raw_event(struct llm_acc *a, const char *ev, const char *data, size_t len)
 {
-	(void)ev;
+	/* The Responses API (a provider that speaks it, /responses) ends its stream
+	 * with its last event, never [DONE]. */
+	if (ev && (strcmp(ev, "response.completed") == 0 || strcmp(ev, "response.incomplete") == 0))
+		a->complete = true;
 	return any_event(a, data, len, false);
 }
 

@@ -11,6 +11,7 @@
  *   models = gpt-4o-mini, gpt-4o  ; empty: asked from the provider's model list
  *   embedding_models = text-embedding-3-small  ; for /v1/embeddings only
  *   unsupported = top_k           ; parameters never sent
+ *   responses = native            ; /v1/responses passed through, not translated
  *   connect_timeout = 10          ; seconds; also first_token_timeout, total_timeout
  *
  * A provider without a model list is asked for one at start-up (GET /models); the
@@ -141,6 +142,10 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 		bad = split_list(value, &p->models, &p->nmodels);
 	} else if (strcmp(name, "embedding_models") == 0) {
 		bad = split_list(value, &p->embedding_models, &p->nembedding);
+	} else if (strcmp(name, "responses") == 0) {
+		if (strcmp(value, "native") == 0) p->responses_native = true;
+		else if (strcmp(value, "translate") == 0) p->responses_native = false;
+		else bad = errf(st->err, st->errlen, "%s: responses must be native or translate", where);
 	} else if (strcmp(name, "unsupported") == 0) {
 		bad = parse_unsupported(value, &p->unsupported, where, st->err, st->errlen);
 	} else if (strcmp(name, "connect_timeout") == 0) {
@@ -299,6 +304,8 @@ int llm_config_load(char *err, size_t errlen)
 		size_t n = strlen(p->url);
 		while (n > 8 && p->url[n - 1] == '/')
 			p->url[--n] = '\0';
+		if (p->responses_native && p->type != LLM_OPENAI)
+			return errf(err, errlen, "%s: provider %s: responses = native needs type openai", var, p->name);
 		if (p->type == LLM_OPENAI && strstr(p->url, "api.openai.com"))
 			p->unsupported |= LLM_TOP_K; /* OpenAI itself refuses top_k */
 		if (!p->nmodels)

@@ -40,7 +40,7 @@ const size_t admin_nsorts = sizeof sorts / sizeof sorts[0];
 
 const char *const admin_roles[] = {"user", "assistant", "system", "tool", NULL};
 const char *const admin_statuses[] = {"ok", "error", "cancelled", "interrupted", NULL};
-const char *const admin_sources[] = {"web", "api", "api-embeddings", "import", NULL};
+const char *const admin_sources[] = {"web", "api", "api-embeddings", "api-responses", "import", NULL};
 const char *const admin_dates[] = {"today", "7d", "month", "year", NULL};
 
 const char *admin_sort_name(size_t i) { return i < admin_nsorts ? sorts[i].name : NULL; }

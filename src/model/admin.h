@@ -57,7 +57,7 @@ int admin_sort_parse(const char *s, bool *desc);
 extern const char *const admin_roles[];
 extern const char *const admin_statuses[];
 extern const char *const admin_sources[]; /* ADMIN_NSOURCES of them */
-#define ADMIN_NSOURCES 4
+#define ADMIN_NSOURCES 5
 extern const char *const admin_dates[]; /* today, 7d, month, year */
 /* s if it is one of list's values (the list's own pointer), else NULL. */
 const char *admin_pick(const char *const *list, const char *s);

@@ -63,6 +63,9 @@ static int write_call(db *d, struct apicall *c)
 	}
 	if (c->answer && msg_insert(d, c->answer, c->conv_id, c->user_id, &c->answer_id) < 0)
 		return -1;
+	if (c->response &&
+	    apiresponse_insert(d, c->response, c->user_id, c->conv_id, c->question_id, c->answer_id) < 0)
+		return -1;
 	/* A conversation created here is as new as its activity time says already. */
 	return fresh ? 0 : conv_touch(d, c->conv_id);
 }

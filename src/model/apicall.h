@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../db/db.h"
+#include "apiresponse.h"
 #include "conversation.h"
 
 struct apicall {
@@ -23,6 +24,9 @@ struct apicall {
 	 * (NULL: the call failed before any answer came). */
 	struct message *question, *answer;
 	int64_t instance_id; /* this server's lease, for the question in flight */
+	/* A stored response of /v1/responses, written with the answer (apiresponse.h);
+	 * NULL for every other call. */
+	const struct apiresponse *response;
 	/* Set by the caller once apicall_begin's transaction has committed: the
 	 * question is on record, and apicall_record completes it. */
 	bool begun;

@@ -48,7 +48,7 @@ struct message {
 	char *finish_reason;
 	char status[16]; /* ok | error | cancelled | interrupted */
 	char *error;
-	char source[16]; /* web | api | api-embeddings | import */
+	char source[16]; /* web | api | api-embeddings | api-responses | import */
 	int64_t upload_id;
 	char *file_name, *file_sha256, *file_type;
 	int64_t file_size;

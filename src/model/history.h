@@ -24,7 +24,7 @@ struct hist_msg {
 	int64_t id;
 	char role[16];
 	char status[16];
-	char source[16]; /* web | api | api-embeddings | import */
+	char source[16]; /* web | api | api-embeddings | api-responses | import */
 	char *content; /* the first HIST_CONTENT_CHARS characters */
 	bool cut;      /* the content is longer than that */
 	char *model;

@@ -63,7 +63,7 @@ test('each filter: its rows, its total, and the counts of its links', async () =
   const filters = {
     role: { user: "role = 'user'", assistant: "role = 'assistant'", system: "role = 'system'", tool: "role = 'tool'" },
     status: { ok: "status = 'ok'", error: "status = 'error'", cancelled: "status = 'cancelled'", interrupted: "status = 'interrupted'" },
-    source: { web: "source = 'web'", api: "source = 'api'", 'api-embeddings': "source = 'api-embeddings'", import: "source = 'import'" },
+    source: { web: "source = 'web'", api: "source = 'api'", 'api-embeddings': "source = 'api-embeddings'", 'api-responses': "source = 'api-responses'", import: "source = 'import'" },
     date: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, `created_at >= ${v}`])),
     model: { echo: "model = 'echo'", 'no-usage': "model = 'no-usage'", html: "model = 'html'", 'fail-500': "model = 'fail-500'" },
   };

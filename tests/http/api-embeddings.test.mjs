@@ -14,21 +14,15 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { startServer, createUser, runCli, uniq, dbQuery, sleep, Client } from '../lib/server.mjs';
+import { startServer, createUser, uniq, dbQuery, sleep, Client } from '../lib/server.mjs';
 import { login } from '../lib/flows.mjs';
+import { apiAccount, lastApiRecord } from '../lib/api.mjs';
 import { startFakeProvider, fakeEmbedding } from '../lib/fake-provider.mjs';
 
 const CAP = 100000; // MAX_API_BODY_BYTES
 const TOKEN = 'metrics-token-embeddings-0123456789';
 let fake, server, dir, alice, bob;
 
-async function account(srv, prefix) {
-  const username = uniq(prefix);
-  const r = await createUser(srv, { username, email: `${username}@example.org`, password: 'a-long-password-42' });
-  assert.equal(r.code, 0, r.stderr);
-  const key = (await runCli(['apikey', '--username', username, '--name', 'k'], { env: srv.env })).stdout.trim();
-  return { username, key, client: new OpenAI({ apiKey: key, baseURL: `${srv.url}/v1`, maxRetries: 0 }) };
-}
 
 before(async () => {
   fake = await startFakeProvider();
@@ -38,8 +32,8 @@ before(async () => {
     + 'embedding_models = emb-small, fail-500, fail-401, rate-429, garbage-json, slow-20000\n\n'
     + `[anth]\ntype = anthropic\nurl = ${fake.url}\nmodels = claude-x\nembedding_models = anth-emb\n`);
   server = await startServer({ env: { LLMMETA_PROVIDERS: ini, MAX_API_BODY_BYTES: String(CAP), METRICS_TOKEN: TOKEN } });
-  alice = await account(server, 'ealice');
-  bob = await account(server, 'ebob');
+  alice = await apiAccount(server, 'ealice');
+  bob = await apiAccount(server, 'ebob');
 });
 
 after(async () => {
@@ -48,12 +42,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The question and answer of the user's last embeddings call. */
-function lastRecord(username) {
-  const [q] = dbQuery(server, `SELECT m.* FROM messages m JOIN users u ON u.id = m.user_id WHERE u.username = '${username}'
-    AND m.source = 'api-embeddings' AND m.role = 'user' ORDER BY m.id DESC LIMIT 1`);
-  return q ? dbQuery(server, `SELECT * FROM messages WHERE conversation_id = ${q.conversation_id} ORDER BY id`) : [];
-}
+/** The messages of the conversation holding the user's last call. */
+const lastRecord = (username) => lastApiRecord(server, username, 'api-embeddings');
 
 const sha = (input) => createHash('sha256').update(JSON.stringify(input)).digest('hex');
 
@@ -269,7 +259,7 @@ test('RECORD_EMBEDDING_INPUT=1 keeps the input text; the single-provider setting
   const keep = await startServer({ env: { LLM_API_URL: fake.url, LLM_MODELS: 'echo', LLM_EMBEDDING_MODELS: 'emb-small',
     RECORD_EMBEDDING_INPUT: '1' } });
   try {
-    const u = await account(keep, 'ekeep');
+    const u = await apiAccount(keep, 'ekeep');
     const ids = [];
     for await (const m of u.client.models.list()) ids.push(m.id);
     assert.deepEqual(ids, ['echo', 'emb-small']);

@@ -75,6 +75,31 @@ test('an API body of MAX_API_BODY_BYTES is taken, one byte more is refused with 
   await assert.rejects(api(u.key).chat.completions.create(padded(CAP + 1)), (e) => e.status === 413);
 });
 
+test('/v1/responses: the same body limit (MAX_API_BODY_BYTES, one more byte 413) and MAX_ASKS_PER_USER (the fifth call 429)', async () => {
+  const u = await keyHolder('resp');
+  // The input is held to MAX_CONTEXT_CHARS: the body is padded with JSON's own whitespace.
+  const post = (n) => {
+    const json = JSON.stringify({ model: 'echo', input: 'hi' });
+    return fetch(`${server.url}/v1/responses`, { method: 'POST',
+      headers: { authorization: `Bearer ${u.key}`, 'content-type': 'application/json' }, body: json + ' '.repeat(n - json.length) });
+  };
+  const ok = await post(CAP);
+  assert.equal(ok.status, 200);
+  assert.equal((await ok.json()).status, 'completed');
+  assert.equal((await post(CAP + 1)).status, 413);
+  const before = fake.requests.length;
+  const ctl = new AbortController();
+  const calls = [];
+  for (let i = 0; i < 4; i++) {
+    calls.push(api(u.key).responses.create({ model: 'hang', input: `wait ${i}`, stream: true }, { signal: ctl.signal }).catch(() => null));
+    for (let t = 0; t < 600 && fake.requests.length < before + i + 1; t++) await sleep(50);
+  }
+  const e = await api(u.key).responses.create({ model: 'echo', input: 'fifth' }).catch((err) => err);
+  assert.equal(e.status, 429, 'MAX_ASKS_PER_USER=4 calls in flight: the fifth is refused');
+  ctl.abort();
+  await Promise.all(calls);
+});
+
 test("one user's big calls waiting on a slow model leave room for everyone else's POSTs", async () => {
   const u = await keyHolder('big');
   const before = fake.requests.length;

@@ -23,6 +23,10 @@
 //   tool                     (OpenAI) calls the first tool given (arguments {"city":"Paris"}); once the
 //                            conversation ends with a tool's result, answers "Tool said: <result>"
 //   bad-400                  (OpenAI) 400 invalid_request_error naming a param, as OpenAI refuses a request
+// POST /v1/responses answers as OpenAI's Responses API itself (a provider declared
+// responses = native): "Native answer to: <the input's last text>", whole or as the
+// Responses events, with the usage, an id resp_native_<n> and the
+// previous_response_id it was given.
 // POST /v1/embeddings answers as OpenAI's Embeddings API: one deterministic vector per
 // input (its values multiples of 1/256, exact as float32, so base64 and float agree),
 // of `dimensions` values (default 16), as floats or base64 per encoding_format, with
@@ -360,6 +364,38 @@ export function fakeEmbedding(input, dims = 16) {
   return Array.from({ length: dims }, (_, i) => ((((h >>> (i % 24)) + i * 37) % 512) - 256) / 256);
 }
 
+let nativeCount = 0;
+function responsesNative(res, body, model) {
+  const input = body.input;
+  const last = typeof input === 'string' ? input
+    : [...input].reverse().map((it) => (typeof it.content === 'string' ? it.content : it.content?.map((p) => p.text).join('') ?? it.output)).find(Boolean);
+  const text = `Native answer to: ${last}`;
+  const id = `resp_native_${++nativeCount}`;
+  const item = { id: `msg_native_${nativeCount}`, type: 'message', status: 'completed', role: 'assistant',
+    content: [{ type: 'output_text', text, annotations: [] }] };
+  const base = { id, object: 'response', created_at: 1700000000, model: `${model}-2026`, output: [],
+    previous_response_id: body.previous_response_id ?? null, usage: null, status: 'in_progress' };
+  const usage = { input_tokens: words(last), output_tokens: words(text), total_tokens: words(last) + words(text) };
+  const done = { ...base, status: 'completed', output: [item], usage };
+  if (!body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify(done));
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let seq = 0;
+  const send = (type, obj) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...obj })}\n\n`);
+  send('response.created', { response: base });
+  send('response.in_progress', { response: base });
+  send('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } });
+  send('response.content_part.added', { item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+  for (const piece of pieces(text, model)) send('response.output_text.delta', { item_id: item.id, output_index: 0, content_index: 0, delta: piece });
+  send('response.output_text.done', { item_id: item.id, output_index: 0, content_index: 0, text });
+  send('response.content_part.done', { item_id: item.id, output_index: 0, content_index: 0, part: item.content[0] });
+  send('response.output_item.done', { output_index: 0, item });
+  send('response.completed', { response: done });
+  res.end();
+}
+
 function embeddings(res, body) {
   const input = body.input;
   const list = typeof input === 'string' || (Array.isArray(input) && typeof input[0] === 'number') ? [input] : input;
@@ -395,6 +431,7 @@ export async function startFakeProvider({ port = 0, models = ['echo', 'chunky', 
     if (model === 'hang') return; // never answers
     // Anthropic's route answers its failures in its own shape (see the Anthropic part).
     if (req.url === '/v1/messages') return anthropic(req, res, body, model, key);
+    if (req.url === '/v1/responses') return responsesNative(res, body, model);
     if (model === 'fail-500') {
       res.writeHead(500, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: { message: 'internal failure in the fake model', type: 'server_error' } }));

@@ -489,6 +489,20 @@ static void test_config_ini(void **state)
 	assert_null(llm_provider_for("e1"));
 	llm_config_free();
 
+	/* responses = native: the Responses API passed through, for OpenAI-compatible
+	 * providers only; translate (the default) otherwise. */
+	write_ini("[n]\nurl = http://h/v1\nmodels = m\nresponses = native\n\n[t]\nurl = http://h/v1\nmodels = t\n"
+		  "responses = translate\n\n[d]\nurl = http://h/v1\nmodels = d\n");
+	load_ok("m,t,d");
+	assert_true(llm_provider_for("m")->responses_native);
+	assert_false(llm_provider_for("t")->responses_native);
+	assert_false(llm_provider_for("d")->responses_native);
+	llm_config_free();
+	write_ini("[n]\nurl = http://h/v1\nmodels = m\nresponses = yes\n");
+	load_fails("responses must be native or translate");
+	write_ini("[n]\ntype = anthropic\nurl = http://h/v1\nmodels = m\nresponses = native\n");
+	load_fails("responses = native needs type openai");
+
 	write_ini("[x]\ntype = nonsense\nurl = http://h/v1\nmodels = m\n");
 	load_fails("type must be openai or anthropic");
 	unsetenv("LLMTEST_CLAUDE_KEY");

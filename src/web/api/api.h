@@ -4,6 +4,7 @@
  *   api_chat.c    POST /v1/chat/completions: the request checked, the call started
  *   api_embeddings.c  POST /v1/embeddings: the same for embeddings, and their
  *                 record's summaries (the input and the vectors are not kept)
+ *   api_responses*.c  POST /v1/responses and its stored responses (api_responses.h)
  *   api_call.c    the call's output: the engine's events turned into the client's
  *                 bytes (as the provider sent them, or translated from Anthropic),
  *                 the key scrubbed across events, and the end
@@ -29,6 +30,7 @@
 #include "../call/recorder.h"
 
 struct llm_anthropic_stream;
+struct api_responses;
 
 /* Past this many bytes waiting for a slow client (or of errors, or of a whole
  * answer), the call is stopped: memory is not the provider's to spend. */
@@ -56,6 +58,7 @@ struct api_call {
 	buf body;                    /* a whole (non-streamed) answer, as the client gets it */
 	json_t *whole;               /* the translated whole answer (Anthropic), for the record */
 	struct llm_anthropic_stream *tr;
+	struct api_responses *resp;  /* a call of /v1/responses (api_responses.h), else NULL */
 	struct llm_scrubber content[API_SCRUBBED_CHOICES]; /* each choice's text, across events */
 	/* The record. */
 	struct apicall rec;
@@ -126,11 +129,19 @@ void page_api_keys(http_req *r);
 void page_api_key_revoke(http_req *r);
 void page_api_models(http_req *r);
 void page_api_model(http_req *r);
+/* Answers 200 with j (its reference taken) as JSON, or 500 when j is NULL (out of
+ * memory) (api_models.c). */
+void api_send_json(http_req *r, json_t *j);
 /* Answers 404 model_not_found for the model the client named (api_models.c). */
 void api_model_not_found(http_req *r, const char *name);
 /* Answers 400 for a model of the other kind: "The model 'name' is <what>." */
 void api_wrong_kind(http_req *r, const char *name, const char *what);
 void page_api_chat(http_req *r);
 void page_api_embeddings(http_req *r);
+/* api_responses*.c: POST /v1/responses, GET and DELETE /v1/responses/{id}, GET
+ * /v1/responses/{id}/input_items. */
+void page_api_responses(http_req *r);
+void page_api_response(http_req *r);
+void page_api_response_items(http_req *r);
 
 #endif

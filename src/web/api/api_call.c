@@ -20,6 +20,7 @@
 #include "../../llm/anthropic_translate.h"
 #include "../../llm/sse.h"
 #include "api.h"
+#include "api_responses.h"
 #include "../errors.h"
 
 static void api_beat(struct call *call)
@@ -44,6 +45,7 @@ static void api_free(struct call *call)
 	json_decref(c->whole);
 	if (c->tr)
 		llm_anthropic_stream_free(c->tr);
+	api_responses_free(c->resp);
 	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
 		llm_scrubber_free(&c->content[i]);
 	message_clear(&c->q);
@@ -132,6 +134,8 @@ static bool scrub_chunk(struct api_call *c, json_t *chunk)
 	}
 	return changed;
 }
+
+bool api_scrub_chunk(struct api_call *c, json_t *chunk) { return scrub_chunk(c, chunk); }
 
 /* Whether an event's text ends with what could begin the key (a proper prefix of
  * it before a closing quote), or a scrubber holds some: only then is it parsed. */
@@ -282,6 +286,8 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 		call_stop_too_long(&c->call);
 	} else if (call_ended(&c->call)) {
 		/* the call is over (its client left): nothing more for anyone */
+	} else if (c->resp) {
+		api_responses_raw(c, event, data, len, is_body);
 	} else if (is_body) {
 		if (c->anthropic)
 			translate_whole(c, data, len);
@@ -320,6 +326,10 @@ static void queue_end(struct api_call *c)
 	if (c->call.out_end)
 		return;
 	c->call.out_end = true;
+	if (c->resp) {
+		api_responses_queue_end(c);
+		return;
+	}
 	flush_held(c);
 	if (c->call.res.status == LLM_OK && c->record_rc == 0) {
 		buf_puts(&c->call.out, "data: [DONE]\n\n");

@@ -20,7 +20,7 @@ static json_t *model_object(json_t *id, const struct llm_provider *p)
 	return json_pack("{s:o, s:s, s:i, s:s}", "id", id, "object", "model", "created", 0, "owned_by", p->name);
 }
 
-static void send_json(http_req *r, json_t *j)
+void api_send_json(http_req *r, json_t *j)
 {
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
@@ -41,7 +41,7 @@ void page_api_models(http_req *r)
 			json_t *id = llm_kind_shared(k, i) ? json_sprintf("%s/%s", p->name, m) : json_string(m);
 			json_array_append_new(data, model_object(id, p));
 		}
-	send_json(r, json_pack("{s:s, s:o}", "object", "list", "data", data));
+	api_send_json(r, json_pack("{s:s, s:o}", "object", "list", "data", data));
 }
 
 void api_model_not_found(http_req *r, const char *name)
@@ -66,7 +66,7 @@ void page_api_model(http_req *r)
 	if (!p)
 		p = llm_kind_resolve(LLM_EMBEDDING, r->params[0], &prov_model);
 	if (p)
-		send_json(r, model_object(json_string(r->params[0]), p));
+		api_send_json(r, model_object(json_string(r->params[0]), p));
 	else
 		api_model_not_found(r, r->params[0]);
 }

@@ -13,6 +13,7 @@
 #include "../../core/util.h"
 #include "../../llm/anthropic_translate.h"
 #include "api.h"
+#include "api_responses.h"
 #include "../instance.h"
 
 /* A call that has ended by the time its beginning is written is left out: its end
@@ -120,6 +121,8 @@ static void record_outcome(struct api_call *c)
 	}
 	c->a.tool_calls = tools;
 	c->rec.answer = has_answer ? &c->a : NULL;
+	if (c->resp)
+		api_responses_outcome(c);
 }
 
 void api_record_end(struct call *call)

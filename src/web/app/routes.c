@@ -62,6 +62,9 @@ const struct route app_routes[] = {
 	{"/v1/models/<path>", HTTP_GET, page_api_model, API | NO_CSRF},
 	{"/v1/chat/completions", HTTP_POST, page_api_chat, API | NO_CSRF},
 	{"/v1/embeddings", HTTP_POST, page_api_embeddings, API | NO_CSRF},
+	{"/v1/responses", HTTP_POST, page_api_responses, API | NO_CSRF},
+	{"/v1/responses/<token>", HTTP_GET | HTTP_DELETE, page_api_response, API | NO_CSRF},
+	{"/v1/responses/<token>/input_items", HTTP_GET, page_api_response_items, API | NO_CSRF},
 };
 
 const size_t app_nroutes = sizeof app_routes / sizeof app_routes[0];

@@ -87,6 +87,8 @@ static void metadata(buf *b, const struct message *m)
 		html_raw(b, "<div><dt>Via</dt><dd>API</dd></div>");
 	else if (strcmp(m->source, "api-embeddings") == 0)
 		html_raw(b, "<div><dt>Via</dt><dd>API (embeddings)</dd></div>");
+	else if (strcmp(m->source, "api-responses") == 0)
+		html_raw(b, "<div><dt>Via</dt><dd>API (responses)</dd></div>");
 	meta_int(b, "Prompt tokens", m->prompt_tokens, "", "not reported");
 	meta_int(b, "Completion tokens", m->completion_tokens, "", "not reported");
 	meta_int(b, "Total tokens", m->total_tokens, "", "not reported");

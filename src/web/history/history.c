@@ -137,6 +137,9 @@ static void answer_meta(buf *b, const struct hist_msg *a)
 	else if (strcmp(a->source, "api-embeddings") == 0)
 		html_raw(b, " · <abbr class=\"via-api\" title=\"embeddings asked for by a program through the API "
 			    "(docs/api.md)\">API embeddings</abbr>");
+	else if (strcmp(a->source, "api-responses") == 0)
+		html_raw(b, " · <abbr class=\"via-api\" title=\"asked by a program through the Responses API "
+			    "(docs/api.md)\">API responses</abbr>");
 	html_raw(b, "</p>");
 }
 
