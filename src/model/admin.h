@@ -207,6 +207,7 @@ enum admin_result {
 	ADMIN_SELF = -3,       /* an administrator removing their own right, or themselves */
 	ADMIN_LAST_ADMIN = -4, /* it would leave no active administrator */
 	ADMIN_NOT_ADMIN = -5,  /* the actor is no longer an active administrator */
+	ADMIN_TAKEN = -6,      /* another user has that e-mail address */
 };
 /* Applies the action to user `target`, logged, in one transaction: deactivating
  * also ends every session of the user; deleting removes the user with all their
@@ -215,6 +216,13 @@ enum admin_result {
  * other at once cannot both succeed; and under the same lock, the actor must still
  * be an active administrator. */
 enum admin_result admin_user_action(db *d, const struct admin_actor *a, int64_t target, enum admin_action action);
+
+/* Gives user target the e-mail address email (valid: user_valid_email), logged
+ * (field "email", old and new), in one transaction. The new address is not proven:
+ * a password reset to it treats the account as one whose address was never
+ * confirmed (docs/accounts.md). ADMIN_DONE, ADMIN_UNCHANGED, ADMIN_NOT_FOUND,
+ * ADMIN_TAKEN or ADMIN_ERROR. */
+enum admin_result admin_user_set_email(db *d, const struct admin_actor *a, int64_t target, const char *email);
 
 /* ---- the overview ---- */
 

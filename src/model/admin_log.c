@@ -11,7 +11,7 @@
 #include "field.h"
 
 const char *const admin_log_actions[] = {"message_edit",     "message_delete",	  "user_activate", "user_deactivate",
-					 "user_grant_admin", "user_revoke_admin", "user_delete",   "key_revoke", "user_create", NULL};
+					 "user_grant_admin", "user_revoke_admin", "user_delete",   "key_revoke", "user_create", "user_edit", "user_set_password", NULL};
 
 int admin_log_add(db *d, const struct admin_actor *a, const char *action, const char *object_type, int64_t object_id,
 		  const char *object_label, const char *field, const char *old_value, const char *new_value)

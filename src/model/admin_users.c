@@ -274,3 +274,35 @@ enum admin_result admin_user_action(db *d, const struct admin_actor *a, int64_t 
 out:
 	return admin_finish(d, res);
 }
+
+enum admin_result admin_user_set_email(db *d, const struct admin_actor *a, int64_t target, const char *email)
+{
+	if (db_begin(d) < 0)
+		return ADMIN_ERROR;
+	enum admin_result res = ADMIN_ERROR;
+	db_rows *r = db_query(d, "SELECT username, email FROM users WHERE id = ?", DB_ARGS(db_v_int(target)));
+	if (!r)
+		return admin_finish(d, res);
+	int found = db_step(r);
+	char *name = found == 1 ? xstrdup(db_text(r, 0)) : NULL, *old = found == 1 ? xstrdup(db_text(r, 1)) : NULL;
+	db_done(r);
+	int64_t others = 0;
+	if (found < 0 || (found == 1 && (!name || !old)))
+		res = ADMIN_ERROR;
+	else if (found == 0)
+		res = ADMIN_NOT_FOUND;
+	else if (strcmp(old, email) == 0)
+		res = ADMIN_UNCHANGED;
+	else if (db_query_int(d, "SELECT count(*) FROM users WHERE email <> '' AND lower(email) = lower(?) AND id <> ?",
+			      DB_ARGS(db_v_text(email), db_v_int(target)), &others) < 0)
+		res = ADMIN_ERROR;
+	else if (others)
+		res = ADMIN_TAKEN;
+	else if (db_exec(d, "UPDATE users SET email = ?, email_verified = 0 WHERE id = ?",
+			 DB_ARGS(db_v_text(email), db_v_int(target))) == 1 &&
+		 admin_log_add(d, a, "user_edit", "user", target, name, "email", old, email) == 0)
+		res = ADMIN_DONE;
+	free(name);
+	free(old);
+	return admin_finish(d, res);
+}

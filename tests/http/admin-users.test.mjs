@@ -131,6 +131,52 @@ test('adding a user: with a password (required without a mail server), under sig
   assert.equal((await new Client(server.url).get('/admin/users/new/')).status, 302);
 });
 
+test("an administrator changes a user's e-mail (checked, unique, logged, no longer proven) and sets their password", async () => {
+  const u = await signedUpClient(server.url, 'acct');
+  const other = await signedUpClient(server.url, 'acct2');
+  const id = idOf(u.user.username);
+  dbExec(server, `UPDATE users SET email_verified = 1 WHERE id = ${id}`);
+  const page = (await admin.client.get(`/admin/users/${id}/`)).text;
+  assert.match(page, new RegExp(`<form method="post" action="/admin/users/${id}/password/"`));
+  const newEmail = `changed.${u.user.email}`;
+  const r = await act(id, 'set_email', { email: newEmail });
+  assert.equal(r.status, 303);
+  assert.equal(r.location, `/admin/users/${id}/?done=set_email`);
+  assert.deepEqual(one(`SELECT email, email_verified FROM users WHERE id = ${id}`), { email: newEmail, email_verified: 0 });
+  assert.deepEqual(one(`SELECT field, old_value, new_value FROM admin_log WHERE action = 'user_edit' AND object_id = ${id}`),
+    { field: 'email', old_value: u.user.email, new_value: newEmail });
+  const taken = await act(id, 'set_email', { email: other.user.email.toUpperCase() });
+  assert.equal(taken.status, 400);
+  assert.match(taken.text, /A user is already registered with this e-mail address\./);
+  const bad = await act(id, 'set_email', { email: 'not an address' });
+  assert.equal(bad.status, 400);
+  assert.equal(one(`SELECT email FROM users WHERE id = ${id}`).email, newEmail, 'refusals change nothing');
+  assert.equal((await act(999999, 'set_email', { email: 'nobody@example.org' })).status, 404);
+
+  // A password: signup's rules; set, it ends their sessions and works.
+  const setPw = async (uid, p1, p2 = p1, client = admin.client) => client.postForm(`/admin/users/${uid}/password/`,
+    { csrf_token: await tokenOf(client, `/admin/users/${uid}/`), password1: p1, password2: p2 });
+  const weak = await setPw(id, 'password123');
+  assert.equal(weak.status, 400);
+  assert.ok(!weak.text.includes('password123'));
+  assert.equal(await isLoggedIn(u.client), true, 'a refusal ends nothing');
+  const pw = `Fresh-${u.user.password}`;
+  const set = await setPw(id, pw);
+  assert.equal(set.status, 303);
+  assert.equal(set.location, `/admin/users/${id}/?done=set_password`);
+  assert.equal(await isLoggedIn(u.client), false, 'their session ended');
+  assert.equal((await login(new Client(server.url), u.user.username, pw)).status, 302, 'the new password works');
+  assert.equal((await login(new Client(server.url), u.user.username, u.user.password)).status, 400, 'the old one not');
+  assert.deepEqual(one(`SELECT old_value, new_value FROM admin_log WHERE action = 'user_set_password' AND object_id = ${id}`),
+    { old_value: null, new_value: null }, 'logged without the password');
+  assert.equal((await setPw(admin.id, pw)).status, 400, 'not their own: that is /accounts/password/change/');
+  const csrf_token = await tokenOf(other.client, '/ask/');
+  assert.equal((await other.client.postForm(`/admin/users/${id}/password/`, { csrf_token, password1: pw, password2: pw })).status, 403);
+  assert.equal((await other.client.postForm(`/admin/users/${id}/`, { csrf_token, action: 'set_email', email: 'x@example.org' })).status, 403);
+  assert.equal((await admin.client.postForm(`/admin/users/${id}/password/`, { password1: pw, password2: pw })).status, 403, 'no CSRF token');
+  assert.equal((await setPw(999999, pw)).status, 404);
+});
+
 test('deactivation ends a live session at once and refuses the login; activation lets them in again', async () => {
   const u = await signedUpClient(server.url, 'deact');
   const id = idOf(u.user.username);

@@ -155,6 +155,26 @@ static void test_users_filter_sort(void **state)
 		    1);
 }
 
+static void test_set_email(void **state)
+{
+	(void)state;
+	struct admin_actor a = {.id = root, .name = "root"};
+	assert_true(db_exec(d, "UPDATE users SET email = 'bob@example.org', email_verified = 1 WHERE id = ?",
+			    DB_ARGS(db_v_int(bob))) == 1);
+	assert_int_equal(admin_user_set_email(d, &a, ada, "ada@example.org"), ADMIN_DONE);
+	assert_int_equal(admin_user_set_email(d, &a, ada, "ada@example.org"), ADMIN_UNCHANGED);
+	assert_int_equal(admin_user_set_email(d, &a, ada, "BOB@example.org"), ADMIN_TAKEN);
+	assert_int_equal(admin_user_set_email(d, &a, 999999, "x@example.org"), ADMIN_NOT_FOUND);
+	assert_int_equal(admin_user_set_email(d, &a, bob, "bob2@example.org"), ADMIN_DONE);
+	assert_int_equal(count("SELECT email_verified FROM users WHERE email = 'bob2@example.org'"), 0);
+	assert_int_equal(count("SELECT count(*) FROM admin_log WHERE action = 'user_edit' AND field = 'email'"
+			       " AND old_value = 'bob@example.org' AND new_value = 'bob2@example.org'"),
+			 1);
+	assert_int_equal(count("SELECT count(*) FROM admin_log WHERE action = 'user_edit'"), 2);
+	assert_true(db_exec(d, "UPDATE users SET email = '' WHERE id IN (?, ?)", DB_ARGS(db_v_int(ada), db_v_int(bob))) ==
+		    2);
+}
+
 static void test_sort_whitelist(void **state)
 {
 	(void)state;
@@ -610,7 +630,8 @@ static void test_key_revoke(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_users_filter_sort), cmocka_unit_test(test_sort_whitelist),
+		cmocka_unit_test(test_users_filter_sort), cmocka_unit_test(test_set_email),
+		cmocka_unit_test(test_sort_whitelist),
 		cmocka_unit_test(test_fixed_values),
 		cmocka_unit_test(test_date_periods),   cmocka_unit_test(test_list),
 		cmocka_unit_test(test_count_cap),      cmocka_unit_test(test_edit),

@@ -26,6 +26,8 @@ void password_reset_stop(void);
 bool password_invite(const char *email);
 /* /admin/users/new/ (user_new.c): an administrator adds a user. */
 void page_admin_user_new(http_req *r);
+/* /admin/users/<id>/password/ (user_password.c): an administrator sets a password. */
+void page_admin_user_password(http_req *r);
 void page_social_login(http_req *r);
 void page_social_callback(http_req *r);
 void page_connections(http_req *r);

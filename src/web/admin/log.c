@@ -42,7 +42,8 @@ static const char *action_label(const char *action)
 		{"user_activate", "activated"},		{"user_deactivate", "deactivated"},
 		{"user_grant_admin", "granted admin"},	{"user_revoke_admin", "revoked admin"},
 		{"user_delete", "deleted the user"},	{"key_revoke", "revoked an API key"},
-		{"user_create", "added the user"},
+		{"user_create", "added the user"},	{"user_edit", "edited the user"},
+		{"user_set_password", "set a password"},
 	};
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (strcmp(labels[i][0], action) == 0)

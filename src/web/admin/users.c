@@ -13,6 +13,7 @@
 #include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../html/html.h"
+#include "../../model/user.h"
 #include "../../oauth/oauth.h"
 #include "../page.h"
 #include "admin.h"
@@ -228,6 +229,8 @@ static void notice(buf *b, http_req *r, const struct admin_user_row *u)
 		{"grant_admin", "", " is now an administrator."},
 		{"revoke_admin", "", " is no longer an administrator."},
 		{"revoke_key", "Revoked an API key of ", ": programs using it are refused from now on."},
+		{"set_email", "Saved the e-mail address of ", "."},
+		{"set_password", "Set a new password for ", ": every session of theirs has ended."},
 	};
 	const char *const *line = NULL;
 	for (size_t i = 0; done && i < sizeof said / sizeof said[0]; i++)
@@ -239,6 +242,31 @@ static void notice(buf *b, http_req *r, const struct admin_user_row *u)
 		html_printf(b, "<p class=\"notice\" role=\"status\">Added %s.%s</p>\n", u->username,
 			    strcmp(added, "invited") == 0 ? " An invitation to choose a password was e-mailed to them." : "");
 	}
+}
+
+/* Change the e-mail address; set a password (posted to the accounts' page for it,
+ * user_password.c in web/accounts/, which hashes off the request threads). */
+static void account_forms(buf *b, http_req *r, const struct admin_user_row *u, bool self)
+{
+	html_printf(b,
+		    "<h2>Account</h2>\n<form method=\"post\" action=\"/admin/users/%lld/\" class=\"stacked\">"
+		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\"><input type=\"hidden\" name=\"action\" "
+		    "value=\"set_email\">",
+		    (long long)u->id, auth_csrf_token(r));
+	form_field(b, &(struct field){.name = "email", .label = "E-mail", .type = "email", .value = u->email,
+				      .required = true, .help = "The new address is not taken as proven (docs/admin.md)."});
+	html_raw(b, "<button type=\"submit\">Save the e-mail address</button></form>\n");
+	if (self) /* their own is changed at /accounts/password/change/ */
+		return;
+	html_printf(b,
+		    "<form method=\"post\" action=\"/admin/users/%lld/password/\" class=\"stacked\">"
+		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">",
+		    (long long)u->id, auth_csrf_token(r));
+	form_field(b, &(struct field){.name = "password1", .label = "New password", .type = "password",
+				      .autocomplete = "new-password", .required = true});
+	form_field(b, &(struct field){.name = "password2", .label = "New password (again)", .type = "password",
+				      .autocomplete = "new-password", .required = true});
+	html_raw(b, "<button type=\"submit\">Set the password (ends their sessions)</button></form>\n");
 }
 
 static void show(http_req *r, db *d, int64_t id, int status, const char *error)
@@ -290,6 +318,7 @@ static void show(http_req *r, db *d, int64_t id, int status, const char *error)
 	if (!self)
 		action_button(&b, r, id, "delete", "Delete with all their data…", true);
 	html_raw(&b, "</div>\n");
+	account_forms(&b, r, &u, self);
 	if (self)
 		html_raw(&b, "<p class=\"help\">This is you: you cannot remove your own admin right, deactivate or "
 			     "delete yourself.</p>\n");
@@ -327,6 +356,30 @@ static void confirm_delete(http_req *r, db *d, int64_t id)
 	free(u.email);
 }
 
+/* action=set_email: the address checked as signup checks it, then stored and logged. */
+static void set_email(http_req *r, db *d, int64_t id)
+{
+	const char *email = http_form(r, "email");
+	buf why = BUF_INIT;
+	if (!email || !user_valid_email(email, &why)) {
+		show(r, d, id, 400, why.data ? why.data : "Enter a valid e-mail address.");
+		buf_free(&why);
+		return;
+	}
+	struct admin_actor a = admin_actor_of(r);
+	char to[80];
+	switch (admin_user_set_email(d, &a, id, email)) {
+	case ADMIN_DONE:
+	case ADMIN_UNCHANGED:
+		snprintf(to, sizeof to, "/admin/users/%lld/?done=set_email", (long long)id);
+		http_redirect(r, 303, to);
+		return;
+	case ADMIN_NOT_FOUND: http_error(r, 404, NULL); return;
+	case ADMIN_TAKEN: show(r, d, id, 400, "A user is already registered with this e-mail address."); return;
+	default: http_error(r, 500, "The change could not be made."); return;
+	}
+}
+
 static void act(http_req *r, db *d, int64_t id)
 {
 	const char *name = http_form(r, "action");
@@ -334,10 +387,14 @@ static void act(http_req *r, db *d, int64_t id)
 		admin_user_revoke_key(r, d, id);
 		return;
 	}
+	if (name && strcmp(name, "set_email") == 0) {
+		set_email(r, d, id);
+		return;
+	}
 	int action = admin_action_parse(name);
 	if (action < 0) {
-		http_error(r, 400, "The action must be activate, deactivate, grant_admin, revoke_admin, delete or "
-				   "revoke_key.");
+		http_error(r, 400, "The action must be activate, deactivate, grant_admin, revoke_admin, delete, "
+				   "revoke_key or set_email.");
 		return;
 	}
 	const char *confirm = http_form(r, "confirm");
@@ -366,10 +423,12 @@ static void act(http_req *r, db *d, int64_t id)
 		show(r, d, id, 400, "This is the last active administrator: make someone else an administrator first.");
 		return;
 	case ADMIN_NOT_ADMIN: http_error(r, 403, "This page is for administrators."); return;
+	case ADMIN_TAKEN: /* not an answer of these actions */
 	case ADMIN_ERROR: break;
 	}
 	http_error(r, 500, "The change could not be made.");
 }
+
 
 void page_admin_user(http_req *r)
 {

@@ -51,6 +51,7 @@ const struct route app_routes[] = {
 	{"/admin/users/", HTTP_GET, page_admin_users, ADMIN},
 	{"/admin/users/new/", HTTP_GET | HTTP_POST, page_admin_user_new, ADMIN},
 	{"/admin/users/<int>/", HTTP_GET | HTTP_POST, page_admin_user, ADMIN},
+	{"/admin/users/<int>/password/", HTTP_POST, page_admin_user_password, ADMIN},
 	{"/admin/log/", HTTP_GET, page_admin_log, ADMIN},
 	{"/static/<path>", HTTP_GET, http_send_asset, NO_SESSION},
 	/* Metrics (docs/metrics.md): an admin session or the METRICS_TOKEN bearer (metrics_page.c). */
