@@ -26,13 +26,19 @@ test('the Admin link, a filter, the bulk deletion with its confirmation, the log
   const rows = page.locator('#messages tbody tr');
   assert.equal(await rows.count(), 2);
   await page.screenshot({ path: join(OUT, 'browser-admin.png'), fullPage: true });
+  // "Select all" (shown with JavaScript) ticks every row, and shows "some" for a part.
+  const all = page.locator('#select-all');
+  assert.ok(await all.isVisible(), 'select all is offered');
   await rows.nth(0).locator('input[type=checkbox]').check();
-  await rows.nth(1).locator('input[type=checkbox]').check();
+  assert.equal(await all.evaluate((el) => el.indeterminate), true, 'one of two: "some"');
+  await all.check();
+  assert.deepEqual(await rows.locator('input[name="ids"]').evaluateAll((bs) => bs.map((b) => b.checked)), [true, true]);
   await page.click('text=Delete the selected messages…');
   await page.waitForSelector('h1:text("Delete 2 messages?")');
   assert.equal(await page.locator('#confirm tbody tr').count(), 2);
   await page.click('form.delete-confirm button:text("Delete")');
   await page.waitForSelector('text=2 messages deleted.');
+  assert.match(page.url(), /\/admin\/messages\/\?role=user&deleted=2$/, 'back to the list as it was filtered');
   assert.equal(dbQuery(suite.server, "SELECT count(*) AS n FROM messages WHERE role = 'user'")[0].n, 0);
   await page.click('nav.admin-nav >> text=Admin log');
   assert.equal(await page.locator('#log tbody tr:has(td[data-action="message_delete"]):has-text("deleted a message")').count(), 2);

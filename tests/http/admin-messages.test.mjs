@@ -191,6 +191,19 @@ test('bulk deletion: a confirmation page listing them, then deletion with confir
   assert.equal(done.status, 303);
   assert.equal(done.location, '/admin/messages/?deleted=3');
   assert.match(await list('?deleted=3'), /3 messages deleted\./);
+  // From a filtered list, the deletion comes back to it; an address that is not the
+  // list's own is not followed.
+  const filtered = await admin.client.get('/admin/messages/?role=assistant&q=bulk');
+  assert.match(filtered.text, /<input type="hidden" name="back" value="\/admin\/messages\/\?q=bulk&amp;role=assistant&amp;">|<input type="hidden" name="back" value="\/admin\/messages\/\?role=assistant&amp;q=bulk&amp;">/);
+  const back = decodeEntities(/name="back" value="([^"]*)"/.exec(filtered.text)[1]);
+  const kept = await admin.client.postForm('/admin/messages/delete/', [['csrf_token', token], ['confirm', 'yes'], ['back', back], ['ids', 999998]]);
+  assert.equal(kept.status, 303);
+  assert.equal(kept.location, `${back}deleted=0`);
+  for (const hostile of ['https://evil.example/?', '//evil.example/?', '/admin/messages/?a=1&"><script>&', '/admin/messages/?x y&', '/admin/log/?']) {
+    const r = await admin.client.postForm('/admin/messages/delete/', [['csrf_token', token], ['confirm', 'yes'], ['back', hostile], ['ids', 999999]]);
+    assert.equal(r.status, 303, hostile);
+    assert.equal(r.location, '/admin/messages/?deleted=0', hostile);
+  }
   assert.deepEqual(ids(`SELECT id FROM messages WHERE id IN (${mine})`), [mine[2]]);
   // The first conversation lost all its messages and went; the second stays.
   assert.equal(n(`SELECT count(*) AS n FROM conversations c JOIN users u ON u.id = c.user_id WHERE u.username LIKE 'bulk%'`), 1);

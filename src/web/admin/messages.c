@@ -12,6 +12,7 @@
 #include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../html/html.h"
+#include "../../http/assets.h"
 #include "../page.h"
 #include "admin.h"
 #include "../context.h"
@@ -209,12 +210,19 @@ void page_admin_messages(http_req *r)
 	admin_count(&b, &p.total);
 	html_printf(&b, " message%s</p>\n", p.total.n == 1 && !p.total.more ? "" : "s");
 
+	/* The list as filtered: where the deletion comes back to (its "back"). */
+	buf here = BUF_INIT;
+	list_url(&here, &c, -1, NULL, true);
 	html_printf(&b,
 		    "<form method=\"post\" action=\"/admin/messages/delete/\" class=\"admin-bulk\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n"
+		    "<input type=\"hidden\" name=\"back\" value=\"%s\">\n"
 		    "<div class=\"table-wrap\"><table class=\"admin-table\" id=\"messages\">\n<thead><tr>"
-		    "<th scope=\"col\"><span class=\"visually-hidden\">Select</span></th>",
-		    auth_csrf_token(r));
+		    "<th scope=\"col\"><span class=\"visually-hidden\">Select</span>"
+		    "<input type=\"checkbox\" id=\"select-all\" aria-label=\"Select every message of the page\" hidden>"
+		    "</th>",
+		    auth_csrf_token(r), here.data ? here.data : "/admin/messages/?");
+	buf_free(&here);
 	for (size_t i = 0; i < admin_nsorts; i++)
 		header(&b, &c, admin_sort_name(i), f.sort, f.desc);
 	html_raw(&b, "</tr></thead>\n<tbody>\n");
@@ -225,7 +233,7 @@ void page_admin_messages(http_req *r)
 		html_raw(&b, "<p><button type=\"submit\" class=\"danger\">Delete the selected messages…</button></p>\n");
 	else
 		html_raw(&b, "<p>No message matches.</p>\n");
-	html_raw(&b, "</form>\n");
+	html_printf(&b, "</form>\n<script src=\"%s\" defer></script>\n", asset_url("/static/admin.js"));
 	buf u = BUF_INIT;
 	list_url(&u, &c, -1, NULL, true);
 	admin_pager(&b, u.data ? u.data : "/admin/messages/?", f.page, p.more);
@@ -233,6 +241,21 @@ void page_admin_messages(http_req *r)
 	page_end(&b);
 	page_send(r, 200, &b);
 	admin_msg_page_free(&p);
+}
+
+/* The filtered list a deletion goes back to: the posted "back" when it is one of
+ * the list's own addresses (as list_url writes them: printable, no quote or
+ * angle bracket, bounded), else the whole list. Ends in ? or &, for deleted=. */
+static const char *back_of(http_req *r)
+{
+	const char *b = http_form(r, "back");
+	size_t n = b ? strlen(b) : 0;
+	if (!b || !str_starts(b, "/admin/messages/?") || n > 2048 || (b[n - 1] != '?' && b[n - 1] != '&'))
+		return "/admin/messages/?";
+	for (const char *p = b; *p; p++)
+		if (*p <= ' ' || *p > '~' || strchr("\"'<>\\#", *p))
+			return "/admin/messages/?";
+	return b;
 }
 
 /* The ids posted, each a message id; false (and 400 answered) otherwise. */
@@ -273,9 +296,10 @@ static void confirm_page(http_req *r, db *d, const int64_t *ids, size_t n)
 		    "<form method=\"post\" action=\"/admin/messages/delete/\" class=\"delete-confirm\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n"
 		    "<input type=\"hidden\" name=\"confirm\" value=\"yes\">\n"
+		    "<input type=\"hidden\" name=\"back\" value=\"%s\">\n"
 		    "<div class=\"table-wrap\"><table class=\"admin-table\" id=\"confirm\"><thead><tr><th>id</th><th>role</th>"
 		    "<th>content</th><th>username</th><th>time</th></tr></thead>\n<tbody>\n",
-		    (long long)k, k == 1 ? "" : "s", auth_csrf_token(r));
+		    (long long)k, k == 1 ? "" : "s", auth_csrf_token(r), back_of(r));
 	for (size_t i = 0; i < k; i++) {
 		const struct admin_msg_row *m = &rows[i];
 		html_printf(&b,
@@ -294,7 +318,7 @@ static void confirm_page(http_req *r, db *d, const int64_t *ids, size_t n)
 	html_raw(&b, "<div class=\"actions\">");
 	if (k)
 		html_raw(&b, "<button type=\"submit\" class=\"danger\">Delete</button> ");
-	html_raw(&b, "<a href=\"/admin/messages/\">Cancel</a></div>\n</form>\n");
+	html_printf(&b, "<a href=\"%s\">Cancel</a></div>\n</form>\n", back_of(r));
 	page_end(&b);
 	page_send(r, 200, &b);
 	admin_msg_rows_free(rows, k);
@@ -320,7 +344,11 @@ void page_admin_messages_delete(http_req *r)
 		http_error(r, 500, "The messages could not be deleted.");
 		return;
 	}
-	char to[64];
-	snprintf(to, sizeof to, "/admin/messages/?deleted=%lld", (long long)deleted);
-	http_redirect(r, 303, to);
+	buf to = BUF_INIT;
+	buf_printf(&to, "%sdeleted=%lld", back_of(r), (long long)deleted);
+	if (to.oom)
+		http_error(r, 500, NULL);
+	else
+		http_redirect(r, 303, to.data);
+	buf_free(&to);
 }
