@@ -44,3 +44,47 @@ int conv_delete(db *d, const char *uuid, int64_t user_id)
 	}
 	return 1;
 }
+
+/* The statements of conv_dismiss, in its transaction: 1, 0 or -1. */
+static int dismiss(db *d, const char *uuid, int64_t user_id, int64_t msg_id)
+{
+	int64_t conv, failed = 0, next = 0, upload = 0;
+	int rc = conv_find(d, uuid, user_id, &conv);
+	if (rc <= 0)
+		return rc;
+	if (db_query_int(d,
+			 "SELECT count(*) FROM messages WHERE id = ? AND conversation_id = ? AND role = 'user'"
+			 " AND status <> 'ok'",
+			 DB_ARGS(db_v_int(msg_id), db_v_int(conv)), &failed) < 0)
+		return -1;
+	if (!failed)
+		return 0;
+	/* Its answer, when the next message is one and did not end well either. */
+	rc = db_query_int(d,
+			  "SELECT id FROM messages WHERE id = (SELECT min(id) FROM messages WHERE conversation_id = ?"
+			  " AND id > ?) AND role = 'assistant' AND status <> 'ok'",
+			  DB_ARGS(db_v_int(conv), db_v_int(msg_id)), &next);
+	if (rc < 0 || db_query_int(d, "SELECT coalesce(upload_id, 0) FROM messages WHERE id = ?",
+				   DB_ARGS(db_v_int(msg_id)), &upload) < 0)
+		return -1;
+	if (db_exec(d, "DELETE FROM messages WHERE id IN (?, ?) AND conversation_id = ?",
+		    DB_ARGS(db_v_int(msg_id), db_v_int(rc == 1 ? next : msg_id), db_v_int(conv))) < 1)
+		return -1;
+	if (upload && db_exec(d,
+			      "DELETE FROM uploads WHERE id = ? AND user_id = ? AND NOT EXISTS"
+			      " (SELECT 1 FROM messages WHERE upload_id = ?)",
+			      DB_ARGS(db_v_int(upload), db_v_int(user_id), db_v_int(upload))) < 0)
+		return -1;
+	return conv_bump(d, conv) < 0 ? -1 : 1;
+}
+
+int conv_dismiss(db *d, const char *uuid, int64_t user_id, int64_t msg_id)
+{
+	if (db_begin(d) < 0)
+		return -1;
+	int rc = dismiss(d, uuid, user_id, msg_id);
+	if (rc == 1 && db_commit(d) == 0)
+		return 1;
+	db_rollback(d);
+	return rc == 1 ? -1 : rc;
+}

@@ -166,3 +166,32 @@ test('regenerate the last answer: the same question and settings asked again as 
     assert.ok(!t.includes('Bob secret question'));
   }
 });
+
+test('a failed attempt can be dismissed: the question and its partial answer go, the rest stays; owner only', async () => {
+  const path = await ask(alice.client, { question: 'Keep me' });
+  await ask(alice.client, { question: 'This one fails' }, path);
+  await ask(alice.client, { question: 'Keep me too' }, path);
+  const uuid = uuidOf(path);
+  const rows = () => dbQuery(server, `SELECT m.id, m.role, m.content, m.status FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.uuid = '${uuid}' ORDER BY m.id`);
+  const all = rows();
+  const [failedQ, failedA] = [all[2], all[3]];
+  dbExec(server, `UPDATE messages SET status = 'error' WHERE id IN (${failedQ.id}, ${failedA.id})`);
+  dbExec(server, `UPDATE conversations SET revision = revision + 1 WHERE uuid = '${uuid}'`);
+  const page = (await alice.client.get(path)).text;
+  assert.ok(page.includes(`formaction="dismiss/${failedQ.id}/"`), 'the failed question offers it');
+  assert.equal((page.match(/Dismiss this failed attempt/g) || []).length, 1, 'only the failed one');
+  const token = getCsrf(page);
+  // Refused: another user's, an answer's id, an ok question's, no token.
+  const bobToken = getCsrf((await bob.client.get('/ask/')).text);
+  assert.equal((await bob.client.postForm(`/conversation/${uuid}/dismiss/${failedQ.id}/`, { csrf_token: bobToken })).status, 404);
+  assert.equal((await alice.client.postForm(`/conversation/${uuid}/dismiss/${failedA.id}/`, { csrf_token: token })).status, 404);
+  assert.equal((await alice.client.postForm(`/conversation/${uuid}/dismiss/${all[0].id}/`, { csrf_token: token })).status, 404);
+  assert.equal((await alice.client.postForm(`/conversation/${uuid}/dismiss/${failedQ.id}/`, {})).status, 403);
+  assert.equal(rows().length, 6, 'nothing went');
+  const r = await alice.client.postForm(`/conversation/${uuid}/dismiss/${failedQ.id}/`, { csrf_token: token });
+  assert.equal(r.status, 303);
+  assert.equal(r.location, `/conversation/${uuid}/`);
+  assert.deepEqual(rows().map((m) => m.content.slice(0, 12)), ['Keep me', 'Answer to: K', 'Keep me too', 'Answer to: K']);
+  const after = (await alice.client.get(path)).text;
+  assert.ok(!after.includes('This one fails'), 'the page is the new one, not the kept thread');
+});

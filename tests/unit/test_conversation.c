@@ -31,6 +31,7 @@
 #include "../../src/db/migrate.h"
 #include "../../src/html/markdown.h"
 #include "../../src/model/conversation.h"
+#include "../../src/model/delete.h"
 #include "../../src/model/exchange.h"
 #include "../../src/model/user.h"
 #include "../../src/web/answer_html.h"
@@ -378,6 +379,55 @@ static void test_tail(void **state)
 	msg_list_free(t, n);
 }
 
+/* A message of role and status in conversation cid; its id. */
+static int64_t put(int64_t cid, const char *role, const char *status, const char *content)
+{
+	struct message m;
+	message_init(&m, role);
+	m.content = (char *)content;
+	int64_t id;
+	assert_int_equal(msg_insert(d, &m, cid, user_id, &id), 0);
+	assert_int_equal(msg_set_status(d, id, status, NULL, 1), 0);
+	return id;
+}
+
+static void test_rename_and_dismiss(void **state)
+{
+	(void)state;
+	char uuid[37];
+	int64_t cid;
+	assert_int_equal(conv_create(d, user_id, "before", "web", uuid, &cid), 0);
+	assert_int_equal(conv_rename(d, uuid, user_id, "after"), 1);
+	assert_int_equal(conv_rename(d, uuid, user_id + 1000, "theirs"), 0);
+	char *t = conv_title(d, cid, user_id);
+	assert_string_equal(t, "after");
+	free(t);
+
+	int64_t q1 = put(cid, "user", "ok", "fine"), a1 = put(cid, "assistant", "ok", "fine answer");
+	int64_t q2 = put(cid, "user", "error", "failed"), a2 = put(cid, "assistant", "error", "partial");
+	int64_t q3 = put(cid, "user", "cancelled", "stopped, no answer");
+	int64_t q4 = put(cid, "user", "ok", "last");
+	(void)q4;
+	/* Not a failed question, or not theirs: nothing. */
+	assert_int_equal(conv_dismiss(d, uuid, user_id, q1), 0);
+	assert_int_equal(conv_dismiss(d, uuid, user_id, a1), 0);
+	assert_int_equal(conv_dismiss(d, uuid, user_id, a2), 0);
+	assert_int_equal(conv_dismiss(d, uuid, user_id + 1000, q2), 0);
+	int64_t r = revision(cid);
+	assert_int_equal(conv_dismiss(d, uuid, user_id, q2), 1); /* with its partial answer */
+	assert_true(revision(cid) > r);
+	assert_int_equal(conv_dismiss(d, uuid, user_id, q3), 1); /* the next is a question: it stays */
+	struct message *m;
+	size_t n;
+	assert_int_equal(msg_list(d, cid, &m, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(m[0].content, "fine");
+	assert_string_equal(m[1].content, "fine answer");
+	assert_string_equal(m[2].content, "last");
+	msg_list_free(m, n);
+	assert_int_equal(conv_dismiss(d, uuid, user_id, q2), 0); /* gone already */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_unstored_message_is_not_written),
 		cmocka_unit_test(test_revision_moves_with_the_messages),
 		cmocka_unit_test(test_tail),
+		cmocka_unit_test(test_rename_and_dismiss),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,6 +17,7 @@ const struct route app_routes[] = {
 	{"/conversation/", HTTP_GET, page_history, USER},
 	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER | UPLOAD},
 	{"/conversation/<uuid>/rename/", HTTP_POST, page_conversation_rename, USER},
+	{"/conversation/<uuid>/dismiss/<int>/", HTTP_POST, page_conversation_dismiss, USER},
 	{"/conversation/<uuid>/export.md", HTTP_GET, page_conversation_export, USER},
 	{"/conversation/<uuid>/export.csv", HTTP_GET, page_conversation_export, USER},
 	{"/conversation/<uuid>/export.jsonl", HTTP_GET, page_conversation_export, USER},

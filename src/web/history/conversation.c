@@ -155,9 +155,18 @@ static void render(buf *b, const struct message *m, bool answered)
 				    : strcmp(m->status, "interrupted") == 0 ? "was interrupted"
 									    : "failed",
 				    m->error ? m->error : "");
-		if (m->id > 0) /* the form below, filled with this question, to change and send again */
-			html_printf(b, "<p class=\"msg-tools\"><a href=\"?edit=%lld#f-question\">Edit and resend</a></p>\n",
+		if (m->id > 0) { /* the form below, filled with this question, to change and send again */
+			html_printf(b, "<p class=\"msg-tools\"><a href=\"?edit=%lld#f-question\">Edit and resend</a>",
 				    (long long)m->id);
+			/* A failed attempt can be taken out: a button of the page's #dismiss form
+			 * (outside the kept thread, as it holds the session's token). */
+			if (strcmp(m->status, "ok") != 0)
+				html_printf(b,
+					    " <button type=\"submit\" form=\"dismiss\" formaction=\"dismiss/%lld/\" "
+					    "class=\"link\">Dismiss this failed attempt</button>",
+					    (long long)m->id);
+			html_raw(b, "</p>\n");
+		}
 	}
 	html_raw(b, "</article>\n");
 }
@@ -317,8 +326,10 @@ static void show(http_req *r, db *d, const struct conv_head *h, const char *uuid
 	if (r->method != HTTP_POST)
 		regenerate_form(&b, r, uuid, msgs, n);
 	html_printf(&b, "<form id=\"open-json\" method=\"post\" action=\"/json-viewer/\">"
+			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\"></form>\n"
+			"<form id=\"dismiss\" method=\"post\" action=\"/conversation/%s/\">"
 			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\"></form>\n<h2>Continue</h2>\n",
-		    auth_csrf_token(r));
+		    auth_csrf_token(r), uuid, auth_csrf_token(r));
 	if (r->method != HTTP_POST) {
 		continue_settings(f, msgs, n);
 		if (edit_question(r, d, h, f) < 0) {

@@ -3,11 +3,14 @@
  * CSRF token, checked by the app) deletes the conversation, its messages and the
  * files no other message uses, then sends the user to their history. With
  * JavaScript, assets/delete.js asks in a dialog and posts directly. Another user's
- * conversation is 404, like one that does not exist. */
+ * conversation is 404, like one that does not exist. Also POST
+ * /conversation/<uuid>/dismiss/<id>/: a failed attempt taken out of the
+ * conversation (docs/history.md). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../../auth/auth.h"
+#include "../../core/util.h"
 #include "../../html/html.h"
 #include "../page.h"
 #include "../../model/delete.h"
@@ -56,4 +59,20 @@ void page_delete_conversation(http_req *r)
 		http_error(r, 404, NULL);
 	else
 		http_redirect(r, 303, "/conversation/?deleted=1");
+}
+
+void page_conversation_dismiss(http_req *r)
+{
+	db *d = web_db(r);
+	if (!d)
+		return;
+	int64_t id;
+	int rc = parse_int64(r->params[1], 1, INT64_MAX, &id) ? conv_dismiss(d, r->params[0], visitor(r)->user_id, id) : 0;
+	if (rc <= 0) {
+		http_error(r, rc < 0 ? 500 : 404, rc < 0 ? "The attempt could not be dismissed." : NULL);
+		return;
+	}
+	char to[64];
+	snprintf(to, sizeof to, "/conversation/%s/", r->params[0]);
+	http_redirect(r, 303, to);
 }

@@ -10,6 +10,7 @@
 void page_history(http_req *r);
 void page_conversation(http_req *r);
 void page_delete_conversation(http_req *r);
+void page_conversation_dismiss(http_req *r);
 void page_conversation_rename(http_req *r);
 void page_export(http_req *r);
 void page_conversation_export(http_req *r);
