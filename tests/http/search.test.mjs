@@ -50,6 +50,17 @@ test('finds the user\'s questions and answers, with a marked snippet and a link 
   assert.match(r.text, /<input type="search" id="q" name="q" value="tides"/, 'the box keeps the query');
 });
 
+test('snippets are plain text: the Markdown of tables, headings, code and emphasis dropped', async () => {
+  await ask(alice.client, { question: '## Results\n\n| sample | **walrusite** |\n|---|:---:|\n| `A1` | 12 |' });
+  const h = hits((await search(alice.client, 'walrusite')).text);
+  assert.ok(h.length >= 1);
+  for (const x of h) {
+    assert.match(x.snippet, /Results sample <mark>walrusite<\/mark> A1 12/, x.snippet);
+    assert.doesNotMatch(x.snippet, /[|`*]|---/, 'no Markdown marks');
+    if (!x.snippet.startsWith('Answer to:')) assert.doesNotMatch(x.snippet, /#/, 'the heading mark dropped');
+  }
+});
+
 test("another user's messages are never found", async () => {
   assert.equal(hits((await search(alice.client, 'secret')).text).length, 0);
   assert.match((await search(alice.client, 'secret')).text, /Nothing found for “secret”\./);

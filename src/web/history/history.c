@@ -55,7 +55,7 @@ static void cut_text(buf *b, const char *s, size_t max, bool more)
 }
 
 /* The text of Markdown in one line, roughly: the marks of code, emphasis, headings,
- * quotes and lists dropped and every run of white space made one space. Enough to
+ * quotes, lists and tables dropped and every run of white space made one space. Enough to
  * recognise an answer by its start; the conversation page shows it rendered. In
  * place, and only as far as the first max characters and one more (what cut_text
  * needs to see that there is more): true when the text went on beyond that. */
@@ -67,7 +67,13 @@ static bool plain_line(char *s, size_t max)
 	char *p = s;
 	for (; *p && chars <= max; p++) {
 		char c = *p;
-		if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+		/* A table's cell walls and delimiter rows (|---|:--|), and rules (---): spaces. */
+		if ((c == '-' || (c == ':' && p[1] == '-')) && p[1 + (c == ':')] == '-' && p[2 + (c == ':')] == '-') {
+			while (p[1] == '-' || p[1] == ':')
+				p++;
+			c = ' ';
+		}
+		if (c == '\n' || c == '\r' || c == '\t' || c == ' ' || c == '|') {
 			if (c == '\n')
 				line_start = true;
 			if (o > s && o[-1] != ' ')
@@ -247,8 +253,14 @@ static void page_top(buf *b, http_req *r, const char *q)
 /* A snippet: escaped, then the engine's match marks made <mark> elements, always
  * closed (a mark byte in a message's own text cannot open an element that stays
  * open). */
-static void snippet(buf *b, const char *s)
+static void snippet(buf *b, const char *text)
 {
+	/* As plain text, like the excerpts: a copy with the Markdown marks dropped (the
+	 * match marks are control bytes plain_line keeps). */
+	char *s = xstrdup(text), *start = s;
+	if (!s)
+		return;
+	plain_line(s, SIZE_MAX - 1);
 	bool open = false;
 	while (*s) {
 		size_t n = strcspn(s, "\x01\x02");
@@ -268,6 +280,7 @@ static void snippet(buf *b, const char *s)
 	}
 	if (open)
 		html_raw(b, "</mark>");
+	free(start);
 }
 
 static void search_page(http_req *r, db *d, const char *q)
