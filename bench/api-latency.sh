@@ -18,6 +18,7 @@
 #                           BENCH_CONNECTIONS=32: 1 measures one call at a time, no queueing)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/nginx-head.sh
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 dir=$(mktemp -d "${BENCH_TMP:-/tmp}/llmmeta-bench-api.XXXXXX") # BENCH_TMP=/dev/shm: no fsync cost
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
@@ -27,17 +28,8 @@ mport=$(free_port) pport=$(free_port) lport=$(free_port)
 answer='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hi there! How can I help?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":7,"total_tokens":16}}'
 emb_answer='{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2,1.3,1.4,1.5,1.6]}],"model":"bench-emb","usage":{"prompt_tokens":2,"total_tokens":2}}'
 mkdir -p "$dir/nginx"
-cat >"$dir/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $dir/nginx/nginx.pid;
-error_log $dir/nginx/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $dir/nginx; proxy_temp_path $dir/nginx; fastcgi_temp_path $dir/nginx;
-    uwsgi_temp_path $dir/nginx; scgi_temp_path $dir/nginx;
+nginx_head "$dir" >"$dir/nginx/nginx.conf"
+cat >>"$dir/nginx/nginx.conf" <<CONF
     upstream mock { server 127.0.0.1:$mport; keepalive 128; }
     server { listen 127.0.0.1:$mport;
         location = /v1/embeddings { default_type application/json; return 200 '$emb_answer'; }

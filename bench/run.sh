@@ -14,8 +14,12 @@
 #      minutes; BENCH_ADMIN=0 skips it, BENCH_ADMIN_ROWS sets the size)
 #   6. the JSON Schema validator next to python3-jsonschema: a 25 MB document and
 #      100,000 small ones (schema.sh; BENCH_SCHEMA=0 skips it)
+#   7. one instance against two behind nginx on one PostgreSQL, pages and API calls,
+#      PostgreSQL's share of the CPU and the statements of one request (scaleout.sh;
+#      BENCH_SCALEOUT=0 skips it)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/nginx-head.sh
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 dir=$(mktemp -d /tmp/llmmeta-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
@@ -70,16 +74,8 @@ save "http://127.0.0.1:$lport/conversation/" "$dir/www/history.html" "$hist_cook
 save "http://127.0.0.1:$lport/conversation/?q=$search_word" "$dir/www/search.html" "$search_cookie" || exit 1
 save "http://127.0.0.1:$lport/conversation/?q=$search_prefix" "$dir/www/search-prefix.html" "$search_cookie" || exit 1
 chmod -R a+rX "$dir"
-cat >"$dir/nginx/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $dir/nginx/nginx.pid;
-error_log $dir/nginx/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $dir/nginx; proxy_temp_path $dir/nginx; fastcgi_temp_path $dir/nginx;
-    uwsgi_temp_path $dir/nginx; scgi_temp_path $dir/nginx;
+nginx_head "$dir" 2 1000 >"$dir/nginx/nginx.conf"
+cat >>"$dir/nginx/nginx.conf" <<CONF
     server { listen 127.0.0.1:$nport; root $dir/www; location / { } }
 }
 CONF
@@ -140,4 +136,8 @@ fi
 
 if [ "${BENCH_SCHEMA:-1}" != 0 ]; then
 	bench/schema.sh
+fi
+
+if [ "${BENCH_SCALEOUT:-1}" != 0 ]; then
+	bench/scaleout.sh
 fi

@@ -5,7 +5,7 @@
 #   build: compiler and the -dev libraries the binary links
 #   test:  build + cmocka, PostgreSQL, Node.js/npm, Chromium, promtool (prometheus),
 #          the JSON Schema test suite (draft-07) and python3-jsonschema (the differential
-#          check), mandoc (the manual page's lint)
+#          check), mandoc (the manual page's lint), nginx (in front of two instances)
 #   bench: build + wrk, nginx, and sqlite3 (to seed its database)
 #   deb:   build + what make deb needs: dpkg-buildpackage, debhelper, lintian, fakeroot,
 #          mandoc, and systemd (systemd-analyze checks the unit)
@@ -19,7 +19,7 @@ case "${1:-build}" in
 build) ;;
 fuzz) need+=("${fuzz[@]}") ;;
 test) need+=(libcmocka-dev postgresql chromium fonts-dejavu-core sqlite3 procps prometheus json-schema-test-suite
-            python3-jsonschema mandoc "${fuzz[@]}")
+            python3-jsonschema mandoc nginx-light "${fuzz[@]}")
       # Node.js: any recent one will do; Debian's only when none is installed, since
       # Debian's npm package conflicts with NodeSource's nodejs.
       if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need+=(nodejs npm); fi ;;

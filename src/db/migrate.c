@@ -476,6 +476,16 @@ static const char *const migrations[] = {
 	" input_items TEXT NOT NULL,"
 	" context TEXT NOT NULL);"
 	"CREATE INDEX api_responses_conversation ON api_responses (conversation_id);",
+	/* 15: the calls each user has in flight on each running instance, so that
+	 * MAX_ASKS_PER_USER holds across instances sharing a PostgreSQL database
+	 * (model/call_place.h). A row belongs to an instance's lease: it goes with the
+	 * lease when the instance stops or is found dead. Unused on SQLite, which one
+	 * instance serves and counts in memory. */
+	"CREATE TABLE call_places ("
+	" instance_id BIGINT NOT NULL,"
+	" user_id BIGINT NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" PRIMARY KEY (user_id, instance_id));",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -253,8 +253,9 @@ struct http_options {
 	unsigned max_connections;
 	bool trust_proxy;
 	http_handler handler;
-	/* Runs after the server stops taking connections and before it waits for the
-	 * requests in flight: the place to end what suspended connections wait on. */
+	/* Runs once the requests in flight at a stop have had their time to finish
+	 * (a streamed answer among them): the place to end what suspended connections
+	 * still wait on, before the server waits for them once more. */
 	void (*before_stop)(void);
 };
 

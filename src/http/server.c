@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../core/log.h"
 #include "../core/systemd.h"
@@ -52,8 +53,17 @@
 
 static struct http_options opts;
 static atomic_int inflight;
-/* Set on SIGTERM: new requests are refused while those in flight finish. */
+/* Set on SIGTERM: the listener is closed and those in flight finish. */
 static atomic_bool stopping;
+/* The listener could not be closed (systemd's socket, which systemd keeps open for
+ * the next process): a new request is then refused while those in flight finish. */
+static atomic_bool refuse_new;
+
+/* How long the requests in flight at a stop - a streamed answer among them - may
+ * take to finish before the model calls still running are cancelled (their clients
+ * are told), and how long those then have to be answered. */
+#define DRAIN_S 10
+#define CANCEL_S 3
 
 int64_t http_requests_in_flight(void) { return atomic_load(&inflight); }
 
@@ -389,11 +399,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			r->bad_why = "The address is not valid (invalid UTF-8, or an encoded NUL byte).";
 		if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && !http_header(r, MHD_HTTP_HEADER_HOST))
 			r->bad_why = "An HTTP/1.1 request must have a Host header.";
-		if (atomic_load(&stopping)) {
-			/* Draining: answered from the headers, as the app's refusals are below,
-			 * and the connection closed after, so that the client comes back after
-			 * the restart or goes elsewhere (docs/architecture.md). */
+		if (atomic_load(&refuse_new)) {
+			/* Draining with a listener still open: answered from the headers, as the
+			 * app's refusals are below, and the connection closed after, so that the
+			 * client comes back after the restart or goes elsewhere
+			 * (docs/architecture.md). */
 			http_error_retry(r, 503, "The server is restarting: try again in a moment.");
+			http_add_header(r, "Connection", "close");
+		} else if (atomic_load(&stopping)) {
+			/* Draining, the listener closed: a request on a connection kept alive
+			 * from before is served (no one else can have it) and its connection
+			 * closed, so that the client's next request goes to whoever listens now. */
 			http_add_header(r, "Connection", "close");
 		}
 		body_begin(r, opts.file_keep, opts.max_receiving);
@@ -478,6 +494,42 @@ static unsigned default_connection_limit(void)
 	return n > 10000 ? 10000 : n < 64 ? 64 : (unsigned)n;
 }
 
+/* Stops listening at once, so that the connections the port gets from now on go to
+ * another process listening on it (SO_REUSEPORT), or are refused. Not
+ * MHD_quiesce_daemon: in libmicrohttpd 0.9.75 it races the epoll workers, which
+ * remove the listening socket from their sets too, and the loser aborts the process
+ * ("Failed to remove listen FD from epoll set"). Instead the socket's descriptor is
+ * made to name a socket that never listens: the listening socket, its last
+ * descriptor gone, closes, and the kernel drops it from every epoll set, while
+ * libmicrohttpd keeps a valid descriptor that it closes at the stop. 0 or -1 (the
+ * listener stays). */
+static int close_listener(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+	if (!info || info->listen_fd == MHD_INVALID_SOCKET)
+		return -1;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int inert = getsockname(info->listen_fd, (struct sockaddr *)&ss, &sl) == 0
+			    ? socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)
+			    : -1;
+	if (inert < 0 || dup2(inert, info->listen_fd) < 0) {
+		log_warn("http: cannot close the listener (new requests get 503 until the stop): %s", strerror(errno));
+		if (inert >= 0)
+			close(inert);
+		return -1;
+	}
+	close(inert);
+	return 0;
+}
+
+/* Waits until no request is in flight, or ms have passed. */
+static void wait_drained(int64_t ms)
+{
+	for (int64_t end = mono_ms() + ms; atomic_load(&inflight) > 0 && mono_ms() < end;)
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+}
+
 int http_serve(const struct http_options *o)
 {
 	opts = *o;
@@ -530,6 +582,9 @@ int http_serve(const struct http_options *o)
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)o->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)(inherited >= 0 ? inherited : MHD_INVALID_SOCKET), MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		/* SO_REUSEPORT: a new instance may listen on the port before this one
+		 * stops, and takes the connections once this one closes its listener. */
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections, MHD_OPTION_CONNECTION_LIMIT, limit,
 		MHD_OPTION_NOTIFY_CONNECTION, guard_notify, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
@@ -560,16 +615,13 @@ int http_serve(const struct http_options *o)
 	sigwait(&set, &sig);
 	sd_notify_send("STOPPING=1");
 	log_info("%s: finishing the requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	/* Not MHD_quiesce_daemon: in libmicrohttpd 0.9.75 it races the epoll workers,
-	 * which remove the listening socket from their sets too, and the loser aborts
-	 * the process ("Failed to remove listen FD from epoll set") - a SIGTERM under
-	 * traffic could kill the server instead of draining it. The socket stays open
-	 * and new requests get 503 until the stop, at most 10 s away. */
 	atomic_store(&stopping, true);
+	if (inherited >= 0 || close_listener(d) < 0)
+		atomic_store(&refuse_new, true);
+	wait_drained(DRAIN_S * 1000);
 	if (o->before_stop)
 		o->before_stop();
-	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++)
-		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	wait_drained(CANCEL_S * 1000);
 	MHD_stop_daemon(d);
 	guard_stop();
 	log_info("stopped");

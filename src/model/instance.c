@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/util.h"
+#include "call_place.h"
 #include "field.h"
 
 int instance_register(db *d, const char *host, int64_t pid, int64_t now, int64_t *id)
@@ -22,7 +23,9 @@ int instance_renew(db *d, int64_t id, int64_t now)
 
 int instance_end(db *d, int64_t id)
 {
-	return db_exec(d, "DELETE FROM instances WHERE id = ?", DB_ARGS(db_v_int(id))) < 0 ? -1 : 0;
+	return call_place_drop(d, id) < 0 || db_exec(d, "DELETE FROM instances WHERE id = ?", DB_ARGS(db_v_int(id))) < 0
+		       ? -1
+		       : 0;
 }
 
 /* Marks one dead instance's questions and removes its lease, in one transaction. */
@@ -38,7 +41,8 @@ static int bury(db *d, int64_t id, int64_t now, int64_t *marked)
 		    DB_ARGS(db_v_int(now), db_v_int(id))) < 0 ||
 	    (n = db_exec(d, "UPDATE messages SET status = 'interrupted', error = ?, instance_id = NULL WHERE instance_id = ?",
 			 DB_ARGS(db_v_text(INTERRUPTED_REASON), db_v_int(id)))) < 0 ||
-	    db_exec(d, "DELETE FROM instances WHERE id = ?", DB_ARGS(db_v_int(id))) < 0 || db_commit(d) < 0) {
+	    call_place_drop(d, id) < 0 || db_exec(d, "DELETE FROM instances WHERE id = ?", DB_ARGS(db_v_int(id))) < 0 ||
+	    db_commit(d) < 0) {
 		db_rollback(d);
 		return -1;
 	}

@@ -19,6 +19,7 @@
 #define LEASE_S 60 /* a lease not renewed for this long belongs to a dead instance */
 
 static atomic_llong self;
+static atomic_bool shared;
 static char host[256];
 static struct ticker lease = TICKER_INIT;
 
@@ -51,6 +52,7 @@ int instance_start(void)
 	int64_t id = 0;
 	if (!d || instance_register(d, host, (int64_t)getpid(), now_ms(), &id) < 0)
 		return -1;
+	atomic_store(&shared, db_backend(d) == DB_POSTGRES);
 	atomic_store(&self, id);
 	sweep(d);
 	db_thread_close();
@@ -58,6 +60,10 @@ int instance_start(void)
 }
 
 int64_t instance_self(void) { return atomic_load(&self); }
+
+bool instance_shared(void) { return atomic_load(&shared); }
+
+int64_t instance_live_since(void) { return now_ms() - LEASE_S * 1000; }
 
 void instance_stop(void)
 {

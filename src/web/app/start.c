@@ -13,6 +13,7 @@
 #include "../api/api.h"
 #include "../ask/ask.h"
 #include "../call/call.h"
+#include "../call/limit.h"
 #include "../call/recorder.h"
 #include "../errors.h"
 #include "../instance.h"
@@ -47,6 +48,7 @@ void app_shutdown(void)
 	app_stop();
 	password_reset_stop(); /* the password reset mails still queued */
 	call_recorder_stop(); /* after the last request: every call's record is written */
+	call_limit_stop();    /* before the lease, which takes its places with it */
 	instance_stop();
 	metrics_unregister_all();
 	oauth_cleanup();
