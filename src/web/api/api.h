@@ -45,10 +45,7 @@ struct api_call {
 	bool anthropic;              /* translated both ways (anthropic_translate.h) */
 	bool usage_asked;            /* the client asked for the usage chunk itself */
 	bool embeddings;             /* a call of /v1/embeddings: whole, recorded as summaries */
-	bool started;                /* the stream's response is under way */
 	bool client_gone;            /* a whole answer's client closed its connection (api_beat) */
-	bool committed;              /* the recorder is done with the record */
-	int record_rc;               /* its outcome: 0 written, -1 not */
 	bool error_sent;             /* an error event went to the client mid-stream */
 	int64_t created;             /* seconds, for the ids and "created" of translated answers */
 	char cmpl_id[48];            /* chatcmpl-..., for translated answers */

@@ -27,8 +27,8 @@ static void job_beat(struct call *c) { job_line((struct ask_job *)c, json_pack("
 static void job_free(struct call *c)
 {
 	struct ask_job *j = (struct ask_job *)c;
-	/* Recorded exactly once: a job that reached the engine ends claimed and told. */
-	assert(!j->recorded || j->told);
+	/* Recorded exactly once: a job that reached the engine ends claimed and recorded. */
+	assert(!j->claimed || j->call.recorded);
 	message_clear(&j->q);
 	message_clear(&j->m);
 	free(j->title);
@@ -91,13 +91,7 @@ static void answer_done(struct call_record *r, int rc)
 		if (d)
 			msg_set_status(d, j->question_id, "error", "The answer could not be saved.", j->call.res.elapsed_ms);
 	}
-	call_lock(&j->call);
-	if (!j->told) {
-		j->told = true;
-		j->record_rc = rc;
-		call_wake(&j->call);
-	}
-	call_unlock(&j->call);
+	call_recorded(&j->call, rc);
 	if (rc != 1)
 		call_unref(&j->call); /* the recorder's */
 }
@@ -109,8 +103,8 @@ static const struct record_ops answer_ops = {.write = write_answer, .max_batch =
 void job_record(struct ask_job *j)
 {
 	call_lock(&j->call);
-	bool mine = call_ended(&j->call) && !j->recorded;
-	j->recorded |= mine;
+	bool mine = call_ended(&j->call) && !j->claimed;
+	j->claimed |= mine;
 	if (mine)
 		j->call.refs++; /* the recorder's */
 	call_unlock(&j->call);

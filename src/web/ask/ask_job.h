@@ -21,9 +21,7 @@
 struct ask_job {
 	struct call call; /* first: the engine's context is the job */
 	bool streaming;
-	bool recorded;     /* claimed for recording (under the lock); set once */
-	bool told;         /* the recorder's first word is in: record_rc */
-	int record_rc;     /* 0 written, 1 waits for the database, -1 lost */
+	bool claimed;      /* its record handed to the recorder (under the lock); set once */
 	struct call_record rec;
 	/* The question's provider, model and parameters as sent (those the provider was
 	 * not sent unknown): for its record and its answer's. */

@@ -29,9 +29,9 @@ void job_line(struct ask_job *j, json_t *line)
 void job_last(struct call *c)
 {
 	struct ask_job *j = (struct ask_job *)c;
-	if (!call_ended(c) || !j->told)
+	if (!c->recorded)
 		return;
-	int rc = j->record_rc;
+	int rc = c->record_rc;
 	bool ok = c->state == CALL_COMPLETE;
 	buf html = BUF_INIT;
 	if (j->has_answer)

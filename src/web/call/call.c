@@ -104,6 +104,27 @@ void call_wake(struct call *c)
 	}
 }
 
+void call_recorded(struct call *c, int rc)
+{
+	call_lock(c);
+	if (!c->recorded) {
+		c->recorded = true;
+		c->record_rc = rc;
+		call_wake(c);
+	}
+	call_unlock(c);
+}
+
+bool call_await_record(http_req *r, struct call *c)
+{
+	CALL_LOCKED(c);
+	if (!c->recorded) {
+		c->waiting = true;
+		http_suspend(r);
+	}
+	return c->recorded;
+}
+
 size_t call_out_waiting(const struct call *c) { return c->out.len - c->out_off; }
 
 /* Copies up to max of them to dst; the count (0: none wait). */

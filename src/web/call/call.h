@@ -66,6 +66,8 @@ struct call {
 	bool engine_done;            /* the engine's last word is in */
 	bool too_long;               /* stopped at CALL_MAX_ANSWER */
 	bool counted;                /* holds one of the user's in-flight places, given back when freed */
+	bool recorded;               /* the recorder's first word on the answer's record is in */
+	int record_rc;               /* that word: 0 written, 1 waits for the database, -1 not written */
 	int64_t user_id;
 	uint64_t id;                 /* the engine's */
 	int64_t t0, ttft;            /* monotonic ms at the start; to the first piece, or -1 */
@@ -98,6 +100,12 @@ bool call_ended(const struct call *c);
 const char *call_status(const struct call *c);
 /* Wakes the connection if it sleeps on this call. Under the lock. */
 void call_wake(struct call *c);
+/* The recorder's word on the call's record (0, 1 or -1, as record_ops.done): the
+ * first one is kept, and the request woken. Without the lock. */
+void call_recorded(struct call *c, int rc);
+/* Whether the recorder's word is in; when not, r waits (suspended) for it.
+ * Under the lock. */
+bool call_await_record(http_req *r, struct call *c);
 /* Hands req to the engine with the call's callback (the engine takes a reference):
  * CREATED -> SENT. false when the engine refused it. Under the lock. */
 bool call_send(struct call *c, const struct llm_request *req);
