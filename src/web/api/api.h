@@ -72,6 +72,12 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id);
  * the call goes: the connection is suspended. false when the engine refused it
  * (the caller answers). */
 bool api_call_start(http_req *r, struct api_call *c, const char *body, const char *path);
+/* The rest of an API page once its request is checked and c set up, with its
+ * question's own part (content, request_json, title): the question's provider,
+ * model and key filled in, c admitted (api_slot_admit) and started with body
+ * (api_call_start) - or r answered (500 for a NULL body or a part that memory did
+ * not allow, unless r was answered already) and c dropped. Takes c. */
+void api_call_run(http_req *r, struct api_call *c, const char *body, const char *path);
 
 /* api_record.c: the call's records, handed to the recorder: the question as it
  * begins (under the lock, right after call_send); the outcome at the engine's last
@@ -82,15 +88,13 @@ void api_call_committed(struct api_call *c, int rc);
 
 /* api_slot.c: a call's place and its share of the receiving budget, taken from its
  * headers (app_body_limit): the body limit (MAX_API_BODY_BYTES, at most
- * MAX_UPLOAD_BYTES and the user's share); take them for r, or answer 429 and return false; and, once the
- * call is about to start, give the bytes and the body's budget back and the place
- * over to the call (false: none was taken). */
+ * MAX_UPLOAD_BYTES and the user's share); take them for r, or answer 429 and return false. */
 size_t api_slot_limit(void);
 bool api_slot_take(http_req *r, size_t limit);
-bool api_slot_hand_over(http_req *r);
 /* Lets call in, about to start: the engine accepting calls (503 otherwise), and
- * the place taken with the headers handed over to it (or one taken now: 429 when
- * the user has none left). false when r was answered. */
+ * the place taken with the headers handed over to it, the bytes and the body's
+ * budget given back (or a place taken now: 429 when the user has none left).
+ * false when r was answered. */
 bool api_slot_admit(http_req *r, struct call *call);
 /* Answers 429 with Retry-After: the user has MAX_ASKS_PER_USER calls in flight. */
 void api_too_many_calls(http_req *r);

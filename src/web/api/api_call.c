@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../llm/anthropic_translate.h"
 #include "../../llm/sse.h"
@@ -56,14 +57,15 @@ static void api_free(struct call *call)
 
 /* ---- what the client gets ---- */
 
-/* j (its reference taken) as one event into to. */
-static void put_json(buf *to, json_t *j)
+/* j (its reference taken) as one event for the client. */
+static void queue_json(struct api_call *c, json_t *j)
 {
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (s)
-		sse_put_event(to, s, strlen(s));
+		sse_put_event(&c->call.out, s, strlen(s));
 	free(s);
+	c->call.last_out = mono_ms();
 }
 
 /* An error event mid-stream, the shape OpenAI itself sends, into the stream's
@@ -147,14 +149,8 @@ static void flush_held(struct api_call *c)
 					  c->client_model, "choices", "index", (int)i, "delta", "content",
 					  held.data ? held.data : "", held.len, "finish_reason");
 		buf_free(&held);
-		put_json(&c->call.out, chunk);
+		queue_json(c, chunk);
 	}
-}
-
-static void queue_json(struct api_call *c, json_t *j)
-{
-	c->call.last_out = mono_ms();
-	put_json(&c->call.out, json_incref(j));
 }
 
 /* The usage chunk of a stream whose client did not ask for it: llmmeta asked, for
@@ -189,7 +185,7 @@ static void translate_event(struct api_call *c, const char *event, const char *d
 	json_t *chunk;
 	json_array_foreach(chunks, i, chunk) {
 		scrub_chunk(c, chunk);
-		queue_json(c, chunk);
+		queue_json(c, json_incref(chunk));
 	}
 	json_decref(chunks);
 	if (rc == LLM_ANTHROPIC_STREAM_ERROR) {
@@ -218,9 +214,7 @@ static void whole_as_chunks(struct api_call *c, const char *data, size_t len)
 					  delta, "finish_reason", json_object_get(choice, "finish_reason"));
 		if (chunk && c->usage_asked && json_object_get(whole, "usage"))
 			json_object_set(chunk, "usage", json_object_get(whole, "usage"));
-		if (chunk)
-			queue_json(c, chunk);
-		json_decref(chunk);
+		queue_json(c, chunk);
 	}
 	json_decref(whole);
 }
@@ -418,6 +412,26 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id)
 	message_init(&c->q, "user");
 	message_init(&c->a, "assistant");
 	return c;
+}
+
+void api_call_run(http_req *r, struct api_call *c, const char *body, const char *path)
+{
+	struct message *q = &c->q;
+	q->provider = xstrdup(c->call.prov->name);
+	q->model = xstrdup(c->prov_model);
+	q->api_key_id = c->rec.key_id = visitor(r)->key_id;
+	c->rec.user_id = visitor(r)->user_id;
+	c->rec.title = c->title;
+	c->rec.question = q;
+	bool started = false;
+	if (!body || !q->content || !q->request_json || !q->provider || !q->model || !c->client_model) {
+		if (!r->responded)
+			http_error(r, 500, "Out of memory.");
+	} else if (api_slot_admit(r, &c->call) && !(started = api_call_start(r, c, body, path))) {
+		http_error_retry(r, 503, "The call could not be started: the server is restarting or out of memory.");
+	}
+	if (!started)
+		call_unref(&c->call); /* once started, the reference is the request's, dropped when it closes */
 }
 
 bool api_call_start(http_req *r, struct api_call *c, const char *body, const char *path)
