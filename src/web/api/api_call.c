@@ -57,17 +57,6 @@ static void api_free(struct call *call)
 
 /* ---- what the client gets ---- */
 
-/* j (its reference taken) as one event for the client. */
-static void queue_json(struct api_call *c, json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (s)
-		sse_put_event(&c->call.out, s, strlen(s));
-	free(s);
-	c->call.last_out = mono_ms();
-}
-
 /* An error event mid-stream, the shape OpenAI itself sends, into the stream's
  * tail; no [DONE] follows. */
 static void queue_error(struct api_call *c, const char *type, const char *message)
@@ -149,7 +138,7 @@ static void flush_held(struct api_call *c)
 					  c->client_model, "choices", "index", (int)i, "delta", "content",
 					  held.data ? held.data : "", held.len, "finish_reason");
 		buf_free(&held);
-		queue_json(c, chunk);
+		call_queue_json(&c->call, chunk, true);
 	}
 }
 
@@ -185,7 +174,7 @@ static void translate_event(struct api_call *c, const char *event, const char *d
 	json_t *chunk;
 	json_array_foreach(chunks, i, chunk) {
 		scrub_chunk(c, chunk);
-		queue_json(c, json_incref(chunk));
+		call_queue_json(&c->call, json_incref(chunk), true);
 	}
 	json_decref(chunks);
 	if (rc == LLM_ANTHROPIC_STREAM_ERROR) {
@@ -214,7 +203,7 @@ static void whole_as_chunks(struct api_call *c, const char *data, size_t len)
 					  delta, "finish_reason", json_object_get(choice, "finish_reason"));
 		if (chunk && c->usage_asked && json_object_get(whole, "usage"))
 			json_object_set(chunk, "usage", json_object_get(whole, "usage"));
-		queue_json(c, chunk);
+		call_queue_json(&c->call, chunk, true);
 	}
 	json_decref(whole);
 }

@@ -18,11 +18,11 @@ static void job_text(struct call *c, const char *text, size_t len)
 {
 	struct ask_job *j = (struct ask_job *)c;
 	if (j->streaming)
-		job_line(j, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len));
+		call_queue_json(c, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len), false);
 	call_wake(c);
 }
 
-static void job_beat(struct call *c) { job_line((struct ask_job *)c, json_pack("{s:s}", "type", "wait")); }
+static void job_beat(struct call *c) { call_queue_json(c, json_pack("{s:s}", "type", "wait"), false); }
 
 static void job_free(struct call *c)
 {

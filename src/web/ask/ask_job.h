@@ -53,8 +53,6 @@ int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_
 void ask_context_free(struct ask_context *c);
 
 /* ask_stream.c */
-/* Queues one NDJSON line (takes the reference to line). Under the lock. */
-void job_line(struct ask_job *j, json_t *line);
 /* The stream's last line, once the record is written (or waits, or is lost). Under
  * the lock (call_ops.last). */
 void job_last(struct call *c);

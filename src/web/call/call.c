@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../core/util.h"
+#include "../../llm/sse.h"
 #include "limit.h"
 
 void call_init(struct call *c, const struct call_ops *ops, const struct llm_provider *p, int64_t user_id)
@@ -123,6 +124,19 @@ bool call_await_record(http_req *r, struct call *c)
 		http_suspend(r);
 	}
 	return c->recorded;
+}
+
+void call_queue_json(struct call *c, json_t *j, bool sse)
+{
+	CALL_LOCKED(c);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (s && sse)
+		sse_put_event(&c->out, s, strlen(s));
+	else if (s)
+		buf_printf(&c->out, "%s\n", s);
+	free(s);
+	c->last_out = mono_ms();
 }
 
 size_t call_out_waiting(const struct call *c) { return c->out.len - c->out_off; }

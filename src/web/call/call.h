@@ -9,6 +9,7 @@
 #define LLMMETA_CALL_H
 
 #include <assert.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -109,6 +110,9 @@ bool call_await_record(http_req *r, struct call *c);
 /* Hands req to the engine with the call's callback (the engine takes a reference):
  * CREATED -> SENT. false when the engine refused it. Under the lock. */
 bool call_send(struct call *c, const struct llm_request *req);
+/* j (its reference taken; NULL: out of memory, nothing) as the client's next
+ * piece in c->out: an SSE event (sse) or an NDJSON line. Under the lock. */
+void call_queue_json(struct call *c, json_t *j, bool sse);
 /* Bytes for the client waiting in c->out. Under the lock. */
 size_t call_out_waiting(const struct call *c);
 /* A copy of the provider's text s without its key (NULL for NULL or out of memory). */
