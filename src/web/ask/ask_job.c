@@ -111,10 +111,12 @@ void job_record(struct ask_job *j)
 	if (!mine)
 		return;
 	/* Claimed and ended: the engine leaves the answer and result alone now, so they
-	 * are read here unlocked. */
+	 * are read here unlocked. Its size is taken before call_answer_fill moves it out
+	 * of the call: it bounds what may wait in memory for the database. */
+	size_t bytes = j->call.answer.len;
 	j->has_answer = call_answer_fill(&j->call, &j->q, &j->m);
 	answer_html_fill(&j->m); /* the Markdown rendered once, stored with the answer */
-	j->rec = (struct call_record){.ops = &answer_ops, .bytes = j->call.answer.len};
+	j->rec = (struct call_record){.ops = &answer_ops, .bytes = bytes};
 	if (!call_record(&j->rec))
 		answer_done(&j->rec, -1);
 }
