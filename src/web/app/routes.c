@@ -7,6 +7,7 @@
 #include "../admin/admin.h"
 #include "../api/api.h"
 #include "../ask/ask.h"
+#include "../compare/compare.h"
 #include "../history/history.h"
 #include "../site/site.h"
 
@@ -14,6 +15,14 @@ const struct route app_routes[] = {
 	{"/", HTTP_GET, page_home, 0},
 	{"/about/", HTTP_GET, page_about, 0},
 	{"/ask/", HTTP_GET | HTTP_POST, page_ask, USER | UPLOAD},
+	/* Comparing models side by side, blind votes and the leaderboard (docs/compare.md). */
+	{"/compare/", HTTP_GET | HTTP_POST, page_compare, USER | UPLOAD},
+	{"/compare/<uuid>/", HTTP_GET, page_compare_view, USER},
+	{"/compare/<uuid>/vote/", HTTP_POST, page_compare_vote, USER},
+	{"/arena/", HTTP_GET | HTTP_POST, page_arena, USER | UPLOAD},
+	{"/arena/leaderboard/", HTTP_GET, page_leaderboard, USER},
+	{"/arena/votes.csv", HTTP_GET, page_votes_export, USER},
+	{"/arena/votes.jsonl", HTTP_GET, page_votes_export, USER},
 	{"/conversation/", HTTP_GET, page_history, USER},
 	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER | UPLOAD},
 	{"/prompts/<int>/delete/", HTTP_POST, page_prompt_delete, USER},
