@@ -6,7 +6,7 @@
 // streamed columns, blind mode and its one vote, and another user's 404.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, dbQuery, getCsrf, decodeEntities, multipart } from '../lib/server.mjs';
+import { startServer, dbQuery, dbExec, getCsrf, decodeEntities, multipart } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 
@@ -151,4 +151,121 @@ test('blind: no model name before the vote, names after; a second vote 409; anot
   assert.match(after.text, /Your vote: B is better/);
   assert.equal((await alice.client.postForm(`/compare/${uuid}/vote/`, { csrf_token, winner: 'A' })).status, 409);
   assert.equal(dbQuery(server, `SELECT winner FROM comparisons WHERE uuid = '${uuid}'`)[0].winner, 'B');
+});
+
+// ---- the leaderboard, checked against its own computation here (docs/compare.md) ----
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+// votes: [{ models: [name...], winner: index or -1 }]
+function fit(votes, names) {
+  const m = names.length, idx = new Map(names.map((n, i) => [n, i]));
+  const W = Array.from({ length: m }, () => new Array(m).fill(0));
+  for (const v of votes) {
+    for (let a = 0; a < v.models.length; a++) {
+      for (let b = a + 1; b < v.models.length; b++) {
+        const i = idx.get(v.models[a]), j = idx.get(v.models[b]);
+        if (i === j) continue;
+        if (v.winner < 0) { W[i][j] += 0.5; W[j][i] += 0.5; } else if (v.winner === a) W[i][j] += 1; else if (v.winner === b) W[j][i] += 1;
+      }
+    }
+  }
+  let p = new Array(m).fill(1);
+  for (let it = 0; it < 10000; it++) {
+    const next = p.map((pi, i) => {
+      let w = 0.5, den = 1 / (pi + 1);
+      for (let j = 0; j < m; j++) {
+        const n = W[i][j] + W[j][i];
+        w += W[i][j];
+        if (n > 0) den += n / (pi + p[j]);
+      }
+      return w / den;
+    });
+    const change = Math.max(...next.map((x, i) => Math.abs(Math.log(x) - Math.log(p[i]))));
+    p = next;
+    if (change < 1e-10) break;
+  }
+  return p.map((x) => 1000 + 400 * Math.log10(x));
+}
+
+function leaderboard(votes) {
+  const names = [...new Set(votes.flatMap((v) => v.models))];
+  const rating = fit(votes, names);
+  const rnd = mulberry32(42), B = 200, samples = names.map(() => []);
+  for (let b = 0; b < B; b++) {
+    const pick = votes.map(() => votes[Math.floor((rnd() * votes.length) / 4294967296)]);
+    fit(pick, names).forEach((r, i) => samples[i].push(r));
+  }
+  const lo = Math.floor(B * 0.025);
+  return Object.fromEntries(names.map((n, i) => {
+    const s = samples[i].sort((x, y) => x - y);
+    const mine = votes.filter((v) => v.models.includes(n));
+    const wins = mine.filter((v) => v.winner >= 0 && v.models[v.winner] === n).length;
+    const ties = mine.filter((v) => v.winner < 0).length;
+    return [n, { votes: mine.length, wins, ties, losses: mine.length - wins - ties, rating: rating[i], lo: s[lo], hi: s[B - 1 - lo] }];
+  }));
+}
+
+test('the leaderboard\'s counts, Bradley-Terry ratings and seed-stable bootstrap bounds match an independent computation', async () => {
+  const carol = await signedUpClient(server.url, 'carol');
+  const uid = dbQuery(server, `SELECT id FROM users WHERE username LIKE 'carol%'`)[0].id;
+  // A known set: a beats b more often than not, c mostly loses, ties, all-bad, and
+  // a three-column vote. Labels are A, B, C in column order.
+  const spec = [
+    [['ma', 'mb'], 0], [['ma', 'mb'], 0], [['ma', 'mb'], 1], [['ma', 'mb'], -1], [['ma', 'mb'], 0],
+    [['mb', 'mc'], 0], [['mb', 'mc'], 0], [['mc', 'mb'], 0], [['ma', 'mc'], 0], [['ma', 'mc'], -1],
+    [['ma', 'mb', 'mc'], 2], [['mc', 'ma'], 1], [['mb', 'ma'], 0], [['ma', 'mb'], 0], [['mc', 'mb'], 1],
+  ];
+  const labels = ['A', 'B', 'C'];
+  spec.forEach(([models, winner], k) => {
+    const w = winner < 0 ? (k % 2 ? 'tie' : 'all_bad') : labels[winner];
+    const uuid = `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`;
+    dbExec(server, `INSERT INTO comparisons (uuid, user_id, created_at, question, blind, arena, winner, voted_at) VALUES ('${uuid}', ${uid}, ${1000 + k}, 'q${k}', 1, 0, '${w}', ${2000 + k})`);
+    models.forEach((m, i) => dbExec(server, `INSERT INTO comparison_columns (comparison_id, position, label, provider, model, temperature) SELECT id, ${i + 1}, '${labels[i]}', 'default', '${m}', 0.5 FROM comparisons WHERE uuid = '${uuid}'`));
+  });
+  const want = leaderboard(spec.map(([models, winner]) => ({ models, winner })));
+  const page = await carol.client.get('/arena/leaderboard/');
+  assert.equal(page.status, 200);
+  const rows = [...page.text.matchAll(/<tr data-model="([^"]+)">(.*?)<\/tr>/g)];
+  assert.deepEqual(rows.map((r) => r[1]), Object.keys(want).sort((x, y) => want[y].rating - want[x].rating), 'sorted by rating');
+  for (const [, name, cells] of rows) {
+    const cell = (cls) => Number(new RegExp(`class="[^"]*\\b${cls}\\b[^"]*">([-0-9.]+)<`).exec(cells)[1]);
+    const w = want[name];
+    assert.equal(cell('votes'), w.votes, name);
+    assert.equal(cell('wins'), w.wins, name);
+    assert.equal(cell('ties'), w.ties, name);
+    assert.equal(cell('losses'), w.losses, name);
+    assert.ok(Math.abs(cell('rating') - w.rating) <= 0.006, `${name} rating ${cell('rating')} vs ${w.rating}`);
+    assert.ok(Math.abs(cell('lo') - w.lo) <= 0.006, `${name} lower bound ${cell('lo')} vs ${w.lo}`);
+    assert.ok(Math.abs(cell('hi') - w.hi) <= 0.006, `${name} upper bound ${cell('hi')} vs ${w.hi}`);
+    assert.ok(w.lo < w.hi, 'a real interval');
+  }
+  assert.match(page.text, /fewer than 10 votes/, 'mc has fewer than 10 votes');
+  assert.equal((await carol.client.get('/arena/leaderboard/')).text, page.text, 'the same page again: the seed is fixed');
+  assert.equal((await alice.client.get('/arena/leaderboard/')).text.includes('data-model="ma"'), false, 'carol\'s votes only');
+  assert.equal((await alice.client.get('/arena/leaderboard/?user=*')).status, 404, 'everyone\'s: administrators only');
+
+  // The votes' downloads: one row each, formula-neutralised like the message exports.
+  dbExec(server, `UPDATE comparisons SET question = '=HYPERLINK("x")' WHERE uuid = '00000000-0000-4000-8000-000000000000'`);
+  const csv = await carol.client.get('/arena/votes.csv');
+  assert.equal(csv.status, 200);
+  const lines = csv.text.trim().split('\r\n');
+  assert.equal(lines.length, spec.length + 1);
+  assert.match(lines[0], /^comparison_id,created_at,voted_at,username,question,winner,winner_model,model_A,provider_A,max_tokens_A,temperature_A,top_k_A,top_p_A,model_B/);
+  assert.match(lines[1], /^00000000-0000-4000-8000-000000000000,[^,]+,[^,]+,,"'=HYPERLINK\(""x""\)",A,ma,ma,default,,0\.5,,,mb,/);
+  const jsonl = (await carol.client.get('/arena/votes.jsonl')).text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(jsonl.length, spec.length);
+  assert.equal(jsonl[10].winner, 'C');
+  assert.equal(jsonl[10].winner_model, 'mc');
+  assert.equal(jsonl[10].model_C, 'mc');
+  assert.equal(jsonl[0].temperature_A, 0.5);
 });
