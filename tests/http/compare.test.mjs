@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startServer, dbQuery, dbExec, getCsrf, decodeEntities, multipart } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
+import { adminClient, rowIds } from '../lib/admin.mjs';
 
 const MODELS = 'echo,zebra7,quokka9,slow-2000,fail-500,hang,held';
 let fake, server, alice, bob;
@@ -268,4 +269,26 @@ test('the leaderboard\'s counts, Bradley-Terry ratings and seed-stable bootstrap
   assert.equal(jsonl[10].winner_model, 'mc');
   assert.equal(jsonl[10].model_C, 'mc');
   assert.equal(jsonl[0].temperature_A, 0.5);
+});
+
+test('the export carries each column\'s comparison_id, and the admin\'s message list filters by it', async () => {
+  const r = await compare(alice, { model_1: 'echo', model_2: 'zebra7' });
+  assert.equal(r.status, 303);
+  const uuid = uuidOf(r.location);
+  const rows = (await alice.client.get('/export/messages.jsonl')).text.trim().split('\n').map((l) => JSON.parse(l));
+  const mine = rows.filter((m) => m.comparison_id === uuid);
+  assert.equal(mine.length, 4, 'two questions and two answers');
+  assert.equal(new Set(mine.map((m) => m.conversation_id)).size, 2);
+  const plain = rows.filter((m) => !m.comparison_id);
+  assert.ok(plain.every((m) => m.comparison_id === null), 'null outside comparisons');
+  const csv = (await alice.client.get('/export/messages.csv')).text.split('\r\n');
+  assert.match(csv[0], /,error,comparison_id$/);
+  assert.equal(csv.filter((l) => l.endsWith(`,${uuid}`)).length, 4);
+
+  const admin = await adminClient(server);
+  const page = (await admin.client.get(`/admin/messages/?comparison=${uuid}`)).text;
+  const want = dbQuery(server, `SELECT m.id FROM messages m JOIN comparison_columns cc ON cc.conversation_id = m.conversation_id JOIN comparisons c ON c.id = cc.comparison_id WHERE c.uuid = '${uuid}' ORDER BY m.id DESC`).map((x) => x.id);
+  assert.equal(want.length, 4);
+  assert.deepEqual(rowIds(page), want);
+  assert.equal(rowIds((await admin.client.get(`/admin/messages/?comparison=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`)).text).length, 0);
 });
