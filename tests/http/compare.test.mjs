@@ -292,3 +292,16 @@ test('the export carries each column\'s comparison_id, and the admin\'s message 
   assert.deepEqual(rowIds(page), want);
   assert.equal(rowIds((await admin.client.get(`/admin/messages/?comparison=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`)).text).length, 0);
 });
+
+test('the history lists a comparison as one entry, linking to it, without its (blind) models', async () => {
+  const dave = await signedUpClient(server.url, 'dave');
+  const r = await compare(dave, { question: 'history of three', model_1: 'zebra7', model_2: 'quokka9', model_3: 'echo', blind: '1' });
+  assert.equal(r.status, 303);
+  const csrf_token = getCsrf((await dave.client.get('/ask/')).text);
+  assert.equal((await dave.client.postMultipart('/ask/', { csrf_token, question: 'a plain one', model: 'echo' })).status, 303);
+  const page = (await dave.client.get('/conversation/')).text;
+  assert.equal((page.match(/<article class="hist-conv/g) || []).length, 2, 'one entry for 3 columns, one for the plain question');
+  assert.match(page, new RegExp(`<a href="/compare/${uuidOf(r.location)}/">history of three</a>`));
+  assert.match(page, /a comparison of 3 columns/);
+  assert.doesNotMatch(page, /zebra7|quokka9/);
+});
