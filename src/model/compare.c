@@ -25,7 +25,7 @@ static int store(db *d, struct new_comparison *c)
 		return -1;
 	for (size_t i = 0; i < c->n; i++) {
 		struct message *m = c->q[i];
-		struct new_question nq = {.user_id = c->user_id, .title = c->title, .source = "web",
+		struct new_question nq = {.user_id = c->user_id, .title = c->title, .source = m->source,
 					  .instance_id = c->instance_id, .msg = m};
 		/* The file is stored once, with the first column's question; the others name it. */
 		if (c->file_name && upload_id < 0) {

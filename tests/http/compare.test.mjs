@@ -6,7 +6,7 @@
 // streamed columns, blind mode and its one vote, and another user's 404.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, dbQuery, dbExec, getCsrf, decodeEntities, multipart } from '../lib/server.mjs';
+import { startServer, dbQuery, dbExec, getCsrf, decodeEntities, multipart, runCli } from '../lib/server.mjs';
 import { signedUpClient } from '../lib/flows.mjs';
 import { startFakeProvider } from '../lib/fake-provider.mjs';
 import { adminClient, rowIds } from '../lib/admin.mjs';
@@ -304,4 +304,43 @@ test('the history lists a comparison as one entry, linking to it, without its (b
   assert.match(page, new RegExp(`<a href="/compare/${uuidOf(r.location)}/">history of three</a>`));
   assert.match(page, /a comparison of 3 columns/);
   assert.doesNotMatch(page, /zebra7|quokka9/);
+});
+
+test('POST /v1/compare records what the web records and answers a chat.completion per column, in order', async () => {
+  const key = (await runCli(['apikey', '--username', alice.user.username, '--name', 'cmp'], { env: server.env })).stdout.trim();
+  const call = (body) => fetch(`${server.url}/v1/compare`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const before = fake.requests.length;
+  const t0 = Date.now();
+  const res = await call({ messages: [{ role: 'user', content: 'api question' }], columns: [
+    { model: 'slow-2000', temperature: 0.3, max_tokens: 33 }, { model: 'fail-500' }, { model: 'slow-2000', top_p: 0.25, top_k: 5 }] });
+  const took = Date.now() - t0;
+  assert.equal(res.status, 200);
+  assert.ok(took < 3000, `took ${took} ms`);
+  const out = await res.json();
+  assert.equal(out.columns.length, 3);
+  assert.equal(out.columns[0].object, 'chat.completion');
+  assert.equal(out.columns[0].choices[0].message.content, 'Answer to: api question');
+  assert.match(out.columns[1].error.message, /500/);
+  assert.equal(out.columns[2].choices[0].finish_reason, 'stop');
+  const sent = fake.requests.slice(before).map((q) => q.body);
+  assert.ok(sent.some((b) => b.temperature === 0.3 && b.max_tokens === 33));
+  assert.ok(sent.some((b) => b.top_p === 0.25 && b.top_k === 5));
+  const cols = comparisonRows(out.comparison_id);
+  assert.deepEqual(cols.map((c) => c.model), ['slow-2000', 'fail-500', 'slow-2000']);
+  assert.equal(cols[0].temperature, 0.3);
+  const [q, a] = messagesOf(cols[0].conv_uuid);
+  assert.equal(q.content, 'api question');
+  assert.equal(a.status, 'ok');
+  assert.equal(a.source, 'api');
+  assert.equal(a.conversation_id, dbQuery(server, `SELECT id FROM conversations WHERE uuid = '${out.columns[0].conversation_id}'`)[0].id);
+  assert.equal((await alice.client.get(`/compare/${out.comparison_id}/`)).status, 200, 'shown on the web like any comparison');
+
+  assert.equal((await call({ messages: [{ role: 'user', content: 'x' }], columns: [{ model: 'echo' }] })).status, 400);
+  assert.equal((await call({ messages: [{ role: 'user', content: 'x' }], columns: Array(7).fill({ model: 'echo' }) })).status, 400);
+  const bad = await call({ messages: [{ role: 'user', content: 'x' }], columns: [{ model: 'echo' }, { model: 'nope' }] });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error.message, /Column 2/);
+  assert.equal((await call({ messages: [{ role: 'user', content: 'x' }], columns: [{ model: 'echo' }, { model: 'echo', temperature: 1.5 }] })).status, 400);
+  const seven = await call({ messages: [{ role: 'user', content: 'x' }], columns: Array(6).fill({ model: 'echo' }) });
+  assert.equal(seven.status, 200, '6 columns take the 6 places');
 });

@@ -66,6 +66,7 @@ const struct route app_routes[] = {
 	{"/v1/models/<path>", HTTP_GET, page_api_model, API | NO_CSRF},
 	{"/v1/chat/completions", HTTP_POST, page_api_chat, API | NO_CSRF},
 	{"/v1/embeddings", HTTP_POST, page_api_embeddings, API | NO_CSRF},
+	{"/v1/compare", HTTP_POST, page_api_compare, API | NO_CSRF},
 };
 
 const size_t app_nroutes = sizeof app_routes / sizeof app_routes[0];

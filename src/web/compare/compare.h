@@ -9,7 +9,8 @@
  *                    metadata table with each row's best value marked
  *   vote.c           the blind vote
  *   arena.c          /arena/: two models drawn at random, blind
- *   leaderboard.c    /arena/leaderboard/ and the votes' downloads */
+ *   leaderboard.c    /arena/leaderboard/ and the votes' downloads
+ *   api_compare.c    POST /v1/compare: the same comparison asked with an API key */
 #ifndef LLMMETA_WEB_COMPARE_H
 #define LLMMETA_WEB_COMPARE_H
 
@@ -23,6 +24,9 @@
 struct compare_form {
 	char *question;
 	bool blind, arena;
+	bool api;                                  /* POST /v1/compare: answered in JSON */
+	size_t held;                               /* in-flight places the request holds already */
+	int64_t api_key_id;                        /* the key that asked, for the record (-1: none) */
 	size_t n;                                  /* columns filled in, first in col[] */
 	struct ask_form col[COMPARE_MAX_COLUMNS];  /* as entered; col[i].question unused */
 	int field[COMPARE_MAX_COLUMNS];            /* the form's column number (1..6) of col[i] */
@@ -53,5 +57,6 @@ void page_compare_vote(http_req *r);
 void page_arena(http_req *r);
 void page_leaderboard(http_req *r);
 void page_votes_export(http_req *r);
+void page_api_compare(http_req *r);
 
 #endif

@@ -16,6 +16,7 @@
 void compare_form_init(struct compare_form *f)
 {
 	memset(f, 0, sizeof *f);
+	f->api_key_id = -1;
 	for (size_t i = 0; i < COMPARE_MAX_COLUMNS; i++)
 		ask_form_init(&f->col[i]);
 }

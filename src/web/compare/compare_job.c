@@ -24,7 +24,7 @@
 
 struct compare_job {
 	struct call hub; /* first: the stream's reader gets the job */
-	bool streaming, blind;
+	bool streaming, blind, api;
 	char uuid[37];
 	size_t n, ntold;
 	/* In label order (as shown); each holds a reference to the hub until freed. */
@@ -159,6 +159,52 @@ static void compare_on_close(http_req *r, bool completed)
 	call_unref(&cj->hub);
 }
 
+/* POST /v1/compare's answer, once every column is recorded: the comparison's id and
+ * a chat.completion per column in the order they were given (or the column's
+ * error in OpenAI's shape). */
+static void api_answer(http_req *r, struct compare_job *cj)
+{
+	json_t *cols = json_array(), *out = NULL;
+	for (size_t k = 0; cols && k < cj->n; k++)
+		json_array_append_new(cols, json_null());
+	for (size_t i = 0; cols && i < cj->n; i++) {
+		struct ask_job *j = cj->col[i];
+		const struct message *m = &j->m;
+		bool ok = !cj->start_error[i] && j->has_answer && strcmp(m->status, "ok") == 0;
+		json_t *c;
+		if (!ok) {
+			const char *why = cj->start_error[i]       ? cj->start_error[i]
+					  : j->call.res.error ? j->call.res.error
+							      : "The provider failed.";
+			c = json_pack("{s:{s:s, s:s}}", "error", "message", why, "type", "provider_error");
+		} else {
+			char id[64];
+			snprintf(id, sizeof id, "chatcmpl-%s", j->uuid);
+			c = json_pack("{s:s, s:s, s:I, s:s, s:[{s:i, s:{s:s, s:s}, s:s?}], s:{s:I, s:I, s:I}}", "id", id,
+				      "object", "chat.completion", "created", (json_int_t)(m->created_at / 1000), "model",
+				      m->model_reported ? m->model_reported : m->model, "choices", "index", 0, "message", "role",
+				      "assistant", "content", m->content ? m->content : "", "finish_reason", m->finish_reason,
+				      "usage", "prompt_tokens", (json_int_t)m->prompt_tokens, "completion_tokens",
+				      (json_int_t)m->completion_tokens, "total_tokens", (json_int_t)m->total_tokens);
+			if (c)
+				json_object_set_new(c, "conversation_id", json_string(j->uuid));
+		}
+		json_array_set_new(cols, (size_t)cj->entered[i], c);
+	}
+	if (cols)
+		out = json_pack("{s:s, s:o}", "comparison_id", cj->uuid, "columns", cols);
+	char *s = out ? json_dumps(out, JSON_COMPACT) : NULL;
+	json_decref(out);
+	if (!s) {
+		http_error(r, 500, "Out of memory.");
+		return;
+	}
+	buf b = BUF_INIT;
+	buf_puts(&b, s);
+	free(s);
+	http_send(r, 200, "application/json", &b);
+}
+
 /* Without JavaScript: wait (suspended) until every column is recorded, then redirect. */
 static void finish_page(http_req *r)
 {
@@ -172,6 +218,10 @@ static void finish_page(http_req *r)
 	call_unlock(&cj->hub);
 	if (!all)
 		return;
+	if (cj->api) {
+		api_answer(r, cj);
+		return;
+	}
 	char loc[80];
 	snprintf(loc, sizeof loc, "/compare/%s/", cj->uuid);
 	http_redirect(r, 303, loc);
@@ -239,6 +289,8 @@ static struct compare_job *job_make(http_req *r, struct compare_form *f)
 	const char *accept = http_header(r, "Accept");
 	cj->streaming = accept && strstr(accept, "application/x-ndjson");
 	cj->blind = f->blind;
+	cj->api = f->api;
+	cj->streaming &= !f->api;
 	int order[COMPARE_MAX_COLUMNS];
 	deal_labels(cj, f->n, order);
 	/* Column i as shown is the entered column order[i]. */
@@ -254,6 +306,10 @@ static struct compare_job *job_make(http_req *r, struct compare_form *f)
 		j->streaming = false;
 		j->hooks = &col_hooks;
 		j->owner = cj;
+		if (f->api) {
+			snprintf(j->q.source, sizeof j->q.source, "api");
+			j->q.api_key_id = f->api_key_id;
+		}
 		cj->hub.refs++; /* the column's */
 		cj->col[cj->n] = j;
 		cj->entered[cj->n] = order[i];
@@ -318,16 +374,16 @@ static void start_column(db *d, struct compare_job *cj, size_t i, const struct c
 
 void compare_start(http_req *r, struct compare_form *f)
 {
+	int64_t user = visitor(r)->user_id;
 	db *d = web_db(r);
-	if (!d)
-		return;
-	if (!llm_accepting()) {
-		http_error_retry(r, 503, RESTARTING);
+	if (!d || !llm_accepting()) {
+		give_places(user, f->held);
+		if (d)
+			http_error_retry(r, 503, RESTARTING);
 		return;
 	}
 	/* Each column is a call in flight: all of them get a place, or none is asked. */
-	int64_t user = visitor(r)->user_id;
-	for (size_t i = 0; i < f->n; i++)
+	for (size_t i = f->held; i < f->n; i++)
 		if (!call_limit_take(user)) {
 			give_places(user, i);
 			http_error_retry(r, 429, CALL_LIMIT_REACHED);
