@@ -344,3 +344,15 @@ test('POST /v1/compare records what the web records and answers a chat.completio
   const seven = await call({ messages: [{ role: 'user', content: 'x' }], columns: Array(6).fill({ model: 'echo' }) });
   assert.equal(seven.status, 200, '6 columns take the 6 places');
 });
+
+test('the metadata table marks the best value of a row, and nothing in a row whose values are all equal', async () => {
+  const r = await compare(alice, { question: 'mark me', model_1: 'slow-2000', model_2: 'echo' });
+  assert.equal(r.status, 303);
+  const page = (await alice.client.get(r.location)).text;
+  const row = (name) => new RegExp(`<tr><th scope="row">${name}</th>(.*?)</tr>`).exec(page)[1];
+  // Labels A, B in the order entered: B (echo) answered 2 s sooner.
+  assert.match(row('Elapsed \\(ms\\)'), /^<td>\d+<\/td><td class="best"><strong>\d+<\/strong>/);
+  assert.match(row('Time to first token \\(ms\\)'), /^<td>\d+<\/td><td class="best">/);
+  assert.match(row('Tokens per second'), /^<td>[\d.]+<\/td><td class="best">/, 'the highest is the best');
+  assert.doesNotMatch(row('Prompt tokens'), /best/, 'the same question: the same prompt tokens, none marked');
+});

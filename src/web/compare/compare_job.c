@@ -227,7 +227,9 @@ static void finish_page(http_req *r)
 	http_redirect(r, 303, loc);
 }
 
-static void stream_start(http_req *r, struct compare_job *cj)
+/* The stream's first line, queued before any column is sent: a fast column's
+ * first piece must not come before it. */
+static void start_line(struct compare_job *cj)
 {
 	char url[80];
 	snprintf(url, sizeof url, "/compare/%s/", cj->uuid);
@@ -242,6 +244,10 @@ static void stream_start(http_req *r, struct compare_job *cj)
 	hub_line(cj, json_pack("{s:s, s:s, s:s, s:b, s:o}", "type", "start", "comparison", cj->uuid, "url", url, "blind",
 			       cj->blind, "columns", cols ? cols : json_null()));
 	call_unlock(&cj->hub);
+}
+
+static void stream_start(http_req *r, struct compare_job *cj)
+{
 	call_heartbeat_add(&cj->hub);
 	http_add_header(r, "X-Accel-Buffering", "no");
 	http_send_stream(r, 200, "application/x-ndjson", call_stream_read, NULL, cj);
@@ -399,6 +405,8 @@ void compare_start(http_req *r, struct compare_form *f)
 		http_error(r, 500, "The question could not be saved.");
 		return;
 	}
+	if (cj->streaming)
+		start_line(cj);
 	for (size_t i = 0; i < cj->n; i++)
 		start_column(d, cj, i, f);
 	r->job = cj;

@@ -119,19 +119,21 @@ static int64_t words_of(const char *s)
 	return n;
 }
 
-enum better { LOWER, HIGHER, NONE };
+enum better { LOWER, HIGHER };
 
 /* One numeric row of the metadata table: v[i] < 0 unknown; the best marked. */
 static void number_row(buf *b, const char *name, const double *v, size_t n, enum better better, int decimals)
 {
-	double best = NAN;
-	size_t known = 0;
+	double best = NAN, worst = NAN;
 	for (size_t i = 0; i < n; i++)
 		if (v[i] >= 0) {
-			known++;
 			if (isnan(best) || (better == LOWER ? v[i] < best : v[i] > best))
 				best = v[i];
+			if (isnan(worst) || (better == LOWER ? v[i] > worst : v[i] < worst))
+				worst = v[i];
 		}
+	/* Marked where it stands out: not when every known value is the same. */
+	bool mark = !isnan(best) && best != worst;
 	html_printf(b, "<tr><th scope=\"row\">%s</th>", name);
 	for (size_t i = 0; i < n; i++) {
 		char t[32];
@@ -140,7 +142,7 @@ static void number_row(buf *b, const char *name, const double *v, size_t n, enum
 			continue;
 		}
 		snprintf(t, sizeof t, "%.*f", decimals, v[i]);
-		if (better != NONE && known > 1 && v[i] == best)
+		if (mark && v[i] == best)
 			html_printf(b, "<td class=\"best\"><strong>%s</strong> <span class=\"badge\">best</span></td>", t);
 		else
 			html_printf(b, "<td>%s</td>", t);
