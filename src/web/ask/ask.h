@@ -39,6 +39,9 @@ bool ask_form_read(http_req *r, struct ask_form *f);
 bool ask_params_read(http_req *r, struct ask_form *f, const char *suffix);
 /* Reads and checks the attached file (file_upload), when there is one. */
 bool ask_file_read(http_req *r, struct ask_form *f);
+/* Reads the posted question into *question (a copy, NULL out of memory): false
+ * when it is blank or too long (the reason in err) or memory ran out. */
+bool ask_question_read(http_req *r, char **question, buf *err);
 /* True when question q is within MAX_CONTEXT_CHARS; else the reason goes to err. */
 bool ask_question_fits(const char *q, buf *err);
 /* The form, posting to action; prompts are the user's saved ones. */
@@ -47,6 +50,8 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 /* The model and parameter fields of f, named with suffix as ask_params_read reads
  * them; optional: the model may be left empty. */
 void ask_params_render(buf *b, const struct ask_form *f, const char *suffix, bool optional);
+/* The question field, with its errors. */
+void ask_question_render(buf *b, const char *question, const buf *err);
 /* The file field, with its errors. */
 void ask_file_render(buf *b, const buf *e_file);
 void ask_form_free(struct ask_form *f);

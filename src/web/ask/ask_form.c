@@ -198,17 +198,22 @@ bool ask_file_read(http_req *r, struct ask_form *f)
 	return !f->file || read_file(f->file, &f->e_file);
 }
 
-bool ask_form_read(http_req *r, struct ask_form *f)
+bool ask_question_read(http_req *r, char **question, buf *err)
 {
 	const char *q = http_form(r, "question");
-	f->question = xstrdup(q ? q : "");
-	bool ok = f->question != NULL;
-	if (ok && str_blank(f->question)) {
-		buf_puts(&f->e_question, "This field is required.");
-		ok = false;
-	} else if (ok && !ask_question_fits(f->question, &f->e_question)) {
-		ok = false;
+	*question = xstrdup(q ? q : "");
+	if (!*question)
+		return false;
+	if (str_blank(*question)) {
+		buf_puts(err, "This field is required.");
+		return false;
 	}
+	return ask_question_fits(*question, err);
+}
+
+bool ask_form_read(http_req *r, struct ask_form *f)
+{
+	bool ok = ask_question_read(r, &f->question, &f->e_question);
 	ok &= ask_params_read(r, f, "");
 	ok &= ask_file_read(r, f);
 	return ok;
@@ -285,17 +290,22 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 		html_raw(b, "<p class=\"error\" role=\"alert\">No model is configured yet: the administrator sets "
 			    "LLM_API_URL and LLM_MODELS, or LLMMETA_PROVIDERS (see the README).</p>\n");
 	prompt_links(b, prompts, nprompts);
-	html_printf(b,
-		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
-		    "<textarea id=\"f-question\" name=\"question\" rows=\"6\" required>%s</textarea>\n",
-		    f->e_question.len ? " invalid" : "", f->question ? f->question : "");
-	form_field_errors(b, "question", f->e_question.data);
-	html_raw(b, "</div>\n");
+	ask_question_render(b, f->question, &f->e_question);
 	ask_params_render(b, f, "", false);
 	ask_file_render(b, &f->e_file);
 	html_raw(b, "<div class=\"actions\"><button type=\"submit\">Ask</button>\n"
 		    "<button type=\"submit\" class=\"secondary\" name=\"intent\" value=\"save_prompt\" formnovalidate>"
 		    "Save question as prompt</button></div>\n</form>\n");
+}
+
+void ask_question_render(buf *b, const char *question, const buf *err)
+{
+	html_printf(b,
+		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
+		    "<textarea id=\"f-question\" name=\"question\" rows=\"6\" required>%s</textarea>\n",
+		    err->len ? " invalid" : "", question ? question : "");
+	form_field_errors(b, "question", err->data);
+	html_raw(b, "</div>\n");
 }
 
 void ask_file_render(buf *b, const buf *e_file)

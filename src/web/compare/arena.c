@@ -19,17 +19,7 @@ static void show(http_req *r, const struct compare_form *f, int status)
 	page_begin(&b, r, "Arena", "compare");
 	html_raw(&b, "<h1>Arena</h1>\n<p class=\"lead\">Two models drawn at random answer your question side by side; "
 		     "their names are shown once you vote. <a href=\"/arena/leaderboard/\">Leaderboard</a></p>\n");
-	html_printf(&b,
-		    "<form class=\"compare-form\" method=\"post\" action=\"/arena/\" enctype=\"multipart/form-data\">\n"
-		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n"
-		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
-		    "<textarea id=\"f-question\" name=\"question\" rows=\"5\" required>%s</textarea>\n",
-		    auth_csrf_token(r), f->e_question.len ? " invalid" : "", f->question ? f->question : "");
-	form_field_errors(&b, "question", f->e_question.data);
-	html_raw(&b, "</div>\n");
-	ask_file_render(&b, &f->e_file);
-	if (f->e_columns.len)
-		html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", f->e_columns.data);
+	compare_form_open(&b, r, "/arena/", f);
 	html_raw(&b, "<fieldset><legend>Draw from (none ticked: all)</legend>\n");
 	for (size_t i = 0; i < llm_model_count(); i++)
 		html_printf(&b, "<label class=\"check\"><input type=\"checkbox\" name=\"models\" value=\"%s\"> %s</label>\n",

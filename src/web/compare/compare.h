@@ -40,6 +40,12 @@ void compare_form_free(struct compare_form *f);
 /* Reads and checks the posted form: false when anything is wrong (the reasons in
  * the e_ buffers, each column's beside it). */
 bool compare_form_read(http_req *r, struct compare_form *f);
+/* The start of a comparison's form posting to action (the arena's too): the
+ * question, the file, and the error about the columns. */
+void compare_form_open(buf *b, http_req *r, const char *action, const struct compare_form *f);
+/* The user's comparison named by the route's uuid: 1 and *c (compare_free it), or
+ * 0 when a 404 or 500 was sent (compare_page.c). */
+int compare_load(http_req *r, db *d, struct comparison *c);
 /* The form (posting to /compare/), with f's values. */
 void compare_form_render(buf *b, http_req *r, const struct compare_form *f);
 /* The question and file checks shared with the arena's form. */

@@ -35,15 +35,7 @@ bool compare_question_read(http_req *r, struct compare_form *f)
 {
 	struct ask_form tmp;
 	ask_form_init(&tmp);
-	const char *q = http_form(r, "question");
-	f->question = xstrdup(q ? q : "");
-	bool ok = f->question != NULL;
-	if (ok && str_blank(f->question)) {
-		buf_puts(&f->e_question, "This field is required.");
-		ok = false;
-	} else if (ok && !ask_question_fits(f->question, &f->e_question)) {
-		ok = false;
-	}
+	bool ok = ask_question_read(r, &f->question, &f->e_question);
 	if (!ask_file_read(r, &tmp)) {
 		buf_append(&f->e_file, tmp.e_file.data, tmp.e_file.len);
 		ok = false;
@@ -99,21 +91,21 @@ static void column_error(buf *b, const struct ask_form *c, int k)
 		}
 }
 
-void compare_form_render(buf *b, http_req *r, const struct compare_form *f)
+void compare_form_open(buf *b, http_req *r, const char *action, const struct compare_form *f)
 {
 	html_printf(b,
-		    "<form class=\"compare-form\" method=\"post\" action=\"/compare/\" enctype=\"multipart/form-data\">\n"
+		    "<form class=\"compare-form\" method=\"post\" action=\"%s\" enctype=\"multipart/form-data\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n",
-		    auth_csrf_token(r));
-	html_printf(b,
-		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
-		    "<textarea id=\"f-question\" name=\"question\" rows=\"5\" required>%s</textarea>\n",
-		    f->e_question.len ? " invalid" : "", f->question ? f->question : "");
-	form_field_errors(b, "question", f->e_question.data);
-	html_raw(b, "</div>\n");
+		    action, auth_csrf_token(r));
+	ask_question_render(b, f->question, &f->e_question);
 	ask_file_render(b, &f->e_file);
 	if (f->e_columns.len)
 		html_printf(b, "<p class=\"error\" role=\"alert\">%s</p>\n", f->e_columns.data);
+}
+
+void compare_form_render(buf *b, http_req *r, const struct compare_form *f)
+{
+	compare_form_open(b, r, "/compare/", f);
 	html_raw(b, "<div class=\"compare-columns\">\n");
 	/* The columns as entered stay where they were; the others are offered empty
 	 * (the first two with a model, so that the form asks something as it is). */

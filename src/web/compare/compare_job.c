@@ -38,18 +38,7 @@ struct compare_job {
 };
 
 /* Queues one NDJSON line on the hub (takes the reference to line). Under the hub's lock. */
-static void hub_line(struct compare_job *cj, json_t *line)
-{
-	CALL_LOCKED(&cj->hub);
-	char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	json_decref(line);
-	if (s) {
-		buf_puts(&cj->hub.out, s);
-		buf_putc(&cj->hub.out, '\n');
-	}
-	free(s);
-	cj->hub.last_out = mono_ms();
-}
+static void hub_line(struct compare_job *cj, json_t *line) { call_line(&cj->hub, line); }
 
 static int column_of(const struct compare_job *cj, const struct ask_job *j)
 {

@@ -296,19 +296,22 @@ static void show_comparison(http_req *r, const struct comparison *c, const struc
 	page_send(r, 200, &b);
 }
 
+int compare_load(http_req *r, db *d, struct comparison *c)
+{
+	int rc = compare_get(d, r->params[0], visitor(r)->user_id, c);
+	if (rc <= 0)
+		http_error(r, rc < 0 ? 500 : 404, NULL);
+	return rc > 0;
+}
+
 void page_compare_view(http_req *r)
 {
 	db *d = web_db(r);
-	if (!d)
-		return;
 	struct comparison c;
-	int rc = compare_get(d, r->params[0], visitor(r)->user_id, &c);
-	if (rc <= 0) {
-		http_error(r, rc < 0 ? 500 : 404, NULL);
+	if (!d || !compare_load(r, d, &c))
 		return;
-	}
 	struct shown s[COMPARE_MAX_COLUMNS] = {0};
-	rc = 0;
+	int rc = 0;
 	for (size_t i = 0; i < c.ncols && rc == 0; i++)
 		rc = read_column(d, &c.cols[i], &s[i]);
 	if (rc < 0)

@@ -39,6 +39,19 @@ static int whose(http_req *r, db *d, int64_t *user_id, const char **user)
 	return 1;
 }
 
+/* The votes the request asks for: 1 read (*user as whose), 0 when an answer was sent. */
+static int read_votes(http_req *r, int64_t *user_id, const char **user, struct comparison **cs, size_t *n)
+{
+	db *d = web_db(r);
+	if (!d || !whose(r, d, user_id, user))
+		return 0;
+	if (compare_votes(d, *user_id, cs, n) < 0) {
+		http_error(r, 500, "The votes could not be read.");
+		return 0;
+	}
+	return 1;
+}
+
 /* The comparisons as votes over model indices: names[] (pointing into cs) gets
  * each model once. */
 static int to_votes(const struct comparison *cs, size_t n, struct rating_vote *v, const char **names, size_t *nnames)
@@ -103,19 +116,12 @@ static void table(buf *b, const struct ranked *rk, size_t m)
 
 void page_leaderboard(http_req *r)
 {
-	db *d = web_db(r);
-	if (!d)
-		return;
 	int64_t user_id;
 	const char *user;
-	if (!whose(r, d, &user_id, &user))
-		return;
 	struct comparison *cs;
 	size_t n;
-	if (compare_votes(d, user_id, &cs, &n) < 0) {
-		http_error(r, 500, "The votes could not be read.");
+	if (!read_votes(r, &user_id, &user, &cs, &n))
 		return;
-	}
 	struct rating_vote *v = calloc(n ? n : 1, sizeof *v);
 	const char **names = calloc(n * COMPARE_MAX_COLUMNS + 1, sizeof *names);
 	struct rating_row *rows = NULL;
@@ -226,21 +232,14 @@ static void vote_row(buf *b, enum export_format fmt, const struct comparison *c,
 
 void page_votes_export(http_req *r)
 {
-	db *d = web_db(r);
-	if (!d)
-		return;
 	int64_t user_id;
 	const char *user;
-	if (!whose(r, d, &user_id, &user))
+	struct comparison *cs;
+	size_t n;
+	if (!read_votes(r, &user_id, &user, &cs, &n))
 		return;
 	bool csv = str_starts(r->path + strlen("/arena/votes"), ".csv");
 	enum export_format fmt = csv ? EXPORT_CSV : EXPORT_JSONL;
-	struct comparison *cs;
-	size_t n;
-	if (compare_votes(d, user_id, &cs, &n) < 0) {
-		http_error(r, 500, "The votes could not be read.");
-		return;
-	}
 	buf b = BUF_INIT;
 	export_names_header(&b, fmt, names_of_votes(), VOTE_NCOLUMNS);
 	for (size_t k = 0; k < n; k++)

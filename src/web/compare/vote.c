@@ -11,14 +11,9 @@
 void page_compare_vote(http_req *r)
 {
 	db *d = web_db(r);
-	if (!d)
-		return;
 	struct comparison c;
-	int rc = compare_get(d, r->params[0], visitor(r)->user_id, &c);
-	if (rc <= 0) {
-		http_error(r, rc < 0 ? 500 : 404, NULL);
+	if (!d || !compare_load(r, d, &c))
 		return;
-	}
 	const char *w = http_form(r, "winner");
 	bool ok = w && (strcmp(w, "tie") == 0 || strcmp(w, "all_bad") == 0);
 	for (size_t i = 0; w && i < c.ncols; i++)
@@ -30,7 +25,7 @@ void page_compare_vote(http_req *r)
 		http_error(r, 400, "Vote for a column's label, \"tie\" or \"all_bad\".");
 		return;
 	}
-	rc = compare_vote(d, r->params[0], visitor(r)->user_id, w);
+	int rc = compare_vote(d, r->params[0], visitor(r)->user_id, w);
 	if (rc < 0)
 		http_error(r, 500, "The vote could not be saved.");
 	else if (rc == 0)
