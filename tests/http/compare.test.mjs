@@ -356,3 +356,81 @@ test('the metadata table marks the best value of a row, and nothing in a row who
   assert.match(row('Tokens per second'), /^<td>[\d.]+<\/td><td class="best">/, 'the highest is the best');
   assert.doesNotMatch(row('Prompt tokens'), /best/, 'the same question: the same prompt tokens, none marked');
 });
+
+test('blind and streamed: no model name anywhere in the stream', async () => {
+  const csrf_token = getCsrf((await alice.client.get('/compare/')).text);
+  const { body, contentType } = multipart({ csrf_token, question: 'who are you', model_1: 'zebra7', model_2: 'quokka9', blind: '1' });
+  const res = await fetch(`${server.url}/compare/`, {
+    method: 'POST', body,
+    headers: { 'Content-Type': contentType, Accept: 'application/x-ndjson', 'X-CSRF-Token': csrf_token, Cookie: alice.client.cookieHeader() },
+  });
+  const text = await res.text();
+  assert.doesNotMatch(text, /zebra7|quokka9/);
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines[0].columns, [{ label: 'A' }, { label: 'B' }]);
+  assert.equal(lines.at(-1).type, 'end');
+});
+
+test('a browser that leaves mid-stream: every column is stopped and recorded as cancelled', async () => {
+  const csrf_token = getCsrf((await alice.client.get('/compare/')).text);
+  const { body, contentType } = multipart({ csrf_token, question: 'leave me', model_1: 'hang', model_2: 'hang' });
+  const ctl = new AbortController();
+  const res = await fetch(`${server.url}/compare/`, {
+    method: 'POST', body, signal: ctl.signal,
+    headers: { 'Content-Type': contentType, Accept: 'application/x-ndjson', 'X-CSRF-Token': csrf_token, Cookie: alice.client.cookieHeader() },
+  });
+  const reader = res.body.getReader();
+  let text = '';
+  while (!text.includes('\n')) text += new TextDecoder().decode((await reader.read()).value);
+  const uuid = JSON.parse(text.split('\n')[0]).comparison;
+  ctl.abort();
+  let statuses = [];
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    statuses = comparisonRows(uuid).map((c) => messagesOf(c.conv_uuid)[0].status);
+    if (statuses.every((s) => s === 'cancelled')) break;
+  }
+  assert.deepEqual(statuses, ['cancelled', 'cancelled']);
+  // Their places are given back: a full comparison is accepted again.
+  const six = Object.fromEntries([1, 2, 3, 4, 5, 6].map((k) => [`model_${k}`, 'echo']));
+  assert.equal((await compare(alice, six)).status, 303);
+});
+
+test('"Ask again" fills the form with the comparison\'s question and columns as entered', async () => {
+  const r = await compare(alice, { question: 'again please', model_1: 'quokka9', temperature_1: 0.15, model_2: 'echo', top_k_2: 3 });
+  const form = decodeEntities((await alice.client.get(`/compare/?again=${uuidOf(r.location)}`)).text);
+  assert.match(form, /<textarea[^>]*name="question"[^>]*>again please<\/textarea>/);
+  assert.match(form, /<select id="f-model_1" name="model_1">[\s\S]*?<option selected>quokka9<\/option>/);
+  assert.match(form, /name="temperature_1"[^>]*value="0.15"/);
+  assert.match(form, /<select id="f-model_2" name="model_2">[\s\S]*?<option selected>echo<\/option>/);
+  assert.match(form, /name="top_k_2"[^>]*value="3"/);
+  assert.equal((await bob.client.get(`/compare/?again=${uuidOf(r.location)}`)).text.includes('again please'), false, 'another user\'s is not filled in');
+});
+
+test('the arena asks two different models drawn from those ticked, blind', async () => {
+  const csrf_token = getCsrf((await alice.client.get('/arena/')).text);
+  const r = await alice.client.postForm('/arena/', [['csrf_token', csrf_token], ['question', 'arena q'], ['models', 'zebra7'], ['models', 'quokka9']]);
+  assert.equal(r.status, 303, r.text.slice(0, 300));
+  const uuid = uuidOf(r.location);
+  const row = dbQuery(server, `SELECT blind, arena FROM comparisons WHERE uuid = '${uuid}'`)[0];
+  assert.deepEqual([row.blind, row.arena], [1, 1]);
+  assert.deepEqual(comparisonRows(uuid).map((c) => c.model).sort(), ['quokka9', 'zebra7']);
+  assert.doesNotMatch((await alice.client.get(r.location)).text, /zebra7|quokka9/);
+  const one = await alice.client.postForm('/arena/', [['csrf_token', csrf_token], ['question', 'arena q'], ['models', 'zebra7']]);
+  assert.equal(one.status, 400, 'one model is no draw');
+});
+
+test('an administrator\'s leaderboard and downloads: everyone\'s with ?user=*, one user\'s with ?user=NAME, usernames filled in', async () => {
+  const admin = await adminClient(server, 'lbadm');
+  const all = (await admin.client.get('/arena/leaderboard/?user=*')).text;
+  assert.match(all, /data-model="ma"/, 'carol\'s votes are among everyone\'s');
+  const carol = dbQuery(server, `SELECT username FROM users WHERE username LIKE 'carol%'`)[0].username;
+  const hers = (await admin.client.get(`/arena/leaderboard/?user=${carol}`)).text;
+  assert.match(hers, /data-model="ma"/);
+  assert.equal((await admin.client.get('/arena/leaderboard/?user=nobody_here')).status, 404);
+  const rows = (await admin.client.get('/arena/votes.jsonl?user=*')).text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(rows.some((v) => v.username === carol));
+  assert.ok(rows.every((v) => v.username), 'every row names its user');
+  const own = (await alice.client.get('/arena/votes.jsonl')).text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.ok(own.every((v) => v.username === null), 'a user\'s own download has no username');
+});
