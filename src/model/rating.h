@@ -29,7 +29,8 @@ struct rating_row {
 /* The figures of nmodels models over nv votes, into rows[nmodels]: 0, or -1 out of
  * memory. */
 int rating_compute(const struct rating_vote *v, size_t nv, size_t nmodels, struct rating_row *rows);
-/* The Bradley-Terry ratings of the votes v[pick[0..npick)] alone (a bootstrap
+/* The Bradley-Terry ratings (the likelihood's maximum, with the virtual ties) of
+ * the votes v[pick[0..npick)] alone (a bootstrap
  * sample is a pick with repeats), into r[nmodels]: 0, or -1 out of memory. */
 int rating_fit(const struct rating_vote *v, const size_t *pick, size_t npick, size_t nmodels, double *r);
 /* The seeded generator the bootstrap draws with (mulberry32). */
