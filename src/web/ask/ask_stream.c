@@ -13,18 +13,7 @@
 #include "../../core/util.h"
 #include "ask_job.h"
 
-void job_line(struct ask_job *j, json_t *line)
-{
-	CALL_LOCKED(&j->call);
-	char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	json_decref(line);
-	if (s) {
-		buf_puts(&j->call.out, s);
-		buf_putc(&j->call.out, '\n');
-	}
-	free(s);
-	j->call.last_out = mono_ms();
-}
+void job_line(struct ask_job *j, json_t *line) { call_line(&j->call, line); }
 
 void job_last(struct call *c)
 {

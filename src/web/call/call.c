@@ -285,3 +285,16 @@ bool call_answer_fill(struct call *c, const struct message *q, struct message *a
 	a->created_at = now_ms();
 	return has_answer;
 }
+
+void call_line(struct call *c, json_t *line)
+{
+	CALL_LOCKED(c);
+	char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	json_decref(line);
+	if (s) {
+		buf_puts(&c->out, s);
+		buf_putc(&c->out, '\n');
+	}
+	free(s);
+	c->last_out = mono_ms();
+}

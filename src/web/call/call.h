@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "../../core/buf.h"
 #include "../../http/http.h"
 #include "../../llm/llm.h"
@@ -101,6 +103,9 @@ void call_wake(struct call *c);
 /* Hands req to the engine with the call's callback (the engine takes a reference):
  * CREATED -> SENT. false when the engine refused it. Under the lock. */
 bool call_send(struct call *c, const struct llm_request *req);
+/* Queues line as one NDJSON line for the client (takes the reference to line;
+ * NULL, from a failed json_pack, queues nothing). Under the lock. */
+void call_line(struct call *c, json_t *line);
 /* Bytes for the client waiting in c->out. Under the lock. */
 size_t call_out_waiting(const struct call *c);
 /* A copy of the provider's text s without its key (NULL for NULL or out of memory). */
