@@ -22,7 +22,7 @@ BASE := -std=c17 -D_GNU_SOURCE -DLLMMETA_VERSION='"$(VERSION)"' -g -MMD -MP $(WA
 RELEASE := -O2 -DNDEBUG -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 SANITIZE := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDRELEASE := -pie -Wl,-z,relro,-z,now
-LIBS := $(PKG_LIBS) -lpthread
+LIBS := $(PKG_LIBS) -lpthread -lm
 
 SRC := $(shell find src -name '*.c' | sort)
 LIB_SRC := $(filter-out src/main.c,$(SRC))

@@ -76,9 +76,12 @@ resolve() {
 # folder (web/admin/, ...) only itself and web/'s top-level files; the top-level
 # files only each other. So no page reaches the pipeline, and features stay apart.
 # Page folders that use another's (besides call/, which all may): the conversation
-# page continues a conversation with the ask form.
+# page continues a conversation with the ask form; a comparison asks each column
+# as the ask form asks its question (its validation, its job, its record), and
+# POST /v1/compare takes its body as the API does (its errors, its place).
 declare -A web_uses=(
 	[history]="ask"
+	[compare]="ask api"
 )
 web_rule() {
 	local rel=$1 inc=$2 target=$3

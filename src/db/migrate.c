@@ -486,6 +486,37 @@ static const char *const migrations[] = {
 	" user_id BIGINT NOT NULL,"
 	" n INTEGER NOT NULL,"
 	" PRIMARY KEY (user_id, instance_id));",
+	/* 16: a comparison (docs/compare.md): one question asked of several columns at
+	 * once, each column a conversation of its own. The columns are linked through
+	 * their own table rather than a column of messages, and keep their model and
+	 * parameters, so that a vote still counts for its models when a column's
+	 * conversation is deleted. label is the column's letter as shown (shuffled when
+	 * blind); winner a label, 'tie' or 'all_bad', once voted. */
+	"CREATE TABLE comparisons ("
+	" id {ID},"
+	" uuid TEXT NOT NULL UNIQUE,"
+	" user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" created_at BIGINT NOT NULL,"
+	" question TEXT NOT NULL,"
+	" blind INTEGER NOT NULL DEFAULT 0,"
+	" arena INTEGER NOT NULL DEFAULT 0,"
+	" winner TEXT,"
+	" voted_at BIGINT);"
+	"CREATE INDEX comparisons_user ON comparisons (user_id, id);"
+	"CREATE INDEX comparisons_voted ON comparisons (voted_at) WHERE winner IS NOT NULL;"
+	"CREATE TABLE comparison_columns ("
+	" comparison_id BIGINT NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE,"
+	" position INTEGER NOT NULL,"
+	" label TEXT NOT NULL,"
+	" conversation_id BIGINT REFERENCES conversations(id) ON DELETE SET NULL,"
+	" provider TEXT NOT NULL,"
+	" model TEXT NOT NULL,"
+	" max_tokens INTEGER,"
+	" temperature {REAL},"
+	" top_k INTEGER,"
+	" top_p {REAL},"
+	" PRIMARY KEY (comparison_id, position));"
+	"CREATE INDEX comparison_columns_conversation ON comparison_columns (conversation_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

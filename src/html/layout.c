@@ -27,6 +27,7 @@ void page_frame_begin(buf *b, const struct page_viewer *v, const char *title, co
 		    title, asset_url("/static/style.css"), asset_url("/static/favicon.svg"), asset_url("/static/ask.js"));
 	html_raw(b, "<a class=\"brand\" href=\"/\">llmmeta</a>");
 	nav_link(b, "/ask/", "Ask", "ask", section);
+	nav_link(b, "/compare/", "Compare", "compare", section);
 	nav_link(b, "/conversation/", "History", "history", section);
 	nav_link(b, "/json-viewer/", "JSON viewer", "json", section);
 	if (v->name && v->admin)

@@ -175,6 +175,11 @@ static void where(db *d, struct sql *s, const struct admin_filter *f, const stru
 		buf_puts(&s->b, " AND m.user_id = ?");
 		arg(s, db_v_int(x->user_id));
 	}
+	if (f->comparison) {
+		buf_puts(&s->b, " AND m.conversation_id IN (SELECT cc.conversation_id FROM comparison_columns cc"
+			       " JOIN comparisons cm ON cm.id = cc.comparison_id WHERE cm.uuid = lower(?))");
+		arg(s, db_v_text(f->comparison));
+	}
 	if (!x->search)
 		return;
 	/* The content's matches through the full-text index (migration 6), or the
@@ -337,7 +342,8 @@ static struct admin_filter without(const struct admin_filter *f, enum facet_kind
 
 static bool unfiltered(const struct admin_filter *f, const struct resolved *x)
 {
-	return !f->role && !f->status && !f->source && !f->date && !f->model && !x->user_id && !x->search;
+	return !f->role && !f->status && !f->source && !f->date && !f->model && !f->comparison && !x->user_id &&
+	       !x->search;
 }
 
 /* A count from capped_count: exact up to the cap, else "at least the cap". */

@@ -70,6 +70,7 @@ struct admin_filter {
 	const char *role, *status, *source, *date; /* one of the lists' values, or NULL */
 	const char *model;                          /* any text, bound; NULL: any */
 	const char *user;                           /* a username (any case); NULL: any */
+	const char *comparison;                     /* a comparison's UUID: its columns' messages; NULL: any */
 	const char *q;                              /* the search; NULL or "": none */
 	int sort;                                   /* admin_sort_parse's, -1: id */
 	bool desc;

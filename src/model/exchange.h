@@ -28,6 +28,11 @@ struct new_question {
 /* Stores the question (with its new conversation and its file). 0 and *id, or -1
  * with nothing written. */
 int exchange_question(db *d, struct new_question *q, int64_t *id);
+/* The same inside the caller's transaction (a comparison stores its columns'
+ * questions in one): 0, or -1 with the transaction to be rolled back (and q->conv_id
+ * to be forgotten with it). A question naming an upload_id already stored (its
+ * file_name NULL) shares that file. */
+int exchange_question_in(db *d, struct new_question *q, int64_t *id);
 /* Stores the outcome of question_id - which is then no longer in flight: its status
  * and error (when not "ok"), the
  * answer when there is one (answer NULL: none, e.g. a failure before any text), and

@@ -88,9 +88,11 @@ int export_batch(db *d, const struct export_filter *f, int64_t *after, int limit
 	int n = 0;
 	buf_puts(&sql, "SELECT m.id, c.uuid, m.created_at, u.username, m.role, m.source, m.provider, m.model, m.status,"
 		       " m.content, m.max_tokens, m.temperature, m.top_k, m.top_p, m.prompt_tokens, m.completion_tokens,"
-		       " m.total_tokens, m.elapsed_ms, m.ttft_ms, m.finish_reason, up.name, up.sha256, m.error"
+		       " m.total_tokens, m.elapsed_ms, m.ttft_ms, m.finish_reason, up.name, up.sha256, m.error, cmp.uuid"
 		       " FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN users u ON u.id = m.user_id"
-		       " LEFT JOIN uploads up ON up.id = m.upload_id WHERE m.id > ?");
+		       " LEFT JOIN uploads up ON up.id = m.upload_id"
+		       " LEFT JOIN comparison_columns cc ON cc.conversation_id = c.id"
+		       " LEFT JOIN comparisons cmp ON cmp.id = cc.comparison_id WHERE m.id > ?");
 	args[n++] = db_v_int(*after);
 	if (f->user_id) {
 		buf_puts(&sql, " AND m.user_id = ?");
@@ -130,7 +132,7 @@ int export_batch(db *d, const struct export_filter *f, int64_t *after, int limit
 			.top_k = int_or_none(r, 12), .top_p = opt_real(r, 13), .prompt_tokens = int_or_none(r, 14),
 			.completion_tokens = int_or_none(r, 15), .total_tokens = int_or_none(r, 16), .elapsed_ms = int_or_none(r, 17),
 			.ttft_ms = int_or_none(r, 18), .finish_reason = opt_text(r, 19), .file_name = opt_text(r, 20),
-			.file_sha256 = opt_text(r, 21), .error = opt_text(r, 22),
+			.file_sha256 = opt_text(r, 21), .error = opt_text(r, 22), .comparison_id = opt_text(r, 23),
 		};
 		*after = w.id;
 		count++;

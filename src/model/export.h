@@ -11,7 +11,7 @@
 #include "../core/buf.h"
 #include "../db/db.h"
 
-#define EXPORT_NCOLUMNS 23
+#define EXPORT_NCOLUMNS 24
 /* The column names, in the order every row has them. */
 extern const char *const export_columns[EXPORT_NCOLUMNS];
 
@@ -42,6 +42,7 @@ struct export_row {
 	double top_p;
 	int64_t prompt_tokens, completion_tokens, total_tokens, elapsed_ms, ttft_ms;
 	const char *finish_reason, *file_name, *file_sha256, *error;
+	const char *comparison_id; /* the UUID of the comparison its conversation is a column of */
 };
 
 /* Called once per row; a negative return stops the export with that value. */
@@ -65,5 +66,22 @@ void export_header(buf *b, enum export_format fmt);
  * that starts with = + - @ tab or CR gets a leading ' so that spreadsheets do not
  * run it as a formula), or one JSON object and "\n" (unknown values null). */
 void export_row_write(buf *b, enum export_format fmt, const struct export_row *row);
+
+/* Any other table written the same way (the votes of comparisons): a field's value,
+ * whichever its type, so that both writers walk the same list. */
+enum export_kind { K_TEXT, K_INT, K_REAL };
+struct export_field {
+	enum export_kind kind;
+	const char *s; /* K_TEXT; NULL unknown */
+	int64_t i;     /* K_INT; < 0 unknown */
+	double r;      /* K_REAL; NAN unknown */
+};
+#define EXPORT_TEXT(x) ((struct export_field){.kind = K_TEXT, .s = (x)})
+#define EXPORT_INT(x) ((struct export_field){.kind = K_INT, .i = (x)})
+#define EXPORT_REAL(x) ((struct export_field){.kind = K_REAL, .r = (x)})
+/* The CSV header row of the n columns names (nothing for JSONL). */
+void export_names_header(buf *b, enum export_format fmt, const char *const *names, int n);
+/* One record of n fields named names, as export_row_write writes a message's. */
+void export_fields_write(buf *b, enum export_format fmt, const char *const *names, const struct export_field *f, int n);
 
 #endif

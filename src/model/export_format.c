@@ -13,29 +13,21 @@ const char *const export_columns[EXPORT_NCOLUMNS] = {
 	"id", "conversation_id", "created_at", "username", "role", "source", "provider", "model",
 	"status", "content", "max_tokens", "temperature", "top_k", "top_p", "prompt_tokens",
 	"completion_tokens", "total_tokens", "elapsed_ms", "ttft_ms", "finish_reason", "file_name",
-	"file_sha256", "error",
+	"file_sha256", "error", "comparison_id",
 };
 
-/* A field's value, whichever its type, so that both writers walk the same list. */
-enum kind { K_TEXT, K_INT, K_REAL };
-struct field {
-	enum kind kind;
-	const char *s; /* K_TEXT; NULL unknown */
-	int64_t i;     /* K_INT; < 0 unknown */
-	double r;      /* K_REAL; NAN unknown */
-};
-
-static void fields_of(const struct export_row *w, struct field f[EXPORT_NCOLUMNS], char created[32])
+static void fields_of(const struct export_row *w, struct export_field f[EXPORT_NCOLUMNS], char created[32])
 {
 	fmt_iso8601(created, w->created_at);
-#define T(x) ((struct field){.kind = K_TEXT, .s = (x)})
-#define I(x) ((struct field){.kind = K_INT, .i = (x)})
-#define R(x) ((struct field){.kind = K_REAL, .r = (x)})
-	struct field all[EXPORT_NCOLUMNS] = {
+#define T(x) EXPORT_TEXT(x)
+#define I(x) EXPORT_INT(x)
+#define R(x) EXPORT_REAL(x)
+	struct export_field all[EXPORT_NCOLUMNS] = {
 		I(w->id), T(w->conversation_id), T(created), T(w->username), T(w->role), T(w->source),
 		T(w->provider), T(w->model), T(w->status), T(w->content), I(w->max_tokens), R(w->temperature),
 		I(w->top_k), R(w->top_p), I(w->prompt_tokens), I(w->completion_tokens), I(w->total_tokens),
 		I(w->elapsed_ms), I(w->ttft_ms), T(w->finish_reason), T(w->file_name), T(w->file_sha256), T(w->error),
+		T(w->comparison_id),
 	};
 #undef T
 #undef I
@@ -82,32 +74,31 @@ static void csv_text(buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
-void export_header(buf *b, enum export_format fmt)
+void export_names_header(buf *b, enum export_format fmt, const char *const *names, int n)
 {
 	if (fmt != EXPORT_CSV)
 		return;
-	for (int i = 0; i < EXPORT_NCOLUMNS; i++) {
+	for (int i = 0; i < n; i++) {
 		if (i)
 			buf_putc(b, ',');
-		buf_puts(b, export_columns[i]);
+		buf_puts(b, names[i]);
 	}
 	buf_puts(b, "\r\n");
 }
 
-void export_row_write(buf *b, enum export_format fmt, const struct export_row *row)
+void export_header(buf *b, enum export_format fmt) { export_names_header(b, fmt, export_columns, EXPORT_NCOLUMNS); }
+
+void export_fields_write(buf *b, enum export_format fmt, const char *const *names, const struct export_field *f, int n)
 {
-	struct field f[EXPORT_NCOLUMNS];
-	char created[32];
-	fields_of(row, f, created);
 	bool csv = fmt == EXPORT_CSV;
 	if (!csv)
 		buf_putc(b, '{');
-	for (int i = 0; i < EXPORT_NCOLUMNS; i++) {
+	for (int i = 0; i < n; i++) {
 		if (i)
 			buf_putc(b, ',');
 		if (!csv) {
 			buf_putc(b, '"');
-			buf_puts(b, export_columns[i]);
+			buf_puts(b, names[i]);
 			buf_puts(b, "\":");
 		}
 		bool unknown = f[i].kind == K_TEXT ? !f[i].s : f[i].kind == K_INT ? f[i].i < 0 : !isfinite(f[i].r);
@@ -125,4 +116,12 @@ void export_row_write(buf *b, enum export_format fmt, const struct export_row *r
 		}
 	}
 	buf_puts(b, csv ? "\r\n" : "}\n");
+}
+
+void export_row_write(buf *b, enum export_format fmt, const struct export_row *row)
+{
+	struct export_field f[EXPORT_NCOLUMNS];
+	char created[32];
+	fields_of(row, f, created);
+	export_fields_write(b, fmt, export_columns, f, EXPORT_NCOLUMNS);
 }

@@ -9,12 +9,24 @@
 #include "../core/util.h"
 #include "field.h"
 
+/* A comparison's columns are one entry: its first column's conversation stands
+ * for all of them. */
+#define ONE_PER_COMPARISON                                                                             \
+	"NOT EXISTS (SELECT 1 FROM comparison_columns cc WHERE cc.conversation_id = conversations.id" \
+	" AND cc.position > 1)"
+
 /* The conversations of the page, one more than a page to tell whether more follow. */
 static int read_convs(db *d, int64_t user_id, int64_t before_at, int64_t before_id, struct hist_conv *c, size_t *n)
 {
 	db_rows *r = db_query(d,
-			      "SELECT id, uuid, title, updated_at, revision FROM conversations WHERE user_id = ?"
+			      "SELECT id, uuid, title, updated_at, revision,"
+			      " (SELECT cm.uuid FROM comparison_columns cc JOIN comparisons cm ON cm.id = cc.comparison_id"
+			      "  WHERE cc.conversation_id = conversations.id),"
+			      " (SELECT count(*) FROM comparison_columns cc WHERE cc.comparison_id ="
+			      "  (SELECT comparison_id FROM comparison_columns c1 WHERE c1.conversation_id = conversations.id))"
+			      " FROM conversations WHERE user_id = ?"
 			      " AND updated_at <= ? AND (updated_at < ? OR id < ?)" /* a range on the index */
+			      " AND " ONE_PER_COMPARISON
 			      " ORDER BY updated_at DESC, id DESC LIMIT ?",
 			      DB_ARGS(db_v_int(user_id), db_v_int(before_at), db_v_int(before_at), db_v_int(before_id),
 				      db_v_int(HIST_PAGE + 1)));
@@ -27,7 +39,9 @@ static int read_convs(db *d, int64_t user_id, int64_t before_at, int64_t before_
 		copy_field(h->uuid, sizeof h->uuid, db_text(r, 1));
 		h->updated_at = db_int(r, 3);
 		h->revision = db_int(r, 4);
-		h->want = true;
+		copy_field(h->comparison, sizeof h->comparison, db_null(r, 5) ? "" : db_text(r, 5));
+		h->columns = db_int(r, 6);
+		h->want = !h->comparison[0]; /* an entry of a comparison shows no exchanges */
 		if (!(h->title = xstrdup(db_text(r, 2)))) {
 			rc = -1;
 			break;
@@ -147,7 +161,7 @@ void hist_free(struct hist_conv *c, size_t n)
 int hist_cursor_at(db *d, int64_t user_id, int64_t offset, int64_t *at, int64_t *id)
 {
 	db_rows *r = db_query(d,
-			      "SELECT updated_at, id FROM conversations WHERE user_id = ?"
+			      "SELECT updated_at, id FROM conversations WHERE user_id = ? AND " ONE_PER_COMPARISON
 			      " ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET ?",
 			      DB_ARGS(db_v_int(user_id), db_v_int(offset)));
 	if (!r)

@@ -37,6 +37,8 @@ struct hist_conv {
 	char *title;
 	int64_t updated_at;
 	int64_t revision; /* of its messages (conversation.h) */
+	char comparison[37]; /* the comparison it stands for (its first column), or "" */
+	int64_t columns;     /* that comparison's columns */
 	bool want;	  /* set by the caller: hist_messages reads its messages */
 	struct hist_msg *msgs; /* all its messages, in order, once read */
 	size_t nmsgs;

@@ -13,7 +13,7 @@ import { startFakeProvider } from '../lib/fake-provider.mjs';
 
 const COLUMNS = ['id', 'conversation_id', 'created_at', 'username', 'role', 'source', 'provider', 'model', 'status',
   'content', 'max_tokens', 'temperature', 'top_k', 'top_p', 'prompt_tokens', 'completion_tokens', 'total_tokens',
-  'elapsed_ms', 'ttft_ms', 'finish_reason', 'file_name', 'file_sha256', 'error'];
+  'elapsed_ms', 'ttft_ms', 'finish_reason', 'file_name', 'file_sha256', 'error', 'comparison_id'];
 const TRICKY = '=HYPERLINK("http://evil.example","x"), with "quotes",\r\nand a new line\nand <b>markup</b>';
 
 let fake, server, alice, bob, admin;

@@ -48,7 +48,7 @@ static void test_header(void **state)
 	export_header(&b, EXPORT_CSV);
 	assert_string_equal(b.data, "id,conversation_id,created_at,username,role,source,provider,model,status,content,"
 				    "max_tokens,temperature,top_k,top_p,prompt_tokens,completion_tokens,total_tokens,"
-				    "elapsed_ms,ttft_ms,finish_reason,file_name,file_sha256,error\r\n");
+				    "elapsed_ms,ttft_ms,finish_reason,file_name,file_sha256,error,comparison_id\r\n");
 	buf_free(&b);
 	export_header(&b, EXPORT_JSONL);
 	assert_int_equal(b.len, 0);
@@ -61,13 +61,13 @@ static void test_csv_row(void **state)
 	struct export_row r = row();
 	buf b;
 	assert_string_equal(write(EXPORT_CSV, &r, &b), "7,0b6f2a9e-1111-4222-8333-444455556666,2026-01-01T00:00:00.123Z,"
-							 "alice,user,web,openai,gpt-x,ok,hello,3000,0.7,,,,,,1234,0,,,,\r\n");
+							 "alice,user,web,openai,gpt-x,ok,hello,3000,0.7,,,,,,1234,0,,,,,\r\n");
 	buf_free(&b);
 	r.content = "a, \"b\"\r\nc";
 	r.error = "plain";
 	assert_string_equal(write(EXPORT_CSV, &r, &b) + strlen("7,0b6f2a9e-1111-4222-8333-444455556666,"
 									"2026-01-01T00:00:00.123Z,alice,user,web,openai,gpt-x,ok,"),
-			    "\"a, \"\"b\"\"\r\nc\",3000,0.7,,,,,,1234,0,,,,plain\r\n");
+			    "\"a, \"\"b\"\"\r\nc\",3000,0.7,,,,,,1234,0,,,,plain,\r\n");
 	buf_free(&b);
 }
 
@@ -109,7 +109,7 @@ static void test_jsonl_row(void **state)
 			    "\"content\":\"q\\\"\\\\\\n\\t\\u0001é</script>\",\"max_tokens\":3000,\"temperature\":1.0,"
 			    "\"top_k\":null,\"top_p\":null,\"prompt_tokens\":null,\"completion_tokens\":null,"
 			    "\"total_tokens\":null,\"elapsed_ms\":1234,\"ttft_ms\":0,\"finish_reason\":null,"
-			    "\"file_name\":null,\"file_sha256\":null,\"error\":null}\n");
+			    "\"file_name\":null,\"file_sha256\":null,\"error\":null,\"comparison_id\":null}\n");
 	buf_free(&b);
 }
 

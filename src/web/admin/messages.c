@@ -18,8 +18,9 @@
 #include "../context.h"
 
 /* The page's parameters as they will be written back into its links. */
-enum { P_ROLE, P_MODEL, P_DATE, P_USER, P_STATUS, P_SOURCE, P_Q, P_SORT, NPARAMS };
-static const char *const param_names[NPARAMS] = {"role", "model", "date", "user", "status", "source", "q", "sort"};
+enum { P_ROLE, P_MODEL, P_DATE, P_USER, P_STATUS, P_SOURCE, P_Q, P_SORT, P_COMPARISON, NPARAMS };
+static const char *const param_names[NPARAMS] = {"role", "model", "date", "user", "status", "source", "q", "sort",
+						 "comparison"};
 
 /* Longest model name or username a filter takes: longer ones are no filter. */
 #define MAX_FILTER_TEXT 200
@@ -153,6 +154,10 @@ static void read_params(http_req *r, struct cur *c, struct admin_filter *f)
 		f->user = c->v[P_USER] = user;
 	if (q && !str_blank(q))
 		f->q = c->v[P_Q] = q;
+	/* A comparison's columns (docs/compare.md), by its UUID. */
+	const char *cmp = http_query(r, "comparison");
+	if (cmp && strlen(cmp) == 36)
+		f->comparison = c->v[P_COMPARISON] = cmp;
 	f->sort = admin_sort_parse(http_query(r, "sort"), &f->desc);
 	if (f->sort >= 0)
 		c->v[P_SORT] = http_query(r, "sort");

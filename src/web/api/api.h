@@ -88,13 +88,15 @@ void api_call_committed(struct api_call *c, int rc);
 
 /* api_slot.c: a call's place and its share of the receiving budget, taken from its
  * headers (app_body_limit): the body limit (MAX_API_BODY_BYTES, at most
- * MAX_UPLOAD_BYTES and the user's share); take them for r, or answer 429 and return false. */
+ * MAX_UPLOAD_BYTES and the user's share); take them for r, or answer 429 and return false; and, once the
+ * call is about to start, give the bytes and the body's budget back and the place
+ * over to the call (false: none was taken). */
 size_t api_slot_limit(void);
 bool api_slot_take(http_req *r, size_t limit);
+bool api_slot_hand_over(http_req *r);
 /* Lets call in, about to start: the engine accepting calls (503 otherwise), and
- * the place taken with the headers handed over to it, the bytes and the body's
- * budget given back (or a place taken now: 429 when the user has none left).
- * false when r was answered. */
+ * the place taken with the headers handed over to it (or one taken now: 429 when
+ * the user has none left). false when r was answered. */
 bool api_slot_admit(http_req *r, struct call *call);
 /* Answers 429 with Retry-After: the user has MAX_ASKS_PER_USER calls in flight. */
 void api_too_many_calls(http_req *r);

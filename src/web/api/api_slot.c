@@ -85,14 +85,7 @@ bool api_slot_admit(http_req *r, struct call *call)
 	/* The place taken with the headers becomes the call's; the body's bytes go back
 	 * to the budget (the body itself moves into the record, or is dropped): a call
 	 * waiting on a slow provider holds no one else's room to send. */
-	struct api_slot *s = r->on_close == slot_close ? r->job : NULL;
-	if (s) {
-		call_limit_bytes_give(s->user, s->bytes);
-		http_body_release(r);
-		free(s);
-		r->job = NULL;
-		r->on_close = NULL;
-	} else if (!call_limit_take(call->user_id)) {
+	if (!api_slot_hand_over(r) && !call_limit_take(call->user_id)) {
 		api_too_many_calls(r);
 		return false;
 	}
@@ -106,4 +99,17 @@ size_t api_slot_limit(void)
 	size_t limit = cfg.max_api_body_bytes < cfg.max_upload_bytes ? cfg.max_api_body_bytes : cfg.max_upload_bytes;
 	size_t share = user_share();
 	return limit < share ? limit : share;
+}
+
+bool api_slot_hand_over(http_req *r)
+{
+	struct api_slot *s = r->job;
+	if (!s || r->on_close != slot_close)
+		return false;
+	call_limit_bytes_give(s->user, s->bytes);
+	http_body_release(r);
+	free(s);
+	r->job = NULL;
+	r->on_close = NULL;
+	return true;
 }

@@ -7,6 +7,7 @@
 #include "../admin/admin.h"
 #include "../api/api.h"
 #include "../ask/ask.h"
+#include "../compare/compare.h"
 #include "../history/history.h"
 #include "../site/site.h"
 
@@ -14,6 +15,14 @@ const struct route app_routes[] = {
 	{"/", HTTP_GET, page_home, 0},
 	{"/about/", HTTP_GET, page_about, 0},
 	{"/ask/", HTTP_GET | HTTP_POST, page_ask, USER | UPLOAD},
+	/* Comparing models side by side, blind votes and the leaderboard (docs/compare.md). */
+	{"/compare/", HTTP_GET | HTTP_POST, page_compare, USER | UPLOAD},
+	{"/compare/<uuid>/", HTTP_GET, page_compare_view, USER},
+	{"/compare/<uuid>/vote/", HTTP_POST, page_compare_vote, USER},
+	{"/arena/", HTTP_GET | HTTP_POST, page_arena, USER | UPLOAD},
+	{"/arena/leaderboard/", HTTP_GET, page_leaderboard, USER},
+	{"/arena/votes.csv", HTTP_GET, page_votes_export, USER},
+	{"/arena/votes.jsonl", HTTP_GET, page_votes_export, USER},
 	{"/conversation/", HTTP_GET, page_history, USER},
 	{"/conversation/<uuid>/", HTTP_GET | HTTP_POST, page_conversation, USER | UPLOAD},
 	{"/conversation/<uuid>/rename/", HTTP_POST, page_conversation_rename, USER},
@@ -67,6 +76,7 @@ const struct route app_routes[] = {
 	{"/v1/responses", HTTP_POST, page_api_responses, API | NO_CSRF},
 	{"/v1/responses/<token>", HTTP_GET | HTTP_DELETE, page_api_response, API | NO_CSRF},
 	{"/v1/responses/<token>/input_items", HTTP_GET, page_api_response_items, API | NO_CSRF},
+	{"/v1/compare", HTTP_POST, page_api_compare, API | NO_CSRF},
 };
 
 const size_t app_nroutes = sizeof app_routes / sizeof app_routes[0];

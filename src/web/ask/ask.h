@@ -33,11 +33,27 @@ const char *ask_model_configured(const char *name);
 /* Reads and checks the posted form; false when any field is invalid (the reasons
  * are in the e_ buffers). */
 bool ask_form_read(http_req *r, struct ask_form *f);
+/* Reads and checks the model and its parameters posted as model<suffix>,
+ * max_tokens<suffix>, ... (suffix "" for the ask form, "_2" for a comparison's
+ * second column); an absent field keeps f's value. false when one is invalid. */
+bool ask_params_read(http_req *r, struct ask_form *f, const char *suffix);
+/* Reads and checks the attached file (file_upload), when there is one. */
+bool ask_file_read(http_req *r, struct ask_form *f);
+/* Reads the posted question into *question (a copy, NULL out of memory): false
+ * when it is blank or too long (the reason in err) or memory ran out. */
+bool ask_question_read(http_req *r, char **question, buf *err);
 /* True when question q is within MAX_CONTEXT_CHARS; else the reason goes to err. */
 bool ask_question_fits(const char *q, buf *err);
 /* The form, posting to action; prompts are the user's saved ones. */
 void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
 		     size_t nprompts);
+/* The model and parameter fields of f, named with suffix as ask_params_read reads
+ * them; optional: the model may be left empty. */
+void ask_params_render(buf *b, const struct ask_form *f, const char *suffix, bool optional);
+/* The question field, with its errors. */
+void ask_question_render(buf *b, const char *question, const buf *err, bool autofocus);
+/* The file field, with its errors. */
+void ask_file_render(buf *b, const buf *e_file);
 void ask_form_free(struct ask_form *f);
 /* "Save question as prompt", on /ask/ and on a conversation page alike: reads the
  * posted form into f (the question, and the model and numbers as typed, to show

@@ -159,18 +159,18 @@ bool ask_question_fits(const char *q, buf *err)
 	return false;
 }
 
-bool ask_form_read(http_req *r, struct ask_form *f)
+/* The posted field name<suffix>. */
+static const char *field(http_req *r, const char *name, const char *suffix)
 {
-	const char *q = http_form(r, "question");
-	f->question = xstrdup(q ? q : "");
-	bool ok = f->question != NULL;
-	if (ok && str_blank(f->question)) {
-		buf_puts(&f->e_question, "This field is required.");
-		ok = false;
-	} else if (ok && !ask_question_fits(f->question, &f->e_question)) {
-		ok = false;
-	}
-	const char *model = http_form(r, "model");
+	char key[32];
+	snprintf(key, sizeof key, "%s%s", name, suffix);
+	return http_form(r, key);
+}
+
+bool ask_params_read(http_req *r, struct ask_form *f, const char *suffix)
+{
+	bool ok = true;
+	const char *model = field(r, "model", suffix);
 	if (model && *model) {
 		f->model = model;
 		if (!llm_provider_for(model)) {
@@ -181,17 +181,41 @@ bool ask_form_read(http_req *r, struct ask_form *f)
 		buf_puts(&f->e_model, "No model is configured: ask the administrator to set LLM_MODELS or LLMMETA_PROVIDERS.");
 		ok = false;
 	}
-	f->raw_max_tokens = http_form(r, "max_tokens");
-	f->raw_temperature = http_form(r, "temperature");
-	f->raw_top_k = http_form(r, "top_k");
-	f->raw_top_p = http_form(r, "top_p");
+	f->raw_max_tokens = field(r, "max_tokens", suffix);
+	f->raw_temperature = field(r, "temperature", suffix);
+	f->raw_top_k = field(r, "top_k", suffix);
+	f->raw_top_p = field(r, "top_p", suffix);
 	ok &= !f->raw_max_tokens || read_int(f->raw_max_tokens, 1, 3000, &f->max_tokens, &f->e_max_tokens);
 	ok &= !f->raw_temperature || read_number(f->raw_temperature, 0, 1, false, &f->temperature, &f->e_temperature);
 	ok &= !f->raw_top_k || read_int(f->raw_top_k, 0, 100, &f->top_k, &f->e_top_k);
 	ok &= !f->raw_top_p || read_number(f->raw_top_p, 0, 1, false, &f->top_p, &f->e_top_p);
+	return ok;
+}
+
+bool ask_file_read(http_req *r, struct ask_form *f)
+{
 	f->file = http_file_get(r, "file_upload");
-	if (f->file && !read_file(f->file, &f->e_file))
-		ok = false;
+	return !f->file || read_file(f->file, &f->e_file);
+}
+
+bool ask_question_read(http_req *r, char **question, buf *err)
+{
+	const char *q = http_form(r, "question");
+	*question = xstrdup(q ? q : "");
+	if (!*question)
+		return false;
+	if (str_blank(*question)) {
+		buf_puts(err, "This field is required.");
+		return false;
+	}
+	return ask_question_fits(*question, err);
+}
+
+bool ask_form_read(http_req *r, struct ask_form *f)
+{
+	bool ok = ask_question_read(r, &f->question, &f->e_question);
+	ok &= ask_params_read(r, f, "");
+	ok &= ask_file_read(r, f);
 	return ok;
 }
 
@@ -226,14 +250,39 @@ static void real_text(char *out, size_t size, double v)
 	}
 }
 
-void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
-		     size_t nprompts)
+void ask_params_render(buf *b, const struct ask_form *f, const char *suffix, bool optional)
 {
-	char mt[32], temp[32], tk[32], tp[32];
+	char mt[32], temp[32], tk[32], tp[32], name[4][32], model[32];
 	snprintf(mt, sizeof mt, "%lld", (long long)f->max_tokens);
 	real_text(temp, sizeof temp, f->temperature);
 	snprintf(tk, sizeof tk, "%lld", (long long)f->top_k);
 	real_text(tp, sizeof tp, f->top_p);
+	static const char *const base[4] = {"max_tokens", "temperature", "top_k", "top_p"};
+	for (int i = 0; i < 4; i++)
+		snprintf(name[i], sizeof name[i], "%s%s", base[i], suffix);
+	snprintf(model, sizeof model, "model%s", suffix);
+	html_raw(b, "<div class=\"params\">\n");
+	html_printf(b, "<div class=\"field%s\"><label for=\"f-%s\">Model</label>\n<select id=\"f-%s\" name=\"%s\">\n",
+		    f->e_model.len ? " invalid" : "", model, model, model);
+	if (optional)
+		html_printf(b, "<option value=\"\"%s>(none)</option>\n", f->model ? "" : " selected");
+	for (size_t i = 0; i < llm_model_count(); i++) {
+		const char *m = llm_model_at(i);
+		html_printf(b, "<option%s>%s</option>\n", f->model && strcmp(m, f->model) == 0 ? " selected" : "", m);
+	}
+	html_raw(b, "</select>\n");
+	form_field_errors(b, model, f->e_model.data);
+	html_raw(b, "</div>\n");
+	number(b, name[0], "Max tokens", f->raw_max_tokens, mt, "1", "3000", "1", &f->e_max_tokens);
+	number(b, name[1], "Temperature", f->raw_temperature, temp, "0", "1", "any", &f->e_temperature);
+	number(b, name[2], "Top k", f->raw_top_k, tk, "0", "100", "1", &f->e_top_k);
+	number(b, name[3], "Top p", f->raw_top_p, tp, "0", "1", "any", &f->e_top_p);
+	html_raw(b, "</div>\n");
+}
+
+void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *action, const struct prompt *prompts,
+		     size_t nprompts)
+{
 	html_printf(b,
 		    "<form class=\"ask\" method=\"post\" action=\"%s\" enctype=\"multipart/form-data\">\n"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">\n",
@@ -242,34 +291,31 @@ void ask_form_render(buf *b, http_req *r, const struct ask_form *f, const char *
 		html_raw(b, "<p class=\"error\" role=\"alert\">No model is configured yet: the administrator sets "
 			    "LLM_API_URL and LLM_MODELS, or LLMMETA_PROVIDERS (see the README).</p>\n");
 	prompt_links(b, prompts, nprompts);
+	/* On /ask/ the question is what the page is for; a conversation opens at its thread. */
+	ask_question_render(b, f->question, &f->e_question, strcmp(action, "/ask/") == 0);
+	ask_params_render(b, f, "", false);
+	ask_file_render(b, &f->e_file);
+	html_raw(b, "<div class=\"actions\"><button type=\"submit\">Ask</button>\n"
+		    "<button type=\"submit\" class=\"secondary\" name=\"intent\" value=\"save_prompt\" formnovalidate>"
+		    "Save question as prompt</button></div>\n</form>\n");
+}
+
+void ask_question_render(buf *b, const char *question, const buf *err, bool autofocus)
+{
 	html_printf(b,
 		    "<div class=\"field%s\"><label for=\"f-question\">Question</label>\n"
 		    "<textarea id=\"f-question\" name=\"question\" rows=\"6\" required%s>%s</textarea>\n",
-		    f->e_question.len ? " invalid" : "",
-		    /* On /ask/ the question is what the page is for; a conversation opens at its thread. */
-		    strcmp(action, "/ask/") == 0 ? " autofocus" : "", f->question ? f->question : "");
-	form_field_errors(b, "question", f->e_question.data);
-	html_raw(b, "</div>\n<div class=\"params\">\n");
-	html_printf(b, "<div class=\"field%s\"><label for=\"f-model\">Model</label>\n<select id=\"f-model\" name=\"model\">\n",
-		    f->e_model.len ? " invalid" : "");
-	for (size_t i = 0; i < llm_model_count(); i++) {
-		const char *m = llm_model_at(i);
-		html_printf(b, "<option%s>%s</option>\n", f->model && strcmp(m, f->model) == 0 ? " selected" : "", m);
-	}
-	html_raw(b, "</select>\n");
-	form_field_errors(b, "model", f->e_model.data);
+		    err->len ? " invalid" : "", autofocus ? " autofocus" : "", question ? question : "");
+	form_field_errors(b, "question", err->data);
 	html_raw(b, "</div>\n");
-	number(b, "max_tokens", "Max tokens", f->raw_max_tokens, mt, "1", "3000", "1", &f->e_max_tokens);
-	number(b, "temperature", "Temperature", f->raw_temperature, temp, "0", "1", "any", &f->e_temperature);
-	number(b, "top_k", "Top k", f->raw_top_k, tk, "0", "100", "1", &f->e_top_k);
-	number(b, "top_p", "Top p", f->raw_top_p, tp, "0", "1", "any", &f->e_top_p);
-	html_raw(b, "</div>\n");
+}
+
+void ask_file_render(buf *b, const buf *e_file)
+{
 	html_printf(b,
 		    "<div class=\"field%s\"><label for=\"f-file\">File (optional: .txt .csv .json .md .doc)</label>\n"
 		    "<input id=\"f-file\" name=\"file_upload\" type=\"file\" accept=\".txt,.csv,.json,.md,.doc\">\n",
-		    f->e_file.len ? " invalid" : "");
-	form_field_errors(b, "file", f->e_file.data);
-	html_raw(b, "</div>\n<div class=\"actions\"><button type=\"submit\">Ask</button>\n"
-		    "<button type=\"submit\" class=\"secondary\" name=\"intent\" value=\"save_prompt\" formnovalidate>"
-		    "Save question as prompt</button></div>\n</form>\n");
+		    e_file->len ? " invalid" : "");
+	form_field_errors(b, "file", e_file->data);
+	html_raw(b, "</div>\n");
 }

@@ -17,7 +17,9 @@
 static void job_text(struct call *c, const char *text, size_t len)
 {
 	struct ask_job *j = (struct ask_job *)c;
-	if (j->streaming)
+	if (j->hooks)
+		j->hooks->text(j, text, len);
+	else if (j->streaming)
 		call_queue_json(c, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len), false);
 	call_wake(c);
 }
@@ -29,13 +31,25 @@ static void job_free(struct call *c)
 	struct ask_job *j = (struct ask_job *)c;
 	/* Recorded exactly once: a job that reached the engine ends claimed and recorded. */
 	assert(!j->claimed || j->call.recorded);
+	if (j->hooks)
+		j->hooks->freed(j);
 	message_clear(&j->q);
 	message_clear(&j->m);
 	free(j->title);
 	free(j);
 }
 
+/* A column of a comparison has no request of its own to claim its record when it
+ * ends: it is recorded at its end. The form's own job is claimed by its page. */
+static void job_end(struct call *c)
+{
+	struct ask_job *j = (struct ask_job *)c;
+	if (j->hooks)
+		job_record(j);
+}
+
 static const struct call_ops job_ops = {.text = job_text,
+					.end = job_end,
 					.beat = job_beat,
 					.last = job_last,
 					.free = job_free,
@@ -91,7 +105,8 @@ static void answer_done(struct call_record *r, int rc)
 		if (d)
 			msg_set_status(d, j->question_id, "error", "The answer could not be saved.", j->call.res.elapsed_ms);
 	}
-	call_recorded(&j->call, rc);
+	if (call_recorded(&j->call, rc) && j->hooks)
+		j->hooks->told(j);
 	if (rc != 1)
 		call_unref(&j->call); /* the recorder's */
 }

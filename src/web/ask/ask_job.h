@@ -7,7 +7,11 @@
  *                 the answer without JavaScript (wait, then redirect)
  *   ask_stream.c  the NDJSON protocol of the streamed answer
  * Its record is an answer to a question already stored, which may wait for the
- * database: the user has seen it. */
+ * database: the user has seen it.
+ *
+ * A comparison's columns (web/compare/) are jobs too, each recorded as a form's
+ * answer, but whose text and end go to the comparison's page rather than to a
+ * request of their own: their hooks say where. */
 #ifndef LLMMETA_ASK_JOB_H
 #define LLMMETA_ASK_JOB_H
 
@@ -18,8 +22,23 @@
 #include "../call/call.h"
 #include "../call/recorder.h"
 
+struct ask_job;
+
+/* What a job that is part of something larger (a comparison's column) tells it;
+ * without hooks, a job is the form's own. */
+struct ask_job_hooks {
+	/* A piece of the answer arrived (under the job's call lock). */
+	void (*text)(struct ask_job *j, const char *text, size_t len);
+	/* The recorder's first word is in (told and record_rc set; without the lock). */
+	void (*told)(struct ask_job *j);
+	/* The job is being freed. */
+	void (*freed)(struct ask_job *j);
+};
+
 struct ask_job {
 	struct call call; /* first: the engine's context is the job */
+	const struct ask_job_hooks *hooks; /* NULL for the form's own */
+	void *owner;                       /* the hooks' */
 	bool streaming;
 	bool claimed;      /* its record handed to the recorder (under the lock); set once */
 	struct call_record rec;
@@ -39,6 +58,10 @@ struct ask_job *job_new(http_req *r, const struct ask_form *f, int64_t conv_id, 
  * yet; the waiting request is woken when the recorder answers. Without the lock. */
 void job_record(struct ask_job *j);
 void job_on_close(http_req *r, bool completed);
+/* Hands the whole conversation of the job's question, already recorded, to the
+ * engine (ask_start.c). 0, or -1 with the reason in why (a sentence for the user
+ * and the record). */
+int job_call_start(db *d, struct ask_job *j, const struct ask_form *f, buf *why);
 
 /* The conversation as it is sent to the model (ask_context.c). */
 struct ask_context {

@@ -61,9 +61,7 @@ static int record_question(db *d, http_req *r, struct ask_form *f, struct ask_jo
 	return 0;
 }
 
-/* Hands the whole conversation to the engine. 0, or -1 with the reason in why
- * (a sentence for the user and the record). */
-static int start_call(db *d, struct ask_job *j, const struct ask_form *f, buf *why)
+int job_call_start(db *d, struct ask_job *j, const struct ask_form *f, buf *why)
 {
 	struct ask_context ctx;
 	int rc = ask_context_build(d, j->conv_id, j->call.user_id, j->question_id, &ctx, why);
@@ -114,7 +112,7 @@ void ask_job_start(http_req *r, struct ask_form *f, int64_t conv_id, const char 
 		return;
 	}
 	buf why = BUF_INIT;
-	if (start_call(d, j, f, &why) < 0) {
+	if (job_call_start(d, j, f, &why) < 0) {
 		/* Fail closed: the question is on record as failed, with the reason. */
 		const char *reason = why.data ? why.data : "The question could not be sent.";
 		msg_set_status(d, j->question_id, "error", reason, -1);

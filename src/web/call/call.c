@@ -105,15 +105,17 @@ void call_wake(struct call *c)
 	}
 }
 
-void call_recorded(struct call *c, int rc)
+bool call_recorded(struct call *c, int rc)
 {
 	call_lock(c);
-	if (!c->recorded) {
+	bool first = !c->recorded;
+	if (first) {
 		c->recorded = true;
 		c->record_rc = rc;
 		call_wake(c);
 	}
 	call_unlock(c);
+	return first;
 }
 
 bool call_await_record(http_req *r, struct call *c)
@@ -320,3 +322,5 @@ bool call_answer_fill(struct call *c, const struct message *q, struct message *a
 	a->created_at = now_ms();
 	return has_answer;
 }
+
+void call_line(struct call *c, json_t *line) { call_queue_json(c, line, false); }

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "../../core/buf.h"
 #include "../../http/http.h"
 #include "../../llm/llm.h"
@@ -102,8 +104,9 @@ const char *call_status(const struct call *c);
 /* Wakes the connection if it sleeps on this call. Under the lock. */
 void call_wake(struct call *c);
 /* The recorder's word on the call's record (0, 1 or -1, as record_ops.done): the
- * first one is kept, and the request woken. Without the lock. */
-void call_recorded(struct call *c, int rc);
+ * first one is kept, and the request woken. Whether it was the first. Without
+ * the lock. */
+bool call_recorded(struct call *c, int rc);
 /* Whether the recorder's word is in; when not, r waits (suspended) for it.
  * Under the lock. */
 bool call_await_record(http_req *r, struct call *c);
@@ -113,6 +116,8 @@ bool call_send(struct call *c, const struct llm_request *req);
 /* j (its reference taken; NULL: out of memory, nothing) as the client's next
  * piece in c->out: an SSE event (sse) or an NDJSON line. Under the lock. */
 void call_queue_json(struct call *c, json_t *j, bool sse);
+/* The same as one NDJSON line. */
+void call_line(struct call *c, json_t *line);
 /* Bytes for the client waiting in c->out. Under the lock. */
 size_t call_out_waiting(const struct call *c);
 /* A copy of the provider's text s without its key (NULL for NULL or out of memory). */

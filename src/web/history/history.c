@@ -219,6 +219,18 @@ static void conv_body(buf *b, struct hist_conv *c)
 static void conv_entry(buf *b, const struct hist_conv *c, const buf *body)
 {
 	const char *title = *c->title ? c->title : "(untitled)";
+	if (c->comparison[0]) {
+		/* A comparison: one entry for all its columns (docs/compare.md). */
+		html_printf(b, "<article class=\"hist-conv hist-compare\" data-at=\"%lld\"><h3><a href=\"/compare/%s/\">",
+			    (long long)c->updated_at, c->comparison);
+		cut_text(b, title, TITLE_CHARS, false);
+		html_raw(b, "</a></h3>\n<p class=\"hist-meta\">");
+		time_tag(b, c->updated_at, false);
+		html_printf(b, " · a comparison of %lld columns</p>\n<p class=\"conv-actions\"><a href=\"/compare/%s/\">Open"
+			       "</a></p>\n</article>\n",
+			    (long long)c->columns, c->comparison);
+		return;
+	}
 	html_printf(b, "<article class=\"hist-conv\" data-at=\"%lld\"><h3><a href=\"/conversation/%s/\">",
 		    (long long)c->updated_at, c->uuid);
 	cut_text(b, title, TITLE_CHARS, false);
@@ -388,7 +400,8 @@ void page_history(http_req *r)
 	buf body[HIST_PAGE];
 	for (size_t i = 0; i < n; i++) {
 		body[i] = BUF_INIT;
-		list[i].want = !thread_cache_get(-list[i].id, list[i].revision, &body[i]);
+		/* A comparison's entry shows no exchanges: when blind, they would name its models. */
+		list[i].want = !list[i].comparison[0] && !thread_cache_get(-list[i].id, list[i].revision, &body[i]);
 	}
 	if (hist_messages(d, visitor(r)->user_id, list, n) < 0) {
 		for (size_t i = 0; i < n; i++)
