@@ -34,12 +34,17 @@ void page_frame_begin(buf *b, const struct page_viewer *v, const char *title, co
 		nav_link(b, "/admin/", "Admin", "admin", section);
 	html_raw(b, "<span class=\"spacer\"></span>");
 	if (v->name) {
-		html_printf(b, "<span class=\"who\">%s</span>", v->name);
+		/* The account's pages in a menu under the name: a <details>, so that it opens
+		 * without JavaScript. */
+		html_printf(b, "<details class=\"account\"><summary><span class=\"who\">%s</span></summary><div class=\"menu\">",
+			    v->name);
 		nav_link(b, "/accounts/password/change/", "Password", "password", section);
+		nav_link(b, "/accounts/keys/", "API keys", "keys", section);
+		nav_link(b, "/accounts/social/connections/", "Connected accounts", "connections", section);
 		html_printf(b,
 			    "<form class=\"inline\" method=\"post\" action=\"/accounts/logout/\">"
 			    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
-			    "<button type=\"submit\" class=\"link\">Log out</button></form>",
+			    "<button type=\"submit\" class=\"link\">Log out</button></form></div></details>",
 			    v->csrf_token ? v->csrf_token : "");
 	} else {
 		nav_link(b, "/accounts/login/", "Log in", "login", section);

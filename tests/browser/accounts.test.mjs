@@ -66,6 +66,10 @@ test('sign up, log out, log in again through the pages', { timeout: 120000 }, as
   const styled = await page.evaluate(() => [...document.styleSheets].some((s) => { try { return s.cssRules.length > 0; } catch { return false; } }));
   assert.ok(styled, 'no stylesheet with rules was loaded');
 
+  // The account menu under the name: Password, API keys, Connected accounts, Log out.
+  await page.click('header details.account > summary');
+  assert.deepEqual(await page.locator('header details.account .menu > a').allTextContents(), ['Password', 'API keys', 'Connected accounts']);
+  await page.screenshot({ path: join(OUT, 'browser-account-menu.png') });
   const logoutButton = page.getByRole('button', { name: /log\s*out/i });
   await Promise.all([page.waitForNavigation(), logoutButton.click()]);
   assert.ok(!(await page.locator('body').innerText()).includes(u.username), 'username still shown after logout');

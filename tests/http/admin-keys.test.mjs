@@ -35,9 +35,10 @@ const ask = (key, content, extra = {}) => api(key).chat.completions.create({ mod
 
 /** A key created by the user on /accounts/keys/: the key and its row's id. */
 async function newKey(who, name) {
-  const r = await who.client.submitForm('/accounts/keys/', 'name', { name, expires_days: '' });
-  assert.equal(r.status, 200, r.text.slice(0, 500));
-  const key = /<code class="api-key">(llmk-[A-Za-z0-9_-]+)<\/code>/.exec(r.text)[1];
+  const made = await who.client.submitForm('/accounts/keys/', 'name', { name, expires_days: '' });
+  assert.equal(made.status, 303, made.text.slice(0, 500));
+  const r = await who.client.get(made.location);
+  const key = /<code class="api-key" id="new-key">(llmk-[A-Za-z0-9_-]+)<\/code>/.exec(r.text)[1];
   const { id } = one(`SELECT id FROM api_keys WHERE prefix = '${key.slice(0, 12)}'`);
   return { key, id: Number(id) };
 }

@@ -25,11 +25,16 @@ after(async () => {
 });
 
 const api = (key) => new OpenAI({ apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0 });
-const keyIn = (html) => /<code class="api-key">(llmk-[A-Za-z0-9_-]+)<\/code>/.exec(html)?.[1];
+const keyIn = (html) => /<code class="api-key" id="new-key">(llmk-[A-Za-z0-9_-]+)<\/code>/.exec(html)?.[1];
 const keysOf = (username) => dbQuery(server, `SELECT k.* FROM api_keys k JOIN users u ON u.id = k.user_id WHERE u.username = '${username}' ORDER BY k.id`);
 
+/** Creates a key through the form: a refusal's page (400), or, after the redirect a
+ * creation answers with (303), the list showing the new key. */
 async function createKey(who, fields) {
-  return who.client.submitForm('/accounts/keys/', 'name', fields);
+  const r = await who.client.submitForm('/accounts/keys/', 'name', fields);
+  if (r.status !== 303) return r;
+  assert.equal(r.location, '/accounts/keys/?created=1');
+  return who.client.get(r.location);
 }
 
 /** The revoke form of key id on the page the user sees. */
@@ -52,15 +57,23 @@ test('a key is created, shown once, stored as its SHA-256 only, and works at onc
   assert.equal(r.status, 200, r.text.slice(0, 500));
   const key = keyIn(r.text);
   assert.match(key, /^llmk-[A-Za-z0-9_-]{43}$/); // 256 random bits in base64url
+  assert.match(r.text, /<button type="button" class="secondary small" data-copy="new-key" hidden>Copy<\/button>/);
   const [row] = keysOf(alice.user.username);
   assert.equal(row.name, 'notebook');
   assert.equal(row.key_hash, createHash('sha256').update(key).digest('hex'));
   assert.equal(row.prefix, key.slice(0, 12));
   assert.equal(row.expires_at, null);
   assert.ok(!JSON.stringify(dbQuery(server, 'SELECT * FROM api_keys')).includes(key.slice(12)), 'the key itself is nowhere');
-  // Shown once: the list shows the name and the prefix, never the key again.
+  // Shown once: the list shows the name and the prefix, never the key again; a
+  // reload of the page the creation led to shows no key and makes none.
+  assert.equal((await alice.client.get('/accounts/keys/?created=1')).text.includes(key), false, 'shown again on a reload');
+  assert.match((await alice.client.get('/accounts/keys/?created=1')).text, /The new key was shown once/);
+  assert.equal(keysOf(alice.user.username).length, 1, 'a reload made no key');
   const list = await alice.client.get('/accounts/keys/');
   assert.ok(!list.text.includes(key));
+  // Revoke is marked destructive and asks first (assets/keys.js); Copy comes with the script.
+  assert.match(list.text, /<button type="submit" class="danger" data-confirm="Revoke the key “notebook”\? Programs using it are refused from then on\.">Revoke<\/button>/);
+  assert.match(list.text, /<script src="\/static\/keys\.js\?v=[0-9a-f]+" defer><\/script>/);
   assert.ok(list.text.includes(`${key.slice(0, 12)}`));
   assert.match(list.text, /notebook/);
   // It works, and the list counts its calls.

@@ -96,6 +96,7 @@ test('a reset mail arrives over SMTP with STARTTLS and AUTH; its link sets a new
   assert.equal(h['mime-version'], '1.0');
   assert.equal(h['content-type'], 'text/plain; charset=UTF-8');
   assert.ok(mail.body.includes(user.username), 'the mail greets the user by name');
+  assert.match(mail.body.replace(/\s+/g, ' '), /if its e-mail address was never confirmed before, it also revokes its API keys and removes its linked sign-ins/);
 
   const link = linkOf(mail);
   assert.ok(link.url.startsWith(`${publicUrl}/accounts/password/reset/key/`), `the link uses PUBLIC_URL: ${link.url}`);
@@ -113,7 +114,7 @@ test('a reset mail arrives over SMTP with STARTTLS and AUTH; its link sets a new
   const newPassword = `${user.password}-new`;
   const set = await setPassword(visitor, link.path, newPassword);
   assert.equal(set.status, 302);
-  assert.equal(set.location, '/accounts/password/reset/key/done/');
+  assert.equal(set.location, '/accounts/password/reset/key/done/?unproven=1', 'a signup proves no address');
   assert.match((await visitor.follow(set)).text, /Your password is now changed/);
 
   // The request log names the route, never the token: whoever reads the log must
@@ -161,9 +162,11 @@ test('a reset of an account whose e-mail was unproven removes its identities and
   giveWaysIn(uid, `squat-${uid}`);
   assert.equal((await askReset(server.url, user.email, nextIp())).status, 302);
   const link = linkOf(await mailFor(user.email));
-  const set = await setPassword(new Client(server.url), link.path, 'Victim-owns#it9');
+  const setter = new Client(server.url);
+  const set = await setPassword(setter, link.path, 'Victim-owns#it9');
   assert.equal(set.status, 302);
-  assert.equal(set.location, '/accounts/password/reset/key/done/');
+  assert.equal(set.location, '/accounts/password/reset/key/done/?unproven=1');
+  assert.match((await setter.get(set.location)).text, /Any API keys of the account were revoked and any linked sign-ins removed/);
   assert.equal(dbQuery(server, `SELECT id FROM identities WHERE user_id = ${uid}`).length, 0, 'the attacker identity survived the reset');
   const keys = dbQuery(server, `SELECT revoked_at FROM api_keys WHERE user_id = ${uid}`);
   assert.equal(keys.length, 1);

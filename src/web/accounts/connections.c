@@ -47,7 +47,7 @@ void connections_page(http_req *r, int status, const char *error, const char *no
 		return;
 	}
 	buf b = BUF_INIT;
-	page_begin(&b, r, "Linked accounts", "password");
+	page_begin(&b, r, "Linked accounts", "connections");
 	html_raw(&b, "<h1>Linked accounts</h1>\n");
 	form_errors(&b, error);
 	if (notice)

@@ -97,8 +97,10 @@ static void send_link(const struct reset_mail *m, bool invite)
 				   "someone, probably you, asked to reset the password of your account at %s.\n"
 				   "To choose a new password, open this link within one hour:\n\n"
 				   "%s\n\n"
-				   "The link works once. If you did not ask for this, ignore this e-mail: your password "
-				   "stays as it is.\n",
+				   "The link works once. Choosing a new password logs out every session of the account; "
+				   "if its e-mail address was never confirmed before, it also revokes its API keys and "
+				   "removes its linked sign-ins.\n\n"
+				   "If you did not ask for this, ignore this e-mail: your password stays as it is.\n",
 				   m->username, cfg.public_url, link.data ? link.data : "");
 		char err[512] = "out of memory";
 		const char *subject = invite ? "Your new account" : "Password reset";
@@ -305,7 +307,9 @@ static void key_post(http_req *r, db *d, const char *token, const struct user *u
 				auth_logout(d, r);
 			/* Unproven before: the identities and keys are gone already. Proven:
 			 * they stay, and the owner sees them to judge. */
-			if (!was_verified || !leftovers_page(r, d, uid))
+			if (!was_verified)
+				http_redirect(r, 302, "/accounts/password/reset/key/done/?unproven=1");
+			else if (!leftovers_page(r, d, uid))
 				http_redirect(r, 302, "/accounts/password/reset/key/done/");
 		}
 	}
@@ -339,6 +343,12 @@ void page_password_reset_key(http_req *r)
 
 void page_password_reset_key_done(http_req *r)
 {
-	message_page(r, 200, "Password changed", CHANGED_TEXT,
+	/* After the first reset of an account whose address was never confirmed: its
+	 * API keys and linked sign-ins were taken away with the reset (docs/accounts.md). */
+	message_page(r, 200, "Password changed",
+		     http_query(r, "unproven") ? CHANGED_TEXT " Any API keys of the account were revoked and any linked "
+							   "sign-ins removed, since its e-mail address had not been "
+							   "confirmed before: make new ones once logged in."
+					       : CHANGED_TEXT,
 		     "/accounts/login/", "Log in with your new password");
 }

@@ -1,7 +1,11 @@
 /* api_keys.c - /accounts/keys/ (docs/api.md): the user's API keys - create one (a
  * name, an optional expiry in days), shown once in full and never again (only its
  * SHA-256 is kept); the list with name, prefix, created, expiry, last use, calls;
- * revoke, at once. Only the user's own keys: another's id is a 404. */
+ * revoke, at once. Only the user's own keys: another's id is a 404.
+ *
+ * Creating redirects (303) to the list, so that a reload never makes a second key:
+ * the new key rides along in a cookie of two minutes, read and cleared by the
+ * list's next view, which shows it that once (assets/keys.js adds Copy). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +13,14 @@
 #include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../html/html.h"
+#include "../../http/assets.h"
 #include "../../model/apikey.h"
 #include "../context.h"
 #include "../page.h"
 #include "api.h"
 
 #define MAX_NAME 100
+#define NEW_KEY_COOKIE "llmmeta_newkey"
 #define MAX_DAYS 3650
 
 static void when(buf *b, int64_t ms, const char *none)
@@ -46,7 +52,13 @@ static void keys_page(http_req *r, db *d, int status, const char *name, const ch
 	if (new_key) {
 		html_raw(&b, "<div class=\"notice\" role=\"status\"><p><strong>Your new key - copy it now: it is shown "
 			     "only this once.</strong></p>\n");
-		html_printf(&b, "<p><code class=\"api-key\">%s</code></p></div>\n", new_key);
+		html_printf(&b,
+			    "<p><code class=\"api-key\" id=\"new-key\">%s</code> <button type=\"button\" "
+			    "class=\"secondary small\" data-copy=\"new-key\" hidden>Copy</button></p></div>\n",
+			    new_key);
+	} else if (http_query(r, "created")) {
+		html_raw(&b, "<p class=\"notice\" role=\"status\">The new key was shown once, when it was made. If it "
+			     "was not copied, revoke it and create another.</p>\n");
 	}
 	html_raw(&b, "<h2>Create a key</h2>\n");
 	form_begin(&b, r, "/accounts/keys/", NULL);
@@ -81,12 +93,15 @@ static void keys_page(http_req *r, db *d, int status, const char *name, const ch
 			char action[64];
 			snprintf(action, sizeof action, "/accounts/keys/%lld/revoke/", (long long)k->id);
 			form_begin(&b, r, action, "inline");
-			html_raw(&b, "<button type=\"submit\">Revoke</button></form>");
+			html_printf(&b, "<button type=\"submit\" class=\"danger\" data-confirm=\"Revoke the key “%s”? "
+					"Programs using it are refused from then on.\">Revoke</button></form>",
+				    k->name);
 		}
 		html_raw(&b, "</td></tr>\n");
 	}
 	if (n)
 		html_raw(&b, "</tbody></table></div>\n");
+	html_printf(&b, "<script src=\"%s\" defer></script>\n", asset_url("/static/keys.js"));
 	apikey_list_free(keys, n);
 	page_end(&b);
 	page_send(r, status, &b);
@@ -117,10 +132,12 @@ static void create(http_req *r, db *d)
 	} else {
 		char key[APIKEY_LEN + 1];
 		int64_t id;
-		if (auth_apikey_create(d, visitor(r)->user_id, name, nd > 0 ? now_ms() + nd * 86400000LL : -1, key, &id) < 0)
+		if (auth_apikey_create(d, visitor(r)->user_id, name, nd > 0 ? now_ms() + nd * 86400000LL : -1, key, &id) < 0) {
 			http_error(r, 500, "The key could not be saved.");
-		else
-			keys_page(r, d, 200, "", "", NULL, NULL, key);
+		} else {
+			http_set_cookie(r, NEW_KEY_COOKIE, key, 120);
+			http_redirect(r, 303, "/accounts/keys/?created=1");
+		}
 		memset(key, 0, sizeof key);
 	}
 	free(name);
@@ -132,10 +149,21 @@ void page_api_keys(http_req *r)
 	db *d = web_db(r);
 	if (!d)
 		return;
-	if (r->method == HTTP_POST)
+	if (r->method == HTTP_POST) {
 		create(r, d);
-	else
-		keys_page(r, d, 200, "", "", NULL, NULL, NULL);
+		return;
+	}
+	/* The key just made, once: the cookie is cleared by this answer. Only a value
+	 * shaped like a key is shown (it is the visitor's own cookie either way). */
+	const char *fresh = http_cookie(r, NEW_KEY_COOKIE);
+	bool shaped = fresh && strlen(fresh) == APIKEY_LEN && str_starts(fresh, APIKEY_PREFIX);
+	char key[APIKEY_LEN + 1] = "";
+	if (shaped)
+		memcpy(key, fresh, sizeof key);
+	if (fresh)
+		http_set_cookie(r, NEW_KEY_COOKIE, "", 0);
+	keys_page(r, d, 200, "", "", NULL, NULL, shaped ? key : NULL);
+	memset(key, 0, sizeof key);
 }
 
 void page_api_key_revoke(http_req *r)
