@@ -45,10 +45,7 @@ struct api_call {
 	bool anthropic;              /* translated both ways (anthropic_translate.h) */
 	bool usage_asked;            /* the client asked for the usage chunk itself */
 	bool embeddings;             /* a call of /v1/embeddings: whole, recorded as summaries */
-	bool started;                /* the stream's response is under way */
 	bool client_gone;            /* a whole answer's client closed its connection (api_beat) */
-	bool committed;              /* the recorder is done with the record */
-	int record_rc;               /* its outcome: 0 written, -1 not */
 	bool error_sent;             /* an error event went to the client mid-stream */
 	int64_t created;             /* seconds, for the ids and "created" of translated answers */
 	char cmpl_id[48];            /* chatcmpl-..., for translated answers */
@@ -75,6 +72,12 @@ struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id);
  * the call goes: the connection is suspended. false when the engine refused it
  * (the caller answers). */
 bool api_call_start(http_req *r, struct api_call *c, const char *body, const char *path);
+/* The rest of an API page once its request is checked and c set up, with its
+ * question's own part (content, request_json, title): the question's provider,
+ * model and key filled in, c admitted (api_slot_admit) and started with body
+ * (api_call_start) - or r answered (500 for a NULL body or a part that memory did
+ * not allow, unless r was answered already) and c dropped. Takes c. */
+void api_call_run(http_req *r, struct api_call *c, const char *body, const char *path);
 
 /* api_record.c: the call's records, handed to the recorder: the question as it
  * begins (under the lock, right after call_send); the outcome at the engine's last

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../auth/auth.h"
 #include "../../core/util.h"
 #include "../../llm/anthropic_translate.h"
 #include "../../llm/sse.h"
@@ -54,39 +55,7 @@ static void api_free(struct call *call)
 	free(c);
 }
 
-static const struct call_ops api_ops = {
-	.end = api_record_end,
-	.beat = api_beat,
-	.free = api_free,
-	.too_long = "The answer was stopped: more than 8 MiB waited for the client, the answer passed 8 MiB, or the "
-		    "provider sent more than 8 MiB of errors or of a whole answer.",
-};
-
-struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id)
-{
-	struct api_call *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
-	call_init(&c->call, &api_ops, p, user_id);
-	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
-		llm_scrubber_init(&c->content[i], p->key);
-	c->created = now_ms() / 1000;
-	message_init(&c->q, "user");
-	message_init(&c->a, "assistant");
-	return c;
-}
-
 /* ---- what the client gets ---- */
-
-/* j (its reference taken) as one event into to. */
-static void put_json(buf *to, json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (s)
-		sse_put_event(to, s, strlen(s));
-	free(s);
-}
 
 /* An error event mid-stream, the shape OpenAI itself sends, into the stream's
  * tail; no [DONE] follows. */
@@ -169,14 +138,8 @@ static void flush_held(struct api_call *c)
 					  c->client_model, "choices", "index", (int)i, "delta", "content",
 					  held.data ? held.data : "", held.len, "finish_reason");
 		buf_free(&held);
-		put_json(&c->call.out, chunk);
+		call_queue_json(&c->call, chunk, true);
 	}
-}
-
-static void queue_json(struct api_call *c, json_t *j)
-{
-	c->call.last_out = mono_ms();
-	put_json(&c->call.out, json_incref(j));
 }
 
 /* The usage chunk of a stream whose client did not ask for it: llmmeta asked, for
@@ -211,7 +174,7 @@ static void translate_event(struct api_call *c, const char *event, const char *d
 	json_t *chunk;
 	json_array_foreach(chunks, i, chunk) {
 		scrub_chunk(c, chunk);
-		queue_json(c, chunk);
+		call_queue_json(&c->call, json_incref(chunk), true);
 	}
 	json_decref(chunks);
 	if (rc == LLM_ANTHROPIC_STREAM_ERROR) {
@@ -240,9 +203,7 @@ static void whole_as_chunks(struct api_call *c, const char *data, size_t len)
 					  delta, "finish_reason", json_object_get(choice, "finish_reason"));
 		if (chunk && c->usage_asked && json_object_get(whole, "usage"))
 			json_object_set(chunk, "usage", json_object_get(whole, "usage"));
-		if (chunk)
-			queue_json(c, chunk);
-		json_decref(chunk);
+		call_queue_json(&c->call, chunk, true);
 	}
 	json_decref(whole);
 }
@@ -320,40 +281,36 @@ static void on_raw(void *ctx, const char *event, const char *raw, size_t rawlen,
 
 /* ---- the end ---- */
 
-/* Queues the stream's end, once the record is in: [DONE], or the error event. */
-static void queue_end(struct api_call *c)
+/* A complete answer, on record. */
+static bool recorded_ok(const struct call *call) { return call->res.status == LLM_OK && call->record_rc == 0; }
+
+/* The stream's end, once the record is in (call_ops.last): [DONE], or the error
+ * event. */
+static void api_last(struct call *call)
 {
-	if (c->call.out_end)
+	struct api_call *c = (struct api_call *)call;
+	if (!call->recorded)
 		return;
-	c->call.out_end = true;
+	call->out_end = true;
 	if (c->resp) {
 		api_responses_queue_end(c);
 		return;
 	}
 	flush_held(c);
-	if (c->call.res.status == LLM_OK && c->record_rc == 0) {
+	if (recorded_ok(call)) {
 		buf_puts(&c->call.out, "data: [DONE]\n\n");
 		return;
 	}
-	if (c->record_rc < 0 && c->call.res.status == LLM_OK) {
+	if (call->record_rc < 0 && call->res.status == LLM_OK) {
 		buf_reset(&c->tail);
 		queue_error(c, "server_error", "The answer could not be recorded, so it is not complete: try again.");
 	} else if (!c->error_sent) {
-		queue_error(c, c->call.res.timeout ? "timeout" : "api_error", c->call.res.error);
+		queue_error(c, call->res.timeout ? "timeout" : "api_error", call->res.error);
 	}
-	buf_append(&c->call.out, c->tail.data ? c->tail.data : "", c->tail.len);
+	buf_append(&call->out, c->tail.data ? c->tail.data : "", c->tail.len);
 }
 
-void api_call_committed(struct api_call *c, int rc)
-{
-	call_lock(&c->call);
-	c->committed = true;
-	c->record_rc = rc;
-	if (c->started)
-		queue_end(c);
-	call_wake(&c->call);
-	call_unlock(&c->call);
-}
+void api_call_committed(struct api_call *c, int rc) { call_recorded(&c->call, rc); }
 
 /* The status of a failed call: the provider's own for what the client must change
  * (400, 404, 413, 422) or wait for (429); 504 for a timeout; 502 for the rest (the
@@ -371,7 +328,7 @@ static int failure_status(const struct llm_result *res)
 /* Answers with the whole call: a non-streamed answer, or an error. */
 static void answer_whole(http_req *r, struct api_call *c)
 {
-	if (c->call.res.status == LLM_OK && c->record_rc < 0) {
+	if (c->call.res.status == LLM_OK && c->call.record_rc < 0) {
 		error_api(r, 500, "server_error", "not_recorded", NULL,
 			      "The answer could not be recorded, so it is not given: try again.");
 	} else if (c->call.res.status == LLM_OK && c->body.len) {
@@ -393,7 +350,7 @@ static void on_resume(http_req *r)
 {
 	struct api_call *c = r->job;
 	call_lock(&c->call);
-	if (c->client_gone && !c->committed) {
+	if (c->client_gone && !c->call.recorded) {
 		/* Answered so that the connection closes (its client is gone): on_close
 		 * then cancels the call, which is recorded as cancelled. */
 		call_unlock(&c->call);
@@ -402,25 +359,17 @@ static void on_resume(http_req *r)
 	}
 	/* A stream starts with its first bytes; a stream that failed before any came
 	 * is answered like a whole call, with the error's status. */
-	bool start = c->stream && !c->started &&
-		     (call_out_waiting(&c->call) || (c->committed && c->call.res.status == LLM_OK && c->record_rc == 0));
-	if (start) {
-		c->started = true;
-		if (c->committed)
-			queue_end(c);
+	bool recorded = c->call.recorded;
+	if (c->stream && (call_out_waiting(&c->call) || (recorded && recorded_ok(&c->call)))) {
 		call_unlock(&c->call);
 		http_add_header(r, "X-Accel-Buffering", "no");
 		http_send_stream(r, 200, "text/event-stream", call_stream_read, NULL, &c->call);
 		return;
 	}
-	if (!c->committed) {
-		c->call.waiting = true;
-		http_suspend(r);
-		call_unlock(&c->call);
-		return;
-	}
+	call_await_record(r, &c->call);
 	call_unlock(&c->call);
-	answer_whole(r, c);
+	if (recorded)
+		answer_whole(r, c);
 }
 
 static void on_close(http_req *r, bool completed)
@@ -429,6 +378,49 @@ static void on_close(http_req *r, bool completed)
 	struct api_call *c = r->job;
 	call_hang_up(&c->call, NULL); /* the engine's last word records what had come, as cancelled */
 	call_unref(&c->call);
+}
+
+static const struct call_ops api_ops = {
+	.end = api_record_end,
+	.beat = api_beat,
+	.last = api_last,
+	.free = api_free,
+	.too_long = "The answer was stopped: more than 8 MiB waited for the client, the answer passed 8 MiB, or the "
+		    "provider sent more than 8 MiB of errors or of a whole answer.",
+};
+
+struct api_call *api_call_new(const struct llm_provider *p, int64_t user_id)
+{
+	struct api_call *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	call_init(&c->call, &api_ops, p, user_id);
+	for (size_t i = 0; i < API_SCRUBBED_CHOICES; i++)
+		llm_scrubber_init(&c->content[i], p->key);
+	c->created = now_ms() / 1000;
+	message_init(&c->q, "user");
+	message_init(&c->a, "assistant");
+	return c;
+}
+
+void api_call_run(http_req *r, struct api_call *c, const char *body, const char *path)
+{
+	struct message *q = &c->q;
+	q->provider = xstrdup(c->call.prov->name);
+	q->model = xstrdup(c->prov_model);
+	q->api_key_id = c->rec.key_id = visitor(r)->key_id;
+	c->rec.user_id = visitor(r)->user_id;
+	c->rec.title = c->title;
+	c->rec.question = q;
+	bool started = false;
+	if (!body || !q->content || !q->request_json || !q->provider || !q->model || !c->client_model) {
+		if (!r->responded)
+			http_error(r, 500, "Out of memory.");
+	} else if (api_slot_admit(r, &c->call) && !(started = api_call_start(r, c, body, path))) {
+		http_error_retry(r, 503, "The call could not be started: the server is restarting or out of memory.");
+	}
+	if (!started)
+		call_unref(&c->call); /* once started, the reference is the request's, dropped when it closes */
 }
 
 bool api_call_start(http_req *r, struct api_call *c, const char *body, const char *path)

@@ -215,9 +215,6 @@ static void record_question(http_req *r, json_t *req, struct api_call *c, buf *l
 	if (!q->content)
 		q->content = xstrdup("");
 	q->request_json = r->body.data ? buf_detach(&r->body, NULL) : xstrdup(""); /* moved, not copied */
-	q->provider = xstrdup(c->call.prov->name);
-	q->model = xstrdup(c->prov_model);
-	q->api_key_id = visitor(r)->key_id;
 	json_t *mt = json_object_get(req, "max_completion_tokens");
 	if (!json_is_integer(mt))
 		mt = json_object_get(req, "max_tokens");
@@ -230,10 +227,6 @@ static void record_question(http_req *r, json_t *req, struct api_call *c, buf *l
 	if (json_is_integer(json_object_get(req, "top_k")))
 		q->top_k = json_integer_value(json_object_get(req, "top_k"));
 	utf8_title(c->title, sizeof c->title, q->content);
-	c->rec.title = c->title;
-	c->rec.user_id = visitor(r)->user_id;
-	c->rec.key_id = visitor(r)->key_id;
-	c->rec.question = &c->q;
 }
 
 static bool check(http_req *r, json_t *req, buf *last)
@@ -279,7 +272,6 @@ void page_api_chat(http_req *r)
 	buf last = BUF_INIT;
 	struct api_call *c = NULL;
 	char *body = NULL;
-	bool started = false;
 	if (!check(r, req, &last))
 		goto done;
 	if (last.oom) {
@@ -312,25 +304,13 @@ void page_api_chat(http_req *r)
 		goto done;
 	body = c->anthropic ? anthropic_body(r, req, c)
 			    : api_forward_body(r, req, c->prov_model, c->stream && !json_object_get(req, "stream_options"));
-	if (!body) {
-		if (!r->responded)
-			http_error(r, 500, "Out of memory.");
-		goto done;
-	}
-	if (!api_slot_admit(r, &c->call))
-		goto done;
 	record_question(r, req, c, &last);
-	if (!c->q.content || !c->q.request_json || !c->q.provider || !c->q.model || !c->client_model) {
-		http_error(r, 500, "Out of memory.");
-		goto done;
-	}
-	if (!(started = api_call_start(r, c, body, NULL))) {
-		http_error_retry(r, 503, "The call could not be started: the server is restarting or out of memory.");
-	}
+	api_call_run(r, c, body, NULL);
+	c = NULL;
 done:
 	free(body);
 	buf_free(&last);
 	json_decref(req);
-	if (c && !started)
-		call_unref(&c->call); /* once started, the reference is the request's, dropped when it closes */
+	if (c)
+		call_unref(&c->call);
 }

@@ -155,13 +155,13 @@ static void input_text(json_t *input, buf *out)
  * and the SHA-256 of its compact JSON (the same input gives the same hash, so a
  * document embedded twice is found without keeping it); the request_json keeps the
  * parameters with the input replaced by that summary. */
-static bool record_question(http_req *r, json_t *req, struct api_call *c, const struct input_size *sz)
+static void record_question(http_req *r, json_t *req, struct api_call *c, const struct input_size *sz)
 {
 	struct message *q = &c->q;
 	snprintf(q->source, sizeof q->source, "api-embeddings");
 	char *canon = json_dumps(json_object_get(req, "input"), JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!canon)
-		return false;
+		return; /* out of memory: api_call_run answers */
 	char hash[65];
 	sha256_hex(hash, canon, strlen(canon));
 	free(canon);
@@ -185,14 +185,6 @@ static bool record_question(http_req *r, json_t *req, struct api_call *c, const 
 	}
 	q->content = b.oom ? NULL : buf_detach(&b, NULL);
 	buf_free(&b);
-	q->provider = xstrdup(c->call.prov->name);
-	q->model = xstrdup(c->prov_model);
-	q->api_key_id = visitor(r)->key_id;
-	c->rec.title = c->title;
-	c->rec.user_id = visitor(r)->user_id;
-	c->rec.key_id = visitor(r)->key_id;
-	c->rec.question = &c->q;
-	return q->content && q->request_json && q->provider && q->model;
 }
 
 char *api_embeddings_summary(const char *body, size_t len)
@@ -250,7 +242,6 @@ void page_api_embeddings(http_req *r)
 		return;
 	struct api_call *c = NULL;
 	char *body = NULL;
-	bool started = false;
 	struct input_size sz;
 	const char *prov_model;
 	const struct llm_provider *p;
@@ -263,21 +254,13 @@ void page_api_embeddings(http_req *r)
 	c->embeddings = true;
 	c->prov_model = prov_model;
 	c->client_model = xstrdup(json_string_value(json_object_get(req, "model")));
-	if (!(body = api_forward_body(r, req, prov_model, false))) {
-		http_error(r, 500, "Out of memory.");
-		goto done;
-	}
-	if (!api_slot_admit(r, &c->call))
-		goto done;
-	if (!record_question(r, req, c, &sz) || !c->client_model) {
-		http_error(r, 500, "Out of memory.");
-		goto done;
-	}
-	if (!(started = api_call_start(r, c, body, "/embeddings")))
-		http_error_retry(r, 503, "The call could not be started: the server is restarting or out of memory.");
+	body = api_forward_body(r, req, prov_model, false);
+	record_question(r, req, c, &sz);
+	api_call_run(r, c, body, "/embeddings");
+	c = NULL;
 done:
 	free(body);
 	json_decref(req);
-	if (c && !started)
-		call_unref(&c->call); /* once started, the reference is the request's, dropped when it closes */
+	if (c)
+		call_unref(&c->call);
 }

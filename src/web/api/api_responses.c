@@ -206,7 +206,7 @@ static void item_ids(struct api_responses *resp)
 
 /* The question's part of the record: the input's last user text (or, answering a
  * function call, its output), the whole body, the parameters as sent. */
-static bool record_question(http_req *r, json_t *req, struct api_call *c)
+static void record_question(http_req *r, json_t *req, struct api_call *c)
 {
 	struct message *q = &c->q;
 	snprintf(q->source, sizeof q->source, "api-responses");
@@ -217,23 +217,14 @@ static bool record_question(http_req *r, json_t *req, struct api_call *c)
 		q->content = xstrdup(json_string_value(json_object_get(last, "output")));
 	}
 	q->request_json = r->body.data ? buf_detach(&r->body, NULL) : xstrdup(""); /* moved, not copied */
-	q->provider = xstrdup(c->call.prov->name);
-	q->model = xstrdup(c->prov_model);
-	q->api_key_id = visitor(r)->key_id;
 	if (json_is_integer(json_object_get(req, "max_output_tokens")))
 		q->max_tokens = json_integer_value(json_object_get(req, "max_output_tokens"));
 	if (json_is_number(json_object_get(req, "temperature")))
 		q->temperature = json_number_value(json_object_get(req, "temperature"));
 	if (json_is_number(json_object_get(req, "top_p")))
 		q->top_p = json_number_value(json_object_get(req, "top_p"));
-	if (!q->content || !q->request_json || !q->provider || !q->model)
-		return false;
-	utf8_title(c->title, sizeof c->title, q->content);
-	c->rec.title = c->title;
-	c->rec.user_id = visitor(r)->user_id;
-	c->rec.key_id = visitor(r)->key_id;
-	c->rec.question = &c->q;
-	return true;
+	if (q->content) /* else out of memory: api_call_run answers */
+		utf8_title(c->title, sizeof c->title, q->content);
 }
 
 /* The call with its Responses state; answered when it cannot be made. */
@@ -278,7 +269,6 @@ void page_api_responses(http_req *r)
 		return;
 	struct api_call *c = NULL;
 	char *body = NULL, err[300] = "", param[128] = "";
-	bool started = false;
 	const char *prov_model, *name;
 	const struct llm_provider *p;
 	if (!check(r, req))
@@ -335,20 +325,13 @@ void page_api_responses(http_req *r)
 		goto done;
 	}
 	body = c->resp->native ? api_forward_body(r, req, prov_model, false) : provider_body(r, c, chat);
-	if (!body && !r->responded)
-		http_error(r, 500, "Out of memory.");
-	if (!body || !api_slot_admit(r, &c->call))
-		goto done;
-	if (!record_question(r, req, c) || !c->client_model) {
-		http_error(r, 500, "Out of memory.");
-		goto done;
-	}
-	if (!(started = api_call_start(r, c, body, c->resp->native ? "/responses" : NULL)))
-		http_error_retry(r, 503, "The call could not be started: the server is restarting or out of memory.");
+	record_question(r, req, c);
+	api_call_run(r, c, body, c->resp->native ? "/responses" : NULL);
+	c = NULL;
 done:
 	free(body);
 	json_decref(chat);
 	json_decref(req);
-	if (c && !started)
-		call_unref(&c->call); /* once started, the reference is the request's, dropped when it closes */
+	if (c)
+		call_unref(&c->call);
 }

@@ -164,7 +164,7 @@ void api_responses_outcome(struct api_call *c)
 
 void api_responses_queue_end(struct api_call *c)
 {
-	if (c->record_rc < 0 && c->call.res.status == LLM_OK) {
+	if (c->call.record_rc < 0 && c->call.res.status == LLM_OK) {
 		/* Not on record, so not complete: the last event says so instead. */
 		json_t *events = json_pack("[{s:s, s:s, s:s, s:n, s:I}]", "type", "error", "code", "server_error", "message",
 					   "The answer could not be recorded, so it is not complete: try again.", "param",

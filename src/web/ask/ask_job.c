@@ -20,17 +20,17 @@ static void job_text(struct call *c, const char *text, size_t len)
 	if (j->hooks)
 		j->hooks->text(j, text, len);
 	else if (j->streaming)
-		job_line(j, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len));
+		call_queue_json(c, json_pack("{s:s, s:s%}", "type", "delta", "text", text, len), false);
 	call_wake(c);
 }
 
-static void job_beat(struct call *c) { job_line((struct ask_job *)c, json_pack("{s:s}", "type", "wait")); }
+static void job_beat(struct call *c) { call_queue_json(c, json_pack("{s:s}", "type", "wait"), false); }
 
 static void job_free(struct call *c)
 {
 	struct ask_job *j = (struct ask_job *)c;
-	/* Recorded exactly once: a job that reached the engine ends claimed and told. */
-	assert(!j->recorded || j->told);
+	/* Recorded exactly once: a job that reached the engine ends claimed and recorded. */
+	assert(!j->claimed || j->call.recorded);
 	if (j->hooks)
 		j->hooks->freed(j);
 	message_clear(&j->q);
@@ -105,15 +105,7 @@ static void answer_done(struct call_record *r, int rc)
 		if (d)
 			msg_set_status(d, j->question_id, "error", "The answer could not be saved.", j->call.res.elapsed_ms);
 	}
-	call_lock(&j->call);
-	bool first = !j->told;
-	if (first) {
-		j->told = true;
-		j->record_rc = rc;
-		call_wake(&j->call);
-	}
-	call_unlock(&j->call);
-	if (first && j->hooks)
+	if (call_recorded(&j->call, rc) && j->hooks)
 		j->hooks->told(j);
 	if (rc != 1)
 		call_unref(&j->call); /* the recorder's */
@@ -126,18 +118,20 @@ static const struct record_ops answer_ops = {.write = write_answer, .max_batch =
 void job_record(struct ask_job *j)
 {
 	call_lock(&j->call);
-	bool mine = call_ended(&j->call) && !j->recorded;
-	j->recorded |= mine;
+	bool mine = call_ended(&j->call) && !j->claimed;
+	j->claimed |= mine;
 	if (mine)
 		j->call.refs++; /* the recorder's */
 	call_unlock(&j->call);
 	if (!mine)
 		return;
 	/* Claimed and ended: the engine leaves the answer and result alone now, so they
-	 * are read here unlocked. */
+	 * are read here unlocked. Its size is taken before call_answer_fill moves it out
+	 * of the call: it bounds what may wait in memory for the database. */
+	size_t bytes = j->call.answer.len;
 	j->has_answer = call_answer_fill(&j->call, &j->q, &j->m);
 	answer_html_fill(&j->m); /* the Markdown rendered once, stored with the answer */
-	j->rec = (struct call_record){.ops = &answer_ops, .bytes = j->call.answer.len};
+	j->rec = (struct call_record){.ops = &answer_ops, .bytes = bytes};
 	if (!call_record(&j->rec))
 		answer_done(&j->rec, -1);
 }

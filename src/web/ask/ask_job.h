@@ -40,9 +40,7 @@ struct ask_job {
 	const struct ask_job_hooks *hooks; /* NULL for the form's own */
 	void *owner;                       /* the hooks' */
 	bool streaming;
-	bool recorded;     /* claimed for recording (under the lock); set once */
-	bool told;         /* the recorder's first word is in: record_rc */
-	int record_rc;     /* 0 written, 1 waits for the database, -1 lost */
+	bool claimed;      /* its record handed to the recorder (under the lock); set once */
 	struct call_record rec;
 	/* The question's provider, model and parameters as sent (those the provider was
 	 * not sent unknown): for its record and its answer's. */
@@ -78,8 +76,6 @@ int ask_context_build(db *d, int64_t conv_id, int64_t user_id, int64_t question_
 void ask_context_free(struct ask_context *c);
 
 /* ask_stream.c */
-/* Queues one NDJSON line (takes the reference to line). Under the lock. */
-void job_line(struct ask_job *j, json_t *line);
 /* The stream's last line, once the record is written (or waits, or is lost). Under
  * the lock (call_ops.last). */
 void job_last(struct call *c);

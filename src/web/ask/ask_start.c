@@ -23,15 +23,11 @@ static void finish_page(http_req *r)
 {
 	struct ask_job *j = r->job;
 	call_lock(&j->call);
-	bool ended = call_ended(&j->call), told = j->told;
-	if (!ended || !told) {
-		j->call.waiting = true;
-		http_suspend(r);
-	}
+	bool ended = call_ended(&j->call), recorded = call_await_record(r, &j->call);
 	call_unlock(&j->call);
-	if (ended && !told)
+	if (ended && !recorded)
 		job_record(j); /* its answer wakes the request */
-	if (!ended || !told)
+	if (!recorded)
 		return;
 	char loc[80];
 	snprintf(loc, sizeof loc, "/conversation/%s/", j->uuid);

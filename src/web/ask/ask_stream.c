@@ -13,14 +13,12 @@
 #include "../../core/util.h"
 #include "ask_job.h"
 
-void job_line(struct ask_job *j, json_t *line) { call_line(&j->call, line); }
-
 void job_last(struct call *c)
 {
 	struct ask_job *j = (struct ask_job *)c;
-	if (!call_ended(c) || !j->told)
+	if (!c->recorded)
 		return;
-	int rc = j->record_rc;
+	int rc = c->record_rc;
 	bool ok = c->state == CALL_COMPLETE;
 	buf html = BUF_INIT;
 	if (j->has_answer)
@@ -35,7 +33,7 @@ void job_last(struct call *c)
 		json_object_set_new(line, "warning", json_string("The answer is complete but not saved yet: the database "
 								 "is unavailable. It will be saved when it is back."));
 	buf_free(&html);
-	job_line(j, line);
+	call_queue_json(&j->call, line, false);
 	c->out_end = true;
 }
 
@@ -55,7 +53,7 @@ void job_stream(http_req *r, struct ask_job *j)
 	json_t *start = json_pack("{s:s, s:s, s:s}", "type", "start", "conversation", j->uuid, "url", url);
 	if (start && j->title)
 		json_object_set_new(start, "title", json_string(j->title));
-	job_line(j, start);
+	call_queue_json(&j->call, start, false);
 	call_unlock(&j->call);
 	call_heartbeat_add(&j->call);
 	http_add_header(r, "X-Accel-Buffering", "no");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../core/util.h"
+#include "../../llm/sse.h"
 #include "limit.h"
 
 void call_init(struct call *c, const struct call_ops *ops, const struct llm_provider *p, int64_t user_id)
@@ -102,6 +103,42 @@ void call_wake(struct call *c)
 		c->waiting = false;
 		http_resume(c->conn);
 	}
+}
+
+bool call_recorded(struct call *c, int rc)
+{
+	call_lock(c);
+	bool first = !c->recorded;
+	if (first) {
+		c->recorded = true;
+		c->record_rc = rc;
+		call_wake(c);
+	}
+	call_unlock(c);
+	return first;
+}
+
+bool call_await_record(http_req *r, struct call *c)
+{
+	CALL_LOCKED(c);
+	if (!c->recorded) {
+		c->waiting = true;
+		http_suspend(r);
+	}
+	return c->recorded;
+}
+
+void call_queue_json(struct call *c, json_t *j, bool sse)
+{
+	CALL_LOCKED(c);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (s && sse)
+		sse_put_event(&c->out, s, strlen(s));
+	else if (s)
+		buf_printf(&c->out, "%s\n", s);
+	free(s);
+	c->last_out = mono_ms();
 }
 
 size_t call_out_waiting(const struct call *c) { return c->out.len - c->out_off; }
@@ -286,15 +323,4 @@ bool call_answer_fill(struct call *c, const struct message *q, struct message *a
 	return has_answer;
 }
 
-void call_line(struct call *c, json_t *line)
-{
-	CALL_LOCKED(c);
-	char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	json_decref(line);
-	if (s) {
-		buf_puts(&c->out, s);
-		buf_putc(&c->out, '\n');
-	}
-	free(s);
-	c->last_out = mono_ms();
-}
+void call_line(struct call *c, json_t *line) { call_queue_json(c, line, false); }

@@ -9,6 +9,7 @@
 #define LLMMETA_CALL_H
 
 #include <assert.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,6 +69,8 @@ struct call {
 	bool engine_done;            /* the engine's last word is in */
 	bool too_long;               /* stopped at CALL_MAX_ANSWER */
 	bool counted;                /* holds one of the user's in-flight places, given back when freed */
+	bool recorded;               /* the recorder's first word on the answer's record is in */
+	int record_rc;               /* that word: 0 written, 1 waits for the database, -1 not written */
 	int64_t user_id;
 	uint64_t id;                 /* the engine's */
 	int64_t t0, ttft;            /* monotonic ms at the start; to the first piece, or -1 */
@@ -100,11 +103,20 @@ bool call_ended(const struct call *c);
 const char *call_status(const struct call *c);
 /* Wakes the connection if it sleeps on this call. Under the lock. */
 void call_wake(struct call *c);
+/* The recorder's word on the call's record (0, 1 or -1, as record_ops.done): the
+ * first one is kept, and the request woken. Whether it was the first. Without
+ * the lock. */
+bool call_recorded(struct call *c, int rc);
+/* Whether the recorder's word is in; when not, r waits (suspended) for it.
+ * Under the lock. */
+bool call_await_record(http_req *r, struct call *c);
 /* Hands req to the engine with the call's callback (the engine takes a reference):
  * CREATED -> SENT. false when the engine refused it. Under the lock. */
 bool call_send(struct call *c, const struct llm_request *req);
-/* Queues line as one NDJSON line for the client (takes the reference to line;
- * NULL, from a failed json_pack, queues nothing). Under the lock. */
+/* j (its reference taken; NULL: out of memory, nothing) as the client's next
+ * piece in c->out: an SSE event (sse) or an NDJSON line. Under the lock. */
+void call_queue_json(struct call *c, json_t *j, bool sse);
+/* The same as one NDJSON line. */
 void call_line(struct call *c, json_t *line);
 /* Bytes for the client waiting in c->out. Under the lock. */
 size_t call_out_waiting(const struct call *c);

@@ -92,7 +92,7 @@ static void column_line(struct compare_job *cj, size_t i)
 				 html.data ? html.data : "");
 	if (line && error)
 		json_object_set_new(line, "message", json_string(error));
-	if (line && j->record_rc < 0)
+	if (line && j->call.record_rc < 0)
 		json_object_set_new(line, "warning", json_string("The answer could not be saved."));
 	buf_free(&html);
 	hub_line(cj, line);
@@ -358,7 +358,7 @@ static void start_column(db *d, struct compare_job *cj, size_t i, const struct c
 		const char *reason = why.data ? why.data : "The question could not be sent.";
 		msg_set_status(d, j->question_id, "error", reason, -1);
 		cj->start_error[i] = xstrdup(reason);
-		j->recorded = j->told = true; /* nothing more to record */
+		j->claimed = j->call.recorded = true; /* nothing more to record */
 		call_lock(&cj->hub);
 		cj->told[i] = true;
 		cj->ntold++;
