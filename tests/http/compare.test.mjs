@@ -354,7 +354,13 @@ test('the metadata table marks the best value of a row, and nothing in a row who
   // Labels A, B in the order entered: B (echo) answered 2 s sooner.
   assert.match(row('Elapsed \\(ms\\)'), /^<td>\d+<\/td><td class="best"><strong>\d+<\/strong>/);
   assert.match(row('Time to first token \\(ms\\)'), /^<td>\d+<\/td><td class="best">/);
-  assert.match(row('Tokens per second'), /^<td>[\d.]+<\/td><td class="best">/, 'the highest is the best');
+  // The highest is the best, whichever column it is (each rate depends on the machine's timing).
+  const cells = [...row('Tokens per second').matchAll(/<td( class="best")?>(?:<strong>)?([^<]*)/g)].map((m) => ({ best: !!m[1], v: Number(m[2]) }));
+  const known = cells.filter((c) => Number.isFinite(c.v));
+  if (known.length === 2 && known[0].v !== known[1].v) {
+    const top = Math.max(...known.map((c) => c.v));
+    assert.deepEqual(cells.filter((c) => c.best).map((c) => c.v), [top], `the highest is the best: ${JSON.stringify(cells)}`);
+  }
   assert.doesNotMatch(row('Prompt tokens'), /best/, 'the same question: the same prompt tokens, none marked');
 });
 
