@@ -24,10 +24,11 @@ static char *field(http_req *r, const char *name)
 	return s ? str_trim(s) : NULL;
 }
 
-static const char *next_of(http_req *r)
+/* Where a form sends the visitor on: its safe ?next=, else fallback. */
+static const char *next_of(http_req *r, const char *fallback)
 {
 	const char *n = http_param(r, "next");
-	return next_is_safe(n) ? n : "/";
+	return next_is_safe(n) ? n : fallback;
 }
 
 static void next_field(buf *b, http_req *r)
@@ -92,8 +93,7 @@ static void signup_post(http_req *r, db *d, struct signup *s)
 	}
 	/* A new account lands where it can be used, with a one-line welcome (ask.c),
 	 * unless the sign-up came from a page it should go back to. */
-	const char *n = http_param(r, "next");
-	http_redirect(r, 302, next_is_safe(n) ? n : "/ask/?welcome=1");
+	http_redirect(r, 302, next_of(r, "/ask/?welcome=1"));
 }
 
 void page_signup(http_req *r)
@@ -219,7 +219,7 @@ static void login_post(http_req *r, db *d, const char *login)
 		if (auth_login(d, r, u.id, u.username, u.is_admin) < 0)
 			http_error(r, 500, "The session could not be started.");
 		else
-			http_redirect(r, 302, next_of(r));
+			http_redirect(r, 302, next_of(r, "/"));
 	}
 	user_clear(&u);
 }
@@ -242,7 +242,7 @@ void page_login(http_req *r)
 	else if (r->method == HTTP_POST)
 		login_post(r, d, login);
 	else if (visitor(r)->user_id)
-		http_redirect(r, 302, next_of(r));
+		http_redirect(r, 302, next_of(r, "/"));
 	else
 		login_form(r, 200, login, NULL);
 	free(login);
